@@ -1,0 +1,152 @@
+//! The `fanclub` command line.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use crate::app;
+use crate::config::{Loaded, Secrets, Settings};
+use crate::console::Console;
+use crate::lang::Lang;
+
+/// A fan club bot for Discord and Telegram, with a local console chat.
+#[derive(Debug, Parser)]
+#[command(name = "fanclub", version, about)]
+pub struct Cli {
+    /// Settings file to read over the defaults, instead of config/local.toml.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// SQLite database URL, e.g. sqlite://data/fanclub.db or sqlite::memory:.
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database: Option<String>,
+
+    /// Language of the console's members: de or en.
+    #[arg(long, global = true, value_name = "LANG")]
+    pub lang: Option<Lang>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the bot: on the platforms whose tokens are set, else the console.
+    Run,
+    /// Chat with the bot on stdin/stdout.
+    Console,
+    /// Validate the configuration without starting anything.
+    CheckConfig,
+    /// Check the store's invariants; exits non-zero when one fails.
+    Doctor,
+}
+
+/// Runs the command line.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let Loaded { settings, files } = Settings::load(cli.config.as_deref())?;
+    init_logging(&settings);
+    let database = app::database_url(&settings, cli.database.as_deref());
+    match cli.command.unwrap_or(Command::Run) {
+        Command::CheckConfig => check_config(&settings, &files, &database),
+        Command::Doctor => doctor(&settings, &database).await,
+        Command::Console => console(&settings, &database, cli.lang).await,
+        Command::Run => {
+            let secrets = Secrets::from_env();
+            if secrets.any_platform() {
+                tracing::warn!(
+                    "a platform token is set, but this build has no Telegram or Discord adapter yet; \
+                     starting the console instead"
+                );
+            }
+            console(&settings, &database, cli.lang).await
+        }
+    }
+}
+
+fn init_logging(settings: &Settings) {
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(&settings.log.filter))
+        .unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn check_config(
+    settings: &Settings,
+    files: &[PathBuf],
+    database: &str,
+) -> anyhow::Result<ExitCode> {
+    let secrets = Secrets::from_env();
+    let read: Vec<String> = files
+        .iter()
+        .map(|file| file.display().to_string())
+        .collect();
+    let set = |present: bool| if present { "set" } else { "not set" };
+    println!("configuration is valid");
+    println!(
+        "files read: defaults{}",
+        read.iter()
+            .map(|file| format!(", {file}"))
+            .collect::<String>()
+    );
+    println!("database: {database}");
+    println!("default language: {}", settings.club.default_language);
+    println!(
+        "console moderators: {}",
+        settings.console.moderators.join(", ")
+    );
+    println!(
+        "TELEGRAM_BOT_TOKEN: {}",
+        set(secrets.telegram_bot_token.is_some())
+    );
+    println!("DISCORD_TOKEN: {}", set(secrets.discord_token.is_some()));
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn doctor(settings: &Settings, database: &str) -> anyhow::Result<ExitCode> {
+    let store = app::open_store(settings, database).await?;
+    let report = store.doctor().await.context("checking the store")?;
+    store.close().await;
+    println!("{report}");
+    Ok(if report.is_healthy() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+async fn console(
+    settings: &Settings,
+    database: &str,
+    lang: Option<Lang>,
+) -> anyhow::Result<ExitCode> {
+    let store = app::open_store(settings, database).await?;
+    let club = app::club(store.clone(), settings);
+    let lang = lang.unwrap_or(settings.club.default_language);
+    let console = Console::new(club, settings.console.clone(), lang);
+    if std::io::stdin().is_terminal() {
+        eprintln!(
+            "fanclub console ({lang}) on {database}. Type lines like `alice: /help`, \
+             `mod: /grant @alice 50 beta test`, `alice > #3: danke`; Ctrl-D ends."
+        );
+    }
+    let input = tokio::io::BufReader::new(tokio::io::stdin());
+    console
+        .run(input, tokio::io::stdout())
+        .await
+        .context("running the console")?;
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}

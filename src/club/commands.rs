@@ -1,0 +1,585 @@
+//! The one command grammar.
+//!
+//! [`COMMANDS`] is the single source of truth: `/help`, the console, and the
+//! platforms' command menus (Telegram's `setMyCommands`, Discord's slash
+//! commands) are all derived from it. Parsing goes table-first (find the
+//! spec, read its arguments by kind) and then into the typed [`Command`] that
+//! handlers match on; [`Command::to_line`] goes back, and a round-trip test
+//! keeps the two in step. Summaries and argument names are translated in the
+//! Fluent files as `cmd-<name>` and `arg-<name>`.
+
+use std::fmt;
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Who may run a command. The core checks this; adapters only display it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Everyone,
+    Moderator,
+}
+
+/// How an argument is read from the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArgKind {
+    /// A member, as `@name` or `name`.
+    Member,
+    /// A whole number within bounds.
+    Integer { min: i64, max: i64 },
+    /// The rest of the line, as free text.
+    Text,
+}
+
+/// One argument of a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArgSpec {
+    /// Also the Fluent id suffix of its translated name (`arg-<name>`).
+    pub name: &'static str,
+    pub kind: ArgKind,
+    pub required: bool,
+}
+
+/// One command: its name, arguments and who may run it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommandSpec {
+    /// Lowercase ascii, digits and `_`, at most 32 characters: the rules both
+    /// Telegram and Discord accept.
+    pub name: &'static str,
+    pub args: &'static [ArgSpec],
+    pub access: Access,
+}
+
+impl CommandSpec {
+    /// The Fluent id of the command's one-line summary.
+    pub fn summary_id(&self) -> String {
+        format!("cmd-{}", self.name)
+    }
+}
+
+/// The most points one `/grant` may move. The configured limit
+/// (`limits.max_grant_points`) may be lower.
+pub const GRANT_POINTS_BOUND: i64 = 1_000_000;
+
+/// The most entries `/history` can be asked for.
+pub const HISTORY_BOUND: i64 = 1_000;
+
+const MEMBER: ArgSpec = ArgSpec {
+    name: "member",
+    kind: ArgKind::Member,
+    required: true,
+};
+
+/// Every command the club understands, in the order `/help` lists them.
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "start",
+        args: &[],
+        access: Access::Everyone,
+    },
+    CommandSpec {
+        name: "help",
+        args: &[],
+        access: Access::Everyone,
+    },
+    CommandSpec {
+        name: "balance",
+        args: &[ArgSpec {
+            required: false,
+            ..MEMBER
+        }],
+        access: Access::Everyone,
+    },
+    CommandSpec {
+        name: "history",
+        args: &[ArgSpec {
+            name: "count",
+            kind: ArgKind::Integer {
+                min: 1,
+                max: HISTORY_BOUND,
+            },
+            required: false,
+        }],
+        access: Access::Everyone,
+    },
+    CommandSpec {
+        name: "grant",
+        args: &[
+            MEMBER,
+            ArgSpec {
+                name: "points",
+                kind: ArgKind::Integer {
+                    min: -GRANT_POINTS_BOUND,
+                    max: GRANT_POINTS_BOUND,
+                },
+                required: true,
+            },
+            ArgSpec {
+                name: "reason",
+                kind: ArgKind::Text,
+                required: true,
+            },
+        ],
+        access: Access::Moderator,
+    },
+];
+
+/// Looks a command up by name.
+pub fn spec(name: &str) -> Option<&'static CommandSpec> {
+    COMMANDS.iter().find(|spec| spec.name == name)
+}
+
+/// A member named in a command, as typed (without the leading `@`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRef(pub String);
+
+/// A parsed, well-formed command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Start,
+    Help,
+    Balance {
+        member: Option<MemberRef>,
+    },
+    History {
+        count: Option<u32>,
+    },
+    Grant {
+        member: MemberRef,
+        points: i64,
+        reason: String,
+    },
+}
+
+/// Why a command line could not be read. These are the member's mistakes and
+/// are shown to them, translated, with the command's usage.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("`/{0}` is not a command")]
+    UnknownCommand(String),
+    #[error("`/{command}` needs <{arg}>")]
+    MissingArgument {
+        command: &'static str,
+        arg: &'static str,
+    },
+    #[error("`/{command}`: <{arg}> must be a whole number, not `{value}`")]
+    NotANumber {
+        command: &'static str,
+        arg: &'static str,
+        value: String,
+    },
+    #[error("`/{command}`: <{arg}> must be between {min} and {max}")]
+    OutOfRange {
+        command: &'static str,
+        arg: &'static str,
+        min: i64,
+        max: i64,
+    },
+    #[error("`/{command}`: `{value}` is not a member name")]
+    BadMemberName {
+        command: &'static str,
+        value: String,
+    },
+    #[error("`/{command}` takes fewer arguments; `{extra}` is one too many")]
+    TooManyArguments {
+        command: &'static str,
+        extra: String,
+    },
+}
+
+impl ParseError {
+    /// The command whose usage should be shown with the error, if any.
+    pub fn command(&self) -> Option<&'static str> {
+        match self {
+            ParseError::UnknownCommand(_) => None,
+            ParseError::MissingArgument { command, .. }
+            | ParseError::NotANumber { command, .. }
+            | ParseError::OutOfRange { command, .. }
+            | ParseError::BadMemberName { command, .. }
+            | ParseError::TooManyArguments { command, .. } => Some(command),
+        }
+    }
+}
+
+/// Whether a message is meant as a command.
+pub fn is_command(text: &str) -> bool {
+    text.trim_start().starts_with('/')
+}
+
+/// Parses a command line such as `/grant @alice 50 beta test`.
+///
+/// The command name is case-insensitive and may carry a `@botname` suffix,
+/// which adapters check before calling this. Text is NFC-normalised.
+pub fn parse(line: &str) -> Result<Command, ParseError> {
+    let line: String = line.trim().nfc().collect();
+    let body = line.strip_prefix('/').unwrap_or(&line);
+    let (head, rest) = split_word(body);
+    let name = head.split('@').next().unwrap_or_default().to_lowercase();
+    let spec = spec(&name).ok_or_else(|| ParseError::UnknownCommand(shorten(head, 32)))?;
+    let values = read_args(spec, rest)?;
+    Ok(build(spec, values))
+}
+
+/// An argument value read according to its [`ArgKind`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ArgValue {
+    Member(MemberRef),
+    Integer(i64),
+    Text(String),
+}
+
+fn read_args(
+    spec: &'static CommandSpec,
+    mut rest: &str,
+) -> Result<Vec<Option<ArgValue>>, ParseError> {
+    let mut values = Vec::with_capacity(spec.args.len());
+    for arg in spec.args {
+        rest = rest.trim_start();
+        if rest.is_empty() {
+            if arg.required {
+                return Err(ParseError::MissingArgument {
+                    command: spec.name,
+                    arg: arg.name,
+                });
+            }
+            values.push(None);
+            continue;
+        }
+        let (value, remaining) = match arg.kind {
+            ArgKind::Text => (ArgValue::Text(rest.trim_end().to_owned()), ""),
+            ArgKind::Member => {
+                let (word, remaining) = split_word(rest);
+                (ArgValue::Member(read_member(spec, word)?), remaining)
+            }
+            ArgKind::Integer { min, max } => {
+                let (word, remaining) = split_word(rest);
+                (
+                    ArgValue::Integer(read_integer(spec, arg, word, min, max)?),
+                    remaining,
+                )
+            }
+        };
+        values.push(Some(value));
+        rest = remaining;
+    }
+    let extra = rest.trim();
+    if !extra.is_empty() {
+        return Err(ParseError::TooManyArguments {
+            command: spec.name,
+            extra: shorten(split_word(extra).0, 32),
+        });
+    }
+    Ok(values)
+}
+
+fn read_member(spec: &'static CommandSpec, word: &str) -> Result<MemberRef, ParseError> {
+    let name = word.strip_prefix('@').unwrap_or(word);
+    if is_member_name(name) {
+        Ok(MemberRef(name.to_owned()))
+    } else {
+        Err(ParseError::BadMemberName {
+            command: spec.name,
+            value: shorten(word, 32),
+        })
+    }
+}
+
+/// Member names: 1–64 letters, digits, `_`, `.` or `-`.
+pub fn is_member_name(name: &str) -> bool {
+    let length = name.chars().count();
+    (1..=64).contains(&length)
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+fn read_integer(
+    spec: &'static CommandSpec,
+    arg: &ArgSpec,
+    word: &str,
+    min: i64,
+    max: i64,
+) -> Result<i64, ParseError> {
+    let digits = word.strip_prefix('+').unwrap_or(word);
+    let looks_numeric = !digits.is_empty()
+        && digits
+            .strip_prefix('-')
+            .unwrap_or(digits)
+            .chars()
+            .all(|c| c.is_ascii_digit());
+    if !looks_numeric {
+        return Err(ParseError::NotANumber {
+            command: spec.name,
+            arg: arg.name,
+            value: shorten(word, 32),
+        });
+    }
+    let out_of_range = || ParseError::OutOfRange {
+        command: spec.name,
+        arg: arg.name,
+        min,
+        max,
+    };
+    let value: i64 = digits.parse().map_err(|_| out_of_range())?;
+    if (min..=max).contains(&value) {
+        Ok(value)
+    } else {
+        Err(out_of_range())
+    }
+}
+
+fn build(spec: &'static CommandSpec, values: Vec<Option<ArgValue>>) -> Command {
+    let mut values = values.into_iter();
+    let mut next = || values.next().flatten();
+    match spec.name {
+        "start" => Command::Start,
+        "help" => Command::Help,
+        "balance" => Command::Balance {
+            member: next().map(ArgValue::into_member),
+        },
+        "history" => Command::History {
+            count: next().map(|value| u32::try_from(value.into_integer()).unwrap_or(u32::MAX)),
+        },
+        "grant" => Command::Grant {
+            member: next()
+                .map(ArgValue::into_member)
+                .unwrap_or(MemberRef(String::new())),
+            points: next().map(ArgValue::into_integer).unwrap_or_default(),
+            reason: next().map(ArgValue::into_text).unwrap_or_default(),
+        },
+        other => unreachable!("command `{other}` is in the table but not built"),
+    }
+}
+
+impl ArgValue {
+    fn into_member(self) -> MemberRef {
+        match self {
+            ArgValue::Member(member) => member,
+            other => unreachable!("the table reads a member here, got {other:?}"),
+        }
+    }
+
+    fn into_integer(self) -> i64 {
+        match self {
+            ArgValue::Integer(value) => value,
+            other => unreachable!("the table reads an integer here, got {other:?}"),
+        }
+    }
+
+    fn into_text(self) -> String {
+        match self {
+            ArgValue::Text(text) => text,
+            other => unreachable!("the table reads text here, got {other:?}"),
+        }
+    }
+}
+
+impl Command {
+    /// The spec this command was parsed by.
+    pub fn spec(&self) -> &'static CommandSpec {
+        let name = match self {
+            Command::Start => "start",
+            Command::Help => "help",
+            Command::Balance { .. } => "balance",
+            Command::History { .. } => "history",
+            Command::Grant { .. } => "grant",
+        };
+        spec(name).expect("every command variant has a spec")
+    }
+
+    /// The canonical command line, which [`parse`] reads back into `self`.
+    pub fn to_line(&self) -> String {
+        let mut line = format!("/{}", self.spec().name);
+        let mut push = |part: &dyn fmt::Display| {
+            line.push(' ');
+            line.push_str(&part.to_string());
+        };
+        match self {
+            Command::Start | Command::Help => {}
+            Command::Balance { member } => {
+                if let Some(member) = member {
+                    push(&format!("@{}", member.0));
+                }
+            }
+            Command::History { count } => {
+                if let Some(count) = count {
+                    push(count);
+                }
+            }
+            Command::Grant {
+                member,
+                points,
+                reason,
+            } => {
+                push(&format!("@{}", member.0));
+                push(points);
+                push(reason);
+            }
+        }
+        line
+    }
+}
+
+fn split_word(text: &str) -> (&str, &str) {
+    let text = text.trim_start();
+    match text.find(char::is_whitespace) {
+        Some(end) => (&text[..end], &text[end..]),
+        None => (text, ""),
+    }
+}
+
+/// Cuts echoed input so a huge argument cannot blow up the reply.
+fn shorten(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_owned();
+    }
+    let mut short: String = text.chars().take(max_chars).collect();
+    short.push('…');
+    short
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_name_suits_both_platforms() {
+        for spec in COMMANDS {
+            let ok = (1..=32).contains(&spec.name.len())
+                && spec
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            assert!(
+                ok,
+                "`{}` breaks Telegram's or Discord's name rules",
+                spec.name
+            );
+        }
+    }
+
+    #[test]
+    fn command_names_are_unique_and_text_arguments_come_last() {
+        for (i, spec) in COMMANDS.iter().enumerate() {
+            assert!(
+                COMMANDS[i + 1..]
+                    .iter()
+                    .all(|other| other.name != spec.name)
+            );
+            let text_at = spec.args.iter().position(|arg| arg.kind == ArgKind::Text);
+            if let Some(index) = text_at {
+                assert_eq!(
+                    index,
+                    spec.args.len() - 1,
+                    "/{}: text must be last",
+                    spec.name
+                );
+            }
+            let first_optional = spec.args.iter().position(|arg| !arg.required);
+            if let Some(index) = first_optional {
+                assert!(
+                    spec.args[index..].iter().all(|arg| !arg.required),
+                    "/{}",
+                    spec.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn commands_round_trip_through_their_lines() {
+        let commands = [
+            Command::Start,
+            Command::Help,
+            Command::Balance { member: None },
+            Command::Balance {
+                member: Some(MemberRef("jürgen".into())),
+            },
+            Command::History { count: None },
+            Command::History { count: Some(5) },
+            Command::Grant {
+                member: MemberRef("alice".into()),
+                points: -20,
+                reason: "Beta-Test Sommer 2026 🎉".into(),
+            },
+        ];
+        for command in commands {
+            assert_eq!(
+                parse(&command.to_line()),
+                Ok(command.clone()),
+                "{}",
+                command.to_line()
+            );
+        }
+        for spec in COMMANDS {
+            assert!(parse(&format!("/{}", spec.name)).map_or(true, |c| c.spec().name == spec.name));
+        }
+    }
+
+    #[test]
+    fn a_moderator_grant_reads_member_points_and_reason() {
+        assert_eq!(
+            parse("/grant @alice +50   beta test  "),
+            Ok(Command::Grant {
+                member: MemberRef("alice".into()),
+                points: 50,
+                reason: "beta test".into(),
+            })
+        );
+        assert_eq!(
+            parse("/GRANT@fanclub_bot bob 5 x").map(|c| c.spec().name),
+            Ok("grant")
+        );
+    }
+
+    #[test]
+    fn malformed_commands_say_what_is_wrong() {
+        assert_eq!(
+            parse("/nope"),
+            Err(ParseError::UnknownCommand("nope".into()))
+        );
+        assert_eq!(
+            parse("/grant @alice"),
+            Err(ParseError::MissingArgument {
+                command: "grant",
+                arg: "points"
+            })
+        );
+        assert!(matches!(
+            parse("/grant @alice lots of"),
+            Err(ParseError::NotANumber { .. })
+        ));
+        assert!(matches!(
+            parse("/grant @alice 99999999999999999999 x"),
+            Err(ParseError::OutOfRange { .. })
+        ));
+        assert!(matches!(
+            parse("/history 0"),
+            Err(ParseError::OutOfRange { .. })
+        ));
+        assert!(matches!(
+            parse("/history 3 4"),
+            Err(ParseError::TooManyArguments { .. })
+        ));
+        assert!(matches!(
+            parse("/balance @al ice"),
+            Err(ParseError::TooManyArguments { .. })
+        ));
+        assert!(matches!(
+            parse("/balance @a\u{202e}b"),
+            Err(ParseError::BadMemberName { .. })
+        ));
+        assert!(matches!(
+            parse("/history --5"),
+            Err(ParseError::NotANumber { .. })
+        ));
+    }
+
+    #[test]
+    fn echoed_input_is_cut_short() {
+        let long = format!("/{}", "x".repeat(10_000));
+        match parse(&long) {
+            Err(ParseError::UnknownCommand(name)) => assert!(name.chars().count() <= 33),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! The core's one error type.
+//!
+//! It separates the member's mistakes, which are shown to them translated and
+//! verbatim (unknown member, not allowed, not enough points), from internal
+//! failures, which are logged with their cause chain and shown only as a
+//! short apology. Handlers return `Result<_, ClubError>` and use `?` on both.
+
+use fluent_bundle::FluentValue;
+
+use super::commands::ParseError;
+use super::i18n::{Args, Texts, args};
+use super::model::MessageId;
+use crate::lang::Lang;
+use crate::store::StoreError;
+
+/// Something the member did that the club cannot do for them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Mistake {
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    #[error("only moderators may run /{command}")]
+    NotAllowed { command: &'static str },
+    #[error("no member called {name}")]
+    UnknownMember { name: String },
+    #[error("message too long: {length} > {max}")]
+    TooLong { length: usize, max: usize },
+    #[error("message contains control characters")]
+    OddCharacters,
+    #[error("no message {0}")]
+    UnknownMessage(MessageId),
+    #[error("message {message} has no button {label}")]
+    NoSuchButton { message: MessageId, label: String },
+    #[error("only moderators may see other balances")]
+    BalanceOfOthers,
+    #[error("a grant of zero points")]
+    ZeroGrant,
+    #[error("grant over the limit of {limit}")]
+    GrantOverLimit { limit: i64 },
+    #[error("a moderator granting to themselves")]
+    SelfGrant,
+    #[error("{name} has only {balance} points")]
+    BelowZero { name: String, balance: i64 },
+    #[error("reason longer than {max} characters")]
+    ReasonTooLong { max: usize },
+}
+
+/// Why the core could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum ClubError {
+    #[error(transparent)]
+    Mistake(#[from] Mistake),
+    #[error("store failure")]
+    Store(#[from] StoreError),
+}
+
+impl From<ParseError> for ClubError {
+    fn from(error: ParseError) -> Self {
+        ClubError::Mistake(Mistake::Parse(error))
+    }
+}
+
+impl Mistake {
+    /// The member-facing text in `lang`.
+    pub fn render(&self, texts: &Texts, lang: Lang) -> String {
+        let (id, mut args) = self.message();
+        // Argument names are shown in the member's language, as /help shows them.
+        if let Some(FluentValue::String(arg)) = args.get("arg") {
+            let translated = texts.plain(lang, &format!("arg-{arg}"));
+            args.set("arg", translated);
+        }
+        texts.get(lang, id, Some(&args))
+    }
+
+    fn message(&self) -> (&'static str, Args<'_>) {
+        let text = |value: &str| FluentValue::from(value.to_owned());
+        match self {
+            Mistake::Parse(error) => parse_message(error),
+            Mistake::NotAllowed { command } => {
+                ("error-not-allowed", args([("command", text(command))]))
+            }
+            Mistake::UnknownMember { name } => {
+                ("error-unknown-member", args([("name", text(name))]))
+            }
+            Mistake::TooLong { length, max } => (
+                "error-too-long",
+                args([("length", (*length).into()), ("max", (*max).into())]),
+            ),
+            Mistake::OddCharacters => ("error-odd-characters", args([])),
+            Mistake::UnknownMessage(message) => (
+                "error-unknown-message",
+                args([("message", text(&message.to_string()))]),
+            ),
+            Mistake::NoSuchButton { message, label } => (
+                "error-no-such-button",
+                args([
+                    ("message", text(&message.to_string())),
+                    ("label", text(label)),
+                ]),
+            ),
+            Mistake::BalanceOfOthers => ("balance-others-only-moderators", args([])),
+            Mistake::ZeroGrant => ("grant-zero", args([])),
+            Mistake::GrantOverLimit { limit } => {
+                ("grant-over-limit", args([("limit", (*limit).into())]))
+            }
+            Mistake::SelfGrant => ("grant-self", args([])),
+            Mistake::BelowZero { name, balance } => (
+                "grant-below-zero",
+                args([("name", text(name)), ("balance", (*balance).into())]),
+            ),
+            Mistake::ReasonTooLong { max } => {
+                ("grant-reason-too-long", args([("max", (*max).into())]))
+            }
+        }
+    }
+}
+
+fn parse_message(error: &ParseError) -> (&'static str, Args<'_>) {
+    let text = |value: &str| FluentValue::from(value.to_owned());
+    match error {
+        ParseError::UnknownCommand(command) => {
+            ("error-unknown-command", args([("command", text(command))]))
+        }
+        ParseError::MissingArgument { arg, .. } => {
+            ("error-missing-argument", args([("arg", text(arg))]))
+        }
+        ParseError::NotANumber { arg, value, .. } => (
+            "error-not-a-number",
+            args([("arg", text(arg)), ("value", text(value))]),
+        ),
+        ParseError::OutOfRange { arg, min, max, .. } => (
+            "error-out-of-range",
+            args([
+                ("arg", text(arg)),
+                ("min", (*min).into()),
+                ("max", (*max).into()),
+            ]),
+        ),
+        ParseError::BadMemberName { value, .. } => {
+            ("error-bad-member-name", args([("value", text(value))]))
+        }
+        ParseError::TooManyArguments { extra, .. } => {
+            ("error-too-many-arguments", args([("extra", text(extra))]))
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! What each command does. Handlers read and write through the store and
+//! return the member-facing text; the caller wraps it in a reply.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use fluent_bundle::FluentValue;
+
+use super::Context;
+use super::commands::{Access, ArgKind, COMMANDS, CommandSpec, MemberRef};
+use super::error::{ClubError, Mistake};
+use super::i18n::{Texts, args};
+use super::model::Member;
+use crate::lang::Lang;
+use crate::store::ledger::AuditNote;
+use crate::store::{MemberByName, Posting, PostingOutcome};
+
+/// Longest reason a grant may carry.
+const MAX_REASON_CHARS: usize = 200;
+
+/// `/start`: the welcome, followed by what the member can do.
+pub(super) fn welcome(context: &Context<'_>) -> String {
+    let texts = context.club.texts();
+    let welcome = texts.get(
+        context.lang,
+        "welcome",
+        Some(&args([
+            ("club", text(&context.club.config().name)),
+            ("name", text(&context.member.display_name)),
+        ])),
+    );
+    format!("{welcome}\n\n{}", help(context))
+}
+
+/// `/help`: every command this member may run, with usage and summary.
+pub(super) fn help(context: &Context<'_>) -> String {
+    let texts = context.club.texts();
+    let lang = context.lang;
+    let mut lines = vec![texts.plain(lang, "help-header")];
+    let allowed =
+        |spec: &&CommandSpec| spec.access == Access::Everyone || context.actor.is_moderator;
+    for spec in COMMANDS.iter().filter(allowed) {
+        let summary = texts.plain(lang, &spec.summary_id());
+        lines.push(format!("{} – {summary}", usage(texts, lang, spec)));
+    }
+    if context.actor.is_moderator {
+        lines.push(texts.plain(lang, "help-moderator-note"));
+    }
+    lines.join("\n")
+}
+
+/// A command's usage, such as `/grant <mitglied> <punkte> <grund…>`.
+pub(super) fn usage(texts: &Texts, lang: Lang, spec: &CommandSpec) -> String {
+    let mut usage = format!("/{}", spec.name);
+    for arg in spec.args {
+        let name = texts.plain(lang, &format!("arg-{}", arg.name));
+        let ellipsis = if arg.kind == ArgKind::Text { "…" } else { "" };
+        let (open, close) = if arg.required { ('<', '>') } else { ('[', ']') };
+        usage.push_str(&format!(" {open}{name}{ellipsis}{close}"));
+    }
+    usage
+}
+
+/// The "Usage: …" line shown under a malformed command.
+pub(super) fn usage_line(texts: &Texts, lang: Lang, spec: &CommandSpec) -> String {
+    texts.get(
+        lang,
+        "usage",
+        Some(&args([("usage", text(&usage(texts, lang, spec)))])),
+    )
+}
+
+/// `/balance [member]`: points, lifetime earned, rank and fan-since date.
+/// Other members' balances are for moderators only: points are private.
+pub(super) async fn balance(
+    context: &Context<'_>,
+    member: Option<MemberRef>,
+) -> Result<String, ClubError> {
+    let target = match member {
+        Some(name) => resolve_member(context, &name).await?,
+        None => context.member.clone(),
+    };
+    if target.id != context.member.id && !context.actor.is_moderator {
+        return Err(Mistake::BalanceOfOthers.into());
+    }
+    let standing = context.club.store().standing(target.id).await?;
+    let texts = context.club.texts();
+    let lang = context.lang;
+    Ok(texts.get(
+        lang,
+        "balance-line",
+        Some(&args([
+            ("name", text(&target.display_name)),
+            ("balance", text(&points(texts, lang, standing.balance))),
+            (
+                "lifetime",
+                text(&points(texts, lang, standing.lifetime_earned)),
+            ),
+            ("rank", standing.rank.into()),
+            ("members", standing.members.into()),
+            ("since", text(&format_date(lang, target.fan_since))),
+        ])),
+    ))
+}
+
+/// `/history [n]`: the member's latest ledger entries.
+pub(super) async fn history(
+    context: &Context<'_>,
+    count: Option<u32>,
+) -> Result<String, ClubError> {
+    let limits = &context.club.config().limits;
+    let count = count
+        .unwrap_or(limits.history_default)
+        .min(limits.history_max);
+    let entries = context
+        .club
+        .store()
+        .history(context.member.id, count)
+        .await?;
+    let texts = context.club.texts();
+    let lang = context.lang;
+    if entries.is_empty() {
+        return Ok(texts.plain(lang, "history-empty"));
+    }
+    let mut lines = vec![texts.get(
+        lang,
+        "history-header",
+        Some(&args([("name", text(&context.member.display_name))])),
+    )];
+    for entry in entries {
+        lines.push(texts.get(
+            lang,
+            "history-line",
+            Some(&args([
+                ("date", text(&format_timestamp(lang, entry.created_at))),
+                ("amount", text(&format!("{:+}", entry.amount))),
+                ("reason", text(&entry.reason)),
+                ("kind", text(&kind_name(texts, lang, &entry.kind))),
+            ])),
+        ));
+    }
+    Ok(lines.join("\n"))
+}
+
+/// `/grant <member> <points> <reason…>`: a moderator credits or debits
+/// points for something done off-chat. Debits stop at a zero balance.
+pub(super) async fn grant(
+    context: &Context<'_>,
+    member: MemberRef,
+    amount: i64,
+    reason: String,
+) -> Result<String, ClubError> {
+    let limit = context.club.config().limits.max_grant_points;
+    if amount == 0 {
+        return Err(Mistake::ZeroGrant.into());
+    }
+    if amount.abs() > limit {
+        return Err(Mistake::GrantOverLimit { limit }.into());
+    }
+    if reason.chars().count() > MAX_REASON_CHARS {
+        return Err(Mistake::ReasonTooLong {
+            max: MAX_REASON_CHARS,
+        }
+        .into());
+    }
+    let target = resolve_member(context, &member).await?;
+    if target.id == context.member.id {
+        return Err(Mistake::SelfGrant.into());
+    }
+    let posting = Posting {
+        member: target.id,
+        amount,
+        kind: "grant",
+        reason: reason.clone(),
+        actor: Some(context.member.id),
+        source: Some(format!("message {}", context.message)),
+        idempotency_key: format!("{}:grant", context.event_key),
+        audit: Some(AuditNote {
+            actor: context.member.id,
+            action: "grant",
+            detail: format!("{amount:+} {reason}"),
+        }),
+    };
+    let balance = match context.club.store().post(&posting, context.now).await? {
+        PostingOutcome::Applied { balance, .. } | PostingOutcome::AlreadyApplied { balance } => {
+            balance
+        }
+        PostingOutcome::Insufficient { balance } => {
+            return Err(Mistake::BelowZero {
+                name: target.display_name,
+                balance,
+            }
+            .into());
+        }
+    };
+    tracing::info!(
+        moderator = context.member.id.0,
+        member = target.id.0,
+        amount,
+        "points granted"
+    );
+    let texts = context.club.texts();
+    let lang = context.lang;
+    let id = if amount > 0 {
+        "grant-credited"
+    } else {
+        "grant-debited"
+    };
+    Ok(texts.get(
+        lang,
+        id,
+        Some(&args([
+            ("name", text(&target.display_name)),
+            ("points", text(&points(texts, lang, amount.abs()))),
+            ("reason", text(&reason)),
+            ("balance", text(&points(texts, lang, balance))),
+        ])),
+    ))
+}
+
+async fn resolve_member(context: &Context<'_>, name: &MemberRef) -> Result<Member, ClubError> {
+    match context
+        .club
+        .store()
+        .member_by_username(context.place.platform, &name.0)
+        .await?
+    {
+        MemberByName::Found(member) => Ok(member),
+        MemberByName::Unknown => Err(Mistake::UnknownMember {
+            name: format!("@{}", name.0),
+        }
+        .into()),
+    }
+}
+
+fn text(value: &str) -> FluentValue<'static> {
+    FluentValue::from(value.to_owned())
+}
+
+/// "1 Punkt", "5 points".
+fn points(texts: &Texts, lang: Lang, count: i64) -> String {
+    texts.get(lang, "points", Some(&args([("count", count.into())])))
+}
+
+fn kind_name(texts: &Texts, lang: Lang, kind: &str) -> String {
+    let id = format!("kind-{kind}");
+    if texts.has(lang, &id) {
+        texts.plain(lang, &id)
+    } else {
+        kind.to_owned()
+    }
+}
+
+fn format_date(lang: Lang, date: NaiveDate) -> String {
+    match lang {
+        Lang::De => date.format("%d.%m.%Y").to_string(),
+        Lang::En => date.format("%-d %b %Y").to_string(),
+    }
+}
+
+fn format_timestamp(lang: Lang, at: DateTime<Utc>) -> String {
+    format_date(lang, at.date_naive())
+}

@@ -1,0 +1,399 @@
+//! The platform-independent core of the fan club.
+//!
+//! Adapters turn platform events into an [`Incoming`] and hand it to
+//! [`Club::handle`]; the club records what happened, applies the rules and
+//! answers with [`Reply`]s for the adapter to deliver. The club never sees a
+//! Discord or Telegram type, and adapters hold no rules and no SQL.
+//!
+//! Permission checks happen here, once: adapters only report what the
+//! platform says about an account (`Actor::is_moderator`).
+
+pub mod clock;
+pub mod commands;
+pub mod error;
+mod handlers;
+pub mod i18n;
+pub mod model;
+pub mod reply;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use self::clock::Clock;
+use self::commands::{Access, Command};
+use self::error::{ClubError, Mistake};
+use self::i18n::Texts;
+use self::model::{Actor, Event, Incoming, Member, MessageId, Place, Platform};
+use self::reply::Reply;
+use crate::config::{Limits, Settings};
+use crate::lang::Lang;
+use crate::store::messages::Recorded;
+use crate::store::{IdentitySeen, NewMessage, Store, StoreError};
+
+/// What the core needs to know from the settings.
+#[derive(Debug, Clone)]
+pub struct ClubConfig {
+    pub name: String,
+    pub default_language: Lang,
+    pub limits: Limits,
+}
+
+impl ClubConfig {
+    pub fn from_settings(settings: &Settings) -> ClubConfig {
+        ClubConfig {
+            name: settings.club.name.clone(),
+            default_language: settings.club.default_language,
+            limits: settings.limits.clone(),
+        }
+    }
+}
+
+/// The club: its store, texts, settings and clock.
+#[derive(Debug, Clone)]
+pub struct Club {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    texts: Texts,
+    config: ClubConfig,
+    clock: Arc<dyn Clock>,
+}
+
+/// The outcome of handling one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handled {
+    /// The id the event's message got in the store, if it was a message.
+    pub message: Option<MessageId>,
+    pub replies: Vec<Reply>,
+}
+
+/// Everything a handler needs to know about the event it serves.
+pub(crate) struct Context<'a> {
+    pub club: &'a Club,
+    pub actor: &'a Actor,
+    pub member: &'a Member,
+    pub place: &'a Place,
+    pub lang: Lang,
+    pub message: MessageId,
+    /// Unique per platform event; handlers derive idempotency keys from it.
+    pub event_key: String,
+    pub now: DateTime<Utc>,
+}
+
+impl Club {
+    pub fn new(store: Store, config: ClubConfig, clock: Arc<dyn Clock>) -> Club {
+        let inner = Inner {
+            store,
+            texts: Texts::load(),
+            config,
+            clock,
+        };
+        Club {
+            inner: Arc::new(inner),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub fn texts(&self) -> &Texts {
+        &self.inner.texts
+    }
+
+    pub fn config(&self) -> &ClubConfig {
+        &self.inner.config
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.inner.clock.now()
+    }
+
+    /// The language to answer `actor` in: their platform locale when the club
+    /// speaks it, else what we know of the member, else the default.
+    pub fn language_for(&self, actor: &Actor, member: Option<&Member>) -> Lang {
+        actor
+            .locale
+            .as_deref()
+            .and_then(Lang::from_locale)
+            .or(member.map(|member| member.language))
+            .unwrap_or(self.inner.config.default_language)
+    }
+
+    /// Handles one platform event. Member mistakes become replies; only a
+    /// failing store is an error, which the adapter reports as an apology
+    /// (see [`Club::apology`]).
+    #[tracing::instrument(skip_all, fields(platform = %incoming.actor.platform))]
+    pub async fn handle(&self, incoming: Incoming) -> Result<Handled, StoreError> {
+        let lang_hint = self.language_for(&incoming.actor, None);
+        if let Event::Message { text, .. } = &incoming.event {
+            if let Err(mistake) = self.check_text(text) {
+                let reply = Reply::in_place(
+                    &incoming.place,
+                    mistake.render(self.texts(), lang_hint),
+                    None,
+                );
+                return Ok(Handled {
+                    message: None,
+                    replies: vec![reply],
+                });
+            }
+        }
+        let now = self.now();
+        let member = self.member_seen(&incoming.actor, now).await?;
+        let lang = self.language_for(&incoming.actor, Some(&member));
+        match &incoming.event {
+            Event::Message { text, reply_to } => {
+                self.on_message(&incoming, &member, lang, text, *reply_to, now)
+                    .await
+            }
+            Event::Reaction { message, .. } => {
+                let replies = self.on_reference(&incoming.place, lang, *message).await?;
+                Ok(Handled {
+                    message: None,
+                    replies,
+                })
+            }
+            Event::Button { message, action } => {
+                tracing::debug!(action, "button pressed");
+                let replies = self.on_reference(&incoming.place, lang, *message).await?;
+                Ok(Handled {
+                    message: None,
+                    replies,
+                })
+            }
+        }
+    }
+
+    /// Records a message the bot sent, returning its id.
+    pub async fn record_sent(
+        &self,
+        platform: Platform,
+        place: &Place,
+        external_id: Option<&str>,
+        reply: &Reply,
+    ) -> Result<MessageId, StoreError> {
+        let message = NewMessage {
+            platform,
+            place: &place.id,
+            external_id,
+            author: None,
+            private: place.private,
+            reply_to: reply.reply_to,
+            body: &reply.text,
+            buttons: &reply.buttons,
+        };
+        Ok(self
+            .store()
+            .record_message(&message, self.now())
+            .await?
+            .id())
+    }
+
+    /// Finds the action of the button labelled `label` on bot message `message`.
+    pub async fn button_action(
+        &self,
+        message: MessageId,
+        label: &str,
+    ) -> Result<String, ClubError> {
+        let stored = self
+            .store()
+            .message(message)
+            .await?
+            .ok_or(Mistake::UnknownMessage(message))?;
+        stored
+            .buttons
+            .into_iter()
+            .find(|button| button.label == label)
+            .map(|button| button.action)
+            .ok_or_else(|| {
+                Mistake::NoSuchButton {
+                    message,
+                    label: label.to_owned(),
+                }
+                .into()
+            })
+    }
+
+    /// The short apology shown when something failed on our side.
+    pub fn apology(&self, lang: Lang) -> String {
+        self.texts().plain(lang, "error-internal")
+    }
+
+    /// Turns a handler's error into what the member is told. Internal
+    /// failures are logged here with their whole cause chain.
+    pub fn explain(&self, error: &ClubError, lang: Lang) -> String {
+        match error {
+            ClubError::Mistake(mistake) => {
+                let mut text = mistake.render(self.texts(), lang);
+                if let Mistake::Parse(parse) = mistake {
+                    if let Some(spec) = parse.command().and_then(commands::spec) {
+                        text.push('\n');
+                        text.push_str(&handlers::usage_line(self.texts(), lang, spec));
+                    }
+                }
+                text
+            }
+            ClubError::Store(store) => {
+                tracing::error!(error = %error_chain(store), "handling an event failed");
+                self.apology(lang)
+            }
+        }
+    }
+
+    fn check_text(&self, text: &str) -> Result<(), Mistake> {
+        let max = self.inner.config.limits.max_message_chars;
+        let length = text.chars().count();
+        if length > max {
+            return Err(Mistake::TooLong { length, max });
+        }
+        if commands::is_command(text) && text.chars().any(is_odd_character) {
+            return Err(Mistake::OddCharacters);
+        }
+        Ok(())
+    }
+
+    async fn member_seen(&self, actor: &Actor, now: DateTime<Utc>) -> Result<Member, StoreError> {
+        let seen = IdentitySeen {
+            platform: actor.platform,
+            external_id: &actor.external_id,
+            username: actor.username.as_deref(),
+            display_name: &actor.display_name,
+            language: actor.locale.as_deref().and_then(Lang::from_locale),
+            default_language: self.inner.config.default_language,
+            is_bot: actor.is_bot,
+        };
+        self.store().member_seen(&seen, now).await
+    }
+
+    async fn on_message(
+        &self,
+        incoming: &Incoming,
+        member: &Member,
+        lang: Lang,
+        text: &str,
+        reply_to: Option<MessageId>,
+        now: DateTime<Utc>,
+    ) -> Result<Handled, StoreError> {
+        let place = &incoming.place;
+        let recorded = self
+            .store()
+            .record_message(
+                &NewMessage {
+                    platform: place.platform,
+                    place: &place.id,
+                    external_id: incoming.event_key.as_deref(),
+                    author: Some(member.id),
+                    private: place.private,
+                    reply_to,
+                    body: text,
+                    buttons: &[],
+                },
+                now,
+            )
+            .await?;
+        let Recorded::New(message) = recorded else {
+            tracing::debug!("message delivered twice; handled the first time");
+            return Ok(Handled {
+                message: Some(recorded.id()),
+                replies: Vec::new(),
+            });
+        };
+        if !commands::is_command(text) {
+            return Ok(Handled {
+                message: Some(message),
+                replies: Vec::new(),
+            });
+        }
+        let context = Context {
+            club: self,
+            actor: &incoming.actor,
+            member,
+            place,
+            lang,
+            message,
+            event_key: incoming
+                .event_key
+                .clone()
+                .unwrap_or_else(|| format!("{}:message:{}", place.platform, message.0)),
+            now,
+        };
+        let replies = match self.run_command(&context, text).await {
+            Ok(replies) => replies,
+            Err(error) => vec![Reply::in_place(
+                place,
+                self.explain(&error, lang),
+                Some(message),
+            )],
+        };
+        Ok(Handled {
+            message: Some(message),
+            replies,
+        })
+    }
+
+    async fn run_command(
+        &self,
+        context: &Context<'_>,
+        text: &str,
+    ) -> Result<Vec<Reply>, ClubError> {
+        let command = commands::parse(text)?;
+        let spec = command.spec();
+        if spec.access == Access::Moderator && !context.actor.is_moderator {
+            return Err(Mistake::NotAllowed { command: spec.name }.into());
+        }
+        let text = match command {
+            Command::Start => handlers::welcome(context),
+            Command::Help => handlers::help(context),
+            Command::Balance { member } => handlers::balance(context, member).await?,
+            Command::History { count } => handlers::history(context, count).await?,
+            Command::Grant {
+                member,
+                points,
+                reason,
+            } => handlers::grant(context, member, points, reason).await?,
+        };
+        Ok(vec![Reply::in_place(
+            context.place,
+            text,
+            Some(context.message),
+        )])
+    }
+
+    /// Reactions and button presses refer to a message that must exist.
+    async fn on_reference(
+        &self,
+        place: &Place,
+        lang: Lang,
+        message: MessageId,
+    ) -> Result<Vec<Reply>, StoreError> {
+        if self.store().message(message).await?.is_some() {
+            return Ok(Vec::new());
+        }
+        let text = Mistake::UnknownMessage(message).render(self.texts(), lang);
+        Ok(vec![Reply::in_place(place, text, None)])
+    }
+}
+
+/// Control characters (but newline and tab) and bidirectional overrides,
+/// which can disguise what a command says.
+fn is_odd_character(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// An error and its causes on one line, for logs.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,121 @@
+//! The nouns of the club: platforms, places, members and what happens to them.
+//!
+//! Adapters build these from platform events; the core never sees a serenity
+//! or teloxide type.
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::lang::Lang;
+
+/// A chat platform the club is present on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    Console,
+    Telegram,
+    Discord,
+}
+
+impl Platform {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Console => "console",
+            Platform::Telegram => "telegram",
+            Platform::Discord => "discord",
+        }
+    }
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A chat, channel or private conversation on some platform.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Place {
+    pub platform: Platform,
+    /// The platform's id for the chat (Telegram chat id, Discord channel id,
+    /// console channel or member name).
+    pub id: String,
+    /// A one-to-one conversation between the bot and a member.
+    pub private: bool,
+}
+
+/// The club's own id for a member, the same on every platform they linked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct MemberId(pub i64);
+
+/// The store's id for a message, unique across platforms and restarts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct MessageId(pub i64);
+
+impl fmt::Display for MessageId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// Who did something, as the platform describes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub platform: Platform,
+    /// The platform's stable account id (kept as text: Telegram ids can be
+    /// negative, Discord ids are u64).
+    pub external_id: String,
+    /// The handle members use to mention this account, if it has one.
+    pub username: Option<String>,
+    pub display_name: String,
+    /// The platform's locale for this account (`de`, `en-GB`, …), if known.
+    pub locale: Option<String>,
+    pub is_bot: bool,
+    /// Whether the platform side says this account moderates the club
+    /// (configured ids, chat administrators). The core decides what that allows.
+    pub is_moderator: bool,
+}
+
+/// A member as the store knows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub id: MemberId,
+    pub display_name: String,
+    pub language: Lang,
+    pub is_bot: bool,
+    pub fan_since: NaiveDate,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Something that happened on a platform, as the core sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incoming {
+    pub actor: Actor,
+    pub place: Place,
+    /// A key unique to this platform event (Telegram `update_id`, Discord
+    /// interaction id, …) so that a replayed event changes nothing. `None`
+    /// where the platform has no stable id (the console): the store then
+    /// assigns a fresh message id that serves as the key.
+    pub event_key: Option<String>,
+    pub event: Event,
+}
+
+/// The kinds of events the core understands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A message, which may be a command, and may reply to an earlier message.
+    Message {
+        text: String,
+        reply_to: Option<MessageId>,
+    },
+    /// A reaction added to (or removed from) an earlier message.
+    Reaction {
+        message: MessageId,
+        emoji: String,
+        added: bool,
+    },
+    /// A button pressed on an earlier bot message, by its action code.
+    Button { message: MessageId, action: String },
+}

@@ -1,0 +1,296 @@
+//! Settings: one typed tree, layered from files and the environment.
+//!
+//! The layers, later ones winning:
+//! 1. `config/default.toml`, compiled into the binary so `fanclub` works from
+//!    any directory; the committed file documents every key.
+//! 2. `config/local.toml` when it exists, or the file named by `--config`
+//!    (which must exist).
+//! 3. Environment variables `FANCLUB__SECTION__KEY`.
+//!
+//! Every struct rejects unknown keys, so a typo in a file is an error naming
+//! the file and the key rather than a silently ignored setting. Secrets are
+//! not part of this tree: they come from the environment only and live in
+//! [`Secrets`], whose `Debug` cannot print them.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::lang::Lang;
+
+/// The defaults, exactly as committed in `config/default.toml`.
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+/// The override file read when `--config` is not given and the file exists.
+pub const LOCAL_CONFIG: &str = "config/local.toml";
+
+/// Prefix of environment variables that override settings.
+pub const ENV_PREFIX: &str = "FANCLUB__";
+
+/// Everything `fanclub` can be configured with, minus secrets.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub club: ClubSettings,
+    pub database: DatabaseSettings,
+    pub limits: Limits,
+    pub console: ConsoleSettings,
+    pub log: LogSettings,
+}
+
+/// Who the club is and how it speaks by default.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClubSettings {
+    pub name: String,
+    pub default_language: Lang,
+}
+
+/// Where and how the SQLite store is opened.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub busy_timeout_ms: u64,
+    pub max_connections: u32,
+}
+
+/// Bounds on what members may send and ask for.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    pub max_message_chars: usize,
+    pub max_grant_points: i64,
+    pub history_default: u32,
+    pub history_max: u32,
+}
+
+/// The local console chat.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleSettings {
+    pub moderators: Vec<String>,
+    pub channel: String,
+    pub bot_name: String,
+}
+
+/// Logging on stderr.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub filter: String,
+}
+
+/// Why settings could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("invalid configuration: {0}")]
+    Invalid(Box<figment::Error>),
+    #[error("invalid configuration: {0}")]
+    Rule(String),
+}
+
+impl From<figment::Error> for ConfigError {
+    fn from(error: figment::Error) -> Self {
+        ConfigError::Invalid(Box::new(error))
+    }
+}
+
+/// The settings and the files they were read from, for `check-config`.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub settings: Settings,
+    pub files: Vec<PathBuf>,
+}
+
+impl Settings {
+    /// Loads the layered settings. `explicit` is the `--config` file, which
+    /// must exist; without it `config/local.toml` is read when present.
+    pub fn load(explicit: Option<&Path>) -> Result<Loaded, ConfigError> {
+        Self::load_from(explicit, Path::new(LOCAL_CONFIG), Env::prefixed(ENV_PREFIX))
+    }
+
+    /// The defaults alone, for tests and tools that take no files.
+    pub fn defaults() -> Settings {
+        Figment::from(Toml::string(DEFAULT_TOML))
+            .extract::<Settings>()
+            .expect("config/default.toml is valid; a unit test guards it")
+    }
+
+    fn load_from(explicit: Option<&Path>, local: &Path, env: Env) -> Result<Loaded, ConfigError> {
+        let mut figment = Figment::from(Toml::string(DEFAULT_TOML));
+        let mut files = Vec::new();
+        match explicit {
+            Some(path) if !path.is_file() => return Err(ConfigError::MissingFile(path.into())),
+            Some(path) => files.push(path.to_path_buf()),
+            None if local.is_file() => files.push(local.to_path_buf()),
+            None => {}
+        }
+        for file in &files {
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        let settings: Settings = figment.merge(env.split("__")).extract()?;
+        settings.validate()?;
+        Ok(Loaded { settings, files })
+    }
+
+    /// Rules that types alone cannot express.
+    fn validate(&self) -> Result<(), ConfigError> {
+        let rule = |ok: bool, message: &str| {
+            if ok {
+                Ok(())
+            } else {
+                Err(ConfigError::Rule(message.to_owned()))
+            }
+        };
+        let limits = &self.limits;
+        rule(
+            limits.max_message_chars >= 16,
+            "limits.max_message_chars must be at least 16",
+        )?;
+        rule(
+            limits.max_grant_points > 0,
+            "limits.max_grant_points must be positive",
+        )?;
+        rule(
+            (1..=limits.history_max).contains(&limits.history_default),
+            "limits.history_default must be between 1 and limits.history_max",
+        )?;
+        rule(
+            self.database.max_connections >= 1,
+            "database.max_connections must be at least 1",
+        )?;
+        rule(
+            !self.console.channel.trim().is_empty() && !self.console.bot_name.trim().is_empty(),
+            "console.channel and console.bot_name must not be empty",
+        )
+    }
+}
+
+/// Platform tokens, read from the environment (or `.env`) only.
+///
+/// `SecretString`'s `Debug` prints `[REDACTED]`, so logging this struct, or
+/// anything holding it, cannot leak a token.
+#[derive(Debug, Default)]
+pub struct Secrets {
+    pub discord_token: Option<SecretString>,
+    pub telegram_bot_token: Option<SecretString>,
+}
+
+impl Secrets {
+    /// Reads `DISCORD_TOKEN` and `TELEGRAM_BOT_TOKEN`; empty values count as unset.
+    pub fn from_env() -> Secrets {
+        let read = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .filter(|value| !value.trim().is_empty())
+                .map(SecretString::from)
+        };
+        Secrets {
+            discord_token: read("DISCORD_TOKEN"),
+            telegram_bot_token: read("TELEGRAM_BOT_TOKEN"),
+        }
+    }
+
+    /// Whether any platform token is configured.
+    pub fn any_platform(&self) -> bool {
+        self.discord_token.is_some() || self.telegram_bot_token.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn no_env() -> Env {
+        Env::prefixed("FANCLUB_TEST_UNSET_PREFIX__")
+    }
+
+    fn file_with(text: &str) -> tempfile::NamedTempFile {
+        let mut file = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+        file.write_all(text.as_bytes()).unwrap();
+        file
+    }
+
+    #[test]
+    fn the_committed_defaults_load_and_pass_validation() {
+        let defaults = Settings::defaults();
+        assert!(defaults.validate().is_ok());
+        assert_eq!(defaults.club.default_language, Lang::De);
+        assert_eq!(defaults.database.url, "sqlite://data/fanclub.db");
+    }
+
+    #[test]
+    fn an_override_file_changes_only_the_keys_it_names() {
+        let file = file_with("[club]\ndefault_language = \"en\"\n");
+        let loaded =
+            Settings::load_from(Some(file.path()), Path::new("/nonexistent"), no_env()).unwrap();
+        assert_eq!(loaded.settings.club.default_language, Lang::En);
+        assert_eq!(loaded.settings.club.name, "Fanclub");
+        assert_eq!(loaded.files, vec![file.path().to_path_buf()]);
+    }
+
+    #[test]
+    fn an_unknown_key_is_rejected_naming_the_key_and_the_file() {
+        let file = file_with("[club]\nnmae = \"typo\"\n");
+        let error = Settings::load_from(Some(file.path()), Path::new("/nonexistent"), no_env())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("nmae"), "{error}");
+        assert!(
+            error.contains(&file.path().display().to_string()),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_wrongly_typed_value_is_rejected_naming_the_key() {
+        let file = file_with("[limits]\nmax_grant_points = \"lots\"\n");
+        let error = Settings::load_from(Some(file.path()), Path::new("/nonexistent"), no_env())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("max_grant_points"), "{error}");
+    }
+
+    #[test]
+    fn a_missing_explicit_file_is_an_error() {
+        let error =
+            Settings::load_from(Some(Path::new("/no/such.toml")), Path::new("/x"), no_env())
+                .unwrap_err();
+        assert!(matches!(error, ConfigError::MissingFile(_)));
+    }
+
+    #[test]
+    fn environment_variables_override_files() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("FANCLUB_JAIL__CLUB__DEFAULT_LANGUAGE", "en");
+            jail.set_env("FANCLUB_JAIL__CONSOLE__MODERATORS", "[anna, ben]");
+            let loaded = Settings::load_from(
+                None,
+                Path::new("/nonexistent"),
+                Env::prefixed("FANCLUB_JAIL__"),
+            )
+            .unwrap();
+            assert_eq!(loaded.settings.club.default_language, Lang::En);
+            assert_eq!(loaded.settings.console.moderators, vec!["anna", "ben"]);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let secrets = Secrets {
+            discord_token: Some(SecretString::from("discord-very-secret")),
+            telegram_bot_token: Some(SecretString::from("123:telegram-very-secret")),
+        };
+        let printed = format!("{secrets:?}");
+        assert!(!printed.contains("very-secret"), "{printed}");
+    }
+}

@@ -1,0 +1,240 @@
+//! The console chat: a local adapter on stdin/stdout.
+//!
+//! It lets a newcomer try the whole club without a platform token, and it is
+//! the scripting interface of the tests. Like the platform adapters it only
+//! translates: a line becomes an [`Incoming`], the club's replies become
+//! printed messages. Its output format is a contract (README.md):
+//!
+//! ```text
+//! #7 alice: text                      a member's message in the channel
+//! #8 carol > #7: text                 a member's reply to #7
+//! #9 alice → bot (private): text      a member's private message to the bot
+//! #10 bot: text [Approve] [Reject]    the bot, with buttons after the text
+//! #11 bot → alice (private): text     the bot, privately
+//! error: line 3: …                    an input line that could not be read
+//! ```
+//!
+//! Continuation lines of multi-line messages are indented by four spaces.
+
+pub mod line;
+
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
+
+use self::line::{Action, ConsoleLine, parse_line};
+use crate::club::model::{Actor, Event, Incoming, MessageId, Place, Platform};
+use crate::club::reply::{Audience, Reply};
+use crate::club::{Club, Handled, error_chain};
+use crate::config::ConsoleSettings;
+use crate::lang::Lang;
+use crate::store::StoreError;
+
+/// Why the console stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsoleError {
+    #[error("console input/output failed")]
+    Io(#[from] std::io::Error),
+}
+
+/// The console adapter.
+#[derive(Debug, Clone)]
+pub struct Console {
+    club: Club,
+    settings: ConsoleSettings,
+    lang: Lang,
+}
+
+impl Console {
+    /// A console whose members speak `lang`.
+    pub fn new(club: Club, settings: ConsoleSettings, lang: Lang) -> Console {
+        Console {
+            club,
+            settings,
+            lang,
+        }
+    }
+
+    /// Reads lines until end of input, printing every message.
+    pub async fn run<R, W>(&self, input: R, mut output: W) -> Result<(), ConsoleError>
+    where
+        R: AsyncBufRead + Unpin,
+        W: AsyncWrite + Unpin,
+    {
+        let mut input = input;
+        let mut buffer = Vec::new();
+        let mut number = 0usize;
+        loop {
+            buffer.clear();
+            if input.read_until(b'\n', &mut buffer).await? == 0 {
+                break;
+            }
+            number += 1;
+            let text = String::from_utf8_lossy(&buffer);
+            let printed = self.line(number, &text).await;
+            output.write_all(printed.as_bytes()).await?;
+            output.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Handles one input line and returns what to print.
+    async fn line(&self, number: usize, text: &str) -> String {
+        let parsed = match parse_line(text, &self.settings.bot_name) {
+            Ok(Some(parsed)) => parsed,
+            Ok(None) => return String::new(),
+            Err(error) => return format!("error: line {number}: {error}\n"),
+        };
+        match self.act(&parsed).await {
+            Ok(printed) => printed,
+            Err(error) => {
+                tracing::error!(error = %error_chain(&error), line = number, "console line failed");
+                format!("error: line {number}: {}\n", self.club.apology(self.lang))
+            }
+        }
+    }
+
+    async fn act(&self, line: &ConsoleLine) -> Result<String, StoreError> {
+        let actor = self.actor(&line.who);
+        let channel = self.channel();
+        let (place, event) = match &line.action {
+            Action::Say(text) => (channel, message(text, None)),
+            Action::Reply { to, text } => (channel, message(text, Some(*to))),
+            Action::Direct(text) => (self.private_place(&line.who), message(text, None)),
+            Action::React {
+                added,
+                emoji,
+                message,
+            } => (
+                channel,
+                Event::Reaction {
+                    message: *message,
+                    emoji: emoji.clone(),
+                    added: *added,
+                },
+            ),
+            Action::Press { label, message } => {
+                match self.club.button_action(*message, label).await {
+                    Ok(action) => (
+                        channel,
+                        Event::Button {
+                            message: *message,
+                            action,
+                        },
+                    ),
+                    Err(error) => {
+                        let lang = self.club.language_for(&actor, None);
+                        let reply =
+                            Reply::in_place(&channel, self.club.explain(&error, lang), None);
+                        return self.deliver(&channel, &[reply]).await;
+                    }
+                }
+            }
+        };
+        let incoming = Incoming {
+            actor,
+            place: place.clone(),
+            event_key: None,
+            event,
+        };
+        let Handled { message, replies } = self.club.handle(incoming).await?;
+        let mut printed = message.map(|id| self.echo(id, line)).unwrap_or_default();
+        printed.push_str(&self.deliver(&place, &replies).await?);
+        Ok(printed)
+    }
+
+    /// Records the bot's replies and renders them.
+    async fn deliver(&self, origin: &Place, replies: &[Reply]) -> Result<String, StoreError> {
+        let mut printed = String::new();
+        for reply in replies {
+            let place = match &reply.audience {
+                Audience::Place(place) => place.clone(),
+                Audience::Member(member) => {
+                    let name = self
+                        .club
+                        .store()
+                        .external_id_of(*member, Platform::Console)
+                        .await?;
+                    match name {
+                        Some(name) => self.private_place(&name),
+                        None => origin.clone(),
+                    }
+                }
+            };
+            let id = self
+                .club
+                .record_sent(Platform::Console, &place, None, reply)
+                .await?;
+            let speaker = if place.private {
+                format!("{} → {} (private)", self.settings.bot_name, place.id)
+            } else {
+                self.settings.bot_name.clone()
+            };
+            let buttons: String = reply
+                .buttons
+                .iter()
+                .map(|button| format!(" [{}]", button.label))
+                .collect();
+            printed.push_str(&render(id, &speaker, &format!("{}{buttons}", reply.text)));
+        }
+        Ok(printed)
+    }
+
+    /// Prints a member's own message with the id it got.
+    fn echo(&self, id: MessageId, line: &ConsoleLine) -> String {
+        let who = &line.who;
+        match &line.action {
+            Action::Say(text) => render(id, who, text),
+            Action::Reply { to, text } => render(id, &format!("{who} > {to}"), text),
+            Action::Direct(text) => render(
+                id,
+                &format!("{who} → {} (private)", self.settings.bot_name),
+                text,
+            ),
+            Action::React { .. } | Action::Press { .. } => String::new(),
+        }
+    }
+
+    fn actor(&self, name: &str) -> Actor {
+        Actor {
+            platform: Platform::Console,
+            external_id: name.to_owned(),
+            username: Some(name.to_owned()),
+            display_name: name.to_owned(),
+            locale: Some(self.lang.code().to_owned()),
+            is_bot: false,
+            is_moderator: self
+                .settings
+                .moderators
+                .iter()
+                .any(|moderator| moderator == name),
+        }
+    }
+
+    fn channel(&self) -> Place {
+        Place {
+            platform: Platform::Console,
+            id: self.settings.channel.clone(),
+            private: false,
+        }
+    }
+
+    fn private_place(&self, name: &str) -> Place {
+        Place {
+            platform: Platform::Console,
+            id: name.to_owned(),
+            private: true,
+        }
+    }
+}
+
+fn message(text: &str, reply_to: Option<MessageId>) -> Event {
+    Event::Message {
+        text: text.to_owned(),
+        reply_to,
+    }
+}
+
+/// `#7 speaker: text`, continuation lines indented.
+fn render(id: MessageId, speaker: &str, text: &str) -> String {
+    let body = text.trim_end().replace('\n', "\n    ");
+    format!("{id} {speaker}: {body}\n")
+}

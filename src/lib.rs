@@ -1,0 +1,27 @@
+//! # fanclub
+//!
+//! A chat bot that runs a brand's fan club on Discord and Telegram at once:
+//! it answers support questions from a curated bilingual FAQ, awards points
+//! for helpful answers, and runs a merchandise shop, all on one SQLite store.
+//!
+//! # Layout
+//!
+//! - [`club`]: the core. Members, places, the command grammar, rules and
+//!   replies. It knows nothing of any chat platform.
+//! - [`store`]: the SQLite store. All SQL lives here, one file per table group.
+//! - [`console`]: the local console chat, an adapter like the platform ones;
+//!   the default when no platform token is configured, and the tests'
+//!   scripting interface.
+//! - [`config`]: layered settings (committed defaults, local file,
+//!   environment) and secrets.
+//! - [`lang`]: the two languages the club speaks.
+//! - [`app`] and [`cli`]: the edge. Wiring the parts together from settings
+//!   and the `fanclub` command line; only these use `anyhow`.
+
+pub mod app;
+pub mod cli;
+pub mod club;
+pub mod config;
+pub mod console;
+pub mod lang;
+pub mod store;

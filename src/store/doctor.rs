@@ -1,0 +1,119 @@
+//! Invariant checks behind `fanclub doctor`.
+//!
+//! The cached balances must equal what the ledger says, and no row may point
+//! at something that does not exist. Each check is one query that lists the
+//! rows breaking it, so the report says exactly where to look.
+
+use std::fmt;
+
+use sqlx::Row;
+
+use super::{Context, Store, StoreError};
+
+/// One invariant and the rows that break it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub name: &'static str,
+    pub problems: Vec<String>,
+}
+
+/// The result of every check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DoctorReport {
+    pub checks: Vec<Check>,
+}
+
+impl DoctorReport {
+    pub fn is_healthy(&self) -> bool {
+        self.checks.iter().all(|check| check.problems.is_empty())
+    }
+}
+
+impl fmt::Display for DoctorReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for check in &self.checks {
+            if check.problems.is_empty() {
+                writeln!(f, "ok    {}", check.name)?;
+                continue;
+            }
+            writeln!(
+                f,
+                "FAIL  {} ({} problems)",
+                check.name,
+                check.problems.len()
+            )?;
+            for problem in check.problems.iter().take(20) {
+                writeln!(f, "      {problem}")?;
+            }
+            if check.problems.len() > 20 {
+                writeln!(f, "      … and {} more", check.problems.len() - 20)?;
+            }
+        }
+        let verdict = if self.is_healthy() {
+            "healthy"
+        } else {
+            "UNHEALTHY"
+        };
+        write!(f, "store is {verdict}")
+    }
+}
+
+/// Each check: a name and a query returning one `problem` text per bad row.
+const CHECKS: &[(&str, &str)] = &[
+    (
+        "balance equals the sum of the member's ledger",
+        "SELECT 'member ' || b.member_id || ': balance ' || b.balance || ', ledger sums to ' || COALESCE(l.total, 0) AS problem \
+         FROM balances b LEFT JOIN (SELECT member_id, SUM(amount) AS total FROM ledger GROUP BY member_id) l \
+           ON l.member_id = b.member_id \
+         WHERE b.balance <> COALESCE(l.total, 0)",
+    ),
+    (
+        "lifetime earned equals the sum of the member's credits",
+        "SELECT 'member ' || b.member_id || ': lifetime ' || b.lifetime_earned || ', credits sum to ' || COALESCE(l.total, 0) AS problem \
+         FROM balances b LEFT JOIN (SELECT member_id, SUM(amount) AS total FROM ledger WHERE amount > 0 GROUP BY member_id) l \
+           ON l.member_id = b.member_id \
+         WHERE b.lifetime_earned <> COALESCE(l.total, 0)",
+    ),
+    (
+        "every member has a balance and an identity",
+        "SELECT 'member ' || m.id || ' has ' || \
+             CASE WHEN b.member_id IS NULL THEN 'no balance row' ELSE 'no identity' END AS problem \
+         FROM members m LEFT JOIN balances b ON b.member_id = m.id \
+         WHERE b.member_id IS NULL OR NOT EXISTS (SELECT 1 FROM identities i WHERE i.member_id = m.id)",
+    ),
+    (
+        "no ledger entry without a member or a balance",
+        "SELECT 'ledger entry ' || l.id || ' of unknown member ' || l.member_id AS problem \
+         FROM ledger l LEFT JOIN balances b ON b.member_id = l.member_id WHERE b.member_id IS NULL",
+    ),
+    (
+        "no orphan rows (foreign keys)",
+        "SELECT 'table ' || \"table\" || ' row ' || rowid || ' points at a missing ' || parent AS problem \
+         FROM pragma_foreign_key_check",
+    ),
+    (
+        "the database file is intact",
+        "SELECT integrity_check AS problem FROM pragma_integrity_check WHERE integrity_check <> 'ok'",
+    ),
+];
+
+impl Store {
+    /// Runs every invariant check.
+    #[tracing::instrument(skip_all)]
+    pub async fn doctor(&self) -> Result<DoctorReport, StoreError> {
+        let mut checks = Vec::with_capacity(CHECKS.len());
+        for (name, sql) in CHECKS {
+            let rows = sqlx::query(*sql)
+                .fetch_all(self.pool())
+                .await
+                .context("running an invariant check")?;
+            let problems = rows
+                .iter()
+                .map(|row| row.try_get::<String, _>("problem"))
+                .collect::<Result<_, _>>()
+                .context("reading an invariant check")?;
+            checks.push(Check { name, problems });
+        }
+        Ok(DoctorReport { checks })
+    }
+}

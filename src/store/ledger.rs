@@ -1,0 +1,223 @@
+//! The append-only points ledger, cached balances and the audit log.
+//!
+//! Every change of points is one ledger row with a unique idempotency key;
+//! the cached balance moves in the same transaction, guarded so it can never
+//! go below zero (and a CHECK constraint stands behind the guard). A posting
+//! applied twice finds its key taken and changes nothing. Moderator actions
+//! write their audit entry in that same transaction, so the audit log cannot
+//! miss a booking or record one that did not happen.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::{Context, Store, StoreError};
+use crate::club::model::MemberId;
+
+/// One change of a member's points, as the core asks for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Posting {
+    pub member: MemberId,
+    /// Positive credits, negative debits; never zero.
+    pub amount: i64,
+    /// What kind of booking this is (`grant`, later `upvote`, `redeem`, …).
+    pub kind: &'static str,
+    pub reason: String,
+    /// Who caused it (the moderator, the voter), if anyone.
+    pub actor: Option<MemberId>,
+    /// What it refers to (a message, a claim), as free text.
+    pub source: Option<String>,
+    /// Unique per real-world event: the same key twice books once.
+    pub idempotency_key: String,
+    /// A moderator action to record in the audit log with the booking.
+    pub audit: Option<AuditNote>,
+}
+
+/// An audit log entry written together with a posting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditNote {
+    pub actor: MemberId,
+    pub action: &'static str,
+    pub detail: String,
+}
+
+/// What became of a posting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostingOutcome {
+    /// Booked; the member's balance is now `balance`.
+    Applied { entry: i64, balance: i64 },
+    /// The idempotency key was booked before; nothing changed.
+    AlreadyApplied { balance: i64 },
+    /// A debit larger than the balance; nothing changed.
+    Insufficient { balance: i64 },
+}
+
+/// A member's points and place in the club.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub balance: i64,
+    pub lifetime_earned: i64,
+    /// 1 for the member who earned most; ties share a rank.
+    pub rank: i64,
+    /// How many (non-bot) members are ranked.
+    pub members: i64,
+}
+
+/// One line of a member's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub amount: i64,
+    pub kind: String,
+    pub reason: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Store {
+    /// Books a posting: the ledger row, the cached balance and the audit
+    /// entry, all or nothing.
+    #[tracing::instrument(skip_all, fields(kind = posting.kind, amount = posting.amount))]
+    pub async fn post(
+        &self,
+        posting: &Posting,
+        now: DateTime<Utc>,
+    ) -> Result<PostingOutcome, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let entry: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO ledger (member_id, amount, kind, reason, actor_id, source, idempotency_key, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+        )
+        .bind(posting.member.0)
+        .bind(posting.amount)
+        .bind(posting.kind)
+        .bind(&posting.reason)
+        .bind(posting.actor.map(|actor| actor.0))
+        .bind(&posting.source)
+        .bind(&posting.idempotency_key)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await
+        .context("writing a ledger entry")?;
+        let Some(entry) = entry else {
+            drop(tx);
+            let balance = self.balance(posting.member).await?;
+            return Ok(PostingOutcome::AlreadyApplied { balance });
+        };
+        let balance: Option<i64> = sqlx::query_scalar(
+            "UPDATE balances SET balance = balance + ?1, \
+                 lifetime_earned = lifetime_earned + MAX(?1, 0), updated_at = ?2 \
+             WHERE member_id = ?3 AND balance + ?1 >= 0 RETURNING balance",
+        )
+        .bind(posting.amount)
+        .bind(now)
+        .bind(posting.member.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .context("moving a balance")?;
+        let Some(balance) = balance else {
+            drop(tx);
+            let balance = self.balance(posting.member).await?;
+            return Ok(PostingOutcome::Insufficient { balance });
+        };
+        if let Some(audit) = &posting.audit {
+            record_audit(&mut tx, audit, posting.member, now).await?;
+        }
+        tx.commit().await.context("committing a posting")?;
+        Ok(PostingOutcome::Applied { entry, balance })
+    }
+
+    /// A member's spendable points.
+    #[tracing::instrument(skip_all)]
+    pub async fn balance(&self, member: MemberId) -> Result<i64, StoreError> {
+        let balance: Option<i64> =
+            sqlx::query_scalar("SELECT balance FROM balances WHERE member_id = ?")
+                .bind(member.0)
+                .fetch_optional(self.pool())
+                .await
+                .context("reading a balance")?;
+        Ok(balance.unwrap_or(0))
+    }
+
+    /// A member's balance, lifetime earnings and rank among members.
+    #[tracing::instrument(skip_all)]
+    pub async fn standing(&self, member: MemberId) -> Result<Standing, StoreError> {
+        let row = sqlx::query(
+            "SELECT b.balance, b.lifetime_earned, \
+                 (SELECT COUNT(*) FROM balances o JOIN members om ON om.id = o.member_id \
+                  WHERE om.is_bot = 0 AND o.lifetime_earned > b.lifetime_earned) + 1 AS rank, \
+                 (SELECT COUNT(*) FROM members WHERE is_bot = 0) AS members \
+             FROM balances b WHERE b.member_id = ?",
+        )
+        .bind(member.0)
+        .fetch_optional(self.pool())
+        .await
+        .context("reading a standing")?
+        .ok_or_else(|| {
+            StoreError::Inconsistent(format!("member {} has no balance row", member.0))
+        })?;
+        let read = |source| StoreError::Query {
+            context: "decoding a standing",
+            source,
+        };
+        Ok(Standing {
+            balance: row.try_get("balance").map_err(read)?,
+            lifetime_earned: row.try_get("lifetime_earned").map_err(read)?,
+            rank: row.try_get("rank").map_err(read)?,
+            members: row.try_get("members").map_err(read)?,
+        })
+    }
+
+    /// A member's latest ledger entries, newest first.
+    #[tracing::instrument(skip_all)]
+    pub async fn history(
+        &self,
+        member: MemberId,
+        limit: u32,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT amount, kind, reason, created_at FROM ledger WHERE member_id = ? ORDER BY id DESC LIMIT ?",
+        )
+        .bind(member.0)
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await
+        .context("reading a history")?;
+        rows.iter()
+            .map(|row| {
+                Ok(HistoryEntry {
+                    amount: row.try_get("amount")?,
+                    kind: row.try_get("kind")?,
+                    reason: row.try_get("reason")?,
+                    created_at: row.try_get("created_at")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .context("decoding a history")
+    }
+
+    /// How many audit entries an action has, for tests and reports.
+    #[tracing::instrument(skip_all)]
+    pub async fn audit_count(&self, action: &str) -> Result<i64, StoreError> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = ?")
+            .bind(action)
+            .fetch_one(self.pool())
+            .await
+            .context("counting audit entries")
+    }
+}
+
+async fn record_audit(
+    tx: &mut sqlx::SqliteConnection,
+    audit: &AuditNote,
+    subject: MemberId,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO audit_log (actor_id, action, subject_id, detail, created_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(audit.actor.0)
+        .bind(audit.action)
+        .bind(subject.0)
+        .bind(&audit.detail)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .context("writing the audit log")?;
+    Ok(())
+}

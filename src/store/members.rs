@@ -1,0 +1,246 @@
+//! Members and their platform identities.
+//!
+//! A member is the club's person; an identity is one account on one
+//! platform. Members are created on first sight of an identity; linking
+//! accounts later points a second identity at the same member.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use super::{Context, Store, StoreError};
+use crate::club::model::{Member, MemberId, Platform};
+use crate::lang::Lang;
+
+/// An identity as a platform just showed it to us.
+#[derive(Debug, Clone)]
+pub struct IdentitySeen<'a> {
+    pub platform: Platform,
+    pub external_id: &'a str,
+    pub username: Option<&'a str>,
+    pub display_name: &'a str,
+    /// The language the platform reports, if it is one the club speaks.
+    pub language: Option<Lang>,
+    /// The language for a brand-new member whose platform reports none.
+    pub default_language: Lang,
+    pub is_bot: bool,
+}
+
+/// The result of looking a member up by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberByName {
+    Found(Member),
+    Unknown,
+}
+
+/// A `SELECT` of a member's columns (table alias `m`) followed by `$rest`.
+macro_rules! select_member {
+    ($rest:literal) => {
+        concat!(
+            "SELECT m.id, m.display_name, m.language, m.is_bot, m.fan_since, m.created_at ",
+            $rest
+        )
+    };
+}
+
+impl Store {
+    /// Returns the member behind an identity, creating both on first sight and
+    /// refreshing the name and language when the platform reports new ones.
+    #[tracing::instrument(skip_all, fields(platform = %seen.platform))]
+    pub async fn member_seen(
+        &self,
+        seen: &IdentitySeen<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Member, StoreError> {
+        if let Some(member) = self
+            .identity_member(seen.platform, seen.external_id)
+            .await?
+        {
+            if is_up_to_date(&member, seen) {
+                return Ok(member);
+            }
+        }
+        let mut tx = self.begin_write().await?;
+        let existing: Option<i64> = sqlx::query_scalar(
+            "SELECT member_id FROM identities WHERE platform = ? AND external_id = ?",
+        )
+        .bind(seen.platform.as_str())
+        .bind(seen.external_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .context("looking up an identity")?;
+        let member_id = match existing {
+            Some(id) => {
+                refresh_identity(&mut tx, id, seen).await?;
+                id
+            }
+            None => create_member(&mut tx, seen, now).await?,
+        };
+        tx.commit().await.context("committing a member")?;
+        self.member(MemberId(member_id)).await?.ok_or_else(|| {
+            StoreError::Inconsistent(format!("member {member_id} vanished after being written"))
+        })
+    }
+
+    /// The member with this id.
+    #[tracing::instrument(skip_all)]
+    pub async fn member(&self, id: MemberId) -> Result<Option<Member>, StoreError> {
+        sqlx::query(select_member!("FROM members m WHERE m.id = ?"))
+            .bind(id.0)
+            .fetch_optional(self.pool())
+            .await
+            .context("reading a member")?
+            .map(|row| member_from_row(&row))
+            .transpose()
+    }
+
+    /// The member behind a platform account, if we have seen it.
+    #[tracing::instrument(skip_all)]
+    pub async fn identity_member(
+        &self,
+        platform: Platform,
+        external_id: &str,
+    ) -> Result<Option<Member>, StoreError> {
+        sqlx::query(select_member!(
+            "FROM identities i JOIN members m ON m.id = i.member_id \
+             WHERE i.platform = ? AND i.external_id = ?"
+        ))
+        .bind(platform.as_str())
+        .bind(external_id)
+        .fetch_optional(self.pool())
+        .await
+        .context("reading an identity's member")?
+        .map(|row| member_from_row(&row))
+        .transpose()
+    }
+
+    /// Finds a member by the username of one of their identities on
+    /// `platform` (case-insensitive), as typed in `@name` mentions.
+    #[tracing::instrument(skip_all)]
+    pub async fn member_by_username(
+        &self,
+        platform: Platform,
+        username: &str,
+    ) -> Result<MemberByName, StoreError> {
+        let row = sqlx::query(select_member!(
+            "FROM identities i JOIN members m ON m.id = i.member_id \
+             WHERE i.platform = ? AND i.username = ? COLLATE NOCASE \
+             ORDER BY i.created_at DESC LIMIT 1"
+        ))
+        .bind(platform.as_str())
+        .bind(username)
+        .fetch_optional(self.pool())
+        .await
+        .context("finding a member by name")?;
+        Ok(match row {
+            Some(row) => MemberByName::Found(member_from_row(&row)?),
+            None => MemberByName::Unknown,
+        })
+    }
+
+    /// The member's account id on `platform`, for private messages.
+    #[tracing::instrument(skip_all)]
+    pub async fn external_id_of(
+        &self,
+        member: MemberId,
+        platform: Platform,
+    ) -> Result<Option<String>, StoreError> {
+        sqlx::query_scalar(
+            "SELECT external_id FROM identities WHERE member_id = ? AND platform = ? ORDER BY created_at LIMIT 1",
+        )
+        .bind(member.0)
+        .bind(platform.as_str())
+        .fetch_optional(self.pool())
+        .await
+        .context("finding a member's account")
+    }
+}
+
+fn is_up_to_date(member: &Member, seen: &IdentitySeen<'_>) -> bool {
+    member.display_name == seen.display_name
+        && seen.language.is_none_or(|lang| lang == member.language)
+}
+
+async fn refresh_identity(
+    tx: &mut sqlx::SqliteConnection,
+    member_id: i64,
+    seen: &IdentitySeen<'_>,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE identities SET username = ? WHERE platform = ? AND external_id = ?")
+        .bind(seen.username)
+        .bind(seen.platform.as_str())
+        .bind(seen.external_id)
+        .execute(&mut *tx)
+        .await
+        .context("refreshing an identity")?;
+    sqlx::query(
+        "UPDATE members SET display_name = ?, language = COALESCE(?, language) WHERE id = ?",
+    )
+    .bind(seen.display_name)
+    .bind(seen.language.map(Lang::code))
+    .bind(member_id)
+    .execute(&mut *tx)
+    .await
+    .context("refreshing a member")?;
+    Ok(())
+}
+
+async fn create_member(
+    tx: &mut sqlx::SqliteConnection,
+    seen: &IdentitySeen<'_>,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    let language = seen.language.unwrap_or(seen.default_language);
+    let member_id: i64 = sqlx::query_scalar(
+        "INSERT INTO members (display_name, language, is_bot, fan_since, created_at) \
+         VALUES (?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(seen.display_name)
+    .bind(language.code())
+    .bind(seen.is_bot)
+    .bind(now.date_naive())
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .context("creating a member")?;
+    sqlx::query(
+        "INSERT INTO identities (platform, external_id, member_id, username, created_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(seen.platform.as_str())
+    .bind(seen.external_id)
+    .bind(member_id)
+    .bind(seen.username)
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .context("creating an identity")?;
+    sqlx::query("INSERT INTO balances (member_id, updated_at) VALUES (?, ?)")
+        .bind(member_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .context("opening a balance")?;
+    tracing::info!(member_id, "new member");
+    Ok(member_id)
+}
+
+fn member_from_row(row: &SqliteRow) -> Result<Member, StoreError> {
+    let read = |source| StoreError::Query {
+        context: "decoding a member",
+        source,
+    };
+    let language: String = row.try_get("language").map_err(read)?;
+    let language = language
+        .parse::<Lang>()
+        .map_err(|error| StoreError::Inconsistent(error.to_string()))?;
+    Ok(Member {
+        id: MemberId(row.try_get("id").map_err(read)?),
+        display_name: row.try_get("display_name").map_err(read)?,
+        language,
+        is_bot: row.try_get("is_bot").map_err(read)?,
+        fan_since: row.try_get::<NaiveDate, _>("fan_since").map_err(read)?,
+        created_at: row
+            .try_get::<DateTime<Utc>, _>("created_at")
+            .map_err(read)?,
+    })
+}

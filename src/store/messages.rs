@@ -1,0 +1,136 @@
+//! The message log: every message the bot saw or sent.
+//!
+//! Later events point back at messages (a reply, a reaction, a button press),
+//! possibly after a restart, so each message gets a stable id here with its
+//! author and place. Platform message ids are unique per place; recording the
+//! same platform message twice returns the first id and says it was seen.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::{Context, Store, StoreError};
+use crate::club::model::{MemberId, MessageId, Platform};
+use crate::club::reply::Button;
+
+/// A message to record.
+#[derive(Debug, Clone)]
+pub struct NewMessage<'a> {
+    pub platform: Platform,
+    pub place: &'a str,
+    /// The platform's id for the message; `None` on the console, where the
+    /// store's id is the only one.
+    pub external_id: Option<&'a str>,
+    /// The member who wrote it; `None` for the bot's own messages.
+    pub author: Option<MemberId>,
+    pub private: bool,
+    pub reply_to: Option<MessageId>,
+    pub body: &'a str,
+    pub buttons: &'a [Button],
+}
+
+/// A recorded message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    pub id: MessageId,
+    pub platform: String,
+    pub place: String,
+    pub author: Option<MemberId>,
+    pub from_bot: bool,
+    pub private: bool,
+    pub reply_to: Option<MessageId>,
+    pub body: String,
+    pub buttons: Vec<Button>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Whether a recorded message was new.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    New(MessageId),
+    /// The platform delivered this message before.
+    Seen(MessageId),
+}
+
+impl Recorded {
+    pub fn id(self) -> MessageId {
+        match self {
+            Recorded::New(id) | Recorded::Seen(id) => id,
+        }
+    }
+}
+
+impl Store {
+    /// Records a message, or finds it when the platform delivered it before.
+    #[tracing::instrument(skip_all, fields(platform = %message.platform))]
+    pub async fn record_message(
+        &self,
+        message: &NewMessage<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Recorded, StoreError> {
+        let buttons = serde_json::to_string(message.buttons).map_err(|error| {
+            StoreError::Inconsistent(format!("buttons cannot be stored as JSON: {error}"))
+        })?;
+        let inserted: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO messages (platform, place, external_id, author_id, from_bot, private, reply_to, body, buttons, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+        )
+        .bind(message.platform.as_str())
+        .bind(message.place)
+        .bind(message.external_id)
+        .bind(message.author.map(|member| member.0))
+        .bind(message.author.is_none())
+        .bind(message.private)
+        .bind(message.reply_to.map(|id| id.0))
+        .bind(message.body)
+        .bind(buttons)
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await
+        .context("recording a message")?;
+        if let Some(id) = inserted {
+            return Ok(Recorded::New(MessageId(id)));
+        }
+        let existing: i64 = sqlx::query_scalar(
+            "SELECT id FROM messages WHERE platform = ? AND place = ? AND external_id = ?",
+        )
+        .bind(message.platform.as_str())
+        .bind(message.place)
+        .bind(message.external_id)
+        .fetch_one(self.pool())
+        .await
+        .context("finding a message seen before")?;
+        Ok(Recorded::Seen(MessageId(existing)))
+    }
+
+    /// A recorded message by id.
+    #[tracing::instrument(skip_all)]
+    pub async fn message(&self, id: MessageId) -> Result<Option<StoredMessage>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, platform, place, author_id, from_bot, private, reply_to, body, buttons, created_at \
+             FROM messages WHERE id = ?",
+        )
+        .bind(id.0)
+        .fetch_optional(self.pool())
+        .await
+        .context("reading a message")?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let decode = |row: &sqlx::sqlite::SqliteRow| -> Result<StoredMessage, sqlx::Error> {
+            let buttons: String = row.try_get("buttons")?;
+            Ok(StoredMessage {
+                id: MessageId(row.try_get("id")?),
+                platform: row.try_get("platform")?,
+                place: row.try_get("place")?,
+                author: row.try_get::<Option<i64>, _>("author_id")?.map(MemberId),
+                from_bot: row.try_get("from_bot")?,
+                private: row.try_get("private")?,
+                reply_to: row.try_get::<Option<i64>, _>("reply_to")?.map(MessageId),
+                body: row.try_get("body")?,
+                buttons: serde_json::from_str(&buttons).unwrap_or_default(),
+                created_at: row.try_get("created_at")?,
+            })
+        };
+        decode(&row).map(Some).context("decoding a message")
+    }
+}
