@@ -90,14 +90,39 @@ pub enum ConfigError {
     #[error("config file {0} does not exist")]
     MissingFile(PathBuf),
     #[error("invalid configuration: {0}")]
-    Invalid(Box<figment::Error>),
+    Invalid(String),
     #[error("invalid configuration: {0}")]
     Rule(String),
 }
 
 impl From<figment::Error> for ConfigError {
+    /// Names the file (or environment) and the key of every problem.
     fn from(error: figment::Error) -> Self {
-        ConfigError::Invalid(Box::new(error))
+        let problems: Vec<String> = error
+            .into_iter()
+            .map(|problem| describe(&problem))
+            .collect();
+        ConfigError::Invalid(problems.join("; "))
+    }
+}
+
+fn describe(problem: &figment::Error) -> String {
+    let origin = problem
+        .metadata
+        .as_ref()
+        .map(|metadata| match &metadata.source {
+            Some(figment::Source::File(path)) => path.display().to_string(),
+            Some(figment::Source::Code(_)) if metadata.name.contains("TOML") => {
+                "config/default.toml".to_owned()
+            }
+            _ => metadata.name.to_string(),
+        })
+        .unwrap_or_else(|| "settings".to_owned());
+    let key = problem.path.join(".");
+    if key.is_empty() {
+        format!("{origin}: {}", problem.kind)
+    } else {
+        format!("{origin}: key `{key}`: {}", problem.kind)
     }
 }
 
@@ -268,6 +293,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API returns its own large error
     fn environment_variables_override_files() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("FANCLUB_JAIL__CLUB__DEFAULT_LANGUAGE", "en");

@@ -1,1 +1,7 @@
-mod smoke {}
+//! fanclub's integration tests: one test binary, one module per area.
+//! Every test runs on a real SQLite file in a temporary directory.
+
+mod club;
+mod console;
+mod store;
+mod support;

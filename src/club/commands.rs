@@ -211,12 +211,24 @@ pub fn is_command(text: &str) -> bool {
 /// which adapters check before calling this. Text is NFC-normalised.
 pub fn parse(line: &str) -> Result<Command, ParseError> {
     let line: String = line.trim().nfc().collect();
-    let body = line.strip_prefix('/').unwrap_or(&line);
-    let (head, rest) = split_word(body);
-    let name = head.split('@').next().unwrap_or_default().to_lowercase();
-    let spec = spec(&name).ok_or_else(|| ParseError::UnknownCommand(shorten(head, 32)))?;
+    let (head, rest) = split_word(line.strip_prefix('/').unwrap_or(&line));
+    let spec =
+        spec(&command_name(head)).ok_or_else(|| ParseError::UnknownCommand(shorten(head, 32)))?;
     let values = read_args(spec, rest)?;
     Ok(build(spec, values))
+}
+
+/// The spec of the command a line invokes, without reading its arguments,
+/// so permission can be checked before the member is told about arguments.
+pub fn spec_of(line: &str) -> Option<&'static CommandSpec> {
+    let line = line.trim();
+    let (head, _) = split_word(line.strip_prefix('/').unwrap_or(line));
+    spec(&command_name(head))
+}
+
+/// `Grant@fanclub_bot` → `grant`.
+fn command_name(head: &str) -> String {
+    head.split('@').next().unwrap_or_default().to_lowercase()
 }
 
 /// An argument value read according to its [`ArgKind`].

@@ -130,18 +130,18 @@ impl Club {
     #[tracing::instrument(skip_all, fields(platform = %incoming.actor.platform))]
     pub async fn handle(&self, incoming: Incoming) -> Result<Handled, StoreError> {
         let lang_hint = self.language_for(&incoming.actor, None);
-        if let Event::Message { text, .. } = &incoming.event {
-            if let Err(mistake) = self.check_text(text) {
-                let reply = Reply::in_place(
-                    &incoming.place,
-                    mistake.render(self.texts(), lang_hint),
-                    None,
-                );
-                return Ok(Handled {
-                    message: None,
-                    replies: vec![reply],
-                });
-            }
+        if let Event::Message { text, .. } = &incoming.event
+            && let Err(mistake) = self.check_text(text)
+        {
+            let reply = Reply::in_place(
+                &incoming.place,
+                mistake.render(self.texts(), lang_hint),
+                None,
+            );
+            return Ok(Handled {
+                message: None,
+                replies: vec![reply],
+            });
         }
         let now = self.now();
         let member = self.member_seen(&incoming.actor, now).await?;
@@ -230,11 +230,11 @@ impl Club {
         match error {
             ClubError::Mistake(mistake) => {
                 let mut text = mistake.render(self.texts(), lang);
-                if let Mistake::Parse(parse) = mistake {
-                    if let Some(spec) = parse.command().and_then(commands::spec) {
-                        text.push('\n');
-                        text.push_str(&handlers::usage_line(self.texts(), lang, spec));
-                    }
+                if let Mistake::Parse(parse) = mistake
+                    && let Some(spec) = parse.command().and_then(commands::spec)
+                {
+                    text.push('\n');
+                    text.push_str(&handlers::usage_line(self.texts(), lang, spec));
                 }
                 text
             }
@@ -341,11 +341,13 @@ impl Club {
         context: &Context<'_>,
         text: &str,
     ) -> Result<Vec<Reply>, ClubError> {
-        let command = commands::parse(text)?;
-        let spec = command.spec();
-        if spec.access == Access::Moderator && !context.actor.is_moderator {
+        if let Some(spec) = commands::spec_of(text)
+            && spec.access == Access::Moderator
+            && !context.actor.is_moderator
+        {
             return Err(Mistake::NotAllowed { command: spec.name }.into());
         }
+        let command = commands::parse(text)?;
         let text = match command {
             Command::Start => handlers::welcome(context),
             Command::Help => handlers::help(context),

@@ -52,13 +52,13 @@ impl Store {
         seen: &IdentitySeen<'_>,
         now: DateTime<Utc>,
     ) -> Result<Member, StoreError> {
-        if let Some(member) = self
+        let known = self
             .identity_member(seen.platform, seen.external_id)
-            .await?
+            .await?;
+        if let Some(member) = known
+            && is_up_to_date(&member, seen)
         {
-            if is_up_to_date(&member, seen) {
-                return Ok(member);
-            }
+            return Ok(member);
         }
         let mut tx = self.begin_write().await?;
         let existing: Option<i64> = sqlx::query_scalar(

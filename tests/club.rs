@@ -1,0 +1,165 @@
+//! Stories of the core, as a platform adapter drives it.
+
+use fanclub::club::model::{Event, Incoming, MessageId};
+
+use crate::support::{TestClub, actor, group, said};
+
+#[tokio::test]
+async fn the_same_platform_event_delivered_twice_grants_once() {
+    let test = TestClub::new().await;
+    let moderator = actor("mia", true);
+    let alice = actor("alice", false);
+    test.club
+        .handle(said(&alice, "hi all", "update-1"))
+        .await
+        .unwrap();
+
+    let grant = said(&moderator, "/grant @alice 30 survey", "update-2");
+    let first = test.club.handle(grant.clone()).await.unwrap();
+    let replayed = test.club.handle(grant).await.unwrap();
+
+    assert!(
+        first.replies[0].text.contains("New balance: 30 points"),
+        "{:?}",
+        first.replies
+    );
+    assert!(
+        replayed.replies.is_empty(),
+        "a replay is not answered again"
+    );
+    assert_eq!(
+        first.message, replayed.message,
+        "the replay is the same message"
+    );
+    let member = test
+        .temp
+        .store
+        .identity_member(alice.platform, &alice.external_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(test.temp.store.balance(member.id).await.unwrap(), 30);
+    assert_eq!(test.temp.store.audit_count("grant").await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_member_is_answered_in_their_platform_language() {
+    let test = TestClub::new().await;
+    let mut jonas = actor("jonas", false);
+    jonas.locale = Some("de-AT".to_owned());
+    let handled = test
+        .club
+        .handle(said(&jonas, "/balance", "u1"))
+        .await
+        .unwrap();
+    assert!(
+        handled.replies[0].text.contains("Punktestand")
+            || handled.replies[0].text.contains("Punkte")
+    );
+
+    let mut unknown_locale = actor("pierre", false);
+    unknown_locale.locale = Some("fr".to_owned());
+    let handled = test
+        .club
+        .handle(said(&unknown_locale, "/frobnicate", "u2"))
+        .await
+        .unwrap();
+    assert!(
+        handled.replies[0].text.contains("kenne ich nicht"),
+        "other locales get the default language (de): {:?}",
+        handled.replies
+    );
+}
+
+#[tokio::test]
+async fn a_reaction_on_a_message_that_does_not_exist_is_explained() {
+    let test = TestClub::new().await;
+    let carol = actor("carol", false);
+    let reaction = Incoming {
+        actor: carol,
+        place: group(),
+        event_key: Some("r1".to_owned()),
+        event: Event::Reaction {
+            message: MessageId(404),
+            emoji: "👍".to_owned(),
+            added: true,
+        },
+    };
+    let handled = test.club.handle(reaction).await.unwrap();
+    assert_eq!(handled.replies[0].text, "There is no message #404.");
+}
+
+#[tokio::test]
+async fn an_oversized_message_is_refused_and_nothing_is_written() {
+    let test = TestClub::new().await;
+    let alice = actor("alice", false);
+    let huge = format!("/grant @bob 5 {}", "ä".repeat(10_000));
+    let handled = test.club.handle(said(&alice, &huge, "u1")).await.unwrap();
+    assert_eq!(handled.message, None);
+    assert!(
+        handled.replies[0].text.contains("too long"),
+        "{:?}",
+        handled.replies
+    );
+    let seen = test
+        .temp
+        .store
+        .identity_member(alice.platform, &alice.external_id)
+        .await
+        .unwrap();
+    assert_eq!(seen, None, "not even the member was created");
+}
+
+#[tokio::test]
+async fn a_debit_stops_at_zero_and_says_so() {
+    let test = TestClub::new().await;
+    let moderator = actor("mia", true);
+    let ben = actor("ben", false);
+    test.club.handle(said(&ben, "hello", "u1")).await.unwrap();
+    test.club
+        .handle(said(&moderator, "/grant @ben 10 event", "u2"))
+        .await
+        .unwrap();
+    let handled = test
+        .club
+        .handle(said(&moderator, "/grant @ben -11 correction", "u3"))
+        .await
+        .unwrap();
+    assert!(
+        handled.replies[0].text.contains("has only 10 points"),
+        "{:?}",
+        handled.replies
+    );
+    let handled = test
+        .club
+        .handle(said(&moderator, "/grant @ben -10 correction", "u4"))
+        .await
+        .unwrap();
+    assert!(
+        handled.replies[0].text.contains("New balance: 0 points"),
+        "{:?}",
+        handled.replies
+    );
+    assert!(test.temp.store.doctor().await.unwrap().is_healthy());
+}
+
+#[tokio::test]
+async fn fan_since_is_the_day_the_member_was_first_seen() {
+    let test = TestClub::new().await;
+    let alice = actor("alice", false);
+    test.club
+        .handle(said(&alice, "hello, first time here", "u1"))
+        .await
+        .unwrap();
+    test.clock.advance(chrono::Duration::days(400));
+    let handled = test
+        .club
+        .handle(said(&alice, "/balance", "u2"))
+        .await
+        .unwrap();
+    assert!(
+        handled.replies[0].text.ends_with("fan since 2 Nov 2026"),
+        "{:?}",
+        handled.replies
+    );
+}

@@ -1,0 +1,181 @@
+//! Shared helpers: temporary stores, a club on a manual clock, the binary.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use fanclub::club::clock::ManualClock;
+use fanclub::club::model::{Actor, Event, Incoming, MemberId, Place, Platform};
+use fanclub::club::{Club, ClubConfig};
+use fanclub::config::Settings;
+use fanclub::lang::Lang;
+use fanclub::store::{IdentitySeen, Store, StoreOptions};
+use tempfile::TempDir;
+
+/// A store on a fresh SQLite file that lives as long as this value.
+pub struct TempStore {
+    pub store: Store,
+    pub dir: TempDir,
+}
+
+impl TempStore {
+    pub async fn new() -> TempStore {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store = Store::open(&url_in(dir.path()), &StoreOptions::default())
+            .await
+            .expect("the store opens");
+        TempStore { store, dir }
+    }
+
+    pub fn url(&self) -> String {
+        url_in(self.dir.path())
+    }
+
+    /// A member seen on the console under `name`.
+    pub async fn member(&self, name: &str) -> MemberId {
+        let seen = IdentitySeen {
+            platform: Platform::Console,
+            external_id: name,
+            username: Some(name),
+            display_name: name,
+            language: Some(Lang::De),
+            default_language: Lang::De,
+            is_bot: false,
+        };
+        self.store
+            .member_seen(&seen, Utc::now())
+            .await
+            .expect("member")
+            .id
+    }
+}
+
+pub fn url_in(dir: &Path) -> String {
+    format!("sqlite://{}/fanclub.db", dir.display())
+}
+
+/// A club on a temporary store whose clock tests can move.
+pub struct TestClub {
+    pub club: Club,
+    pub clock: Arc<ManualClock>,
+    pub temp: TempStore,
+}
+
+impl TestClub {
+    pub async fn new() -> TestClub {
+        let temp = TempStore::new().await;
+        let clock = Arc::new(ManualClock::at(
+            Utc.with_ymd_and_hms(2026, 11, 2, 10, 0, 0).unwrap(),
+        ));
+        let config = ClubConfig::from_settings(&Settings::defaults());
+        let club = Club::new(temp.store.clone(), config, clock.clone());
+        TestClub { club, clock, temp }
+    }
+}
+
+/// Someone in a Telegram-like group, by name.
+pub fn actor(name: &str, moderator: bool) -> Actor {
+    Actor {
+        platform: Platform::Telegram,
+        external_id: format!("id-{name}"),
+        username: Some(name.to_owned()),
+        display_name: name.to_owned(),
+        locale: Some("en".to_owned()),
+        is_bot: false,
+        is_moderator: moderator,
+    }
+}
+
+pub fn group() -> Place {
+    Place {
+        platform: Platform::Telegram,
+        id: "-100123".to_owned(),
+        private: false,
+    }
+}
+
+/// `text` said in the group by `actor`, delivered as platform event `key`.
+pub fn said(actor: &Actor, text: &str, key: &str) -> Incoming {
+    Incoming {
+        actor: actor.clone(),
+        place: group(),
+        event_key: Some(key.to_owned()),
+        event: Event::Message {
+            text: text.to_owned(),
+            reply_to: None,
+        },
+    }
+}
+
+/// The built `fanclub` binary.
+pub fn fanclub() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fanclub"));
+    // Keep the caller's environment from leaking in.
+    command
+        .env_remove("DATABASE_URL")
+        .env_remove("TELEGRAM_BOT_TOKEN")
+        .env_remove("DISCORD_TOKEN")
+        .env_remove("RUST_LOG");
+    command
+}
+
+/// What a run of the binary printed, and how it ended.
+pub struct Run {
+    pub stdout: String,
+    pub stderr: String,
+    pub success: bool,
+}
+
+/// Runs `fanclub ARGS` in `dir` with `script` on stdin.
+pub fn run_in(dir: &Path, args: &[&str], script: &str) -> Run {
+    let mut child = fanclub()
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("fanclub starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(script.as_bytes())
+        .expect("the script is written");
+    let output = child.wait_with_output().expect("fanclub finishes");
+    Run {
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        success: output.status.success(),
+    }
+}
+
+/// A console session on the database in `dir`.
+pub fn console(dir: &Path, lang: &str, script: &str) -> Run {
+    let url = url_in(dir);
+    let run = run_in(
+        dir,
+        &["--database", &url, "--lang", lang, "console"],
+        script,
+    );
+    assert!(
+        run.success,
+        "the console failed:\n{}\n{}",
+        run.stdout, run.stderr
+    );
+    run
+}
+
+/// The line of `output` that starts with `prefix`.
+pub fn line_starting<'a>(output: &'a str, prefix: &str) -> &'a str {
+    output
+        .lines()
+        .find(|line| line.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no line starts with {prefix:?} in:\n{output}"))
+}
+
+pub fn path_in(dir: &Path, name: &str) -> PathBuf {
+    dir.join(name)
+}
