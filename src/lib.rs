@@ -14,6 +14,8 @@
 //!   scripting interface.
 //! - [`config`]: layered settings (committed defaults, local file,
 //!   environment) and secrets.
+//! - [`faq`]: the curated bilingual FAQ and the search that answers from it,
+//!   pure and in memory; the club keeps what it learns in the store.
 //! - [`lang`]: the two languages the club speaks.
 //! - [`app`] and [`cli`]: the edge. Wiring the parts together from settings
 //!   and the `fanclub` command line; only these use `anyhow`.
@@ -23,5 +25,6 @@ pub mod cli;
 pub mod club;
 pub mod config;
 pub mod console;
+pub mod faq;
 pub mod lang;
 pub mod store;

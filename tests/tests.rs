@@ -3,5 +3,6 @@
 
 mod club;
 mod console;
+mod faq;
 mod store;
 mod support;

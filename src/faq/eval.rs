@@ -1,0 +1,303 @@
+//! Measuring the search on a set of real-world member questions.
+//!
+//! The evaluation file (`tests/data/faq_eval.toml`) holds two lists,
+//! `dev` and `holdout`, of `{ lang, expect, q }` cases; `expect` is an
+//! entry id or `"none"` for questions the FAQ does not answer. Thresholds
+//! are tuned on `dev` only; `holdout` stands for questions nobody has seen.
+//!
+//! The four figures that matter to members:
+//! - answered correctly: the confident answer is right (of answerable
+//!   questions);
+//! - correct within answer + suggestions: the right entry was answered or
+//!   offered (of answerable questions);
+//! - wrong confident answers: answered with a wrong entry (of all
+//!   questions, unanswerable ones included);
+//! - refused: no answer and no suggestion for an unanswerable question (of
+//!   unanswerable questions). Suggesting something for those is reported
+//!   separately: it is neither wrong nor a refusal.
+
+use std::fmt;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::index::{FaqIndex, Outcome};
+use crate::lang::Lang;
+
+/// The targets from the issue.
+pub const TARGET_ANSWERED_CORRECTLY: f32 = 0.85;
+pub const TARGET_WITHIN_SUGGESTIONS: f32 = 0.97;
+pub const TARGET_WRONG_ANSWERS: f32 = 0.03;
+pub const TARGET_REFUSED: f32 = 0.90;
+
+/// Which half of the evaluation set a case belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Split {
+    Dev,
+    Holdout,
+}
+
+/// One member question and what should answer it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvalCase {
+    pub question: String,
+    /// The entry that answers it, or `None` when the FAQ has no answer.
+    pub expect: Option<String>,
+    pub lang: Lang,
+    pub split: Split,
+}
+
+/// A loaded evaluation set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EvalSet {
+    pub cases: Vec<EvalCase>,
+}
+
+impl EvalSet {
+    /// Only the cases of one half.
+    pub fn split(&self, split: Split) -> EvalSet {
+        EvalSet {
+            cases: self
+                .cases
+                .iter()
+                .filter(|case| case.split == split)
+                .cloned()
+                .collect(),
+        }
+    }
+}
+
+#[derive(thiserror::Error, Debug)]
+pub enum EvalError {
+    #[error("cannot read evaluation set {origin}: {source}")]
+    Read {
+        origin: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{origin}: {message}")]
+    Syntax { origin: String, message: String },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEvalFile {
+    #[serde(default)]
+    dev: Vec<RawCase>,
+    #[serde(default)]
+    holdout: Vec<RawCase>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCase {
+    q: String,
+    expect: String,
+    lang: Lang,
+}
+
+impl RawCase {
+    fn into_case(self, split: Split) -> EvalCase {
+        EvalCase {
+            question: self.q,
+            expect: (self.expect != "none").then_some(self.expect),
+            lang: self.lang,
+            split,
+        }
+    }
+}
+
+/// Reads an evaluation file.
+pub fn load_eval_set(path: &Path) -> Result<EvalSet, EvalError> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| EvalError::Read {
+        origin: origin.clone(),
+        source,
+    })?;
+    parse_eval_set(&text, &origin)
+}
+
+/// Parses evaluation TOML; `origin` names it in errors.
+pub fn parse_eval_set(text: &str, origin: &str) -> Result<EvalSet, EvalError> {
+    let raw: RawEvalFile = toml::from_str(text).map_err(|error| EvalError::Syntax {
+        origin: origin.to_owned(),
+        message: error.to_string().trim_end().to_owned(),
+    })?;
+    let dev = raw.dev.into_iter().map(|case| case.into_case(Split::Dev));
+    let holdout = raw
+        .holdout
+        .into_iter()
+        .map(|case| case.into_case(Split::Holdout));
+    Ok(EvalSet {
+        cases: dev.chain(holdout).collect(),
+    })
+}
+
+/// A case the search got wrong or only half right, for reading.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvalMiss {
+    pub question: String,
+    pub expect: Option<String>,
+    pub outcome: Outcome,
+    pub score: f32,
+    pub best: Option<String>,
+}
+
+/// The figures of one evaluation run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EvalReport {
+    pub questions: usize,
+    pub answerable: usize,
+    pub unanswerable: usize,
+    /// Answerable questions answered with the right entry.
+    pub answered_correctly: usize,
+    /// Answerable questions whose entry was answered or suggested.
+    pub within_suggestions: usize,
+    /// Confident answers with a wrong entry, over all questions.
+    pub wrong_answers: usize,
+    /// Unanswerable questions with outcome none.
+    pub refused: usize,
+    /// Unanswerable questions that got suggestions.
+    pub unanswerable_suggested: usize,
+    pub answered_correctly_rate: f32,
+    pub within_suggestions_rate: f32,
+    pub wrong_answer_rate: f32,
+    pub refused_rate: f32,
+    /// Every case that was not a correct answer or a refusal.
+    pub misses: Vec<EvalMiss>,
+}
+
+impl EvalReport {
+    /// Does the run meet all four targets?
+    pub fn meets_targets(&self) -> bool {
+        self.answered_correctly_rate >= TARGET_ANSWERED_CORRECTLY
+            && self.within_suggestions_rate >= TARGET_WITHIN_SUGGESTIONS
+            && self.wrong_answer_rate <= TARGET_WRONG_ANSWERS
+            && self.refused_rate >= TARGET_REFUSED
+    }
+}
+
+fn ratio(part: usize, whole: usize) -> f32 {
+    if whole == 0 {
+        1.0
+    } else {
+        part as f32 / whole as f32
+    }
+}
+
+/// Runs every case through the index and counts.
+pub fn evaluate(index: &FaqIndex, set: &EvalSet) -> EvalReport {
+    let mut report = EvalReport::default();
+    for case in &set.cases {
+        let result = index.search(&case.question);
+        report.questions += 1;
+        let correct = match (&case.expect, &result.outcome) {
+            (Some(expect), outcome) => score_answerable(&mut report, expect, outcome),
+            (None, outcome) => score_unanswerable(&mut report, outcome),
+        };
+        if !correct {
+            report.misses.push(EvalMiss {
+                question: case.question.clone(),
+                expect: case.expect.clone(),
+                outcome: result.outcome.clone(),
+                score: result.score,
+                best: result.ranked.first().map(|(id, _)| id.clone()),
+            });
+        }
+    }
+    report.answered_correctly_rate = ratio(report.answered_correctly, report.answerable);
+    report.within_suggestions_rate = ratio(report.within_suggestions, report.answerable);
+    report.wrong_answer_rate = ratio(report.wrong_answers, report.questions);
+    report.refused_rate = ratio(report.refused, report.unanswerable);
+    report
+}
+
+/// Counts one answerable case; true when it was answered correctly.
+fn score_answerable(report: &mut EvalReport, expect: &str, outcome: &Outcome) -> bool {
+    report.answerable += 1;
+    match outcome {
+        Outcome::Answer(id) if id == expect => {
+            report.answered_correctly += 1;
+            report.within_suggestions += 1;
+            true
+        }
+        Outcome::Answer(_) => {
+            report.wrong_answers += 1;
+            false
+        }
+        Outcome::Suggest(ids) => {
+            if ids.iter().any(|id| id == expect) {
+                report.within_suggestions += 1;
+            }
+            false
+        }
+        Outcome::None => false,
+    }
+}
+
+/// Counts one unanswerable case; true when it was refused.
+fn score_unanswerable(report: &mut EvalReport, outcome: &Outcome) -> bool {
+    report.unanswerable += 1;
+    match outcome {
+        Outcome::None => {
+            report.refused += 1;
+            true
+        }
+        Outcome::Suggest(_) => {
+            report.unanswerable_suggested += 1;
+            false
+        }
+        Outcome::Answer(_) => {
+            report.wrong_answers += 1;
+            false
+        }
+    }
+}
+
+impl fmt::Display for EvalReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pct = |rate: f32| rate * 100.0;
+        writeln!(
+            f,
+            "questions: {} ({} answerable, {} unanswerable)",
+            self.questions, self.answerable, self.unanswerable
+        )?;
+        writeln!(
+            f,
+            "answered correctly:             {:5.1}% ({}/{})  target >= {:.0}%",
+            pct(self.answered_correctly_rate),
+            self.answered_correctly,
+            self.answerable,
+            pct(TARGET_ANSWERED_CORRECTLY)
+        )?;
+        writeln!(
+            f,
+            "correct within answer+suggest:  {:5.1}% ({}/{})  target >= {:.0}%",
+            pct(self.within_suggestions_rate),
+            self.within_suggestions,
+            self.answerable,
+            pct(TARGET_WITHIN_SUGGESTIONS)
+        )?;
+        writeln!(
+            f,
+            "wrong confident answers:        {:5.1}% ({}/{})  target <= {:.0}%",
+            pct(self.wrong_answer_rate),
+            self.wrong_answers,
+            self.questions,
+            pct(TARGET_WRONG_ANSWERS)
+        )?;
+        writeln!(
+            f,
+            "unanswerable refused:           {:5.1}% ({}/{})  target >= {:.0}%",
+            pct(self.refused_rate),
+            self.refused,
+            self.unanswerable,
+            pct(TARGET_REFUSED)
+        )?;
+        write!(
+            f,
+            "unanswerable suggested:         {} of {}",
+            self.unanswerable_suggested, self.unanswerable
+        )
+    }
+}

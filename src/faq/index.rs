@@ -1,0 +1,728 @@
+//! The in-memory search index and the answer/suggest/none decision.
+//!
+//! Every phrasing of every entry (questions and alternatives of both
+//! languages, plus learned phrasings) is one document. Two TF-IDF vector
+//! spaces are kept over these documents, each as an inverted index so a
+//! query only touches documents that share a feature with it:
+//! - character 3–5-grams of the content words (typos, inflection,
+//!   compounds, no language knowledge needed);
+//! - word tokens after stop words, stemming, the bilingual lexicon and
+//!   compound splitting (synonyms and the other language).
+//!
+//! A third, weaker space holds each entry's answers, so a question that
+//! names something only the answer mentions ("gibt es Tassen?") still finds
+//! its entry. An entry's score is the best fused cosine of its phrasings
+//! blended with its answer similarity; see [`SearchSettings`] for the
+//! weights and the decision thresholds.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+use serde::{Deserialize, Serialize};
+
+use super::book::FaqBook;
+use super::lexicon;
+use super::text::{char_ngrams, content_words, word_tokens};
+
+/// Tunable weights and thresholds. `Default` holds the values tuned on the
+/// development half of the evaluation set.
+#[derive(Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SearchSettings {
+    /// Answer directly when the best entry scores at least this …
+    pub answer_threshold: f32,
+    /// … and leads the second-best distinct entry by at least this.
+    pub min_margin: f32,
+    /// Below this the FAQ has no answer; between this and an answer, the
+    /// bot suggests entries ("did you mean").
+    pub suggest_threshold: f32,
+    /// At most this many suggestions.
+    pub max_suggestions: usize,
+    /// Suggestions must score within this distance of the best entry.
+    pub suggest_window: f32,
+    /// Share of the character n-gram similarity in a phrasing's score; the
+    /// rest is the word-token similarity.
+    pub char_weight: f32,
+    /// Share of the answer-text similarity in an entry's score.
+    pub answer_weight: f32,
+    /// Share of the similarity to all phrasings of an entry taken together
+    /// (one document per entry) in its score.
+    pub entry_weight: f32,
+    /// Exponent of the query coverage (the IDF share of the question's
+    /// word tokens that the entry contains anywhere) that multiplies the
+    /// score; 0 turns coverage off.
+    pub coverage_exponent: f32,
+}
+
+impl Default for SearchSettings {
+    /// Tuned on the dev half of `tests/data/faq_eval.toml` (grid over
+    /// thresholds, keeping wrong confident answers <= 3% and refusals of
+    /// unanswerable questions >= 90%, then maximising correct answers).
+    fn default() -> Self {
+        SearchSettings {
+            answer_threshold: 0.36,
+            min_margin: 0.02,
+            suggest_threshold: 0.16,
+            max_suggestions: 3,
+            suggest_window: 0.2,
+            char_weight: 0.5,
+            answer_weight: 0.3,
+            entry_weight: 0.3,
+            coverage_exponent: 0.5,
+        }
+    }
+}
+
+/// A member's wording that a moderator taught the bot for an entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LearnedPhrase {
+    pub entry_id: String,
+    pub text: String,
+}
+
+/// What the bot should do with a question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Answer with this entry.
+    Answer(String),
+    /// Offer these entries, best first ("did you mean").
+    Suggest(Vec<String>),
+    /// The FAQ has no answer yet.
+    None,
+}
+
+/// The decision plus the evidence behind it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchResult {
+    pub outcome: Outcome,
+    /// The best entry's score (0 when nothing matched).
+    pub score: f32,
+    /// The best entries with their scores, best first (at most
+    /// [`RANKED_LEN`]).
+    pub ranked: Vec<(String, f32)>,
+}
+
+/// How many ranked entries a result keeps.
+pub const RANKED_LEN: usize = 10;
+
+#[derive(Serialize)]
+struct JsonLine<'a> {
+    answer: Option<&'a str>,
+    suggestions: &'a [String],
+    score: f32,
+}
+
+impl SearchResult {
+    /// One JSON line: `{"answer": id|null, "suggestions": [...], "score": x}`.
+    /// Suggestions are empty unless the outcome is a suggestion.
+    pub fn to_json_line(&self) -> String {
+        let (answer, suggestions): (Option<&str>, &[String]) = match &self.outcome {
+            Outcome::Answer(id) => (Some(id.as_str()), &[]),
+            Outcome::Suggest(ids) => (None, ids.as_slice()),
+            Outcome::None => (None, &[]),
+        };
+        let line = JsonLine {
+            answer,
+            suggestions,
+            score: (self.score * 1000.0).round() / 1000.0,
+        };
+        serde_json::to_string(&line)
+            .unwrap_or_else(|_| r#"{"answer":null,"suggestions":[],"score":0.0}"#.to_owned())
+    }
+
+    /// The answered entry id, if the outcome is an answer.
+    pub fn answer(&self) -> Option<&str> {
+        match &self.outcome {
+            Outcome::Answer(id) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// The suggested entry ids (empty unless the outcome is a suggestion).
+    pub fn suggestions(&self) -> &[String] {
+        match &self.outcome {
+            Outcome::Suggest(ids) => ids,
+            _ => &[],
+        }
+    }
+}
+
+/// The search index over a FAQ book. Immutable after [`FaqIndex::build`];
+/// share it behind an `Arc` and rebuild to change it.
+pub struct FaqIndex {
+    book: FaqBook,
+    settings: SearchSettings,
+    /// The entry (index into the book) of every phrasing document.
+    doc_entry: Vec<u32>,
+    chars: VectorSpace,
+    words: VectorSpace,
+    /// One document per entry: its answers.
+    answers: VectorSpace,
+    /// One document per entry: all its phrasings together.
+    entry_chars: VectorSpace,
+    entry_words: VectorSpace,
+    /// Every word token of an entry: phrasings and answers.
+    entry_tokens: Vec<HashSet<u64>>,
+    speller: Speller,
+}
+
+impl FaqIndex {
+    /// Indexes every phrasing of `book` plus `learned` phrasings; learned
+    /// phrasings for ids the book does not have are ignored.
+    pub fn build(book: FaqBook, learned: &[LearnedPhrase], settings: SearchSettings) -> FaqIndex {
+        let entry_of: HashMap<&str, u32> = book
+            .entries()
+            .iter()
+            .enumerate()
+            .map(|(i, entry)| (entry.id.as_str(), i as u32))
+            .collect();
+        let mut phrasings: Vec<(u32, &str)> = Vec::new();
+        for (i, entry) in book.entries().iter().enumerate() {
+            for text in entry.texts() {
+                phrasings.extend(text.phrasings().map(|p| (i as u32, p)));
+            }
+        }
+        for phrase in learned {
+            if let Some(&entry) = entry_of.get(phrase.entry_id.as_str()) {
+                phrasings.push((entry, phrase.text.as_str()));
+            }
+        }
+
+        let mut chars = SpaceBuilder::default();
+        let mut words = SpaceBuilder::default();
+        let mut vocabulary = HashSet::new();
+        let mut doc_entry = Vec::with_capacity(phrasings.len());
+        let mut doc_words = Vec::with_capacity(phrasings.len());
+        for (entry, phrasing) in phrasings {
+            let content = content_words(phrasing);
+            chars.add(char_features(&content));
+            words.add(word_features(&content));
+            vocabulary.extend(content.iter().cloned());
+            doc_entry.push(entry);
+            doc_words.push(content);
+        }
+        let mut entry_phrasings: Vec<Vec<String>> = vec![Vec::new(); book.len()];
+        for (entry, content) in doc_entry.iter().zip(&doc_words) {
+            entry_phrasings[*entry as usize].extend(content.iter().cloned());
+        }
+        let mut entry_chars = SpaceBuilder::default();
+        let mut entry_words = SpaceBuilder::default();
+        for content in &entry_phrasings {
+            entry_chars.add(char_features(content));
+            entry_words.add(word_features(content));
+        }
+        let mut answers = SpaceBuilder::default();
+        let mut entry_tokens = Vec::with_capacity(book.len());
+        for (entry, phrasings) in book.entries().iter().zip(&entry_phrasings) {
+            let content: Vec<String> = entry
+                .texts()
+                .flat_map(|text| content_words(&text.answer))
+                .collect();
+            let answer_features = word_features(&content);
+            let mut tokens: HashSet<u64> = answer_features.iter().copied().collect();
+            tokens.extend(word_features(phrasings));
+            entry_tokens.push(tokens);
+            answers.add(answer_features);
+        }
+        vocabulary.extend(lexicon::surface_words());
+        drop(entry_of);
+        FaqIndex {
+            book,
+            settings,
+            doc_entry,
+            chars: chars.finish(),
+            words: words.finish(),
+            answers: answers.finish(),
+            entry_chars: entry_chars.finish(),
+            entry_words: entry_words.finish(),
+            entry_tokens,
+            speller: Speller::new(vocabulary),
+        }
+    }
+
+    pub fn book(&self) -> &FaqBook {
+        &self.book
+    }
+
+    pub fn settings(&self) -> &SearchSettings {
+        &self.settings
+    }
+
+    /// Matches a member's question against every entry, whatever language
+    /// either is written in, and decides answer / suggest / none.
+    pub fn search(&self, question: &str) -> SearchResult {
+        let ranked = self.rank(question);
+        let outcome = decide(&ranked, &self.settings);
+        let score = ranked.first().map_or(0.0, |(_, score)| *score);
+        let ranked = ranked
+            .into_iter()
+            .map(|(entry, score)| (self.book.entries()[entry].id.clone(), score))
+            .collect();
+        SearchResult {
+            outcome: outcome_ids(outcome, &self.book),
+            score,
+            ranked,
+        }
+    }
+
+    /// Entries (book positions) with their scores, best first.
+    fn rank(&self, question: &str) -> Vec<(usize, f32)> {
+        let content = content_words(question);
+        if content.is_empty() {
+            return Vec::new();
+        }
+        let corrected: Vec<String> = content
+            .iter()
+            .map(|word| self.speller.correct(word))
+            .collect();
+        let char_scores = self.chars.cosines(&char_features(&content));
+        let word_features = word_features(&corrected);
+        let word_scores = self.words.cosines(&word_features);
+        let answer_scores = self.answers.cosines(&word_features);
+        let entry_char_scores = self.entry_chars.cosines(&char_features(&content));
+        let entry_word_scores = self.entry_words.cosines(&word_features);
+
+        let settings = &self.settings;
+        let mut best = vec![0.0f32; self.book.len()];
+        for (doc, &entry) in self.doc_entry.iter().enumerate() {
+            let fused = settings.char_weight * char_scores[doc]
+                + (1.0 - settings.char_weight) * word_scores[doc];
+            let slot = &mut best[entry as usize];
+            *slot = slot.max(fused);
+        }
+        let mut ranked: Vec<(usize, f32)> = best
+            .into_iter()
+            .enumerate()
+            .map(|(entry, phrasing)| {
+                let whole = settings.char_weight * entry_char_scores[entry]
+                    + (1.0 - settings.char_weight) * entry_word_scores[entry];
+                let score = (1.0 - settings.answer_weight - settings.entry_weight) * phrasing
+                    + settings.entry_weight * whole
+                    + settings.answer_weight * answer_scores[entry];
+                (entry, score)
+            })
+            .filter(|(_, score)| *score > 0.0)
+            .collect();
+        keep_best(&mut ranked, RERANKED_LEN);
+        let query_tokens = self.weighted_query_tokens(&word_features);
+        for (entry, score) in &mut ranked {
+            let coverage = coverage(&query_tokens, &self.entry_tokens[*entry]);
+            *score *= coverage.powf(settings.coverage_exponent);
+        }
+        keep_best(&mut ranked, RANKED_LEN);
+        ranked
+    }
+
+    /// The query's distinct word tokens with their IDF; tokens the index
+    /// has never seen weigh the most.
+    fn weighted_query_tokens(&self, features: &[u64]) -> Vec<(u64, f32)> {
+        let mut seen = HashSet::new();
+        features
+            .iter()
+            .filter(|feature| seen.insert(**feature))
+            .map(|feature| (*feature, self.words.idf_of(*feature)))
+            .collect()
+    }
+}
+
+/// How many top entries are re-scored by coverage.
+const RERANKED_LEN: usize = 3 * RANKED_LEN;
+
+/// Keeps the `len` best entries, sorted best first.
+fn keep_best(ranked: &mut Vec<(usize, f32)>, len: usize) {
+    let keep = len.min(ranked.len());
+    if keep > 0 && ranked.len() > keep {
+        ranked.select_nth_unstable_by(keep - 1, by_score_desc);
+        ranked.truncate(keep);
+    }
+    ranked.sort_by(by_score_desc);
+}
+
+/// The IDF share of the query's tokens that the entry contains.
+fn coverage(query: &[(u64, f32)], entry: &HashSet<u64>) -> f32 {
+    let total: f32 = query.iter().map(|(_, idf)| idf).sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    let covered: f32 = query
+        .iter()
+        .filter(|(token, _)| entry.contains(token))
+        .map(|(_, idf)| idf)
+        .sum();
+    covered / total
+}
+
+fn by_score_desc(a: &(usize, f32), b: &(usize, f32)) -> std::cmp::Ordering {
+    b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+}
+
+/// The decision on ranked entries, by book position.
+enum Decision {
+    Answer(usize),
+    Suggest(Vec<usize>),
+    None,
+}
+
+/// Answer only when the best entry is both good and clearly ahead of the
+/// runner-up; a close race becomes a suggestion so a near-miss is never
+/// answered confidently.
+fn decide(ranked: &[(usize, f32)], settings: &SearchSettings) -> Decision {
+    let Some(&(best, top)) = ranked.first() else {
+        return Decision::None;
+    };
+    let runner_up = ranked.get(1).map_or(0.0, |(_, score)| *score);
+    if top >= settings.answer_threshold && top - runner_up >= settings.min_margin {
+        return Decision::Answer(best);
+    }
+    if top < settings.suggest_threshold || settings.max_suggestions == 0 {
+        return Decision::None;
+    }
+    let suggestions = ranked
+        .iter()
+        .take_while(|(_, score)| {
+            *score >= settings.suggest_threshold && top - *score <= settings.suggest_window
+        })
+        .take(settings.max_suggestions)
+        .map(|(entry, _)| *entry)
+        .collect();
+    Decision::Suggest(suggestions)
+}
+
+fn outcome_ids(decision: Decision, book: &FaqBook) -> Outcome {
+    let id = |entry: usize| book.entries()[entry].id.clone();
+    match decision {
+        Decision::Answer(entry) => Outcome::Answer(id(entry)),
+        Decision::Suggest(entries) => Outcome::Suggest(entries.into_iter().map(id).collect()),
+        Decision::None => Outcome::None,
+    }
+}
+
+/// Character n-gram features of content words, hashed.
+fn char_features(words: &[String]) -> Vec<u64> {
+    let mut features = Vec::new();
+    for word in words {
+        char_ngrams(word, |gram| features.push(hash_chars(gram)));
+    }
+    features
+}
+
+/// Word-token features of content words, hashed.
+fn word_features(words: &[String]) -> Vec<u64> {
+    let mut tokens = Vec::new();
+    for word in words {
+        word_tokens(word, &mut tokens);
+    }
+    tokens.iter().map(|token| hash_str(token)).collect()
+}
+
+/// FNV-1a: features are hashed to 64 bits so the index stores no strings.
+fn hash_chars(chars: &[char]) -> u64 {
+    let mut hash = FNV_OFFSET;
+    for &c in chars {
+        hash = fnv_step(hash, c as u32);
+    }
+    hash
+}
+
+fn hash_str(text: &str) -> u64 {
+    let mut hash = FNV_OFFSET ^ 0x5bd1_e995;
+    for c in text.chars() {
+        hash = fnv_step(hash, c as u32);
+    }
+    hash
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+fn fnv_step(hash: u64, value: u32) -> u64 {
+    (hash ^ u64::from(value)).wrapping_mul(0x0100_0000_01b3)
+}
+
+/// A hasher for keys that already are good hashes.
+#[derive(Default)]
+struct IdentityHasher(u64);
+
+impl Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+}
+
+type FeatureMap<V> = HashMap<u64, V, BuildHasherDefault<IdentityHasher>>;
+
+#[derive(Clone, Copy)]
+struct Posting {
+    doc: u32,
+    weight: f32,
+}
+
+/// A TF-IDF vector space stored as an inverted index: feature → documents
+/// with their L2-normalised weights.
+struct VectorSpace {
+    doc_count: usize,
+    features: FeatureMap<u32>,
+    idf: Vec<f32>,
+    postings: Vec<Vec<Posting>>,
+}
+
+impl VectorSpace {
+    /// Cosine similarity of the query with every document (0 for
+    /// documents sharing no feature). Cost: the postings of the query's
+    /// features only.
+    fn cosines(&self, query: &[u64]) -> Vec<f32> {
+        let mut scores = vec![0.0f32; self.doc_count];
+        let mut counts: FeatureMap<f32> = FeatureMap::default();
+        for feature in query {
+            if self.features.contains_key(feature) {
+                *counts.entry(*feature).or_default() += 1.0;
+            }
+        }
+        // Features the index has never seen still count in the query's
+        // length: a question made mostly of unknown words is a poor match.
+        let unseen = query
+            .iter()
+            .filter(|feature| !self.features.contains_key(*feature))
+            .collect::<HashSet<_>>()
+            .len() as f32;
+        let max_idf = self.max_idf();
+        let mut norm = unseen * max_idf * max_idf;
+        let mut weighted = Vec::with_capacity(counts.len());
+        for (feature, count) in counts {
+            let id = self.features[&feature] as usize;
+            let weight = tf_weight(count) * self.idf[id];
+            norm += weight * weight;
+            weighted.push((id, weight));
+        }
+        if norm <= 0.0 {
+            return scores;
+        }
+        let inv_norm = norm.sqrt().recip();
+        for (id, weight) in weighted {
+            let weight = weight * inv_norm;
+            for posting in &self.postings[id] {
+                scores[posting.doc as usize] += weight * posting.weight;
+            }
+        }
+        scores
+    }
+}
+
+impl VectorSpace {
+    /// The IDF of a feature; unseen features get the highest possible.
+    fn idf_of(&self, feature: u64) -> f32 {
+        self.features
+            .get(&feature)
+            .map_or_else(|| self.max_idf(), |id| self.idf[*id as usize])
+    }
+
+    fn max_idf(&self) -> f32 {
+        ((1 + self.doc_count) as f32).ln() + 1.0
+    }
+}
+
+fn tf_weight(count: f32) -> f32 {
+    1.0 + count.ln()
+}
+
+/// Collects documents' features, then weighs them once all are known.
+#[derive(Default)]
+struct SpaceBuilder {
+    features: FeatureMap<u32>,
+    doc_features: Vec<Vec<(u32, f32)>>,
+    doc_freq: Vec<u32>,
+}
+
+impl SpaceBuilder {
+    fn add(&mut self, features: Vec<u64>) {
+        let mut counts: HashMap<u32, f32> = HashMap::new();
+        for feature in features {
+            let next = self.features.len() as u32;
+            let id = *self.features.entry(feature).or_insert(next);
+            if id as usize == self.doc_freq.len() {
+                self.doc_freq.push(0);
+            }
+            *counts.entry(id).or_default() += 1.0;
+        }
+        for id in counts.keys() {
+            self.doc_freq[*id as usize] += 1;
+        }
+        let mut counts: Vec<(u32, f32)> = counts.into_iter().collect();
+        counts.sort_by_key(|(id, _)| *id);
+        self.doc_features.push(counts);
+    }
+
+    fn finish(self) -> VectorSpace {
+        let doc_count = self.doc_features.len();
+        let idf: Vec<f32> = self
+            .doc_freq
+            .iter()
+            .map(|&df| ((1 + doc_count) as f32 / (1 + df) as f32).ln() + 1.0)
+            .collect();
+        let mut postings: Vec<Vec<Posting>> = self
+            .doc_freq
+            .iter()
+            .map(|&df| Vec::with_capacity(df as usize))
+            .collect();
+        for (doc, counts) in self.doc_features.into_iter().enumerate() {
+            let weights: Vec<(u32, f32)> = counts
+                .into_iter()
+                .map(|(id, count)| (id, tf_weight(count) * idf[id as usize]))
+                .collect();
+            let norm = weights.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
+            if norm <= 0.0 {
+                continue;
+            }
+            for (id, weight) in weights {
+                postings[id as usize].push(Posting {
+                    doc: doc as u32,
+                    weight: weight / norm,
+                });
+            }
+        }
+        VectorSpace {
+            doc_count,
+            features: self.features,
+            idf,
+            postings,
+        }
+    }
+}
+
+/// Corrects single typos in words the index has never seen, against the
+/// words it has (symmetric-delete lookup: a word and a vocabulary word
+/// meet when deleting at most one letter from each makes them equal).
+struct Speller {
+    words: Vec<String>,
+    known: HashSet<String>,
+    deletions: HashMap<String, Vec<u32>>,
+}
+
+/// Words shorter than this are not corrected: too many neighbours.
+const MIN_CORRECTABLE_LEN: usize = 4;
+/// Wrong letters (rather than missing or extra ones) are corrected only
+/// in words at least this long.
+const MIN_SUBSTITUTION_LEN: usize = 7;
+
+impl Speller {
+    fn new(vocabulary: HashSet<String>) -> Speller {
+        let mut words: Vec<String> = vocabulary.into_iter().collect();
+        words.sort();
+        let mut deletions: HashMap<String, Vec<u32>> = HashMap::new();
+        for (id, word) in words.iter().enumerate() {
+            if word.chars().count() + 1 < MIN_CORRECTABLE_LEN {
+                continue;
+            }
+            for variant in one_deletions(word) {
+                deletions.entry(variant).or_default().push(id as u32);
+            }
+        }
+        let known = words.iter().cloned().collect();
+        Speller {
+            words,
+            known,
+            deletions,
+        }
+    }
+
+    /// The word itself when known or too short, else the vocabulary word
+    /// one edit away (the first in sorted order), else the word itself.
+    fn correct(&self, word: &str) -> String {
+        let len = word.chars().count();
+        if self.known.contains(word) || len < MIN_CORRECTABLE_LEN || !word.is_ascii() {
+            return word.to_owned();
+        }
+        // The member left a letter out ("redem" for "redeem").
+        let mut candidates: Vec<u32> = self.deletions.get(word).cloned().unwrap_or_default();
+        for variant in one_deletions(word) {
+            // The member typed a letter too many ("punktee").
+            if self.known.contains(&variant) {
+                return variant;
+            }
+            // A wrong letter; only for long words, where it is unambiguous.
+            if len >= MIN_SUBSTITUTION_LEN
+                && let Some(ids) = self.deletions.get(&variant)
+            {
+                candidates.extend(ids);
+            }
+        }
+        candidates
+            .into_iter()
+            .min()
+            .map_or_else(|| word.to_owned(), |id| self.words[id as usize].clone())
+    }
+}
+
+fn one_deletions(word: &str) -> Vec<String> {
+    let chars: Vec<char> = word.chars().collect();
+    (0..chars.len())
+        .map(|skip| {
+            chars
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != skip)
+                .map(|(_, c)| *c)
+                .collect()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn speller(words: &[&str]) -> Speller {
+        Speller::new(words.iter().map(|w| (*w).to_owned()).collect())
+    }
+
+    #[test]
+    fn single_typos_are_corrected_against_the_vocabulary() {
+        let speller = speller(&["redeem", "leaderboard", "punkte"]);
+        assert_eq!(speller.correct("redem"), "redeem");
+        assert_eq!(speller.correct("leaderbord"), "leaderboard");
+        assert_eq!(speller.correct("punkten"), "punkte");
+        assert_eq!(speller.correct("router"), "router");
+    }
+
+    #[test]
+    fn a_close_race_is_suggested_not_answered() {
+        let settings = SearchSettings::default();
+        let close = [(0, 0.8), (1, 0.79)];
+        assert!(matches!(decide(&close, &settings), Decision::Suggest(ref s) if s == &[0, 1]));
+        let clear = [(0, 0.8), (1, 0.2)];
+        assert!(matches!(decide(&clear, &settings), Decision::Answer(0)));
+        let weak = [(0, 0.05)];
+        assert!(matches!(decide(&weak, &settings), Decision::None));
+    }
+
+    #[test]
+    fn json_line_has_answer_suggestions_and_score() {
+        let result = SearchResult {
+            outcome: Outcome::Suggest(vec!["a".into(), "b".into()]),
+            score: 0.5,
+            ranked: vec![],
+        };
+        assert_eq!(
+            result.to_json_line(),
+            r#"{"answer":null,"suggestions":["a","b"],"score":0.5}"#
+        );
+        let answered = SearchResult {
+            outcome: Outcome::Answer("a".into()),
+            score: 0.9,
+            ranked: vec![],
+        };
+        assert_eq!(
+            answered.to_json_line(),
+            r#"{"answer":"a","suggestions":[],"score":0.9}"#
+        );
+    }
+}
