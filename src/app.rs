@@ -27,11 +27,41 @@ pub async fn open_store(settings: &Settings, url: &str) -> anyhow::Result<Store>
         .with_context(|| format!("opening the store at {url}"))
 }
 
-/// The club on the real clock.
-pub fn club(store: Store, settings: &Settings) -> Club {
-    Club::new(
-        store,
-        ClubConfig::from_settings(settings),
-        Arc::new(SystemClock),
-    )
+/// The club on the real clock, with its FAQ loaded.
+pub async fn club(store: Store, settings: &Settings) -> anyhow::Result<Club> {
+    let config = ClubConfig::from_settings(settings);
+    let faq = config.faq.path.display().to_string();
+    Club::open(store, config, Arc::new(SystemClock))
+        .await
+        .with_context(|| format!("loading the FAQ from {faq}"))
+}
+
+/// Reloads the FAQ whenever the process gets SIGHUP, for as long as it runs.
+/// A broken file is logged and the FAQ loaded before stays in force.
+pub async fn reload_faq_on_hangup(club: Club) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut hangups = match signal(SignalKind::hangup()) {
+            Ok(hangups) => hangups,
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGHUP; reload the FAQ with /faq_reload");
+                return;
+            }
+        };
+        while hangups.recv().await.is_some() {
+            match club.faq().reload(club.store()).await {
+                Ok(entries) => tracing::info!(entries, "FAQ reloaded on SIGHUP"),
+                Err(error) => tracing::error!(
+                    error = %crate::club::error_chain(&error),
+                    "FAQ reload on SIGHUP failed; keeping the old FAQ"
+                ),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = club;
+        std::future::pending::<()>().await;
+    }
 }

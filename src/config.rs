@@ -19,6 +19,7 @@ use figment::providers::{Env, Format, Toml};
 use secrecy::SecretString;
 use serde::Deserialize;
 
+use crate::faq::SearchSettings;
 use crate::lang::Lang;
 
 /// The defaults, exactly as committed in `config/default.toml`.
@@ -35,6 +36,7 @@ pub const ENV_PREFIX: &str = "FANCLUB__";
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     pub club: ClubSettings,
+    pub faq: FaqSettings,
     pub database: DatabaseSettings,
     pub limits: Limits,
     pub console: ConsoleSettings,
@@ -47,6 +49,17 @@ pub struct Settings {
 pub struct ClubSettings {
     pub name: String,
     pub default_language: Lang,
+    pub support_channels: Vec<String>,
+}
+
+/// The FAQ file and how the club answers from it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaqSettings {
+    pub path: PathBuf,
+    pub unprompted: bool,
+    pub unanswered_days: u32,
+    pub search: SearchSettings,
 }
 
 /// Where and how the SQLite store is opened.
@@ -185,6 +198,17 @@ impl Settings {
         rule(
             (1..=limits.history_max).contains(&limits.history_default),
             "limits.history_default must be between 1 and limits.history_max",
+        )?;
+        rule(
+            self.club
+                .support_channels
+                .iter()
+                .all(|channel| channel.contains(':')),
+            "club.support_channels entries look like \"platform:place-id\"",
+        )?;
+        rule(
+            self.faq.unanswered_days >= 1,
+            "faq.unanswered_days must be at least 1",
         )?;
         rule(
             self.database.max_connections >= 1,

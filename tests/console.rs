@@ -170,7 +170,7 @@ fn message_ids_survive_a_restart_so_a_later_session_can_reply_to_earlier_message
     console(
         dir.path(),
         "en",
-        "alice: How do I earn points?\ncarol: By answering questions!\n",
+        "alice: I earned my first points today.\ncarol: Congratulations!\n",
     );
     let run = console(
         dir.path(),

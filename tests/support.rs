@@ -52,6 +52,11 @@ impl TempStore {
     }
 }
 
+/// The FAQ file the club ships with.
+pub fn starter_faq() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("config/faq.toml")
+}
+
 pub fn url_in(dir: &Path) -> String {
     format!("sqlite://{}/fanclub.db", dir.display())
 }
@@ -65,12 +70,20 @@ pub struct TestClub {
 
 impl TestClub {
     pub async fn new() -> TestClub {
+        TestClub::with_faq(starter_faq()).await
+    }
+
+    /// A club whose FAQ is read from `faq`.
+    pub async fn with_faq(faq: PathBuf) -> TestClub {
         let temp = TempStore::new().await;
         let clock = Arc::new(ManualClock::at(
             Utc.with_ymd_and_hms(2026, 11, 2, 10, 0, 0).unwrap(),
         ));
-        let config = ClubConfig::from_settings(&Settings::defaults());
-        let club = Club::new(temp.store.clone(), config, clock.clone());
+        let mut config = ClubConfig::from_settings(&Settings::defaults());
+        config.faq.path = faq;
+        let club = Club::open(temp.store.clone(), config, clock.clone())
+            .await
+            .expect("the club opens");
         TestClub { club, clock, temp }
     }
 }
@@ -117,7 +130,8 @@ pub fn fanclub() -> Command {
         .env_remove("DATABASE_URL")
         .env_remove("TELEGRAM_BOT_TOKEN")
         .env_remove("DISCORD_TOKEN")
-        .env_remove("RUST_LOG");
+        .env_remove("RUST_LOG")
+        .env("FANCLUB__FAQ__PATH", starter_faq());
     command
 }
 
@@ -130,7 +144,12 @@ pub struct Run {
 
 /// Runs `fanclub ARGS` in `dir` with `script` on stdin.
 pub fn run_in(dir: &Path, args: &[&str], script: &str) -> Run {
-    let mut child = fanclub()
+    run_command(fanclub(), dir, args, script)
+}
+
+/// Runs a prepared `fanclub` command in `dir` with `script` on stdin.
+pub fn run_command(mut command: Command, dir: &Path, args: &[&str], script: &str) -> Run {
+    let mut child = command
         .args(args)
         .current_dir(dir)
         .stdin(Stdio::piped())

@@ -4,5 +4,6 @@
 mod club;
 mod console;
 mod faq;
+mod faq_chat;
 mod store;
 mod support;

@@ -26,6 +26,8 @@ pub enum ArgKind {
     Member,
     /// A whole number within bounds.
     Integer { min: i64, max: i64 },
+    /// One word, such as a FAQ entry id.
+    Word,
     /// The rest of the line, as free text.
     Text,
 }
@@ -69,6 +71,12 @@ const MEMBER: ArgSpec = ArgSpec {
     required: true,
 };
 
+const ENTRY: ArgSpec = ArgSpec {
+    name: "entry",
+    kind: ArgKind::Word,
+    required: true,
+};
+
 /// Every command the club understands, in the order `/help` lists them.
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
@@ -79,6 +87,15 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "help",
         args: &[],
+        access: Access::Everyone,
+    },
+    CommandSpec {
+        name: "faq",
+        args: &[ArgSpec {
+            name: "question",
+            kind: ArgKind::Text,
+            required: true,
+        }],
         access: Access::Everyone,
     },
     CommandSpec {
@@ -121,6 +138,41 @@ pub const COMMANDS: &[CommandSpec] = &[
         ],
         access: Access::Moderator,
     },
+    CommandSpec {
+        name: "faq_link",
+        args: &[ENTRY],
+        access: Access::Moderator,
+    },
+    CommandSpec {
+        name: "faq_learned",
+        args: &[ArgSpec {
+            required: false,
+            ..ENTRY
+        }],
+        access: Access::Moderator,
+    },
+    CommandSpec {
+        name: "faq_forget",
+        args: &[ArgSpec {
+            name: "number",
+            kind: ArgKind::Integer {
+                min: 1,
+                max: i64::MAX,
+            },
+            required: true,
+        }],
+        access: Access::Moderator,
+    },
+    CommandSpec {
+        name: "faq_unanswered",
+        args: &[],
+        access: Access::Moderator,
+    },
+    CommandSpec {
+        name: "faq_reload",
+        args: &[],
+        access: Access::Moderator,
+    },
 ];
 
 /// Looks a command up by name.
@@ -137,6 +189,9 @@ pub struct MemberRef(pub String);
 pub enum Command {
     Start,
     Help,
+    Faq {
+        question: String,
+    },
     Balance {
         member: Option<MemberRef>,
     },
@@ -148,6 +203,17 @@ pub enum Command {
         points: i64,
         reason: String,
     },
+    FaqLink {
+        entry: String,
+    },
+    FaqLearned {
+        entry: Option<String>,
+    },
+    FaqForget {
+        number: i64,
+    },
+    FaqUnanswered,
+    FaqReload,
 }
 
 /// Why a command line could not be read. These are the member's mistakes and
@@ -179,6 +245,11 @@ pub enum ParseError {
         command: &'static str,
         value: String,
     },
+    #[error("`/{command}`: `{value}` is too long")]
+    WordTooLong {
+        command: &'static str,
+        value: String,
+    },
     #[error("`/{command}` takes fewer arguments; `{extra}` is one too many")]
     TooManyArguments {
         command: &'static str,
@@ -195,6 +266,7 @@ impl ParseError {
             | ParseError::NotANumber { command, .. }
             | ParseError::OutOfRange { command, .. }
             | ParseError::BadMemberName { command, .. }
+            | ParseError::WordTooLong { command, .. }
             | ParseError::TooManyArguments { command, .. } => Some(command),
         }
     }
@@ -236,8 +308,12 @@ fn command_name(head: &str) -> String {
 enum ArgValue {
     Member(MemberRef),
     Integer(i64),
+    Word(String),
     Text(String),
 }
+
+/// The longest single word argument.
+const MAX_WORD_CHARS: usize = 64;
 
 fn read_args(
     spec: &'static CommandSpec,
@@ -261,6 +337,16 @@ fn read_args(
             ArgKind::Member => {
                 let (word, remaining) = split_word(rest);
                 (ArgValue::Member(read_member(spec, word)?), remaining)
+            }
+            ArgKind::Word => {
+                let (word, remaining) = split_word(rest);
+                if word.chars().count() > MAX_WORD_CHARS {
+                    return Err(ParseError::WordTooLong {
+                        command: spec.name,
+                        value: shorten(word, 32),
+                    });
+                }
+                (ArgValue::Word(word.to_owned()), remaining)
             }
             ArgKind::Integer { min, max } => {
                 let (word, remaining) = split_word(rest);
@@ -345,6 +431,9 @@ fn build(spec: &'static CommandSpec, values: Vec<Option<ArgValue>>) -> Command {
     match spec.name {
         "start" => Command::Start,
         "help" => Command::Help,
+        "faq" => Command::Faq {
+            question: next().map(ArgValue::into_text).unwrap_or_default(),
+        },
         "balance" => Command::Balance {
             member: next().map(ArgValue::into_member),
         },
@@ -358,6 +447,17 @@ fn build(spec: &'static CommandSpec, values: Vec<Option<ArgValue>>) -> Command {
             points: next().map(ArgValue::into_integer).unwrap_or_default(),
             reason: next().map(ArgValue::into_text).unwrap_or_default(),
         },
+        "faq_link" => Command::FaqLink {
+            entry: next().map(ArgValue::into_text).unwrap_or_default(),
+        },
+        "faq_learned" => Command::FaqLearned {
+            entry: next().map(ArgValue::into_text),
+        },
+        "faq_forget" => Command::FaqForget {
+            number: next().map(ArgValue::into_integer).unwrap_or_default(),
+        },
+        "faq_unanswered" => Command::FaqUnanswered,
+        "faq_reload" => Command::FaqReload,
         other => unreachable!("command `{other}` is in the table but not built"),
     }
 }
@@ -379,7 +479,7 @@ impl ArgValue {
 
     fn into_text(self) -> String {
         match self {
-            ArgValue::Text(text) => text,
+            ArgValue::Text(text) | ArgValue::Word(text) => text,
             other => unreachable!("the table reads text here, got {other:?}"),
         }
     }
@@ -391,9 +491,15 @@ impl Command {
         let name = match self {
             Command::Start => "start",
             Command::Help => "help",
+            Command::Faq { .. } => "faq",
             Command::Balance { .. } => "balance",
             Command::History { .. } => "history",
             Command::Grant { .. } => "grant",
+            Command::FaqLink { .. } => "faq_link",
+            Command::FaqLearned { .. } => "faq_learned",
+            Command::FaqForget { .. } => "faq_forget",
+            Command::FaqUnanswered => "faq_unanswered",
+            Command::FaqReload => "faq_reload",
         };
         spec(name).expect("every command variant has a spec")
     }
@@ -406,7 +512,15 @@ impl Command {
             line.push_str(&part.to_string());
         };
         match self {
-            Command::Start | Command::Help => {}
+            Command::Start | Command::Help | Command::FaqUnanswered | Command::FaqReload => {}
+            Command::Faq { question } => push(question),
+            Command::FaqLink { entry } => push(entry),
+            Command::FaqLearned { entry } => {
+                if let Some(entry) = entry {
+                    push(entry);
+                }
+            }
+            Command::FaqForget { number } => push(number),
             Command::Balance { member } => {
                 if let Some(member) = member {
                     push(&format!("@{}", member.0));
@@ -508,6 +622,19 @@ mod tests {
             },
             Command::History { count: None },
             Command::History { count: Some(5) },
+            Command::Faq {
+                question: "Wie löse ich Punkte ein?".into(),
+            },
+            Command::FaqLink {
+                entry: "redeem-points".into(),
+            },
+            Command::FaqLearned { entry: None },
+            Command::FaqLearned {
+                entry: Some("join-club".into()),
+            },
+            Command::FaqForget { number: 12 },
+            Command::FaqUnanswered,
+            Command::FaqReload,
             Command::Grant {
                 member: MemberRef("alice".into()),
                 points: -20,

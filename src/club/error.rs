@@ -42,6 +42,14 @@ pub enum Mistake {
     BelowZero { name: String, balance: i64 },
     #[error("reason longer than {max} characters")]
     ReasonTooLong { max: usize },
+    #[error("no FAQ entry {entry}")]
+    UnknownEntry { entry: String },
+    #[error("/faq_link must reply to a question")]
+    LinkNeedsReply,
+    #[error("no learned phrasing #{number}")]
+    NoSuchLearned { number: i64 },
+    #[error("that button is not on that message")]
+    ForeignButton,
 }
 
 /// Why the core could not do what was asked.
@@ -107,6 +115,14 @@ impl Mistake {
                 "grant-below-zero",
                 args([("name", text(name)), ("balance", (*balance).into())]),
             ),
+            Mistake::UnknownEntry { entry } => {
+                ("faq-unknown-entry", args([("entry", text(entry))]))
+            }
+            Mistake::LinkNeedsReply => ("faq-link-needs-reply", args([])),
+            Mistake::NoSuchLearned { number } => {
+                ("faq-no-such-learned", args([("number", (*number).into())]))
+            }
+            Mistake::ForeignButton => ("error-foreign-button", args([])),
             Mistake::ReasonTooLong { max } => {
                 ("grant-reason-too-long", args([("max", (*max).into())]))
             }
@@ -137,6 +153,9 @@ fn parse_message(error: &ParseError) -> (&'static str, Args<'_>) {
         ),
         ParseError::BadMemberName { value, .. } => {
             ("error-bad-member-name", args([("value", text(value))]))
+        }
+        ParseError::WordTooLong { value, .. } => {
+            ("error-word-too-long", args([("value", text(value))]))
         }
         ParseError::TooManyArguments { extra, .. } => {
             ("error-too-many-arguments", args([("extra", text(extra))]))

@@ -249,7 +249,7 @@ fn kind_name(texts: &Texts, lang: Lang, kind: &str) -> String {
     }
 }
 
-fn format_date(lang: Lang, date: NaiveDate) -> String {
+pub(super) fn format_date(lang: Lang, date: NaiveDate) -> String {
     match lang {
         Lang::De => date.format("%d.%m.%Y").to_string(),
         Lang::En => date.format("%-d %b %Y").to_string(),

@@ -8,6 +8,7 @@
 //! Permission checks happen here, once: adapters only report what the
 //! platform says about an account (`Actor::is_moderator`).
 
+mod answers;
 pub mod clock;
 pub mod commands;
 pub mod error;
@@ -25,17 +26,22 @@ use self::commands::{Access, Command};
 use self::error::{ClubError, Mistake};
 use self::i18n::Texts;
 use self::model::{Actor, Event, Incoming, Member, MessageId, Place, Platform};
-use self::reply::Reply;
-use crate::config::{Limits, Settings};
+use self::reply::{Button, Reply};
+use crate::config::{FaqSettings, Limits, Settings};
 use crate::lang::Lang;
 use crate::store::messages::Recorded;
-use crate::store::{IdentitySeen, NewMessage, Store, StoreError};
+use crate::store::{IdentitySeen, NewMessage, Store, StoreError, StoredMessage};
+
+pub use self::answers::{FaqDesk, FaqDeskError};
 
 /// What the core needs to know from the settings.
 #[derive(Debug, Clone)]
 pub struct ClubConfig {
     pub name: String,
     pub default_language: Lang,
+    /// `platform:place` ids of support channels; empty means every group.
+    pub support_channels: Vec<String>,
+    pub faq: FaqSettings,
     pub limits: Limits,
 }
 
@@ -44,8 +50,22 @@ impl ClubConfig {
         ClubConfig {
             name: settings.club.name.clone(),
             default_language: settings.club.default_language,
+            support_channels: settings.club.support_channels.clone(),
+            faq: settings.faq.clone(),
             limits: settings.limits.clone(),
         }
+    }
+
+    /// Whether members' questions in `place` may be answered unprompted
+    /// (and, later, their upvotes count there).
+    pub fn is_support_channel(&self, place: &Place) -> bool {
+        if place.private {
+            return false;
+        }
+        self.support_channels.is_empty()
+            || self.support_channels.iter().any(|channel| {
+                channel.split_once(':') == Some((place.platform.as_str(), place.id.as_str()))
+            })
     }
 }
 
@@ -61,6 +81,7 @@ struct Inner {
     texts: Texts,
     config: ClubConfig,
     clock: Arc<dyn Clock>,
+    faq: FaqDesk,
 }
 
 /// The outcome of handling one event.
@@ -79,22 +100,36 @@ pub(crate) struct Context<'a> {
     pub place: &'a Place,
     pub lang: Lang,
     pub message: MessageId,
+    /// The message the event's message replies to, if any.
+    pub reply_to: Option<MessageId>,
     /// Unique per platform event; handlers derive idempotency keys from it.
     pub event_key: String,
     pub now: DateTime<Utc>,
 }
 
 impl Club {
-    pub fn new(store: Store, config: ClubConfig, clock: Arc<dyn Clock>) -> Club {
+    /// Opens the club: loads the FAQ file and what the club learned.
+    pub async fn open(
+        store: Store,
+        config: ClubConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Club, FaqDeskError> {
+        let faq = FaqDesk::open(config.faq.path.clone(), config.faq.search.clone(), &store).await?;
         let inner = Inner {
             store,
             texts: Texts::load(),
             config,
             clock,
+            faq,
         };
-        Club {
+        Ok(Club {
             inner: Arc::new(inner),
-        }
+        })
+    }
+
+    /// The FAQ and its search index.
+    pub fn faq(&self) -> &FaqDesk {
+        &self.inner.faq
     }
 
     pub fn store(&self) -> &Store {
@@ -159,8 +194,9 @@ impl Club {
                 })
             }
             Event::Button { message, action } => {
-                tracing::debug!(action, "button pressed");
-                let replies = self.on_reference(&incoming.place, lang, *message).await?;
+                let replies = self
+                    .on_button(&incoming, &member, lang, *message, action, now)
+                    .await?;
                 Ok(Handled {
                     message: None,
                     replies,
@@ -194,7 +230,8 @@ impl Club {
             .id())
     }
 
-    /// Finds the action of the button labelled `label` on bot message `message`.
+    /// Finds the action of the button labelled `label` on bot message
+    /// `message`, or of the one button whose label starts with `label`.
     pub async fn button_action(
         &self,
         message: MessageId,
@@ -205,18 +242,13 @@ impl Club {
             .message(message)
             .await?
             .ok_or(Mistake::UnknownMessage(message))?;
-        stored
-            .buttons
-            .into_iter()
-            .find(|button| button.label == label)
-            .map(|button| button.action)
-            .ok_or_else(|| {
-                Mistake::NoSuchButton {
-                    message,
-                    label: label.to_owned(),
-                }
-                .into()
-            })
+        pick_button(&stored.buttons, label).ok_or_else(|| {
+            Mistake::NoSuchButton {
+                message,
+                label: label.to_owned(),
+            }
+            .into()
+        })
     }
 
     /// The short apology shown when something failed on our side.
@@ -303,12 +335,6 @@ impl Club {
                 replies: Vec::new(),
             });
         };
-        if !commands::is_command(text) {
-            return Ok(Handled {
-                message: Some(message),
-                replies: Vec::new(),
-            });
-        }
         let context = Context {
             club: self,
             actor: &incoming.actor,
@@ -316,13 +342,19 @@ impl Club {
             place,
             lang,
             message,
+            reply_to,
             event_key: incoming
                 .event_key
                 .clone()
                 .unwrap_or_else(|| format!("{}:message:{}", place.platform, message.0)),
             now,
         };
-        let replies = match self.run_command(&context, text).await {
+        let outcome = if commands::is_command(text) {
+            self.run_command(&context, text).await
+        } else {
+            self.on_chat(&context, text).await
+        };
+        let replies = match outcome {
             Ok(replies) => replies,
             Err(error) => vec![Reply::in_place(
                 place,
@@ -349,6 +381,12 @@ impl Club {
         }
         let command = commands::parse(text)?;
         let text = match command {
+            Command::Faq { question } => return answers::ask(context, &question).await,
+            Command::FaqLink { entry } => answers::link(context, &entry).await?,
+            Command::FaqLearned { entry } => answers::learned(context, entry.as_deref()).await?,
+            Command::FaqForget { number } => answers::forget(context, number).await?,
+            Command::FaqUnanswered => answers::unanswered(context).await?,
+            Command::FaqReload => answers::reload(context).await?,
             Command::Start => handlers::welcome(context),
             Command::Help => handlers::help(context),
             Command::Balance { member } => handlers::balance(context, member).await?,
@@ -366,7 +404,74 @@ impl Club {
         )])
     }
 
-    /// Reactions and button presses refer to a message that must exist.
+    /// A message that is not a command: in a private chat the member is
+    /// talking to the bot, so it is a FAQ question; in a support channel the
+    /// bot answers only when it is sure.
+    async fn on_chat(&self, context: &Context<'_>, text: &str) -> Result<Vec<Reply>, ClubError> {
+        if context.place.private {
+            return answers::ask(context, text).await;
+        }
+        if self.inner.config.faq.unprompted && self.inner.config.is_support_channel(context.place) {
+            return answers::unprompted(context, text).await;
+        }
+        Ok(Vec::new())
+    }
+
+    /// A button pressed on a bot message. The action must be one of that
+    /// message's buttons: callback data from a modified client is not trusted.
+    async fn on_button(
+        &self,
+        incoming: &Incoming,
+        member: &Member,
+        lang: Lang,
+        message: MessageId,
+        action: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Reply>, StoreError> {
+        let place = &incoming.place;
+        let Some(pressed) = self.store().message(message).await? else {
+            let text = Mistake::UnknownMessage(message).render(self.texts(), lang);
+            return Ok(vec![Reply::in_place(place, text, None)]);
+        };
+        let context = Context {
+            club: self,
+            actor: &incoming.actor,
+            member,
+            place,
+            lang,
+            message,
+            reply_to: pressed.reply_to,
+            event_key: incoming.event_key.clone().unwrap_or_else(|| {
+                format!(
+                    "{}:button:{}:{}:{action}",
+                    place.platform, message.0, member.id.0
+                )
+            }),
+            now,
+        };
+        match self.press(&context, &pressed, action).await {
+            Ok(replies) => Ok(replies),
+            Err(error) => Ok(vec![Reply::in_place(
+                place,
+                self.explain(&error, lang),
+                Some(message),
+            )]),
+        }
+    }
+
+    async fn press(
+        &self,
+        context: &Context<'_>,
+        pressed: &StoredMessage,
+        action: &str,
+    ) -> Result<Vec<Reply>, ClubError> {
+        if !pressed.buttons.iter().any(|button| button.action == action) {
+            return Err(Mistake::ForeignButton.into());
+        }
+        answers::press(context, pressed, action).await
+    }
+
+    /// Reactions refer to a message that must exist.
     async fn on_reference(
         &self,
         place: &Place,
@@ -378,6 +483,22 @@ impl Club {
         }
         let text = Mistake::UnknownMessage(message).render(self.texts(), lang);
         Ok(vec![Reply::in_place(place, text, None)])
+    }
+}
+
+/// The button whose label is `typed`, or else the one button whose label
+/// starts with it (ignoring case), so `[1]` picks "1. Wie löse ich …".
+fn pick_button(buttons: &[Button], typed: &str) -> Option<String> {
+    if let Some(exact) = buttons.iter().find(|button| button.label == typed) {
+        return Some(exact.action.clone());
+    }
+    let typed = typed.to_lowercase();
+    let mut matching = buttons
+        .iter()
+        .filter(|button| !typed.is_empty() && button.label.to_lowercase().starts_with(&typed));
+    match (matching.next(), matching.next()) {
+        (Some(only), None) => Some(only.action.clone()),
+        _ => None,
     }
 }
 

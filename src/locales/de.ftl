@@ -13,6 +13,15 @@ cmd-help = Zeigt alle Befehle, die du nutzen kannst
 cmd-balance = Punktestand, Rang und Fan-seit-Datum
 cmd-history = Deine letzten Punktebuchungen
 cmd-grant = Punkte gutschreiben oder abziehen (Moderation)
+cmd-faq = Sucht die Antwort auf deine Frage im FAQ
+cmd-faq_link = Ordnet die beantwortete Frage einem FAQ-Eintrag zu (Moderation)
+cmd-faq_learned = Zeigt gelernte Formulierungen (Moderation)
+cmd-faq_forget = Löscht eine gelernte Formulierung (Moderation)
+cmd-faq_unanswered = Häufige Fragen, die das FAQ nicht beantwortet (Moderation)
+cmd-faq_reload = Lädt das FAQ neu aus der Datei (Moderation)
+arg-question = frage
+arg-entry = eintrag
+arg-number = nummer
 arg-member = mitglied
 arg-count = anzahl
 arg-points = punkte
@@ -49,6 +58,32 @@ grant-below-zero = Das geht nicht: { $name } hat nur { $balance ->
    *[other] { $balance } Punkte
 }, und der Punktestand kann nicht unter null fallen.
 grant-reason-too-long = Der Grund ist zu lang (höchstens { $max } Zeichen).
+
+## FAQ
+
+faq-helpful = Hilfreich
+faq-not-helpful = Nicht hilfreich
+faq-suggest-header = Meinst du eine dieser Fragen?
+faq-none = Dazu steht noch nichts im FAQ. Eine Helferin oder ein Helfer wird die Frage aufgreifen.
+faq-thanks-helpful = Danke für dein Feedback, das freut uns!
+faq-thanks-not-helpful = Danke für dein Feedback! Eine Helferin oder ein Helfer schaut sich die Frage an.
+faq-feedback-again = Zu dieser Antwort hast du schon Feedback gegeben. Danke!
+faq-reloaded = FAQ neu geladen: { $entries } Einträge.
+faq-reload-failed = Das FAQ wurde nicht neu geladen, die bisherige Fassung bleibt aktiv: { $error }
+faq-linked = Gelernt: „{ $phrase }“ gehört zu { $entry }.
+faq-link-known = Das kannte ich schon: „{ $phrase }“ gehört zu { $entry }.
+faq-link-needs-reply = Antworte mit /faq_link auf die Nachricht mit der Frage.
+faq-unknown-entry = Einen FAQ-Eintrag „{ $entry }“ gibt es nicht.
+faq-learned-header = Gelernte Formulierungen:
+faq-learned-line = { $number }. { $entry }: „{ $phrase }“ ({ $source }, von { $name }, { $date })
+faq-learned-empty = Noch keine gelernten Formulierungen.
+faq-forgot = Formulierung { $number } vergessen: „{ $phrase }“ ({ $entry }).
+faq-no-such-learned = Eine gelernte Formulierung mit der Nummer { $number } gibt es nicht.
+faq-unanswered-header = Häufige Fragen ohne Antwort (letzte { $days } Tage):
+faq-unanswered-line = { $times }× { $question }
+faq-unanswered-empty = In den letzten { $days } Tagen blieb keine Frage ohne Antwort.
+error-word-too-long = „{ $value }“ ist zu lang.
+error-foreign-button = Dieser Knopf gehört nicht zu dieser Nachricht.
 
 ## Mistakes
 

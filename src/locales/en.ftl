@@ -12,6 +12,15 @@ cmd-help = Shows every command you can use
 cmd-balance = Points, rank and fan-since date
 cmd-history = Your latest point bookings
 cmd-grant = Credit or debit points (moderators)
+cmd-faq = Looks up the answer to your question in the FAQ
+cmd-faq_link = Links the question replied to with a FAQ entry (moderators)
+cmd-faq_learned = Shows learned phrasings (moderators)
+cmd-faq_forget = Deletes a learned phrasing (moderators)
+cmd-faq_unanswered = Frequent questions the FAQ does not answer (moderators)
+cmd-faq_reload = Reloads the FAQ from its file (moderators)
+arg-question = question
+arg-entry = entry
+arg-number = number
 arg-member = member
 arg-count = count
 arg-points = points
@@ -48,6 +57,32 @@ grant-below-zero = That does not work: { $name } has only { $balance ->
    *[other] { $balance } points
 }, and a balance cannot go below zero.
 grant-reason-too-long = The reason is too long (at most { $max } characters).
+
+## FAQ
+
+faq-helpful = Helpful
+faq-not-helpful = Not helpful
+faq-suggest-header = Did you mean one of these questions?
+faq-none = There is no answer in the FAQ yet. A helper will pick this question up.
+faq-thanks-helpful = Thanks for your feedback, glad it helped!
+faq-thanks-not-helpful = Thanks for your feedback! A helper will look at the question.
+faq-feedback-again = You already gave feedback on this answer. Thanks!
+faq-reloaded = FAQ reloaded: { $entries } entries.
+faq-reload-failed = The FAQ was not reloaded; the previous version stays active: { $error }
+faq-linked = Learned: "{ $phrase }" belongs to { $entry }.
+faq-link-known = I knew that already: "{ $phrase }" belongs to { $entry }.
+faq-link-needs-reply = Send /faq_link as a reply to the message with the question.
+faq-unknown-entry = There is no FAQ entry "{ $entry }".
+faq-learned-header = Learned phrasings:
+faq-learned-line = { $number }. { $entry }: "{ $phrase }" ({ $source }, by { $name }, { $date })
+faq-learned-empty = No learned phrasings yet.
+faq-forgot = Forgot phrasing { $number }: "{ $phrase }" ({ $entry }).
+faq-no-such-learned = There is no learned phrasing number { $number }.
+faq-unanswered-header = Frequent questions without an answer (last { $days } days):
+faq-unanswered-line = { $times }× { $question }
+faq-unanswered-empty = No question went unanswered in the last { $days } days.
+error-word-too-long = "{ $value }" is too long.
+error-foreign-button = That button does not belong to that message.
 
 ## Mistakes
 

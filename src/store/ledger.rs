@@ -118,7 +118,7 @@ impl Store {
             return Ok(PostingOutcome::Insufficient { balance });
         };
         if let Some(audit) = &posting.audit {
-            record_audit(&mut tx, audit, posting.member, now).await?;
+            record_audit(&mut tx, audit, Some(posting.member), now).await?;
         }
         tx.commit().await.context("committing a posting")?;
         Ok(PostingOutcome::Applied { entry, balance })
@@ -193,6 +193,22 @@ impl Store {
             .context("decoding a history")
     }
 
+    /// Records a moderator action that moves no points.
+    #[tracing::instrument(skip_all, fields(action = audit.action))]
+    pub async fn audit(
+        &self,
+        audit: &AuditNote,
+        subject: Option<MemberId>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut connection = self
+            .pool()
+            .acquire()
+            .await
+            .context("acquiring a connection")?;
+        record_audit(&mut connection, audit, subject, now).await
+    }
+
     /// How many audit entries an action has, for tests and reports.
     #[tracing::instrument(skip_all)]
     pub async fn audit_count(&self, action: &str) -> Result<i64, StoreError> {
@@ -207,13 +223,13 @@ impl Store {
 async fn record_audit(
     tx: &mut sqlx::SqliteConnection,
     audit: &AuditNote,
-    subject: MemberId,
+    subject: Option<MemberId>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO audit_log (actor_id, action, subject_id, detail, created_at) VALUES (?, ?, ?, ?, ?)")
         .bind(audit.actor.0)
         .bind(audit.action)
-        .bind(subject.0)
+        .bind(subject.map(|subject| subject.0))
         .bind(&audit.detail)
         .bind(now)
         .execute(&mut *tx)

@@ -2,7 +2,8 @@
 //!
 //! One file per table group: [`members`] (members and their platform
 //! identities), [`ledger`] (the append-only points ledger, cached balances
-//! and the audit log written with it), [`messages`] (what was said where, so
+//! and the audit log written with it), [`faq`] (questions asked, phrasings
+//! learned, feedback), [`messages`] (what was said where, so
 //! replies, reactions and buttons can refer to it) and [`doctor`] (invariant
 //! checks).
 //!
@@ -17,6 +18,7 @@
 //!   so batching can later sit behind it without touching callers.
 
 pub mod doctor;
+pub mod faq;
 pub mod ledger;
 pub mod members;
 pub mod messages;

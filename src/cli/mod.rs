@@ -8,6 +8,8 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
+mod faq;
+
 use crate::app;
 use crate::config::{Loaded, Secrets, Settings};
 use crate::console::Console;
@@ -49,6 +51,42 @@ pub enum Command {
     CheckConfig,
     /// Check the store's invariants; exits non-zero when one fails.
     Doctor,
+    /// Ask, check and evaluate the FAQ without the chat.
+    Faq {
+        #[command(subcommand)]
+        command: FaqCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FaqCommand {
+    /// Answer one question, or one per line of stdin. Reads only the FAQ
+    /// file: it never opens (or writes) the database.
+    Ask {
+        /// FAQ file instead of the configured `faq.path`.
+        #[arg(long, value_name = "PATH")]
+        faq: Option<PathBuf>,
+        /// One JSON object per answer, one per line.
+        #[arg(long)]
+        json: bool,
+        /// The question; without it, questions are read from stdin.
+        #[arg(value_name = "QUESTION", num_args = 0.., trailing_var_arg = true)]
+        question: Vec<String>,
+    },
+    /// Validate a FAQ file.
+    Check {
+        #[arg(value_name = "PATH")]
+        path: PathBuf,
+    },
+    /// Measure the search on an evaluation set.
+    Eval {
+        /// FAQ file instead of the configured `faq.path`.
+        #[arg(long, value_name = "PATH")]
+        faq: Option<PathBuf>,
+        /// Evaluation set.
+        #[arg(long, value_name = "PATH", default_value = "tests/data/faq_eval.toml")]
+        set: PathBuf,
+    },
 }
 
 /// Runs the command line.
@@ -59,6 +97,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command.unwrap_or(Command::Run) {
         Command::CheckConfig => check_config(&settings, &files, &database),
         Command::Doctor => doctor(&settings, &database).await,
+        Command::Faq { command } => faq::run(&settings, command),
         Command::Console => console(&settings, &database, cli.lang).await,
         Command::Run => {
             let secrets = Secrets::from_env();
@@ -133,7 +172,8 @@ async fn console(
     lang: Option<Lang>,
 ) -> anyhow::Result<ExitCode> {
     let store = app::open_store(settings, database).await?;
-    let club = app::club(store.clone(), settings);
+    let club = app::club(store.clone(), settings).await?;
+    let reloader = tokio::spawn(app::reload_faq_on_hangup(club.clone()));
     let lang = lang.unwrap_or(settings.club.default_language);
     let console = Console::new(club, settings.console.clone(), lang);
     if std::io::stdin().is_terminal() {
@@ -147,6 +187,7 @@ async fn console(
         .run(input, tokio::io::stdout())
         .await
         .context("running the console")?;
+    reloader.abort();
     store.close().await;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,92 @@
+//! `fanclub faq …`: the FAQ search without the chat, for operators checking
+//! their file and for measuring the search. None of it opens the database.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+
+use super::FaqCommand;
+use crate::config::Settings;
+use crate::faq::{FaqBook, FaqIndex, Outcome, SearchResult, eval};
+use crate::lang::Lang;
+
+pub(super) fn run(settings: &Settings, command: FaqCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        FaqCommand::Ask {
+            faq,
+            json,
+            question,
+        } => {
+            let index = index(settings, faq.as_deref())?;
+            ask(&index, json, &question.join(" "))
+        }
+        FaqCommand::Check { path } => check(&path),
+        FaqCommand::Eval { faq, set } => {
+            let index = index(settings, faq.as_deref())?;
+            let set =
+                eval::load_eval_set(&set).with_context(|| format!("reading {}", set.display()))?;
+            print!("{}", eval::evaluate(&index, &set));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The index of `path`, or of the configured FAQ, without learned phrasings.
+fn index(settings: &Settings, path: Option<&Path>) -> anyhow::Result<FaqIndex> {
+    let path: PathBuf = path.map_or_else(|| settings.faq.path.clone(), Path::to_path_buf);
+    let book = FaqBook::load(&path)?;
+    Ok(FaqIndex::build(book, &[], settings.faq.search.clone()))
+}
+
+/// Answers `question`, or every line of stdin when it is empty.
+fn ask(index: &FaqIndex, json: bool, question: &str) -> anyhow::Result<ExitCode> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut answer = |question: &str| -> std::io::Result<()> {
+        let result = index.search(question);
+        let line = if json {
+            result.to_json_line()
+        } else {
+            describe(&result)
+        };
+        writeln!(out, "{line}")
+    };
+    if !question.trim().is_empty() {
+        answer(question)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for line in std::io::stdin().lock().lines() {
+        answer(&line.context("reading questions from stdin")?)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `answer reset-password (score 0.543)`, `suggest a, b (score …)`, `none (score …)`.
+fn describe(result: &SearchResult) -> String {
+    let decision = match &result.outcome {
+        Outcome::Answer(id) => format!("answer {id}"),
+        Outcome::Suggest(ids) => format!("suggest {}", ids.join(", ")),
+        Outcome::None => "none".to_owned(),
+    };
+    format!("{decision} (score {:.3})", result.score)
+}
+
+fn check(path: &Path) -> anyhow::Result<ExitCode> {
+    let book = FaqBook::load(path)?;
+    let in_lang = |lang: Lang| {
+        book.entries()
+            .iter()
+            .filter(|entry| entry.text_in(lang).is_some())
+            .count()
+    };
+    println!(
+        "{}: {} entries ({} in German, {} in English): ok",
+        path.display(),
+        book.len(),
+        in_lang(Lang::De),
+        in_lang(Lang::En)
+    );
+    Ok(ExitCode::SUCCESS)
+}

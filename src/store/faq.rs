@@ -1,0 +1,244 @@
+//! What the FAQ remembers: questions asked, phrasings learned, feedback.
+//!
+//! The FAQ file is curated by people and reloaded at will; what the club
+//! learns from members lives here so it survives reloads and restarts.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::{Context, Store, StoreError};
+use crate::club::model::{MemberId, MessageId};
+use crate::faq::LearnedPhrase;
+
+/// A question the FAQ search looked at, and what it decided.
+#[derive(Debug, Clone)]
+pub struct FaqQuery<'a> {
+    pub message: Option<MessageId>,
+    pub member: MemberId,
+    pub question: &'a str,
+    /// `answer`, `suggest` or `none`.
+    pub outcome: &'static str,
+    pub entry: Option<&'a str>,
+    pub score: f32,
+    pub unprompted: bool,
+}
+
+/// How a phrasing was learned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LearnedFrom {
+    /// The asker picked this entry among the suggestions.
+    Suggestion,
+    /// The asker marked the entry's answer as helpful.
+    Helpful,
+    /// A moderator linked the question to the entry with `/faq_link`.
+    Moderator,
+}
+
+impl LearnedFrom {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LearnedFrom::Suggestion => "suggestion",
+            LearnedFrom::Helpful => "helpful",
+            LearnedFrom::Moderator => "moderator",
+        }
+    }
+}
+
+/// A learned phrasing as moderators see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LearnedRow {
+    pub id: i64,
+    pub entry_id: String,
+    pub phrase: String,
+    pub source: String,
+    pub taught_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A question that got no answer, with how often it was asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unanswered {
+    pub question: String,
+    pub times: i64,
+}
+
+impl Store {
+    /// Logs what the FAQ search decided for a question.
+    #[tracing::instrument(skip_all)]
+    pub async fn log_faq_query(
+        &self,
+        query: &FaqQuery<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO faq_queries (message_id, member_id, question, normalized, outcome, entry_id, score, unprompted, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(query.message.map(|id| id.0))
+        .bind(query.member.0)
+        .bind(query.question)
+        .bind(normalize(query.question))
+        .bind(query.outcome)
+        .bind(query.entry)
+        .bind(query.score)
+        .bind(query.unprompted)
+        .bind(now)
+        .execute(self.pool())
+        .await
+        .context("logging a FAQ question")?;
+        Ok(())
+    }
+
+    /// Stores a phrasing of an entry; `false` when it was known already.
+    #[tracing::instrument(skip_all)]
+    pub async fn learn_phrase(
+        &self,
+        entry_id: &str,
+        phrase: &str,
+        source: LearnedFrom,
+        member: MemberId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "INSERT INTO faq_learned (entry_id, phrase, source, member_id, created_at) VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT (entry_id, phrase) DO NOTHING",
+        )
+        .bind(entry_id)
+        .bind(phrase)
+        .bind(source.as_str())
+        .bind(member.0)
+        .bind(now)
+        .execute(self.pool())
+        .await
+        .context("learning a FAQ phrasing")?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Every learned phrasing, for building the search index.
+    #[tracing::instrument(skip_all)]
+    pub async fn learned_phrases(&self) -> Result<Vec<LearnedPhrase>, StoreError> {
+        let rows = sqlx::query("SELECT entry_id, phrase FROM faq_learned ORDER BY id")
+            .fetch_all(self.pool())
+            .await
+            .context("reading learned phrasings")?;
+        rows.iter()
+            .map(|row| {
+                Ok(LearnedPhrase {
+                    entry_id: row.try_get("entry_id")?,
+                    text: row.try_get("phrase")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .context("decoding learned phrasings")
+    }
+
+    /// The latest learned phrasings, optionally of one entry, for moderators.
+    #[tracing::instrument(skip_all)]
+    pub async fn learned_rows(
+        &self,
+        entry_id: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<LearnedRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT l.id, l.entry_id, l.phrase, l.source, m.display_name, l.created_at \
+             FROM faq_learned l JOIN members m ON m.id = l.member_id \
+             WHERE ?1 IS NULL OR l.entry_id = ?1 ORDER BY l.id DESC LIMIT ?2",
+        )
+        .bind(entry_id)
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await
+        .context("listing learned phrasings")?;
+        rows.iter()
+            .map(|row| {
+                Ok(LearnedRow {
+                    id: row.try_get("id")?,
+                    entry_id: row.try_get("entry_id")?,
+                    phrase: row.try_get("phrase")?,
+                    source: row.try_get("source")?,
+                    taught_by: row.try_get("display_name")?,
+                    created_at: row.try_get("created_at")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .context("decoding learned phrasings")
+    }
+
+    /// Removes a learned phrasing, returning it; `None` when there is none.
+    #[tracing::instrument(skip_all)]
+    pub async fn forget_phrase(&self, id: i64) -> Result<Option<(String, String)>, StoreError> {
+        let row = sqlx::query("DELETE FROM faq_learned WHERE id = ? RETURNING entry_id, phrase")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await
+            .context("forgetting a learned phrasing")?;
+        row.map(|row| Ok((row.try_get("entry_id")?, row.try_get("phrase")?)))
+            .transpose()
+            .context("decoding a forgotten phrasing")
+    }
+
+    /// Records a member's verdict on a FAQ answer; `false` when they gave
+    /// one for this answer before (the first verdict stands).
+    #[tracing::instrument(skip_all)]
+    pub async fn record_faq_feedback(
+        &self,
+        answer: MessageId,
+        member: MemberId,
+        entry_id: &str,
+        helpful: bool,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "INSERT INTO faq_feedback (answer_message_id, member_id, entry_id, helpful, created_at) \
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(answer.0)
+        .bind(member.0)
+        .bind(entry_id)
+        .bind(helpful)
+        .bind(now)
+        .execute(self.pool())
+        .await
+        .context("recording FAQ feedback")?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// The most frequent questions since `since` that the FAQ could not
+    /// answer, most asked first.
+    #[tracing::instrument(skip_all)]
+    pub async fn unanswered_questions(
+        &self,
+        since: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Unanswered>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT MIN(question) AS question, COUNT(*) AS times FROM faq_queries \
+             WHERE outcome = 'none' AND created_at >= ? \
+             GROUP BY normalized ORDER BY times DESC, MAX(created_at) DESC LIMIT ?",
+        )
+        .bind(since)
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await
+        .context("listing unanswered questions")?;
+        rows.iter()
+            .map(|row| {
+                Ok(Unanswered {
+                    question: row.try_get("question")?,
+                    times: row.try_get("times")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .context("decoding unanswered questions")
+    }
+}
+
+/// Groups repeats of a question: lowercase, single spaces, no trailing
+/// punctuation.
+fn normalize(question: &str) -> String {
+    let words: Vec<String> = question.split_whitespace().map(str::to_lowercase).collect();
+    words
+        .join(" ")
+        .trim_end_matches(['?', '!', '.', ' '])
+        .to_owned()
+}
