@@ -29,13 +29,22 @@ use super::text::{char_ngrams, content_words, word_tokens};
 #[derive(Deserialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct SearchSettings {
-    /// Answer directly when the best entry scores at least this …
+    /// Answer directly only when the best entry scores at least this …
     pub answer_threshold: f32,
-    /// … and leads the second-best distinct entry by at least this.
+    /// … leads the runner-up by at least this share of its own score …
     pub min_margin: f32,
+    /// … covers at least this IDF share of the question's word tokens …
+    pub min_coverage: f32,
+    /// … and at least this share of the question's content words occur
+    /// somewhere in the FAQ.
+    pub min_known: f32,
     /// Below this the FAQ has no answer; between this and an answer, the
-    /// bot suggests entries ("did you mean").
+    /// bot suggests entries ("did you mean") …
     pub suggest_threshold: f32,
+    /// … provided the best entry covers this much of the question …
+    pub suggest_min_coverage: f32,
+    /// … and this share of the question's words occur in the FAQ.
+    pub suggest_min_known: f32,
     /// At most this many suggestions.
     pub max_suggestions: usize,
     /// Suggestions must score within this distance of the best entry.
@@ -55,19 +64,25 @@ pub struct SearchSettings {
 }
 
 impl Default for SearchSettings {
-    /// Tuned on the dev half of `tests/data/faq_eval.toml` (grid over
-    /// thresholds, keeping wrong confident answers <= 3% and refusals of
-    /// unanswerable questions >= 90%, then maximising correct answers).
+    /// Tuned on the dev split of `tests/data/faq_eval.toml` only: weights
+    /// by top-1 ranking, then a grid over the decision floors keeping wrong
+    /// confident answers at or below 1.5% of dev (held-out splits ran about
+    /// two points worse than dev before), then maximising correct answers
+    /// and, for suggestions, correct-within plus refusals.
     fn default() -> Self {
         SearchSettings {
-            answer_threshold: 0.36,
-            min_margin: 0.02,
-            suggest_threshold: 0.16,
+            answer_threshold: 0.25,
+            min_margin: 0.1,
+            min_coverage: 0.5,
+            min_known: 0.6,
+            suggest_threshold: 0.12,
+            suggest_min_coverage: 0.4,
+            suggest_min_known: 0.7,
             max_suggestions: 3,
             suggest_window: 0.2,
             char_weight: 0.5,
-            answer_weight: 0.3,
-            entry_weight: 0.3,
+            answer_weight: 0.2,
+            entry_weight: 0.4,
             coverage_exponent: 0.5,
         }
     }
@@ -104,6 +119,27 @@ pub struct SearchResult {
 
 /// How many ranked entries a result keeps.
 pub const RANKED_LEN: usize = 10;
+
+/// What the answer/suggest/none decision looks at besides the ranking.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Evidence {
+    /// The best entry's score.
+    pub top: f32,
+    /// The second-best entry's score.
+    pub runner_up: f32,
+    /// The IDF share of the question's word tokens the best entry covers.
+    pub coverage: f32,
+    /// The share of the question's content words the FAQ knows at all.
+    pub known: f32,
+}
+
+/// A ranking with its evidence.
+#[derive(Default)]
+struct Analysis {
+    /// Entries (book positions) with their scores, best first.
+    ranked: Vec<(usize, f32)>,
+    evidence: Evidence,
+}
 
 #[derive(Serialize)]
 struct JsonLine<'a> {
@@ -219,6 +255,7 @@ impl FaqIndex {
                 .flat_map(|text| content_words(&text.answer))
                 .collect();
             let answer_features = word_features(&content);
+            vocabulary.extend(content.iter().cloned());
             let mut tokens: HashSet<u64> = answer_features.iter().copied().collect();
             tokens.extend(word_features(phrasings));
             entry_tokens.push(tokens);
@@ -251,10 +288,11 @@ impl FaqIndex {
     /// Matches a member's question against every entry, whatever language
     /// either is written in, and decides answer / suggest / none.
     pub fn search(&self, question: &str) -> SearchResult {
-        let ranked = self.rank(question);
-        let outcome = decide(&ranked, &self.settings);
-        let score = ranked.first().map_or(0.0, |(_, score)| *score);
-        let ranked = ranked
+        let analysis = self.analyse(question);
+        let outcome = decide(&analysis, &self.settings);
+        let score = analysis.ranked.first().map_or(0.0, |(_, score)| *score);
+        let ranked = analysis
+            .ranked
             .into_iter()
             .map(|(entry, score)| (self.book.entries()[entry].id.clone(), score))
             .collect();
@@ -265,30 +303,38 @@ impl FaqIndex {
         }
     }
 
-    /// Entries (book positions) with their scores, best first.
-    fn rank(&self, question: &str) -> Vec<(usize, f32)> {
+    /// The evidence the decision weighs for `question`, for tuning and
+    /// diagnostics (the scratch tuning tool fits the decision on it).
+    pub fn evidence(&self, question: &str) -> Evidence {
+        self.analyse(question).evidence
+    }
+
+    /// Ranks the entries for a question and gathers the decision evidence.
+    fn analyse(&self, question: &str) -> Analysis {
         let content = content_words(question);
         if content.is_empty() {
-            return Vec::new();
+            return Analysis::default();
         }
         let corrected: Vec<String> = content
             .iter()
             .map(|word| self.speller.correct(word))
             .collect();
-        let char_scores = self.chars.cosines(&char_features(&content));
+        let char_features = char_features(&content);
         let word_features = word_features(&corrected);
+        let char_scores = self.chars.cosines(&char_features);
         let word_scores = self.words.cosines(&word_features);
         let answer_scores = self.answers.cosines(&word_features);
-        let entry_char_scores = self.entry_chars.cosines(&char_features(&content));
+        let entry_char_scores = self.entry_chars.cosines(&char_features);
         let entry_word_scores = self.entry_words.cosines(&word_features);
 
         let settings = &self.settings;
-        let mut best = vec![0.0f32; self.book.len()];
+        let entries = self.book.len();
+        let mut best = vec![0.0f32; entries];
         for (doc, &entry) in self.doc_entry.iter().enumerate() {
+            let entry = entry as usize;
             let fused = settings.char_weight * char_scores[doc]
                 + (1.0 - settings.char_weight) * word_scores[doc];
-            let slot = &mut best[entry as usize];
-            *slot = slot.max(fused);
+            best[entry] = best[entry].max(fused);
         }
         let mut ranked: Vec<(usize, f32)> = best
             .into_iter()
@@ -305,12 +351,36 @@ impl FaqIndex {
             .collect();
         keep_best(&mut ranked, RERANKED_LEN);
         let query_tokens = self.weighted_query_tokens(&word_features);
+        let mut coverages = HashMap::new();
         for (entry, score) in &mut ranked {
             let coverage = coverage(&query_tokens, &self.entry_tokens[*entry]);
             *score *= coverage.powf(settings.coverage_exponent);
+            coverages.insert(*entry, coverage);
         }
         keep_best(&mut ranked, RANKED_LEN);
-        ranked
+        let top_entry = ranked.first().map(|(entry, _)| *entry);
+        let evidence = Evidence {
+            top: ranked.first().map_or(0.0, |(_, score)| *score),
+            runner_up: ranked.get(1).map_or(0.0, |(_, score)| *score),
+            coverage: top_entry.map_or(0.0, |entry| coverages[&entry]),
+            known: self.known_share(&corrected),
+        };
+        Analysis { ranked, evidence }
+    }
+
+    /// The share of the question's content words that the FAQ knows at
+    /// all (its phrasings, answers or lexicon), after typo correction.
+    /// Near-misses reuse some FAQ words but bring their own ("router",
+    /// "Versand", "PayPal"), which no FAQ text ever uses.
+    fn known_share(&self, corrected: &[String]) -> f32 {
+        if corrected.is_empty() {
+            return 0.0;
+        }
+        let known = corrected
+            .iter()
+            .filter(|word| self.speller.knows(word) || lexicon::concepts(word).is_some())
+            .count();
+        known as f32 / corrected.len() as f32
     }
 
     /// The query's distinct word tokens with their IDF; tokens the index
@@ -363,29 +433,47 @@ enum Decision {
     None,
 }
 
-/// Answer only when the best entry is both good and clearly ahead of the
-/// runner-up; a close race becomes a suggestion so a near-miss is never
-/// answered confidently.
-fn decide(ranked: &[(usize, f32)], settings: &SearchSettings) -> Decision {
-    let Some(&(best, top)) = ranked.first() else {
+/// Answer only when the best entry is good, clearly ahead of the
+/// runner-up, covers the question and the question speaks the FAQ's
+/// vocabulary; a near-miss ("reset my router password") shares a word or
+/// two with an entry but brings words no entry uses, so it fails the last
+/// two even when its score is high. Otherwise suggest the close runners
+/// when the question is still plausibly about the FAQ, else say none.
+fn decide(analysis: &Analysis, settings: &SearchSettings) -> Decision {
+    let evidence = &analysis.evidence;
+    let Some(&(best, top)) = analysis.ranked.first() else {
         return Decision::None;
     };
-    let runner_up = ranked.get(1).map_or(0.0, |(_, score)| *score);
-    if top >= settings.answer_threshold && top - runner_up >= settings.min_margin {
+    if is_confident(evidence, settings) {
         return Decision::Answer(best);
     }
-    if top < settings.suggest_threshold || settings.max_suggestions == 0 {
+    if !is_plausible(evidence, settings) || settings.max_suggestions == 0 {
         return Decision::None;
     }
-    let suggestions = ranked
+    let suggestions = analysis
+        .ranked
         .iter()
-        .take_while(|(_, score)| {
-            *score >= settings.suggest_threshold && top - *score <= settings.suggest_window
-        })
+        .take_while(|(_, score)| top - *score <= settings.suggest_window)
         .take(settings.max_suggestions)
         .map(|(entry, _)| *entry)
         .collect();
     Decision::Suggest(suggestions)
+}
+
+/// Good enough to answer without asking back.
+fn is_confident(evidence: &Evidence, settings: &SearchSettings) -> bool {
+    let lead = evidence.top - evidence.runner_up;
+    evidence.top >= settings.answer_threshold
+        && lead >= settings.min_margin * evidence.top
+        && evidence.coverage >= settings.min_coverage
+        && evidence.known >= settings.min_known
+}
+
+/// Plausibly about something the FAQ covers: worth a "did you mean".
+fn is_plausible(evidence: &Evidence, settings: &SearchSettings) -> bool {
+    evidence.top >= settings.suggest_threshold
+        && evidence.coverage >= settings.suggest_min_coverage
+        && evidence.known >= settings.suggest_min_known
 }
 
 fn outcome_ids(decision: Decision, book: &FaqBook) -> Outcome {
@@ -634,6 +722,11 @@ impl Speller {
         }
     }
 
+    /// Is this word in the vocabulary as it is?
+    fn knows(&self, word: &str) -> bool {
+        self.known.contains(word)
+    }
+
     /// The word itself when known or too short, else the vocabulary word
     /// one edit away (the first in sorted order), else the word itself.
     fn correct(&self, word: &str) -> String {
@@ -693,15 +786,36 @@ mod tests {
         assert_eq!(speller.correct("router"), "router");
     }
 
+    fn analysis(ranked: &[(usize, f32)], coverage: f32, known: f32) -> Analysis {
+        Analysis {
+            ranked: ranked.to_vec(),
+            evidence: Evidence {
+                top: ranked.first().map_or(0.0, |r| r.1),
+                runner_up: ranked.get(1).map_or(0.0, |r| r.1),
+                coverage,
+                known,
+            },
+        }
+    }
+
     #[test]
     fn a_close_race_is_suggested_not_answered() {
         let settings = SearchSettings::default();
-        let close = [(0, 0.8), (1, 0.79)];
+        let close = analysis(&[(0, 0.8), (1, 0.79)], 1.0, 1.0);
         assert!(matches!(decide(&close, &settings), Decision::Suggest(ref s) if s == &[0, 1]));
-        let clear = [(0, 0.8), (1, 0.2)];
+        let clear = analysis(&[(0, 0.8), (1, 0.2)], 1.0, 1.0);
         assert!(matches!(decide(&clear, &settings), Decision::Answer(0)));
-        let weak = [(0, 0.05)];
+        let weak = analysis(&[(0, 0.05)], 1.0, 1.0);
         assert!(matches!(decide(&weak, &settings), Decision::None));
+    }
+
+    #[test]
+    fn a_question_in_foreign_words_is_not_answered() {
+        let settings = SearchSettings::default();
+        let near_miss = analysis(&[(0, 0.8), (1, 0.2)], 1.0, 0.4);
+        assert!(matches!(decide(&near_miss, &settings), Decision::None));
+        let uncovered = analysis(&[(0, 0.8), (1, 0.2)], 0.3, 1.0);
+        assert!(matches!(decide(&uncovered, &settings), Decision::None));
     }
 
     #[test]
