@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use chrono::Utc;
 use fanclub::club::model::{MemberId, Platform};
 use fanclub::lang::Lang;
+use fanclub::store::ledger::LedgerKind;
 use fanclub::store::messages::Recorded;
 use fanclub::store::{IdentitySeen, NewMessage, Posting, PostingOutcome};
 
@@ -14,7 +15,7 @@ fn posting(member: MemberId, amount: i64, key: &str) -> Posting {
     Posting {
         member,
         amount,
-        kind: "grant",
+        kind: LedgerKind::Grant,
         reason: "test".to_owned(),
         actor: None,
         source: None,

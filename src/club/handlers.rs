@@ -10,7 +10,7 @@ use super::error::{ClubError, Mistake};
 use super::i18n::{Texts, args};
 use super::model::Member;
 use crate::lang::Lang;
-use crate::store::ledger::AuditNote;
+use crate::store::ledger::{AuditNote, LedgerKind};
 use crate::store::{MemberByName, Posting, PostingOutcome};
 
 /// Longest reason a grant may carry.
@@ -168,7 +168,7 @@ pub(super) async fn grant(
     let posting = Posting {
         member: target.id,
         amount,
-        kind: "grant",
+        kind: LedgerKind::Grant,
         reason: reason.clone(),
         actor: Some(context.member.id),
         source: Some(format!("message {}", context.message)),

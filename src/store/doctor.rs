@@ -68,9 +68,9 @@ const CHECKS: &[(&str, &str)] = &[
          WHERE b.balance <> COALESCE(l.total, 0)",
     ),
     (
-        "lifetime earned equals the sum of the member's credits",
-        "SELECT 'member ' || b.member_id || ': lifetime ' || b.lifetime_earned || ', credits sum to ' || COALESCE(l.total, 0) AS problem \
-         FROM balances b LEFT JOIN (SELECT member_id, SUM(amount) AS total FROM ledger WHERE amount > 0 GROUP BY member_id) l \
+        "lifetime earned equals the sum of the member's earned points",
+        "SELECT 'member ' || b.member_id || ': lifetime ' || b.lifetime_earned || ', earned points sum to ' || COALESCE(l.total, 0) AS problem \
+         FROM balances b LEFT JOIN (SELECT member_id, SUM(amount) AS total FROM ledger WHERE earning = 1 GROUP BY member_id) l \
            ON l.member_id = b.member_id \
          WHERE b.lifetime_earned <> COALESCE(l.total, 0)",
     ),

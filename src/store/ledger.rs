@@ -19,8 +19,8 @@ pub struct Posting {
     pub member: MemberId,
     /// Positive credits, negative debits; never zero.
     pub amount: i64,
-    /// What kind of booking this is (`grant`, later `upvote`, `redeem`, …).
-    pub kind: &'static str,
+    /// What kind of booking this is.
+    pub kind: LedgerKind,
     pub reason: String,
     /// Who caused it (the moderator, the voter), if anyone.
     pub actor: Option<MemberId>,
@@ -30,6 +30,43 @@ pub struct Posting {
     pub idempotency_key: String,
     /// A moderator action to record in the audit log with the booking.
     pub audit: Option<AuditNote>,
+}
+
+/// The kinds of ledger entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LedgerKind {
+    /// A moderator's credit or debit.
+    Grant,
+    /// An upvote on a helpful answer, and its withdrawal or revocation.
+    Upvote,
+    UpvoteReversal,
+    /// An answer marked as the solution, and its withdrawal or revocation.
+    Solution,
+    SolutionReversal,
+}
+
+impl LedgerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LedgerKind::Grant => "grant",
+            LedgerKind::Upvote => "upvote",
+            LedgerKind::UpvoteReversal => "upvote_reversal",
+            LedgerKind::Solution => "solution",
+            LedgerKind::SolutionReversal => "solution_reversal",
+        }
+    }
+
+    /// Earned points (and their corrections) count for "lifetime earned"
+    /// and leaderboards; spending does not.
+    pub fn is_earning(self) -> bool {
+        match self {
+            LedgerKind::Grant
+            | LedgerKind::Upvote
+            | LedgerKind::UpvoteReversal
+            | LedgerKind::Solution
+            | LedgerKind::SolutionReversal => true,
+        }
+    }
 }
 
 /// An audit log entry written together with a posting.
@@ -74,54 +111,21 @@ pub struct HistoryEntry {
 impl Store {
     /// Books a posting: the ledger row, the cached balance and the audit
     /// entry, all or nothing.
-    #[tracing::instrument(skip_all, fields(kind = posting.kind, amount = posting.amount))]
+    #[tracing::instrument(skip_all, fields(kind = posting.kind.as_str(), amount = posting.amount))]
     pub async fn post(
         &self,
         posting: &Posting,
         now: DateTime<Utc>,
     ) -> Result<PostingOutcome, StoreError> {
         let mut tx = self.begin_write().await?;
-        let entry: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO ledger (member_id, amount, kind, reason, actor_id, source, idempotency_key, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-        )
-        .bind(posting.member.0)
-        .bind(posting.amount)
-        .bind(posting.kind)
-        .bind(&posting.reason)
-        .bind(posting.actor.map(|actor| actor.0))
-        .bind(&posting.source)
-        .bind(&posting.idempotency_key)
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await
-        .context("writing a ledger entry")?;
-        let Some(entry) = entry else {
-            drop(tx);
-            let balance = self.balance(posting.member).await?;
-            return Ok(PostingOutcome::AlreadyApplied { balance });
-        };
-        let balance: Option<i64> = sqlx::query_scalar(
-            "UPDATE balances SET balance = balance + ?1, \
-                 lifetime_earned = lifetime_earned + MAX(?1, 0), updated_at = ?2 \
-             WHERE member_id = ?3 AND balance + ?1 >= 0 RETURNING balance",
-        )
-        .bind(posting.amount)
-        .bind(now)
-        .bind(posting.member.0)
-        .fetch_optional(&mut *tx)
-        .await
-        .context("moving a balance")?;
-        let Some(balance) = balance else {
-            drop(tx);
-            let balance = self.balance(posting.member).await?;
-            return Ok(PostingOutcome::Insufficient { balance });
-        };
-        if let Some(audit) = &posting.audit {
-            record_audit(&mut tx, audit, Some(posting.member), now).await?;
+        let outcome = book(&mut tx, posting, now).await?;
+        if let PostingOutcome::Applied { .. } = outcome {
+            if let Some(audit) = &posting.audit {
+                record_audit(&mut tx, audit, Some(posting.member), now).await?;
+            }
+            tx.commit().await.context("committing a posting")?;
         }
-        tx.commit().await.context("committing a posting")?;
-        Ok(PostingOutcome::Applied { entry, balance })
+        Ok(outcome)
     }
 
     /// A member's spendable points.
@@ -220,7 +224,70 @@ impl Store {
     }
 }
 
-async fn record_audit(
+/// Books a posting inside the caller's write transaction: the ledger row
+/// and the cached balance. On `AlreadyApplied` and `Insufficient` nothing was
+/// written and the caller should roll back (dropping the transaction does).
+pub(crate) async fn book(
+    tx: &mut sqlx::SqliteConnection,
+    posting: &Posting,
+    now: DateTime<Utc>,
+) -> Result<PostingOutcome, StoreError> {
+    let entry: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO ledger (member_id, amount, kind, reason, actor_id, source, idempotency_key, earning, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+    )
+    .bind(posting.member.0)
+    .bind(posting.amount)
+    .bind(posting.kind.as_str())
+    .bind(&posting.reason)
+    .bind(posting.actor.map(|actor| actor.0))
+    .bind(&posting.source)
+    .bind(&posting.idempotency_key)
+    .bind(posting.kind.is_earning())
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await
+    .context("writing a ledger entry")?;
+    let Some(entry) = entry else {
+        let balance = balance_in(tx, posting.member).await?;
+        return Ok(PostingOutcome::AlreadyApplied { balance });
+    };
+    let balance: Option<i64> = sqlx::query_scalar(
+        "UPDATE balances SET balance = balance + ?1, \
+             lifetime_earned = lifetime_earned + CASE WHEN ?2 THEN ?1 ELSE 0 END, updated_at = ?3 \
+         WHERE member_id = ?4 AND balance + ?1 >= 0 RETURNING balance",
+    )
+    .bind(posting.amount)
+    .bind(posting.kind.is_earning())
+    .bind(now)
+    .bind(posting.member.0)
+    .fetch_optional(&mut *tx)
+    .await
+    .context("moving a balance")?;
+    match balance {
+        Some(balance) => Ok(PostingOutcome::Applied { entry, balance }),
+        None => {
+            let balance = balance_in(tx, posting.member).await?;
+            Ok(PostingOutcome::Insufficient { balance })
+        }
+    }
+}
+
+/// A member's balance as the transaction sees it.
+pub(crate) async fn balance_in(
+    tx: &mut sqlx::SqliteConnection,
+    member: MemberId,
+) -> Result<i64, StoreError> {
+    let balance: Option<i64> =
+        sqlx::query_scalar("SELECT balance FROM balances WHERE member_id = ?")
+            .bind(member.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .context("reading a balance")?;
+    Ok(balance.unwrap_or(0))
+}
+
+pub(crate) async fn record_audit(
     tx: &mut sqlx::SqliteConnection,
     audit: &AuditNote,
     subject: Option<MemberId>,
