@@ -143,6 +143,77 @@ fn a_learned_phrasing_makes_a_new_wording_match() {
 }
 
 #[test]
+fn a_learned_one_word_phrasing_answers_its_entry() {
+    let book = starter_book();
+    let learned = [LearnedPhrase {
+        entry_id: "check-balance".into(),
+        text: "points".into(),
+    }];
+    let before = FaqIndex::build(book.clone(), &[], SearchSettings::default());
+    let unlearned = before.search("points");
+    assert!(
+        unlearned
+            .suggestions()
+            .iter()
+            .any(|id| id == "check-balance"),
+        "{unlearned:?}"
+    );
+    assert_eq!(
+        before.search("wo seh ich meine punkte").answer(),
+        Some("check-balance")
+    );
+    let index = FaqIndex::build(book, &learned, SearchSettings::default());
+    for question in ["points", "Points!", "  POINTS ?"] {
+        assert_eq!(
+            index.search(question).outcome,
+            Outcome::Answer("check-balance".into()),
+            "{question:?}"
+        );
+    }
+}
+
+#[test]
+fn a_phrasing_of_several_entries_suggests_them_all() {
+    let book = starter_book();
+    let learned = [
+        LearnedPhrase {
+            entry_id: "check-balance".into(),
+            text: "Punkte?".into(),
+        },
+        LearnedPhrase {
+            entry_id: "earn-points".into(),
+            text: "punkte".into(),
+        },
+    ];
+    let index = FaqIndex::build(book, &learned, SearchSettings::default());
+    match index.search("Punkte").outcome {
+        Outcome::Suggest(ids) => {
+            let mut ids = ids.clone();
+            ids.sort();
+            assert_eq!(ids, vec!["check-balance", "earn-points"]);
+        }
+        other => panic!("expected suggestions, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_question_worded_like_an_faq_question_is_answered() {
+    let index = starter_index();
+    let book = index.book();
+    for entry in book.entries() {
+        for text in entry.texts() {
+            let result = index.search(&text.question);
+            assert_eq!(
+                result.answer(),
+                Some(entry.id.as_str()),
+                "{:?}",
+                text.question
+            );
+        }
+    }
+}
+
+#[test]
 fn the_json_line_carries_answer_suggestions_and_score() {
     let index = starter_index();
     let line = index
@@ -154,7 +225,11 @@ fn the_json_line_carries_answer_suggestions_and_score() {
     assert!(value["score"].as_f64().is_some_and(|s| s > 0.0));
     assert!(!line.contains('\n'));
     let none = index.search("🎉").to_json_line();
-    assert_eq!(none, r#"{"answer":null,"suggestions":[],"score":0.0}"#);
+    assert_eq!(none, r#"{"answer": null, "suggestions": [], "score": 0.0}"#);
+    assert!(
+        line.starts_with(r#"{"answer": "cancel-claim", "suggestions": [], "score": "#),
+        "{line}"
+    );
 }
 
 #[test]
@@ -267,7 +342,13 @@ fn an_invalid_id_is_rejected() {
 #[test]
 fn a_missing_file_names_the_file() {
     let error = FaqBook::load(Path::new("/nonexistent/faq.toml")).expect_err("missing");
-    assert!(error.to_string().contains("/nonexistent/faq.toml"));
+    let message = error.to_string();
+    assert!(message.contains("/nonexistent/faq.toml"), "{message}");
+    // The cause travels as the error's source only, so a chain printer
+    // (anyhow's `{:#}`) shows it once.
+    assert!(!message.contains("os error"), "{message}");
+    let source = std::error::Error::source(&error).expect("the io error is the source");
+    assert!(source.to_string().contains("os error"), "{source}");
 }
 
 #[test]
@@ -320,15 +401,15 @@ fn the_search_meets_the_issue_targets() {
 /// Regression guard at the measured level on the whole eval set: a change
 /// that answers fewer questions correctly, answers more wrongly or refuses
 /// fewer unanswerable questions fails here. The search is deterministic,
-/// so the floors sit just under the measured figures (78.7% / 87.5% /
-/// 3.2% / 90.0%).
+/// so the floors sit just under the measured figures over all four splits
+/// (81.0% / 91.4% / 3.3% / 87.0%).
 #[test]
 fn the_search_does_not_fall_below_its_measured_figures() {
     let report = report_for(None);
-    let floors_hold = report.answered_correctly_rate >= 0.78
-        && report.within_suggestions_rate >= 0.87
-        && report.wrong_answer_rate <= 0.033
-        && report.refused_rate >= 0.89;
+    let floors_hold = report.answered_correctly_rate >= 0.80
+        && report.within_suggestions_rate >= 0.91
+        && report.wrong_answer_rate <= 0.034
+        && report.refused_rate >= 0.86;
     assert!(
         floors_hold,
         "the search fell below its measured figures:\n{report}\nmisses: {:#?}",
@@ -336,11 +417,11 @@ fn the_search_does_not_fall_below_its_measured_figures() {
     );
 }
 
-/// Every split is loaded, the fresh one included.
+/// Every split is loaded, the fresh and blind ones included.
 #[test]
-fn the_eval_set_has_three_splits() {
+fn the_eval_set_has_four_splits() {
     let set = eval_set();
-    for split in [Split::Dev, Split::Holdout, Split::Fresh] {
+    for split in [Split::Dev, Split::Holdout, Split::Fresh, Split::Blind] {
         assert!(set.split(split).cases.len() >= 80, "{split:?} is too small");
     }
 }

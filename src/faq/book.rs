@@ -22,7 +22,7 @@ pub const MAX_ID_LEN: usize = 48;
 /// Why a FAQ file could not be loaded.
 #[derive(thiserror::Error, Debug)]
 pub enum FaqFileError {
-    #[error("cannot read FAQ file {origin}: {source}")]
+    #[error("cannot read FAQ file {origin}")]
     Read {
         origin: String,
         #[source]

@@ -1,12 +1,14 @@
 //! Measuring the search on a set of real-world member questions.
 //!
-//! The evaluation file (`tests/data/faq_eval.toml`) holds three lists,
-//! `dev`, `holdout` and `fresh`, of `{ lang, expect, q }` cases; `expect`
-//! is an entry id or `"none"` for questions the FAQ does not answer.
-//! Thresholds are tuned on `dev` only; `holdout` and `fresh` stand for
+//! The evaluation file (`tests/data/faq_eval.toml`) holds four lists,
+//! `dev`, `holdout`, `fresh` and `blind`, of `{ lang, expect, q }` cases;
+//! `expect` is an entry id or `"none"` for questions the FAQ does not
+//! answer. Thresholds are tuned on `dev` only; the others stand for
 //! questions nobody has seen. `fresh` was written in a later round, before
 //! the search was measured on it, because `holdout` had been looked at
-//! often enough to leak into choices.
+//! often enough to leak into choices; `blind` likewise in the round after,
+//! before that round's changes were measured, and only its totals were
+//! looked at.
 //!
 //! The four figures that matter to members:
 //! - answered correctly: the confident answer is right (of answerable
@@ -40,6 +42,9 @@ pub enum Split {
     Holdout,
     /// Written after `holdout` had been looked at, before any measuring.
     Fresh,
+    /// Written in round three from the FAQ's topics, before that round's
+    /// changes were measured on it.
+    Blind,
 }
 
 /// One member question and what should answer it.
@@ -74,7 +79,7 @@ impl EvalSet {
 
 #[derive(thiserror::Error, Debug)]
 pub enum EvalError {
-    #[error("cannot read evaluation set {origin}: {source}")]
+    #[error("cannot read evaluation set {origin}")]
     Read {
         origin: String,
         #[source]
@@ -93,6 +98,8 @@ struct RawEvalFile {
     holdout: Vec<RawCase>,
     #[serde(default)]
     fresh: Vec<RawCase>,
+    #[serde(default)]
+    blind: Vec<RawCase>,
 }
 
 #[derive(Deserialize)]
@@ -134,6 +141,7 @@ pub fn parse_eval_set(text: &str, origin: &str) -> Result<EvalSet, EvalError> {
         (raw.dev, Split::Dev),
         (raw.holdout, Split::Holdout),
         (raw.fresh, Split::Fresh),
+        (raw.blind, Split::Blind),
     ];
     let cases = splits
         .into_iter()

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use super::book::FaqBook;
 use super::lexicon;
-use super::text::{char_ngrams, content_words, word_tokens};
+use super::text::{char_ngrams, content_words, normalized_words, split_compound, word_tokens};
 
 /// Tunable weights and thresholds. `Default` holds the values tuned on the
 /// development half of the evaluation set.
@@ -133,6 +133,11 @@ pub struct Evidence {
     pub known: f32,
 }
 
+/// A JSON string literal (quotes and escapes) for an id.
+fn json_string(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_owned())
+}
+
 /// A ranking with its evidence.
 #[derive(Default)]
 struct Analysis {
@@ -141,15 +146,11 @@ struct Analysis {
     evidence: Evidence,
 }
 
-#[derive(Serialize)]
-struct JsonLine<'a> {
-    answer: Option<&'a str>,
-    suggestions: &'a [String],
-    score: f32,
-}
-
 impl SearchResult {
-    /// One JSON line: `{"answer": id|null, "suggestions": [...], "score": x}`.
+    /// One JSON line in the documented contract spacing:
+    /// `{"answer": "entry-id", "suggestions": ["a", "b"], "score": 0.543}`
+    /// (a space after every colon and comma, keys in this order, `null`
+    /// when there is no answer, the score rounded to three decimals).
     /// Suggestions are empty unless the outcome is a suggestion.
     pub fn to_json_line(&self) -> String {
         let (answer, suggestions): (Option<&str>, &[String]) = match &self.outcome {
@@ -157,13 +158,18 @@ impl SearchResult {
             Outcome::Suggest(ids) => (None, ids.as_slice()),
             Outcome::None => (None, &[]),
         };
-        let line = JsonLine {
-            answer,
-            suggestions,
-            score: (self.score * 1000.0).round() / 1000.0,
+        let answer = answer.map_or_else(|| "null".to_owned(), json_string);
+        let suggestions: Vec<String> = suggestions.iter().map(|id| json_string(id)).collect();
+        let score = if self.score.is_finite() {
+            (self.score * 1000.0).round() / 1000.0
+        } else {
+            0.0
         };
-        serde_json::to_string(&line)
-            .unwrap_or_else(|_| r#"{"answer":null,"suggestions":[],"score":0.0}"#.to_owned())
+        let score = serde_json::to_string(&score).unwrap_or_else(|_| "0.0".to_owned());
+        format!(
+            r#"{{"answer": {answer}, "suggestions": [{}], "score": {score}}}"#,
+            suggestions.join(", ")
+        )
     }
 
     /// The answered entry id, if the outcome is an answer.
@@ -199,6 +205,9 @@ pub struct FaqIndex {
     entry_words: VectorSpace,
     /// Every word token of an entry: phrasings and answers.
     entry_tokens: Vec<HashSet<u64>>,
+    /// Every phrasing's normalized form (see [`exact_key`]) and the
+    /// entries (book positions, ascending) that have it.
+    exact: HashMap<String, Vec<u32>>,
     speller: Speller,
 }
 
@@ -229,7 +238,15 @@ impl FaqIndex {
         let mut vocabulary = HashSet::new();
         let mut doc_entry = Vec::with_capacity(phrasings.len());
         let mut doc_words = Vec::with_capacity(phrasings.len());
+        let mut exact: HashMap<String, Vec<u32>> = HashMap::new();
         for (entry, phrasing) in phrasings {
+            let key = exact_key(phrasing);
+            if !key.is_empty() {
+                let entries = exact.entry(key).or_default();
+                if !entries.contains(&entry) {
+                    entries.push(entry);
+                }
+            }
             let content = content_words(phrasing);
             chars.add(char_features(&content));
             words.add(word_features(&content));
@@ -273,6 +290,7 @@ impl FaqIndex {
             entry_chars: entry_chars.finish(),
             entry_words: entry_words.finish(),
             entry_tokens,
+            exact,
             speller: Speller::new(vocabulary),
         }
     }
@@ -289,7 +307,10 @@ impl FaqIndex {
     /// either is written in, and decides answer / suggest / none.
     pub fn search(&self, question: &str) -> SearchResult {
         let analysis = self.analyse(question);
-        let outcome = decide(&analysis, &self.settings);
+        let outcome = match self.exact.get(&exact_key(question)) {
+            Some(entries) => decide_exact(entries, &analysis),
+            None => decide(&analysis, &self.settings),
+        };
         let score = analysis.ranked.first().map_or(0.0, |(_, score)| *score);
         let ranked = analysis
             .ranked
@@ -369,18 +390,32 @@ impl FaqIndex {
     }
 
     /// The share of the question's content words that the FAQ knows at
-    /// all (its phrasings, answers or lexicon), after typo correction.
-    /// Near-misses reuse some FAQ words but bring their own ("router",
-    /// "Versand", "PayPal"), which no FAQ text ever uses.
+    /// all (its phrasings, answers or lexicon, or a compound of two known
+    /// words), after typo correction. Near-misses reuse some FAQ words but
+    /// bring their own ("router", "Versand", "PayPal"), which no FAQ text
+    /// ever uses. Numbers and unknown everyday words ("benutzen", "last")
+    /// are no such evidence and are left out.
     fn known_share(&self, corrected: &[String]) -> f32 {
-        if corrected.is_empty() {
+        let mut known = 0usize;
+        let mut counted = 0usize;
+        for word in corrected {
+            if self.is_known(word) {
+                known += 1;
+                counted += 1;
+            } else if !lexicon::is_neutral(word) && !word.chars().all(|c| c.is_ascii_digit()) {
+                counted += 1;
+            }
+        }
+        if counted == 0 {
             return 0.0;
         }
-        let known = corrected
-            .iter()
-            .filter(|word| self.speller.knows(word) || lexicon::concepts(word).is_some())
-            .count();
-        known as f32 / corrected.len() as f32
+        known as f32 / counted as f32
+    }
+
+    /// Does the FAQ know this word, or both parts of it as a compound?
+    fn is_known(&self, word: &str) -> bool {
+        let knows = |word: &str| self.speller.knows(word) || lexicon::concepts(word).is_some();
+        knows(word) || split_compound(word).is_some_and(|[left, right]| knows(left) && knows(right))
     }
 
     /// The query's distinct word tokens with their IDF; tokens the index
@@ -458,6 +493,35 @@ fn decide(analysis: &Analysis, settings: &SearchSettings) -> Decision {
         .map(|(entry, _)| *entry)
         .collect();
     Decision::Suggest(suggestions)
+}
+
+/// A question that is word for word a phrasing (after normalization) is
+/// answered by its entry, however short or ambiguous it would be on
+/// scores alone: that is what a moderator's learned phrasing promises.
+/// When several entries share the phrasing, all of them are offered, the
+/// better-scoring first.
+fn decide_exact(entries: &[u32], analysis: &Analysis) -> Decision {
+    if let [entry] = entries {
+        return Decision::Answer(*entry as usize);
+    }
+    let rank_of = |entry: usize| {
+        analysis
+            .ranked
+            .iter()
+            .position(|(ranked, _)| *ranked == entry)
+            .unwrap_or(usize::MAX)
+    };
+    let mut entries: Vec<usize> = entries.iter().map(|entry| *entry as usize).collect();
+    entries.sort_by_key(|entry| (rank_of(*entry), *entry));
+    entries.truncate(RANKED_LEN);
+    Decision::Suggest(entries)
+}
+
+/// A text's normalized form for exact matching: folded, lowercased
+/// words joined by single spaces, punctuation and whitespace collapsed
+/// ("Points!" and " points " both become "points").
+fn exact_key(text: &str) -> String {
+    normalized_words(text).join(" ")
 }
 
 /// Good enough to answer without asking back.
@@ -734,6 +798,16 @@ impl Speller {
         if self.known.contains(word) || len < MIN_CORRECTABLE_LEN || !word.is_ascii() {
             return word.to_owned();
         }
+        // Two neighbouring letters swapped ("puntke", "reedem").
+        let chars: Vec<char> = word.chars().collect();
+        for i in 1..chars.len() {
+            let mut swapped = chars.clone();
+            swapped.swap(i - 1, i);
+            let swapped: String = swapped.into_iter().collect();
+            if self.known.contains(&swapped) {
+                return swapped;
+            }
+        }
         // The member left a letter out ("redem" for "redeem").
         let mut candidates: Vec<u32> = self.deletions.get(word).cloned().unwrap_or_default();
         for variant in one_deletions(word) {
@@ -784,6 +858,7 @@ mod tests {
         assert_eq!(speller.correct("leaderbord"), "leaderboard");
         assert_eq!(speller.correct("punkten"), "punkte");
         assert_eq!(speller.correct("router"), "router");
+        assert_eq!(speller.correct("puntke"), "punkte");
     }
 
     fn analysis(ranked: &[(usize, f32)], coverage: f32, known: f32) -> Analysis {
@@ -827,7 +902,7 @@ mod tests {
         };
         assert_eq!(
             result.to_json_line(),
-            r#"{"answer":null,"suggestions":["a","b"],"score":0.5}"#
+            r#"{"answer": null, "suggestions": ["a", "b"], "score": 0.5}"#
         );
         let answered = SearchResult {
             outcome: Outcome::Answer("a".into()),
@@ -836,7 +911,16 @@ mod tests {
         };
         assert_eq!(
             answered.to_json_line(),
-            r#"{"answer":"a","suggestions":[],"score":0.9}"#
+            r#"{"answer": "a", "suggestions": [], "score": 0.9}"#
+        );
+        let rounded = SearchResult {
+            outcome: Outcome::Answer("entry-id".into()),
+            score: 0.543_21,
+            ranked: vec![],
+        };
+        assert_eq!(
+            rounded.to_json_line(),
+            r#"{"answer": "entry-id", "suggestions": [], "score": 0.543}"#
         );
     }
 }

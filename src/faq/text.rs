@@ -91,6 +91,66 @@ pub fn stem(word: &str) -> String {
     stem.to_owned()
 }
 
+/// Candidate dictionary forms of an inflected German verb: person and
+/// past-participle endings (-t, -st, -et, -est, -te, ge-…-t) replaced by
+/// the infinitive or first-person endings (-en, -n, -e). "verdienst" →
+/// "verdienen", "gezaehlt" → "zaehlen", "sammelt" → "sammeln". The bare
+/// remainder is never a candidate ("start" is not "star").
+pub fn verb_forms(word: &str) -> Vec<String> {
+    let mut forms = Vec::new();
+    if !word.is_ascii() || word.len() < 5 {
+        return forms;
+    }
+    let mut bases = vec![word];
+    if let Some(rest) = word.strip_prefix("ge")
+        && rest.len() >= 4
+    {
+        bases.push(rest);
+    }
+    for base in bases {
+        for suffix in ["test", "tet", "est", "et", "st", "te", "t"] {
+            if let Some(root) = base.strip_suffix(suffix)
+                && root.len() >= 3
+            {
+                for ending in ["en", "n", "e"] {
+                    forms.push(format!("{root}{ending}"));
+                }
+            }
+        }
+    }
+    forms
+}
+
+/// Joins a German separable verb whose particle closes the question
+/// ("wie löse ich Punkte ein" → "einloese", "wie breche ich das ab" →
+/// "abbreche") when the lexicon knows the joined verb; the particle alone
+/// would be a stop word and the verb alone means something else ("lösen"
+/// is solving, "einlösen" redeeming).
+fn join_separable_verb(mut words: Vec<String>) -> Vec<String> {
+    const PARTICLES: &[&str] = &[
+        "ein", "ab", "an", "aus", "zurueck", "weg", "nach", "vor", "auf", "mit", "zu", "um",
+    ];
+    let Some(last) = words.last() else {
+        return words;
+    };
+    if !PARTICLES.contains(&last.as_str()) || words.len() < 3 {
+        return words;
+    }
+    let particle = last.clone();
+    let verb = words[..words.len() - 1].iter().position(|word| {
+        let joined = format!("{particle}{word}");
+        lexicon::concepts(&joined).is_some()
+            || verb_forms(&joined)
+                .iter()
+                .any(|form| lexicon::concepts(form).is_some())
+    });
+    if let Some(verb) = verb {
+        words[verb] = format!("{particle}{}", words[verb]);
+        words.pop();
+    }
+    words
+}
+
 /// Character n-grams of one word, padded with `<` and `>` so that word
 /// starts and ends are features of their own. Very short words ("ab")
 /// also yield the whole padded word.
@@ -112,7 +172,7 @@ pub fn char_ngrams(word: &str, mut emit: impl FnMut(&[char])) {
 
 /// The content words of a text: normalised, stop words removed.
 pub fn content_words(text: &str) -> Vec<String> {
-    normalized_words(text)
+    join_separable_verb(normalized_words(text))
         .into_iter()
         .filter(|word| !lexicon::is_stopword(word))
         .collect()
@@ -162,19 +222,21 @@ const MIN_KNOWN_HEAD: usize = 5;
 /// Both parts known, the modifier possibly with a linking letter.
 fn known_compound_at(word: &str, split: usize) -> Option<[&str; 2]> {
     let (left, right) = word.split_at(split);
-    lexicon::concepts(right)?;
-    if lexicon::concepts(left).is_some() {
+    lexicon::direct_concepts(right)?;
+    if lexicon::direct_concepts(left).is_some() {
         return Some([left, right]);
     }
     let unlinked = left.strip_suffix(['s', 'n', 'e'])?;
-    (unlinked.len() >= 3 && lexicon::concepts(unlinked).is_some()).then_some([unlinked, right])
+    (unlinked.len() >= 3 && lexicon::direct_concepts(unlinked).is_some())
+        .then_some([unlinked, right])
 }
 
 /// An unknown modifier in front of a long known head ("weiterempfehle"):
 /// the head carries the meaning.
 fn headed_compound_at(word: &str, split: usize) -> Option<[&str; 2]> {
     let (left, right) = word.split_at(split);
-    (right.len() >= MIN_KNOWN_HEAD && lexicon::concepts(right).is_some()).then_some([left, right])
+    (right.len() >= MIN_KNOWN_HEAD && lexicon::direct_concepts(right).is_some())
+        .then_some([left, right])
 }
 
 #[cfg(test)]
@@ -213,6 +275,20 @@ mod tests {
         assert_eq!(stem("points"), stem("point"));
         assert_eq!(stem("einstellungen"), "einstellung");
         assert_eq!(stem("tag"), "tag");
+    }
+
+    #[test]
+    fn german_verb_endings_lead_to_the_infinitive() {
+        assert!(verb_forms("verdienst").contains(&"verdienen".to_owned()));
+        assert!(verb_forms("gezaehlt").contains(&"zaehlen".to_owned()));
+        assert!(!verb_forms("start").contains(&"star".to_owned()));
+    }
+
+    #[test]
+    fn separable_verbs_are_joined() {
+        assert!(content_words("wie löse ich punkte ein").contains(&"einloese".to_owned()));
+        assert!(content_words("wie breche ich das ab").contains(&"abbreche".to_owned()));
+        assert!(!content_words("ich gebe ein upvote").contains(&"eingebe".to_owned()));
     }
 
     #[test]
