@@ -37,6 +37,9 @@ pub const ENV_PREFIX: &str = "FANCLUB__";
 pub struct Settings {
     pub club: ClubSettings,
     pub faq: FaqSettings,
+    pub points: PointsSettings,
+    pub grants: GrantSettings,
+    pub recognition: RecognitionSettings,
     pub database: DatabaseSettings,
     pub limits: Limits,
     pub console: ConsoleSettings,
@@ -60,6 +63,49 @@ pub struct FaqSettings {
     pub unprompted: bool,
     pub unanswered_days: u32,
     pub search: SearchSettings,
+}
+
+/// The rules for points from helpful answers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PointsSettings {
+    pub upvote_emoji: Vec<String>,
+    pub solution_emoji: Vec<String>,
+    pub thanks_words: Vec<String>,
+    pub upvote_points: i64,
+    pub solution_points: i64,
+    pub min_voter_days: i64,
+    pub daily_points_cap: i64,
+    pub daily_votes_per_voter: i64,
+    pub daily_votes_per_pair: i64,
+    pub max_message_age_days: i64,
+    pub time_zone: String,
+    pub suspicious_days: i64,
+    pub suspicious_min_votes: i64,
+    pub suspicious_factor: f64,
+}
+
+impl PointsSettings {
+    /// The configured time zone; [`Settings::load`] has validated it.
+    pub fn zone(&self) -> chrono_tz::Tz {
+        self.time_zone.parse().unwrap_or(chrono_tz::Europe::Berlin)
+    }
+}
+
+/// Moderator grants.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantSettings {
+    /// Activity categories and their default points.
+    pub categories: std::collections::BTreeMap<String, i64>,
+}
+
+/// Public recognition.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecognitionSettings {
+    pub announce_milestones: bool,
+    pub welcome_channels: Vec<String>,
 }
 
 /// Where and how the SQLite store is opened.
@@ -205,6 +251,49 @@ impl Settings {
                 .iter()
                 .all(|channel| channel.contains(':')),
             "club.support_channels entries look like \"platform:place-id\"",
+        )?;
+        let points = &self.points;
+        rule(
+            points.time_zone.parse::<chrono_tz::Tz>().is_ok(),
+            "points.time_zone must be an IANA time zone such as \"Europe/Berlin\"",
+        )?;
+        rule(
+            [
+                points.upvote_points,
+                points.solution_points,
+                points.daily_points_cap,
+            ]
+            .iter()
+            .all(|value| *value >= 0)
+                && [
+                    points.min_voter_days,
+                    points.daily_votes_per_voter,
+                    points.daily_votes_per_pair,
+                ]
+                .iter()
+                .all(|value| *value >= 0),
+            "points: amounts, caps and days must not be negative",
+        )?;
+        rule(
+            points.max_message_age_days >= 1
+                && points.suspicious_days >= 1
+                && points.suspicious_factor > 0.0,
+            "points.max_message_age_days and points.suspicious_days must be at least 1, suspicious_factor positive",
+        )?;
+        rule(
+            self.grants.categories.iter().all(|(name, points)| {
+                *points != 0
+                    && !name.is_empty()
+                    && name.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+            }),
+            "grants.categories: names are lowercase words with `_`, points are not zero",
+        )?;
+        rule(
+            self.recognition
+                .welcome_channels
+                .iter()
+                .all(|channel| channel.contains(':')),
+            "recognition.welcome_channels entries look like \"platform:place-id\"",
         )?;
         rule(
             self.faq.unanswered_days >= 1,

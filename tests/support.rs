@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
 use fanclub::club::clock::ManualClock;
-use fanclub::club::model::{Actor, Event, Incoming, MemberId, Place, Platform};
+use fanclub::club::model::{Actor, Event, Incoming, MemberId, MessageId, Place, Platform};
 use fanclub::club::{Club, ClubConfig};
 use fanclub::config::Settings;
 use fanclub::lang::Lang;
@@ -75,16 +75,90 @@ impl TestClub {
 
     /// A club whose FAQ is read from `faq`.
     pub async fn with_faq(faq: PathBuf) -> TestClub {
+        TestClub::configured(|config| config.faq.path = faq).await
+    }
+
+    /// A club with the default settings changed by `change`.
+    pub async fn configured(change: impl FnOnce(&mut ClubConfig)) -> TestClub {
         let temp = TempStore::new().await;
         let clock = Arc::new(ManualClock::at(
             Utc.with_ymd_and_hms(2026, 11, 2, 10, 0, 0).unwrap(),
         ));
         let mut config = ClubConfig::from_settings(&Settings::defaults());
-        config.faq.path = faq;
+        config.faq.path = starter_faq();
+        change(&mut config);
         let club = Club::open(temp.store.clone(), config, clock.clone())
             .await
             .expect("the club opens");
         TestClub { club, clock, temp }
+    }
+
+    /// Handles an event, expecting the store to work.
+    pub async fn send(&self, incoming: Incoming) -> fanclub::club::Handled {
+        self.club.handle(incoming).await.expect("the store works")
+    }
+
+    /// Posts `text` and returns the message's id.
+    pub async fn post(&self, who: &Actor, text: &str, key: &str) -> MessageId {
+        self.send(said(who, text, key))
+            .await
+            .message
+            .expect("a message id")
+    }
+
+    /// Replies to `to` and returns the reply's id and the bot's replies.
+    pub async fn reply(
+        &self,
+        who: &Actor,
+        to: MessageId,
+        text: &str,
+        key: &str,
+    ) -> fanclub::club::Handled {
+        let mut incoming = said(who, text, key);
+        incoming.event = Event::Message {
+            text: text.to_owned(),
+            reply_to: Some(to),
+        };
+        self.send(incoming).await
+    }
+
+    /// Adds (or removes) a reaction.
+    pub async fn react(
+        &self,
+        who: &Actor,
+        to: MessageId,
+        emoji: &str,
+        added: bool,
+        key: &str,
+    ) -> fanclub::club::Handled {
+        self.send(Incoming {
+            actor: who.clone(),
+            place: group(),
+            event_key: Some(key.to_owned()),
+            event: Event::Reaction {
+                message: to,
+                emoji: emoji.to_owned(),
+                added,
+            },
+        })
+        .await
+    }
+
+    /// A member's balance, looked up by their actor.
+    pub async fn balance(&self, who: &Actor) -> i64 {
+        let member = self
+            .temp
+            .store
+            .identity_member(who.platform, &who.external_id)
+            .await
+            .unwrap()
+            .expect("a known member");
+        self.temp.store.balance(member.id).await.unwrap()
+    }
+
+    /// Lets `days` pass.
+    pub fn days_pass(&self, days: i64) {
+        self.clock.advance(chrono::Duration::days(days));
     }
 }
 

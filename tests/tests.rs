@@ -5,5 +5,6 @@ mod club;
 mod console;
 mod faq;
 mod faq_chat;
+mod points;
 mod store;
 mod support;

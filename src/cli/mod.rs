@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 mod faq;
+mod grant;
 
 use crate::app;
 use crate::config::{Loaded, Secrets, Settings};
@@ -51,6 +52,17 @@ pub enum Command {
     CheckConfig,
     /// Check the store's invariants; exits non-zero when one fails.
     Doctor,
+    /// Grant points from a CSV file of `member,points,reason` rows; every row
+    /// is checked before anything is written.
+    Grant {
+        /// The CSV file. `member` is `platform:username` or `#id`; `points`
+        /// a whole number or a grant category; `reason` optional for categories.
+        #[arg(long, value_name = "FILE")]
+        csv: PathBuf,
+        /// Check and report every row, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Ask, check and evaluate the FAQ without the chat.
     Faq {
         #[command(subcommand)]
@@ -98,6 +110,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::CheckConfig => check_config(&settings, &files, &database),
         Command::Doctor => doctor(&settings, &database).await,
         Command::Faq { command } => faq::run(&settings, command),
+        Command::Grant { csv, dry_run } => grant::run(&settings, &database, &csv, dry_run).await,
         Command::Console => console(&settings, &database, cli.lang).await,
         Command::Run => {
             let secrets = Secrets::from_env();

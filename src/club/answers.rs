@@ -16,12 +16,11 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use chrono::Duration;
-use fluent_bundle::FluentValue;
 
 use super::Context;
 use super::commands::{self, Command};
 use super::error::{ClubError, Mistake};
-use super::i18n::{Texts, args};
+use super::i18n::{Texts, args, text};
 use super::model::{MemberId, MessageId, Place};
 use super::reply::{Button, Reply};
 use crate::faq::{
@@ -566,10 +565,6 @@ fn question_text(body: &str) -> Option<String> {
     (1..=MAX_LEARNED_CHARS)
         .contains(&length)
         .then_some(question)
-}
-
-fn text(value: &str) -> FluentValue<'static> {
-    FluentValue::from(value.to_owned())
 }
 
 fn shorten(text: &str, max_chars: usize) -> String {

@@ -26,6 +26,8 @@ pub enum ArgKind {
     Member,
     /// A whole number within bounds.
     Integer { min: i64, max: i64 },
+    /// A whole number within bounds, or a category word instead.
+    Amount { min: i64, max: i64 },
     /// One word, such as a FAQ entry id.
     Word,
     /// The rest of the line, as free text.
@@ -77,7 +79,8 @@ const ENTRY: ArgSpec = ArgSpec {
     required: true,
 };
 
-/// Every command the club understands, in the order `/help` lists them.
+/// Every command the club understands, in the order `/help` lists them:
+/// members' commands first, then moderators'.
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "start",
@@ -119,12 +122,39 @@ pub const COMMANDS: &[CommandSpec] = &[
         access: Access::Everyone,
     },
     CommandSpec {
+        name: "leaderboard",
+        args: &[ArgSpec {
+            name: "period",
+            kind: ArgKind::Word,
+            required: false,
+        }],
+        access: Access::Everyone,
+    },
+    CommandSpec {
+        name: "profile",
+        args: &[ArgSpec {
+            required: false,
+            ..MEMBER
+        }],
+        access: Access::Everyone,
+    },
+    CommandSpec {
+        name: "upvote",
+        args: &[],
+        access: Access::Everyone,
+    },
+    CommandSpec {
+        name: "solved",
+        args: &[],
+        access: Access::Everyone,
+    },
+    CommandSpec {
         name: "grant",
         args: &[
             MEMBER,
             ArgSpec {
-                name: "points",
-                kind: ArgKind::Integer {
+                name: "amount",
+                kind: ArgKind::Amount {
                     min: -GRANT_POINTS_BOUND,
                     max: GRANT_POINTS_BOUND,
                 },
@@ -133,7 +163,29 @@ pub const COMMANDS: &[CommandSpec] = &[
             ArgSpec {
                 name: "reason",
                 kind: ArgKind::Text,
-                required: true,
+                required: false,
+            },
+        ],
+        access: Access::Moderator,
+    },
+    CommandSpec {
+        name: "why",
+        args: &[MEMBER],
+        access: Access::Moderator,
+    },
+    CommandSpec {
+        name: "suspicious",
+        args: &[],
+        access: Access::Moderator,
+    },
+    CommandSpec {
+        name: "revoke_votes",
+        args: &[
+            MEMBER,
+            ArgSpec {
+                name: "since",
+                kind: ArgKind::Word,
+                required: false,
             },
         ],
         access: Access::Moderator,
@@ -184,6 +236,14 @@ pub fn spec(name: &str) -> Option<&'static CommandSpec> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberRef(pub String);
 
+/// How many points a grant moves: a number, or an activity category whose
+/// configured points apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Amount {
+    Points(i64),
+    Category(String),
+}
+
 /// A parsed, well-formed command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -200,8 +260,24 @@ pub enum Command {
     },
     Grant {
         member: MemberRef,
-        points: i64,
-        reason: String,
+        amount: Amount,
+        reason: Option<String>,
+    },
+    Upvote,
+    Solved,
+    Leaderboard {
+        period: Option<String>,
+    },
+    Profile {
+        member: Option<MemberRef>,
+    },
+    Why {
+        member: MemberRef,
+    },
+    Suspicious,
+    RevokeVotes {
+        member: MemberRef,
+        since: Option<String>,
     },
     FaqLink {
         entry: String,
@@ -338,15 +414,20 @@ fn read_args(
                 let (word, remaining) = split_word(rest);
                 (ArgValue::Member(read_member(spec, word)?), remaining)
             }
+            ArgKind::Amount { min, max } => {
+                let (word, remaining) = split_word(rest);
+                let starts_numeric =
+                    word.starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '-');
+                let value = if starts_numeric {
+                    ArgValue::Integer(read_integer(spec, arg, word, min, max)?)
+                } else {
+                    ArgValue::Word(read_word(spec, word)?.to_lowercase())
+                };
+                (value, remaining)
+            }
             ArgKind::Word => {
                 let (word, remaining) = split_word(rest);
-                if word.chars().count() > MAX_WORD_CHARS {
-                    return Err(ParseError::WordTooLong {
-                        command: spec.name,
-                        value: shorten(word, 32),
-                    });
-                }
-                (ArgValue::Word(word.to_owned()), remaining)
+                (ArgValue::Word(read_word(spec, word)?.to_owned()), remaining)
             }
             ArgKind::Integer { min, max } => {
                 let (word, remaining) = split_word(rest);
@@ -388,6 +469,16 @@ pub fn is_member_name(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+fn read_word<'a>(spec: &'static CommandSpec, word: &'a str) -> Result<&'a str, ParseError> {
+    if word.chars().count() > MAX_WORD_CHARS {
+        return Err(ParseError::WordTooLong {
+            command: spec.name,
+            value: shorten(word, 32),
+        });
+    }
+    Ok(word)
 }
 
 fn read_integer(
@@ -444,8 +535,30 @@ fn build(spec: &'static CommandSpec, values: Vec<Option<ArgValue>>) -> Command {
             member: next()
                 .map(ArgValue::into_member)
                 .unwrap_or(MemberRef(String::new())),
-            points: next().map(ArgValue::into_integer).unwrap_or_default(),
-            reason: next().map(ArgValue::into_text).unwrap_or_default(),
+            amount: next()
+                .map(ArgValue::into_amount)
+                .unwrap_or(Amount::Points(0)),
+            reason: next().map(ArgValue::into_text),
+        },
+        "upvote" => Command::Upvote,
+        "solved" => Command::Solved,
+        "leaderboard" => Command::Leaderboard {
+            period: next().map(ArgValue::into_text),
+        },
+        "profile" => Command::Profile {
+            member: next().map(ArgValue::into_member),
+        },
+        "why" => Command::Why {
+            member: next()
+                .map(ArgValue::into_member)
+                .unwrap_or(MemberRef(String::new())),
+        },
+        "suspicious" => Command::Suspicious,
+        "revoke_votes" => Command::RevokeVotes {
+            member: next()
+                .map(ArgValue::into_member)
+                .unwrap_or(MemberRef(String::new())),
+            since: next().map(ArgValue::into_text),
         },
         "faq_link" => Command::FaqLink {
             entry: next().map(ArgValue::into_text).unwrap_or_default(),
@@ -477,6 +590,14 @@ impl ArgValue {
         }
     }
 
+    fn into_amount(self) -> Amount {
+        match self {
+            ArgValue::Integer(points) => Amount::Points(points),
+            ArgValue::Word(category) | ArgValue::Text(category) => Amount::Category(category),
+            other => unreachable!("the table reads an amount here, got {other:?}"),
+        }
+    }
+
     fn into_text(self) -> String {
         match self {
             ArgValue::Text(text) | ArgValue::Word(text) => text,
@@ -495,6 +616,13 @@ impl Command {
             Command::Balance { .. } => "balance",
             Command::History { .. } => "history",
             Command::Grant { .. } => "grant",
+            Command::Upvote => "upvote",
+            Command::Solved => "solved",
+            Command::Leaderboard { .. } => "leaderboard",
+            Command::Profile { .. } => "profile",
+            Command::Why { .. } => "why",
+            Command::Suspicious => "suspicious",
+            Command::RevokeVotes { .. } => "revoke_votes",
             Command::FaqLink { .. } => "faq_link",
             Command::FaqLearned { .. } => "faq_learned",
             Command::FaqForget { .. } => "faq_forget",
@@ -533,12 +661,35 @@ impl Command {
             }
             Command::Grant {
                 member,
-                points,
+                amount,
                 reason,
             } => {
                 push(&format!("@{}", member.0));
-                push(points);
-                push(reason);
+                match amount {
+                    Amount::Points(points) => push(points),
+                    Amount::Category(category) => push(category),
+                }
+                if let Some(reason) = reason {
+                    push(reason);
+                }
+            }
+            Command::Upvote | Command::Solved | Command::Suspicious => {}
+            Command::Leaderboard { period } => {
+                if let Some(period) = period {
+                    push(period);
+                }
+            }
+            Command::Profile { member } => {
+                if let Some(member) = member {
+                    push(&format!("@{}", member.0));
+                }
+            }
+            Command::Why { member } => push(&format!("@{}", member.0)),
+            Command::RevokeVotes { member, since } => {
+                push(&format!("@{}", member.0));
+                if let Some(since) = since {
+                    push(since);
+                }
             }
         }
         line
@@ -637,8 +788,31 @@ mod tests {
             Command::FaqReload,
             Command::Grant {
                 member: MemberRef("alice".into()),
-                points: -20,
-                reason: "Beta-Test Sommer 2026 🎉".into(),
+                amount: Amount::Points(-20),
+                reason: Some("Beta-Test Sommer 2026 🎉".into()),
+            },
+            Command::Grant {
+                member: MemberRef("bob".into()),
+                amount: Amount::Category("beta_test".into()),
+                reason: None,
+            },
+            Command::Upvote,
+            Command::Solved,
+            Command::Leaderboard { period: None },
+            Command::Leaderboard {
+                period: Some("week".into()),
+            },
+            Command::Profile { member: None },
+            Command::Profile {
+                member: Some(MemberRef("carol".into())),
+            },
+            Command::Why {
+                member: MemberRef("dora".into()),
+            },
+            Command::Suspicious,
+            Command::RevokeVotes {
+                member: MemberRef("emil".into()),
+                since: Some("2026-11-01".into()),
             },
         ];
         for command in commands {
@@ -660,8 +834,8 @@ mod tests {
             parse("/grant @alice +50   beta test  "),
             Ok(Command::Grant {
                 member: MemberRef("alice".into()),
-                points: 50,
-                reason: "beta test".into(),
+                amount: Amount::Points(50),
+                reason: Some("beta test".into()),
             })
         );
         assert_eq!(
@@ -680,11 +854,11 @@ mod tests {
             parse("/grant @alice"),
             Err(ParseError::MissingArgument {
                 command: "grant",
-                arg: "points"
+                arg: "amount"
             })
         );
         assert!(matches!(
-            parse("/grant @alice lots of"),
+            parse("/grant @alice 5x of"),
             Err(ParseError::NotANumber { .. })
         ));
         assert!(matches!(

@@ -50,6 +50,14 @@ pub enum Mistake {
     NoSuchLearned { number: i64 },
     #[error("that button is not on that message")]
     ForeignButton,
+    #[error("/{command} must reply to a message")]
+    ReplyNeeded { command: &'static str },
+    #[error("no grant category {name}")]
+    UnknownCategory { name: String, known: String },
+    #[error("no leaderboard period {period}")]
+    UnknownPeriod { period: String },
+    #[error("not a start date: {since}")]
+    BadSince { since: String },
 }
 
 /// Why the core could not do what was asked.
@@ -123,6 +131,18 @@ impl Mistake {
                 ("faq-no-such-learned", args([("number", (*number).into())]))
             }
             Mistake::ForeignButton => ("error-foreign-button", args([])),
+            Mistake::ReplyNeeded { command } => {
+                ("error-reply-needed", args([("command", text(command))]))
+            }
+            Mistake::UnknownCategory { name, known } => (
+                "grant-unknown-category",
+                args([("name", text(name)), ("known", text(known))]),
+            ),
+            Mistake::UnknownPeriod { period } => (
+                "leaderboard-unknown-period",
+                args([("period", text(period))]),
+            ),
+            Mistake::BadSince { since } => ("revoke-bad-since", args([("since", text(since))])),
             Mistake::ReasonTooLong { max } => {
                 ("grant-reason-too-long", args([("max", (*max).into())]))
             }

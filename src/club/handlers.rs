@@ -2,19 +2,14 @@
 //! return the member-facing text; the caller wraps it in a reply.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use fluent_bundle::FluentValue;
 
 use super::Context;
 use super::commands::{Access, ArgKind, COMMANDS, CommandSpec, MemberRef};
 use super::error::{ClubError, Mistake};
-use super::i18n::{Texts, args};
+use super::i18n::{Texts, args, text};
 use super::model::Member;
 use crate::lang::Lang;
-use crate::store::ledger::{AuditNote, LedgerKind};
-use crate::store::{MemberByName, Posting, PostingOutcome};
-
-/// Longest reason a grant may carry.
-const MAX_REASON_CHARS: usize = 200;
+use crate::store::MemberByName;
 
 /// `/start`: the welcome, followed by what the member can do.
 pub(super) fn welcome(context: &Context<'_>) -> String {
@@ -140,83 +135,10 @@ pub(super) async fn history(
     Ok(lines.join("\n"))
 }
 
-/// `/grant <member> <points> <reason…>`: a moderator credits or debits
-/// points for something done off-chat. Debits stop at a zero balance.
-pub(super) async fn grant(
+pub(super) async fn resolve_member(
     context: &Context<'_>,
-    member: MemberRef,
-    amount: i64,
-    reason: String,
-) -> Result<String, ClubError> {
-    let limit = context.club.config().limits.max_grant_points;
-    if amount == 0 {
-        return Err(Mistake::ZeroGrant.into());
-    }
-    if amount.abs() > limit {
-        return Err(Mistake::GrantOverLimit { limit }.into());
-    }
-    if reason.chars().count() > MAX_REASON_CHARS {
-        return Err(Mistake::ReasonTooLong {
-            max: MAX_REASON_CHARS,
-        }
-        .into());
-    }
-    let target = resolve_member(context, &member).await?;
-    if target.id == context.member.id {
-        return Err(Mistake::SelfGrant.into());
-    }
-    let posting = Posting {
-        member: target.id,
-        amount,
-        kind: LedgerKind::Grant,
-        reason: reason.clone(),
-        actor: Some(context.member.id),
-        source: Some(format!("message {}", context.message)),
-        idempotency_key: format!("{}:grant", context.event_key),
-        audit: Some(AuditNote {
-            actor: context.member.id,
-            action: "grant",
-            detail: format!("{amount:+} {reason}"),
-        }),
-    };
-    let balance = match context.club.store().post(&posting, context.now).await? {
-        PostingOutcome::Applied { balance, .. } | PostingOutcome::AlreadyApplied { balance } => {
-            balance
-        }
-        PostingOutcome::Insufficient { balance } => {
-            return Err(Mistake::BelowZero {
-                name: target.display_name,
-                balance,
-            }
-            .into());
-        }
-    };
-    tracing::info!(
-        moderator = context.member.id.0,
-        member = target.id.0,
-        amount,
-        "points granted"
-    );
-    let texts = context.club.texts();
-    let lang = context.lang;
-    let id = if amount > 0 {
-        "grant-credited"
-    } else {
-        "grant-debited"
-    };
-    Ok(texts.get(
-        lang,
-        id,
-        Some(&args([
-            ("name", text(&target.display_name)),
-            ("points", text(&points(texts, lang, amount.abs()))),
-            ("reason", text(&reason)),
-            ("balance", text(&points(texts, lang, balance))),
-        ])),
-    ))
-}
-
-async fn resolve_member(context: &Context<'_>, name: &MemberRef) -> Result<Member, ClubError> {
+    name: &MemberRef,
+) -> Result<Member, ClubError> {
     match context
         .club
         .store()
@@ -231,12 +153,8 @@ async fn resolve_member(context: &Context<'_>, name: &MemberRef) -> Result<Membe
     }
 }
 
-fn text(value: &str) -> FluentValue<'static> {
-    FluentValue::from(value.to_owned())
-}
-
 /// "1 Punkt", "5 points".
-fn points(texts: &Texts, lang: Lang, count: i64) -> String {
+pub(super) fn points(texts: &Texts, lang: Lang, count: i64) -> String {
     texts.get(lang, "points", Some(&args([("count", count.into())])))
 }
 

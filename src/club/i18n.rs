@@ -30,6 +30,11 @@ impl std::fmt::Debug for Texts {
 /// Arguments for a message, built with [`args`].
 pub type Args<'a> = FluentArgs<'a>;
 
+/// A text value for a message argument.
+pub fn text(value: &str) -> FluentValue<'static> {
+    FluentValue::from(value.to_owned())
+}
+
 /// Builds Fluent arguments from `(name, value)` pairs.
 pub fn args<'a, const N: usize>(pairs: [(&'a str, FluentValue<'a>); N]) -> Args<'a> {
     let mut args = FluentArgs::new();

@@ -12,10 +12,14 @@ mod answers;
 pub mod clock;
 pub mod commands;
 pub mod error;
+pub mod grants;
 mod handlers;
 pub mod i18n;
 pub mod model;
+pub mod points;
+mod recognition;
 pub mod reply;
+mod voting;
 
 use std::sync::Arc;
 
@@ -27,10 +31,11 @@ use self::error::{ClubError, Mistake};
 use self::i18n::Texts;
 use self::model::{Actor, Event, Incoming, Member, MessageId, Place, Platform};
 use self::reply::{Button, Reply};
-use crate::config::{FaqSettings, Limits, Settings};
+use crate::config::{FaqSettings, Limits, PointsSettings, RecognitionSettings, Settings};
 use crate::lang::Lang;
 use crate::store::messages::Recorded;
-use crate::store::{IdentitySeen, NewMessage, Store, StoreError, StoredMessage};
+use crate::store::votes::VoteKind;
+use crate::store::{IdentitySeen, NewMessage, Sighting, Store, StoreError, StoredMessage};
 
 pub use self::answers::{FaqDesk, FaqDeskError};
 
@@ -42,6 +47,10 @@ pub struct ClubConfig {
     /// `platform:place` ids of support channels; empty means every group.
     pub support_channels: Vec<String>,
     pub faq: FaqSettings,
+    pub points: PointsSettings,
+    /// Activity categories for grants and their default points.
+    pub grant_categories: std::collections::BTreeMap<String, i64>,
+    pub recognition: RecognitionSettings,
     pub limits: Limits,
 }
 
@@ -52,8 +61,16 @@ impl ClubConfig {
             default_language: settings.club.default_language,
             support_channels: settings.club.support_channels.clone(),
             faq: settings.faq.clone(),
+            points: settings.points.clone(),
+            grant_categories: settings.grants.categories.clone(),
+            recognition: settings.recognition.clone(),
             limits: settings.limits.clone(),
         }
+    }
+
+    /// Whether new members are welcomed when they first speak in `place`.
+    pub fn welcomes_in(&self, place: &Place) -> bool {
+        listed(&self.recognition.welcome_channels, place)
     }
 
     /// Whether members' questions in `place` may be answered unprompted
@@ -179,15 +196,28 @@ impl Club {
             });
         }
         let now = self.now();
-        let member = self.member_seen(&incoming.actor, now).await?;
+        let Sighting { member, first } = self.member_seen(&incoming.actor, now).await?;
         let lang = self.language_for(&incoming.actor, Some(&member));
         match &incoming.event {
             Event::Message { text, reply_to } => {
-                self.on_message(&incoming, &member, lang, text, *reply_to, now)
-                    .await
+                let mut handled = self
+                    .on_message(&incoming, &member, lang, text, *reply_to, now)
+                    .await?;
+                if first && self.inner.config.welcomes_in(&incoming.place) {
+                    handled
+                        .replies
+                        .insert(0, self.welcome(&incoming.place, &member, lang));
+                }
+                Ok(handled)
             }
-            Event::Reaction { message, .. } => {
-                let replies = self.on_reference(&incoming.place, lang, *message).await?;
+            Event::Reaction {
+                message,
+                emoji,
+                added,
+            } => {
+                let replies = self
+                    .on_reaction(&incoming, &member, lang, *message, emoji, *added, now)
+                    .await?;
                 Ok(Handled {
                     message: None,
                     replies,
@@ -203,6 +233,19 @@ impl Club {
                 })
             }
         }
+    }
+
+    /// The public welcome for a member's first message in a welcome channel.
+    fn welcome(&self, place: &Place, member: &Member, lang: Lang) -> Reply {
+        let text = self.texts().get(
+            lang,
+            "welcome-new-member",
+            Some(&i18n::args([
+                ("club", i18n::text(&self.inner.config.name)),
+                ("name", i18n::text(&member.display_name)),
+            ])),
+        );
+        Reply::in_place(place, text, None)
     }
 
     /// Records a message the bot sent, returning its id.
@@ -289,7 +332,7 @@ impl Club {
         Ok(())
     }
 
-    async fn member_seen(&self, actor: &Actor, now: DateTime<Utc>) -> Result<Member, StoreError> {
+    async fn member_seen(&self, actor: &Actor, now: DateTime<Utc>) -> Result<Sighting, StoreError> {
         let seen = IdentitySeen {
             platform: actor.platform,
             external_id: &actor.external_id,
@@ -299,7 +342,7 @@ impl Club {
             default_language: self.inner.config.default_language,
             is_bot: actor.is_bot,
         };
-        self.store().member_seen(&seen, now).await
+        self.store().sighting(&seen, now).await
     }
 
     async fn on_message(
@@ -393,9 +436,20 @@ impl Club {
             Command::History { count } => handlers::history(context, count).await?,
             Command::Grant {
                 member,
-                points,
+                amount,
                 reason,
-            } => handlers::grant(context, member, points, reason).await?,
+            } => grants::grant(context, member, amount, reason).await?,
+            Command::Upvote => return voting::command(context, VoteKind::Upvote).await,
+            Command::Solved => return voting::command(context, VoteKind::Solution).await,
+            Command::Leaderboard { period } => {
+                recognition::leaderboard(context, period.as_deref()).await?
+            }
+            Command::Profile { member } => recognition::profile(context, member).await?,
+            Command::Why { member } => voting::why(context, &member).await?,
+            Command::Suspicious => voting::suspicious(context).await?,
+            Command::RevokeVotes { member, since } => {
+                voting::revoke(context, &member, since.as_deref()).await?
+            }
         };
         Ok(vec![Reply::in_place(
             context.place,
@@ -411,10 +465,11 @@ impl Club {
         if context.place.private {
             return answers::ask(context, text).await;
         }
+        let mut replies = voting::thanks(context, text).await?;
         if self.inner.config.faq.unprompted && self.inner.config.is_support_channel(context.place) {
-            return answers::unprompted(context, text).await;
+            replies.extend(answers::unprompted(context, text).await?);
         }
-        Ok(Vec::new())
+        Ok(replies)
     }
 
     /// A button pressed on a bot message. The action must be one of that
@@ -471,19 +526,49 @@ impl Club {
         answers::press(context, pressed, action).await
     }
 
-    /// Reactions refer to a message that must exist.
-    async fn on_reference(
+    /// A reaction: an upvote or solution when its emoji is one of the
+    /// configured ones, added or withdrawn.
+    #[allow(clippy::too_many_arguments)]
+    async fn on_reaction(
         &self,
-        place: &Place,
+        incoming: &Incoming,
+        member: &Member,
         lang: Lang,
         message: MessageId,
+        emoji: &str,
+        added: bool,
+        now: DateTime<Utc>,
     ) -> Result<Vec<Reply>, StoreError> {
-        if self.store().message(message).await?.is_some() {
-            return Ok(Vec::new());
+        let place = &incoming.place;
+        let context = Context {
+            club: self,
+            actor: &incoming.actor,
+            member,
+            place,
+            lang,
+            message,
+            reply_to: None,
+            event_key: incoming.event_key.clone().unwrap_or_default(),
+            now,
+        };
+        let key = incoming.event_key.as_deref();
+        match voting::reaction(&context, message, emoji, added, key).await {
+            Ok(replies) => Ok(replies),
+            Err(ClubError::Store(error)) => Err(error),
+            Err(error) => Ok(vec![Reply::in_place(
+                place,
+                self.explain(&error, lang),
+                None,
+            )]),
         }
-        let text = Mistake::UnknownMessage(message).render(self.texts(), lang);
-        Ok(vec![Reply::in_place(place, text, None)])
     }
+}
+
+/// Whether `place` is among `platform:place-id` entries.
+fn listed(entries: &[String], place: &Place) -> bool {
+    entries
+        .iter()
+        .any(|entry| entry.split_once(':') == Some((place.platform.as_str(), place.id.as_str())))
 }
 
 /// The button whose label is `typed`, or else the one button whose label

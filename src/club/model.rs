@@ -17,6 +17,8 @@ pub enum Platform {
     Console,
     Telegram,
     Discord,
+    /// The operator's command line (`fanclub grant --csv`), not a chat.
+    Cli,
 }
 
 impl Platform {
@@ -25,6 +27,18 @@ impl Platform {
             Platform::Console => "console",
             Platform::Telegram => "telegram",
             Platform::Discord => "discord",
+            Platform::Cli => "cli",
+        }
+    }
+
+    /// The platform named `name` (as [`Platform::as_str`] writes it).
+    pub fn parse(name: &str) -> Option<Platform> {
+        match name {
+            "console" => Some(Platform::Console),
+            "telegram" => Some(Platform::Telegram),
+            "discord" => Some(Platform::Discord),
+            "cli" => Some(Platform::Cli),
+            _ => None,
         }
     }
 }

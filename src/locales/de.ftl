@@ -12,7 +12,7 @@ cmd-start = Begrüßung und erste Schritte
 cmd-help = Zeigt alle Befehle, die du nutzen kannst
 cmd-balance = Punktestand, Rang und Fan-seit-Datum
 cmd-history = Deine letzten Punktebuchungen
-cmd-grant = Punkte gutschreiben oder abziehen (Moderation)
+cmd-grant = Punkte oder eine Aktivität gutschreiben, auch abziehen (Moderation)
 cmd-faq = Sucht die Antwort auf deine Frage im FAQ
 cmd-faq_link = Ordnet die beantwortete Frage einem FAQ-Eintrag zu (Moderation)
 cmd-faq_learned = Zeigt gelernte Formulierungen (Moderation)
@@ -22,9 +22,18 @@ cmd-faq_reload = Lädt das FAQ neu aus der Datei (Moderation)
 arg-question = frage
 arg-entry = eintrag
 arg-number = nummer
+cmd-upvote = Als Antwort gesendet: bedankt sich für eine hilfreiche Nachricht
+cmd-solved = Als Antwort gesendet: markiert die Lösung deiner Frage
+cmd-leaderboard = Rangliste: wer in diesem Zeitraum am meisten verdient hat
+cmd-profile = Profil mit Punkten, Rang, Abzeichen und Fan-seit-Jahr
+cmd-why = Heutige Stimmen für ein Mitglied und warum sie zählten (Moderation)
+cmd-suspicious = Mitglieder, die sich auffällig oft gegenseitig hochvoten (Moderation)
+cmd-revoke_votes = Nimmt alle Punkte aus den Stimmen eines Mitglieds zurück (Moderation)
+arg-amount = punkte|kategorie
+arg-period = week|month|season|all
+arg-since = seit
 arg-member = mitglied
 arg-count = anzahl
-arg-points = punkte
 arg-reason = grund
 
 ## /start and /help
@@ -58,6 +67,66 @@ grant-below-zero = Das geht nicht: { $name } hat nur { $balance ->
    *[other] { $balance } Punkte
 }, und der Punktestand kann nicht unter null fallen.
 grant-reason-too-long = Der Grund ist zu lang (höchstens { $max } Zeichen).
+
+## Points for helpful answers
+
+vote-counted = Danke! { $name } erhält { $points } für die hilfreiche Antwort.
+solution-counted = ✅ Als Lösung markiert: { $name } erhält { $points }.
+vote-not-counted = Das zählt nicht: { $why }
+vote-not-support = Hier zählen keine Stimmen, nur in den Support-Kanälen.
+vote-bot-message = Nachrichten des Bots kann man nicht hochvoten.
+outcome-paid = gezählt
+outcome-daily_cap_partial = gezählt bis zum Tageslimit
+outcome-self_vote = eigene Nachricht
+outcome-bot_author = Nachricht eines Bots
+outcome-duplicate = schon abgestimmt
+outcome-already_solved = die Frage hat schon eine Lösung
+outcome-new_voter = Stimme eines neuen Mitglieds (zählt ab dem { $days }. Tag)
+outcome-too_old = Nachricht älter als { $days } Tage
+outcome-daily_cap = Tageslimit von { $cap } Punkten erreicht
+outcome-voter_cap = Tageslimit von { $cap } Stimmen erreicht
+outcome-pair_cap = { $cap } Stimmen für dieselbe Person heute
+outcome-not_asker = nur wer gefragt hat, kann die Lösung markieren
+outcome-not_booked = nicht gebucht
+why-header = Stimmen für { $name } heute ({ $date }):
+why-line = { $message } von { $voter }: { $kind } +{ $points } ({ $why })
+why-withdrawn = zurückgenommen, { $reversed } abgezogen
+why-empty = { $name } hat heute keine Stimmen bekommen.
+kind-upvote = Upvote
+kind-solution = Lösung
+kind-upvote_reversal = Upvote zurückgenommen
+kind-solution_reversal = Lösung zurückgenommen
+suspicious-header = Auffällige Stimmen (letzte { $days } Tage, ab { $threshold } Stimmen je Richtung):
+suspicious-pair = { $a } ⇄ { $b }: { $ab } / { $ba } Stimmen
+suspicious-ring = Ring { $a } → { $b } → { $c } → { $a }: { $ab } / { $bc } / { $ca } Stimmen
+suspicious-none = In den letzten { $days } Tagen fällt niemand auf.
+revoked = Stimmen von { $name } zurückgenommen: { $votes } Stimmen, { $points } abgezogen.
+revoke-bad-since = „{ $since }“ ist kein Startdatum. Nutze z. B. 2026-11-01 oder 7d.
+leaderboard-header = 🏆 Rangliste ({ $period }):
+leaderboard-line = { $rank }. { $name } – { $points }
+leaderboard-you = Du: Platz { $rank } mit { $count ->
+    [one] { $count } Punkt
+   *[other] { $count } Punkten
+}
+leaderboard-you-none = Du hast in diesem Zeitraum noch keine Punkte verdient.
+leaderboard-empty = In diesem Zeitraum hat noch niemand Punkte verdient.
+leaderboard-unknown-period = „{ $period }“ kenne ich nicht. Möglich sind week, month, season und all.
+period-week = diese Woche
+period-month = dieser Monat
+period-season = diese Saison
+period-all = seit Beginn
+profile-header = { $name } – Fan seit { $year }
+profile-points = Punktestand: { $balance } · insgesamt verdient: { $lifetime } · Rang { $rank } von { $members }
+profile-help = Hilfreiche Antworten: { $answers } · Lösungen: { $solutions }
+profile-badges = Abzeichen: { $badges }
+badge-tenure = Fan seit { $year }
+badge-first-solution = Erste Lösung
+badge-helpful-10 = 10 hilfreiche Antworten
+badge-helpful-100 = 100 hilfreiche Antworten
+milestone = 🎉 Glückwunsch, { $name }: { $badge }!
+welcome-new-member = Willkommen im { $club }, { $name }! Stell gern deine Fragen, und hilf anderen: hilfreiche Antworten bringen Punkte. /help zeigt alle Befehle.
+grant-unknown-category = Die Kategorie „{ $name }“ gibt es nicht. Möglich: { $known }.
+error-reply-needed = Sende /{ $command } als Antwort auf die Nachricht, um die es geht.
 
 ## FAQ
 

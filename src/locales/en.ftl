@@ -11,7 +11,7 @@ cmd-start = Welcome and first steps
 cmd-help = Shows every command you can use
 cmd-balance = Points, rank and fan-since date
 cmd-history = Your latest point bookings
-cmd-grant = Credit or debit points (moderators)
+cmd-grant = Credit points or an activity, or debit points (moderators)
 cmd-faq = Looks up the answer to your question in the FAQ
 cmd-faq_link = Links the question replied to with a FAQ entry (moderators)
 cmd-faq_learned = Shows learned phrasings (moderators)
@@ -21,9 +21,18 @@ cmd-faq_reload = Reloads the FAQ from its file (moderators)
 arg-question = question
 arg-entry = entry
 arg-number = number
+cmd-upvote = Sent as a reply: thanks the author for a helpful message
+cmd-solved = Sent as a reply: marks the answer that solved your question
+cmd-leaderboard = Leaderboard: who earned most in a period
+cmd-profile = Profile with points, rank, badges and fan-since year
+cmd-why = Today's votes for a member and why they paid or not (moderators)
+cmd-suspicious = Members who upvote each other suspiciously often (moderators)
+cmd-revoke_votes = Takes back every point a member's votes paid (moderators)
+arg-amount = points|category
+arg-period = week|month|season|all
+arg-since = since
 arg-member = member
 arg-count = count
-arg-points = points
 arg-reason = reason
 
 ## /start and /help
@@ -57,6 +66,66 @@ grant-below-zero = That does not work: { $name } has only { $balance ->
    *[other] { $balance } points
 }, and a balance cannot go below zero.
 grant-reason-too-long = The reason is too long (at most { $max } characters).
+
+## Points for helpful answers
+
+vote-counted = Thanks! { $name } receives { $points } for the helpful answer.
+solution-counted = ✅ Marked as the solution: { $name } receives { $points }.
+vote-not-counted = That does not count: { $why }
+vote-not-support = Votes do not count here, only in the support channels.
+vote-bot-message = The bot's messages cannot be upvoted.
+outcome-paid = paid
+outcome-daily_cap_partial = paid up to the daily cap
+outcome-self_vote = own message
+outcome-bot_author = a bot's message
+outcome-duplicate = already voted
+outcome-already_solved = the question already has a solution
+outcome-new_voter = a new member's vote (counts from day { $days })
+outcome-too_old = message older than { $days } days
+outcome-daily_cap = daily cap of { $cap } points reached
+outcome-voter_cap = daily limit of { $cap } votes reached
+outcome-pair_cap = { $cap } votes for the same person today
+outcome-not_asker = only the member who asked can mark the solution
+outcome-not_booked = not booked
+why-header = Votes for { $name } today ({ $date }):
+why-line = { $message } by { $voter }: { $kind } +{ $points } ({ $why })
+why-withdrawn = withdrawn, { $reversed } taken back
+why-empty = { $name } received no votes today.
+kind-upvote = upvote
+kind-solution = solution
+kind-upvote_reversal = upvote withdrawn
+kind-solution_reversal = solution withdrawn
+suspicious-header = Suspicious votes (last { $days } days, from { $threshold } votes each way):
+suspicious-pair = { $a } ⇄ { $b }: { $ab } / { $ba } votes
+suspicious-ring = ring { $a } → { $b } → { $c } → { $a }: { $ab } / { $bc } / { $ca } votes
+suspicious-none = Nobody stands out in the last { $days } days.
+revoked = Votes of { $name } revoked: { $votes } votes, { $points } taken back.
+revoke-bad-since = "{ $since }" is not a start date. Use e.g. 2026-11-01 or 7d.
+leaderboard-header = 🏆 Leaderboard ({ $period }):
+leaderboard-line = { $rank }. { $name } – { $points }
+leaderboard-you = You: rank { $rank } with { $count ->
+    [one] { $count } point
+   *[other] { $count } points
+}
+leaderboard-you-none = You have not earned points in this period yet.
+leaderboard-empty = Nobody has earned points in this period yet.
+leaderboard-unknown-period = I don't know "{ $period }". Choose week, month, season or all.
+period-week = this week
+period-month = this month
+period-season = this season
+period-all = all time
+profile-header = { $name } – fan since { $year }
+profile-points = Balance: { $balance } · earned in total: { $lifetime } · rank { $rank } of { $members }
+profile-help = Helpful answers: { $answers } · solutions: { $solutions }
+profile-badges = Badges: { $badges }
+badge-tenure = Fan since { $year }
+badge-first-solution = First solution
+badge-helpful-10 = 10 helpful answers
+badge-helpful-100 = 100 helpful answers
+milestone = 🎉 Congratulations, { $name }: { $badge }!
+welcome-new-member = Welcome to { $club }, { $name }! Ask your questions, and help others: helpful answers earn points. /help shows every command.
+grant-unknown-category = There is no category "{ $name }". Known: { $known }.
+error-reply-needed = Send /{ $command } as a reply to the message you mean.
 
 ## FAQ
 

@@ -99,6 +99,14 @@ pub struct Standing {
     pub members: i64,
 }
 
+/// A member and the points they earned in some period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Earner {
+    pub member: MemberId,
+    pub name: String,
+    pub earned: i64,
+}
+
 /// One line of a member's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryEntry {
@@ -167,6 +175,35 @@ impl Store {
             rank: row.try_get("rank").map_err(read)?,
             members: row.try_get("members").map_err(read)?,
         })
+    }
+
+    /// Every member who earned points since `since` (all time without it),
+    /// most first. Earned, not balance: spending does not move anyone down.
+    #[tracing::instrument(skip_all)]
+    pub async fn earned_ranking(
+        &self,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<Earner>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT l.member_id, m.display_name, SUM(l.amount) AS earned \
+             FROM ledger l JOIN members m ON m.id = l.member_id \
+             WHERE l.earning = 1 AND m.is_bot = 0 AND (?1 IS NULL OR l.created_at >= ?1) \
+             GROUP BY l.member_id HAVING earned > 0 ORDER BY earned DESC, m.display_name",
+        )
+        .bind(since)
+        .fetch_all(self.pool())
+        .await
+        .context("ranking earners")?;
+        rows.iter()
+            .map(|row| {
+                Ok(Earner {
+                    member: MemberId(row.try_get("member_id")?),
+                    name: row.try_get("display_name")?,
+                    earned: row.try_get("earned")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .context("decoding earners")
     }
 
     /// A member's latest ledger entries, newest first.

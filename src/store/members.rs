@@ -26,6 +26,13 @@ pub struct IdentitySeen<'a> {
     pub is_bot: bool,
 }
 
+/// A member as just seen, and whether it was the first time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sighting {
+    pub member: Member,
+    pub first: bool,
+}
+
 /// The result of looking a member up by name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MemberByName {
@@ -52,13 +59,26 @@ impl Store {
         seen: &IdentitySeen<'_>,
         now: DateTime<Utc>,
     ) -> Result<Member, StoreError> {
+        Ok(self.sighting(seen, now).await?.member)
+    }
+
+    /// Like [`Store::member_seen`], and says whether this was the first sight.
+    #[tracing::instrument(skip_all, fields(platform = %seen.platform))]
+    pub async fn sighting(
+        &self,
+        seen: &IdentitySeen<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Sighting, StoreError> {
         let known = self
             .identity_member(seen.platform, seen.external_id)
             .await?;
         if let Some(member) = known
             && is_up_to_date(&member, seen)
         {
-            return Ok(member);
+            return Ok(Sighting {
+                member,
+                first: false,
+            });
         }
         let mut tx = self.begin_write().await?;
         let existing: Option<i64> = sqlx::query_scalar(
@@ -69,17 +89,18 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await
         .context("looking up an identity")?;
-        let member_id = match existing {
+        let (member_id, first) = match existing {
             Some(id) => {
                 refresh_identity(&mut tx, id, seen).await?;
-                id
+                (id, false)
             }
-            None => create_member(&mut tx, seen, now).await?,
+            None => (create_member(&mut tx, seen, now).await?, true),
         };
         tx.commit().await.context("committing a member")?;
-        self.member(MemberId(member_id)).await?.ok_or_else(|| {
+        let member = self.member(MemberId(member_id)).await?.ok_or_else(|| {
             StoreError::Inconsistent(format!("member {member_id} vanished after being written"))
-        })
+        })?;
+        Ok(Sighting { member, first })
     }
 
     /// The member with this id.

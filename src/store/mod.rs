@@ -3,7 +3,8 @@
 //! One file per table group: [`members`] (members and their platform
 //! identities), [`ledger`] (the append-only points ledger, cached balances
 //! and the audit log written with it), [`faq`] (questions asked, phrasings
-//! learned, feedback), [`messages`] (what was said where, so
+//! learned, feedback), [`votes`] (upvotes and solutions, paying or not),
+//! [`messages`] (what was said where, so
 //! replies, reactions and buttons can refer to it) and [`doctor`] (invariant
 //! checks).
 //!
@@ -22,6 +23,7 @@ pub mod faq;
 pub mod ledger;
 pub mod members;
 pub mod messages;
+pub mod votes;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -32,7 +34,7 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 
 pub use doctor::DoctorReport;
 pub use ledger::{HistoryEntry, Posting, PostingOutcome, Standing};
-pub use members::{IdentitySeen, MemberByName};
+pub use members::{IdentitySeen, MemberByName, Sighting};
 pub use messages::{NewMessage, StoredMessage};
 
 /// A failure of the store. None of these are the member's fault.

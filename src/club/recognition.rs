@@ -1,0 +1,230 @@
+//! Seeing and celebrating: leaderboards, profiles, milestones, welcomes.
+//!
+//! Leaderboards rank points *earned* in a period, never the balance, so
+//! redeeming merchandise does not push anyone down. Public congratulations
+//! and welcomes are off unless configured: they are noise in busy groups.
+
+use chrono::Datelike;
+use fluent_bundle::FluentValue;
+
+use super::Context;
+use super::commands::MemberRef;
+use super::error::{ClubError, Mistake};
+use super::handlers::points;
+use super::i18n::{Texts, args, text};
+use super::model::{Member, MessageId};
+use super::points::{Period, VoteResult};
+use super::reply::Reply;
+use crate::lang::Lang;
+use crate::store::votes::{HelpRecord, VoteKind};
+
+/// How many members a leaderboard shows.
+const LEADERBOARD_SIZE: usize = 10;
+
+/// `/leaderboard [week|month|season|all]` (default: week).
+pub(super) async fn leaderboard(
+    context: &Context<'_>,
+    period: Option<&str>,
+) -> Result<String, ClubError> {
+    let period = match period {
+        None => Period::Week,
+        Some(word) => Period::parse(word).ok_or_else(|| Mistake::UnknownPeriod {
+            period: word.to_owned(),
+        })?,
+    };
+    let since = period.start(context.now, &context.club.config().points);
+    let earners = context.club.store().earned_ranking(since).await?;
+    let texts = context.club.texts();
+    let lang = context.lang;
+    let period_name = texts.plain(lang, &format!("period-{}", period.as_str()));
+    let mut lines = vec![texts.get(
+        lang,
+        "leaderboard-header",
+        Some(&args([("period", text(&period_name))])),
+    )];
+    if earners.is_empty() {
+        lines.push(texts.plain(lang, "leaderboard-empty"));
+        return Ok(lines.join("\n"));
+    }
+    let ranks = shared_ranks(earners.iter().map(|earner| earner.earned));
+    for (earner, rank) in earners.iter().zip(&ranks).take(LEADERBOARD_SIZE) {
+        lines.push(texts.get(
+            lang,
+            "leaderboard-line",
+            Some(&args([
+                ("rank", (*rank).into()),
+                ("name", text(&earner.name)),
+                ("points", text(&points(texts, lang, earner.earned))),
+            ])),
+        ));
+    }
+    let mine = earners
+        .iter()
+        .zip(&ranks)
+        .find(|(earner, _)| earner.member == context.member.id);
+    lines.push(match mine {
+        Some((earner, rank)) => texts.get(
+            lang,
+            "leaderboard-you",
+            Some(&args([
+                ("rank", (*rank).into()),
+                ("count", earner.earned.into()),
+            ])),
+        ),
+        None => texts.plain(lang, "leaderboard-you-none"),
+    });
+    Ok(lines.join("\n"))
+}
+
+/// Ranks for scores sorted high to low; equal scores share a rank (1, 2, 2, 4).
+fn shared_ranks(scores: impl Iterator<Item = i64>) -> Vec<usize> {
+    let mut ranks = Vec::new();
+    let mut previous = None;
+    for (index, score) in scores.enumerate() {
+        let rank = match previous {
+            Some((last_score, last_rank)) if last_score == score => last_rank,
+            _ => index + 1,
+        };
+        ranks.push(rank);
+        previous = Some((score, rank));
+    }
+    ranks
+}
+
+/// `/profile [member]`: public recognition of what a member did.
+pub(super) async fn profile(
+    context: &Context<'_>,
+    member: Option<MemberRef>,
+) -> Result<String, ClubError> {
+    let target = match member {
+        Some(name) => super::handlers::resolve_member(context, &name).await?,
+        None => context.member.clone(),
+    };
+    let store = context.club.store();
+    let standing = store.standing(target.id).await?;
+    let record = store.help_record(target.id).await?;
+    let texts = context.club.texts();
+    let lang = context.lang;
+    let year = target.fan_since.year();
+    let mut lines = vec![
+        texts.get(
+            lang,
+            "profile-header",
+            Some(&args([
+                ("name", text(&target.display_name)),
+                ("year", year.to_string().into()),
+            ])),
+        ),
+        texts.get(
+            lang,
+            "profile-points",
+            Some(&args([
+                ("balance", text(&points(texts, lang, standing.balance))),
+                (
+                    "lifetime",
+                    text(&points(texts, lang, standing.lifetime_earned)),
+                ),
+                ("rank", standing.rank.into()),
+                ("members", standing.members.into()),
+            ])),
+        ),
+        texts.get(
+            lang,
+            "profile-help",
+            Some(&args([
+                ("answers", record.answers_upvoted.into()),
+                ("solutions", record.solutions.into()),
+            ])),
+        ),
+    ];
+    let badges = badges(texts, lang, &target, record);
+    lines.push(texts.get(
+        lang,
+        "profile-badges",
+        Some(&args([("badges", text(&badges.join(", ")))])),
+    ));
+    Ok(lines.join("\n"))
+}
+
+/// The tenure badge and the milestone badges a member has earned.
+fn badges(texts: &Texts, lang: Lang, member: &Member, record: HelpRecord) -> Vec<String> {
+    let mut badges = vec![texts.get(
+        lang,
+        "badge-tenure",
+        Some(&args([(
+            "year",
+            member.fan_since.year().to_string().into(),
+        )])),
+    )];
+    let earned = [
+        (record.solutions >= 1, "badge-first-solution"),
+        (record.answers_upvoted >= 10, "badge-helpful-10"),
+        (record.answers_upvoted >= 100, "badge-helpful-100"),
+    ];
+    badges.extend(
+        earned
+            .iter()
+            .filter(|(has, _)| *has)
+            .map(|(_, id)| texts.plain(lang, id)),
+    );
+    badges
+}
+
+/// A public congratulation when a paying vote took its author over a
+/// milestone, if configured.
+pub(super) async fn celebrate(
+    context: &Context<'_>,
+    target: MessageId,
+    result: &VoteResult,
+) -> Result<Vec<Reply>, ClubError> {
+    if !context.club.config().recognition.announce_milestones {
+        return Ok(Vec::new());
+    }
+    let VoteResult::Counted {
+        vote,
+        verdict,
+        author,
+        kind,
+    } = result
+    else {
+        return Ok(Vec::new());
+    };
+    if verdict.points == 0 {
+        return Ok(Vec::new());
+    }
+    let store = context.club.store();
+    let record = store.help_record(author.id).await?;
+    let badge = match kind {
+        VoteKind::Solution if record.solutions == 1 => "badge-first-solution",
+        VoteKind::Upvote if !store.upvoted_before(target, *vote).await? => {
+            match record.answers_upvoted {
+                10 => "badge-helpful-10",
+                100 => "badge-helpful-100",
+                _ => return Ok(Vec::new()),
+            }
+        }
+        _ => return Ok(Vec::new()),
+    };
+    let texts = context.club.texts();
+    let lang = context.lang;
+    let text = texts.get(
+        lang,
+        "milestone",
+        Some(&args([
+            ("name", FluentValue::from(author.display_name.clone())),
+            ("badge", FluentValue::from(texts.plain(lang, badge))),
+        ])),
+    );
+    Ok(vec![Reply::in_place(context.place, text, None)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_scores_share_a_rank() {
+        assert_eq!(shared_ranks([30, 20, 20, 10].into_iter()), vec![1, 2, 2, 4]);
+        assert_eq!(shared_ranks(std::iter::empty()), Vec::<usize>::new());
+    }
+}

@@ -1,0 +1,514 @@
+//! Votes: upvotes and solutions, what each paid and why.
+//!
+//! A vote is decided and booked in one write transaction: the facts the
+//! rules need (today's totals for the author, the voter and the pair, an
+//! earlier vote on the same message) are read inside it, the core's rule
+//! function decides, and the vote row and its ledger entry are written
+//! before the lock is released. So two votes racing for the last points of
+//! a daily cap cannot both get them.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::Row;
+
+use super::ledger::{
+    AuditNote, LedgerKind, Posting, PostingOutcome, balance_in, book, record_audit,
+};
+use super::{Context, Store, StoreError};
+use crate::club::model::{MemberId, MessageId};
+
+/// Upvote or solution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoteKind {
+    Upvote,
+    Solution,
+}
+
+impl VoteKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VoteKind::Upvote => "upvote",
+            VoteKind::Solution => "solution",
+        }
+    }
+
+    fn credit(self) -> LedgerKind {
+        match self {
+            VoteKind::Upvote => LedgerKind::Upvote,
+            VoteKind::Solution => LedgerKind::Solution,
+        }
+    }
+
+    fn reversal(self) -> LedgerKind {
+        match self {
+            VoteKind::Upvote => LedgerKind::UpvoteReversal,
+            VoteKind::Solution => LedgerKind::SolutionReversal,
+        }
+    }
+
+    fn parse(text: &str) -> VoteKind {
+        if text == "solution" {
+            VoteKind::Solution
+        } else {
+            VoteKind::Upvote
+        }
+    }
+}
+
+/// A vote as it arrives.
+#[derive(Debug, Clone)]
+pub struct NewVote<'a> {
+    pub message: MessageId,
+    /// For solutions: the question the answer replies to.
+    pub question: Option<MessageId>,
+    pub voter: MemberId,
+    pub author: MemberId,
+    pub kind: VoteKind,
+    /// `reaction`, `thanks` or `command`.
+    pub via: &'static str,
+    pub emoji: Option<&'a str>,
+    /// The voter's local day, for the caps.
+    pub day: NaiveDate,
+    pub event_key: Option<&'a str>,
+    /// The ledger reason, e.g. "upvote by carol on #7".
+    pub reason: String,
+}
+
+/// What the rules need to know, read inside the vote's transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct VoteFacts {
+    /// The voter already has a standing vote of this kind on this message.
+    pub already_voted: bool,
+    /// The question already has a standing solution.
+    pub question_solved: bool,
+    /// Points the author got today from standing votes.
+    pub author_earned_today: i64,
+    /// Paying standing votes the voter cast today.
+    pub voter_paid_today: i64,
+    /// Paying standing votes from this voter to this author today.
+    pub pair_paid_today: i64,
+}
+
+/// The rules' verdict: what to pay and which rule decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verdict {
+    pub points: i64,
+    pub outcome: &'static str,
+}
+
+/// What became of a vote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoteRecorded {
+    Recorded {
+        vote: i64,
+        verdict: Verdict,
+    },
+    /// The platform delivered this event before; nothing changed.
+    Replayed,
+}
+
+/// What became of a withdrawal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Withdrawal {
+    /// No standing vote matched.
+    NothingToWithdraw,
+    /// The vote stands no more; `reversed` points were taken back.
+    Withdrawn { vote: i64, paid: i64, reversed: i64 },
+}
+
+/// A vote as moderators see it in `/why`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoteRow {
+    pub id: i64,
+    pub message: MessageId,
+    pub voter: String,
+    pub kind: VoteKind,
+    pub points: i64,
+    pub outcome: String,
+    pub active: bool,
+    pub reversed: i64,
+}
+
+/// How often one member voted for another, for abuse detection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoteEdge {
+    pub voter: MemberId,
+    pub voter_name: String,
+    pub author: MemberId,
+    pub author_name: String,
+    pub votes: i64,
+}
+
+/// What `/revoke_votes` undid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Revoked {
+    pub votes: i64,
+    pub points: i64,
+}
+
+/// A member's helping record, for `/profile`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HelpRecord {
+    /// Answers with at least one paying upvote that still stands.
+    pub answers_upvoted: i64,
+    pub solutions: i64,
+}
+
+impl Store {
+    /// Records a vote, letting `decide` rule on it with facts read inside the
+    /// same transaction, and books what it pays.
+    #[tracing::instrument(skip_all, fields(kind = vote.kind.as_str()))]
+    pub async fn cast_vote(
+        &self,
+        vote: &NewVote<'_>,
+        now: DateTime<Utc>,
+        decide: impl FnOnce(&VoteFacts) -> Verdict,
+    ) -> Result<VoteRecorded, StoreError> {
+        let mut tx = self.begin_write().await?;
+        if let Some(key) = vote.event_key {
+            let seen: Option<i64> = sqlx::query_scalar("SELECT id FROM votes WHERE event_key = ?")
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await
+                .context("looking for a replayed vote")?;
+            if seen.is_some() {
+                return Ok(VoteRecorded::Replayed);
+            }
+        }
+        let facts = facts(&mut tx, vote).await?;
+        let mut verdict = decide(&facts);
+        let id = insert_vote(&mut tx, vote, verdict, now).await?;
+        if verdict.points > 0 {
+            let posting = Posting {
+                member: vote.author,
+                amount: verdict.points,
+                kind: vote.kind.credit(),
+                reason: vote.reason.clone(),
+                actor: Some(vote.voter),
+                source: Some(format!("message {}", vote.message)),
+                idempotency_key: format!("vote:{id}"),
+                audit: None,
+            };
+            if !matches!(
+                book(&mut tx, &posting, now).await?,
+                PostingOutcome::Applied { .. }
+            ) {
+                verdict = Verdict {
+                    points: 0,
+                    outcome: "not_booked",
+                };
+                set_paid(&mut tx, id, verdict).await?;
+            }
+        }
+        tx.commit().await.context("committing a vote")?;
+        Ok(VoteRecorded::Recorded { vote: id, verdict })
+    }
+
+    /// Withdraws the voter's standing reaction vote with `emoji` on `message`
+    /// and takes back what it paid, as far as the author's balance allows.
+    #[tracing::instrument(skip_all)]
+    pub async fn withdraw_reaction(
+        &self,
+        message: MessageId,
+        voter: MemberId,
+        emoji: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Withdrawal, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "SELECT id, author_id, kind, points FROM votes \
+             WHERE message_id = ? AND voter_id = ? AND via = 'reaction' AND emoji = ? AND active = 1 \
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(message.0)
+        .bind(voter.0)
+        .bind(emoji)
+        .fetch_optional(&mut *tx)
+        .await
+        .context("finding a vote to withdraw")?;
+        let Some(row) = row else {
+            return Ok(Withdrawal::NothingToWithdraw);
+        };
+        let standing = standing_vote(&row).context("decoding a vote")?;
+        let reversed = reverse(&mut tx, &standing, "withdrawn", now).await?;
+        tx.commit().await.context("committing a withdrawal")?;
+        Ok(Withdrawal::Withdrawn {
+            vote: standing.id,
+            paid: standing.points,
+            reversed,
+        })
+    }
+
+    /// Reverses every standing paying vote `voter` cast since `since`, with
+    /// one audit entry by `moderator`.
+    #[tracing::instrument(skip_all)]
+    pub async fn revoke_votes(
+        &self,
+        voter: MemberId,
+        since: Option<DateTime<Utc>>,
+        moderator: MemberId,
+        now: DateTime<Utc>,
+    ) -> Result<Revoked, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let rows = sqlx::query(
+            "SELECT id, author_id, kind, points FROM votes \
+             WHERE voter_id = ? AND active = 1 AND points > 0 AND (?2 IS NULL OR created_at >= ?2) ORDER BY id",
+        )
+        .bind(voter.0)
+        .bind(since)
+        .fetch_all(&mut *tx)
+        .await
+        .context("finding votes to revoke")?;
+        let mut revoked = Revoked::default();
+        for row in &rows {
+            let standing = standing_vote(row).context("decoding a vote")?;
+            revoked.points += reverse(&mut tx, &standing, "revoked", now).await?;
+            revoked.votes += 1;
+        }
+        let note = AuditNote {
+            actor: moderator,
+            action: "revoke_votes",
+            detail: format!(
+                "{} votes, {} points taken back",
+                revoked.votes, revoked.points
+            ),
+        };
+        record_audit(&mut tx, &note, Some(voter), now).await?;
+        tx.commit().await.context("committing a revocation")?;
+        Ok(revoked)
+    }
+
+    /// The votes `author` received on `day`, oldest first.
+    #[tracing::instrument(skip_all)]
+    pub async fn votes_received(
+        &self,
+        author: MemberId,
+        day: NaiveDate,
+    ) -> Result<Vec<VoteRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT v.id, v.message_id, m.display_name, v.kind, v.points, v.outcome, v.active, v.reversed \
+             FROM votes v JOIN members m ON m.id = v.voter_id \
+             WHERE v.author_id = ? AND v.day = ? ORDER BY v.id",
+        )
+        .bind(author.0)
+        .bind(day)
+        .fetch_all(self.pool())
+        .await
+        .context("listing votes received")?;
+        rows.iter()
+            .map(|row| {
+                Ok(VoteRow {
+                    id: row.try_get("id")?,
+                    message: MessageId(row.try_get("message_id")?),
+                    voter: row.try_get("display_name")?,
+                    kind: VoteKind::parse(&row.try_get::<String, _>("kind")?),
+                    points: row.try_get("points")?,
+                    outcome: row.try_get("outcome")?,
+                    active: row.try_get("active")?,
+                    reversed: row.try_get("reversed")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .context("decoding votes received")
+    }
+
+    /// Upvotes per (voter, author) pair since `since`, for `/suspicious`.
+    #[tracing::instrument(skip_all)]
+    pub async fn vote_edges(&self, since: DateTime<Utc>) -> Result<Vec<VoteEdge>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT v.voter_id, vm.display_name AS voter_name, v.author_id, am.display_name AS author_name, \
+                    COUNT(*) AS votes \
+             FROM votes v JOIN members vm ON vm.id = v.voter_id JOIN members am ON am.id = v.author_id \
+             WHERE v.kind = 'upvote' AND v.created_at >= ? AND v.voter_id <> v.author_id \
+             GROUP BY v.voter_id, v.author_id",
+        )
+        .bind(since)
+        .fetch_all(self.pool())
+        .await
+        .context("counting votes between members")?;
+        rows.iter()
+            .map(|row| {
+                Ok(VoteEdge {
+                    voter: MemberId(row.try_get("voter_id")?),
+                    voter_name: row.try_get("voter_name")?,
+                    author: MemberId(row.try_get("author_id")?),
+                    author_name: row.try_get("author_name")?,
+                    votes: row.try_get("votes")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .context("decoding vote counts")
+    }
+
+    /// How many answers of `member` were upvoted and how many were solutions.
+    #[tracing::instrument(skip_all)]
+    pub async fn help_record(&self, member: MemberId) -> Result<HelpRecord, StoreError> {
+        let row = sqlx::query(
+            "SELECT \
+                 (SELECT COUNT(DISTINCT message_id) FROM votes \
+                  WHERE author_id = ?1 AND kind = 'upvote' AND active = 1 AND points > 0) AS answers, \
+                 (SELECT COUNT(*) FROM votes \
+                  WHERE author_id = ?1 AND kind = 'solution' AND active = 1 AND points > 0) AS solutions",
+        )
+        .bind(member.0)
+        .fetch_one(self.pool())
+        .await
+        .context("reading a help record")?;
+        Ok(HelpRecord {
+            answers_upvoted: row.try_get("answers").context("decoding a help record")?,
+            solutions: row.try_get("solutions").context("decoding a help record")?,
+        })
+    }
+
+    /// Whether a message has a paying upvote other than `except`.
+    #[tracing::instrument(skip_all)]
+    pub async fn upvoted_before(
+        &self,
+        message: MessageId,
+        except: i64,
+    ) -> Result<bool, StoreError> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM votes WHERE message_id = ? AND kind = 'upvote' AND active = 1 AND points > 0 AND id <> ? LIMIT 1",
+        )
+        .bind(message.0)
+        .bind(except)
+        .fetch_optional(self.pool())
+        .await
+        .context("looking for earlier upvotes")?;
+        Ok(found.is_some())
+    }
+}
+
+async fn facts(
+    tx: &mut sqlx::SqliteConnection,
+    vote: &NewVote<'_>,
+) -> Result<VoteFacts, StoreError> {
+    let row = sqlx::query(
+        "SELECT \
+             EXISTS (SELECT 1 FROM votes WHERE message_id = ?1 AND voter_id = ?2 AND kind = ?3 AND active = 1) AS already, \
+             EXISTS (SELECT 1 FROM votes v JOIN messages m ON m.id = v.message_id \
+                     WHERE ?4 IS NOT NULL AND m.reply_to = ?4 AND v.kind = 'solution' AND v.active = 1 AND v.points > 0) AS solved, \
+             (SELECT COALESCE(SUM(points), 0) FROM votes WHERE author_id = ?5 AND day = ?6 AND active = 1) AS earned, \
+             (SELECT COUNT(*) FROM votes WHERE voter_id = ?2 AND day = ?6 AND active = 1 AND points > 0 AND kind = 'upvote') AS cast, \
+             (SELECT COUNT(*) FROM votes WHERE voter_id = ?2 AND author_id = ?5 AND day = ?6 AND active = 1 AND points > 0 AND kind = 'upvote') AS pair",
+    )
+    .bind(vote.message.0)
+    .bind(vote.voter.0)
+    .bind(vote.kind.as_str())
+    .bind(vote.question.map(|question| question.0))
+    .bind(vote.author.0)
+    .bind(vote.day)
+    .fetch_one(&mut *tx)
+    .await
+    .context("reading the facts of a vote")?;
+    let read = |source| StoreError::Query {
+        context: "decoding the facts of a vote",
+        source,
+    };
+    Ok(VoteFacts {
+        already_voted: row.try_get("already").map_err(read)?,
+        question_solved: row.try_get("solved").map_err(read)?,
+        author_earned_today: row.try_get("earned").map_err(read)?,
+        voter_paid_today: row.try_get("cast").map_err(read)?,
+        pair_paid_today: row.try_get("pair").map_err(read)?,
+    })
+}
+
+async fn insert_vote(
+    tx: &mut sqlx::SqliteConnection,
+    vote: &NewVote<'_>,
+    verdict: Verdict,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    sqlx::query_scalar(
+        "INSERT INTO votes (message_id, voter_id, author_id, kind, via, emoji, points, outcome, day, event_key, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(vote.message.0)
+    .bind(vote.voter.0)
+    .bind(vote.author.0)
+    .bind(vote.kind.as_str())
+    .bind(vote.via)
+    .bind(vote.emoji)
+    .bind(verdict.points)
+    .bind(verdict.outcome)
+    .bind(vote.day)
+    .bind(vote.event_key)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .context("recording a vote")
+}
+
+async fn set_paid(
+    tx: &mut sqlx::SqliteConnection,
+    vote: i64,
+    verdict: Verdict,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE votes SET points = ?, outcome = ? WHERE id = ?")
+        .bind(verdict.points)
+        .bind(verdict.outcome)
+        .bind(vote)
+        .execute(&mut *tx)
+        .await
+        .context("correcting a vote")?;
+    Ok(())
+}
+
+/// A standing vote about to be reversed.
+struct StandingVote {
+    id: i64,
+    author: MemberId,
+    kind: VoteKind,
+    points: i64,
+}
+
+fn standing_vote(row: &sqlx::sqlite::SqliteRow) -> Result<StandingVote, sqlx::Error> {
+    Ok(StandingVote {
+        id: row.try_get("id")?,
+        author: MemberId(row.try_get("author_id")?),
+        kind: VoteKind::parse(&row.try_get::<String, _>("kind")?),
+        points: row.try_get("points")?,
+    })
+}
+
+/// Ends a standing vote and books the reversal of what it paid, at most the
+/// author's balance (a balance never goes below zero; what was already spent
+/// stays spent, and the vote row records what was actually taken back).
+async fn reverse(
+    tx: &mut sqlx::SqliteConnection,
+    vote: &StandingVote,
+    why: &'static str,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    let available = balance_in(tx, vote.author).await?;
+    let reversed = vote.points.min(available);
+    if reversed > 0 {
+        let posting = Posting {
+            member: vote.author,
+            amount: -reversed,
+            kind: vote.kind.reversal(),
+            reason: format!("vote {} {why}", vote.id),
+            actor: None,
+            source: Some(format!("vote {}", vote.id)),
+            idempotency_key: format!("vote:{}:reversal", vote.id),
+            audit: None,
+        };
+        book(tx, &posting, now).await?;
+    }
+    sqlx::query("UPDATE votes SET active = 0, withdrawn_at = ?, reversed = ? WHERE id = ?")
+        .bind(now)
+        .bind(reversed)
+        .bind(vote.id)
+        .execute(&mut *tx)
+        .await
+        .context("ending a vote")?;
+    if reversed < vote.points {
+        tracing::warn!(
+            vote = vote.id,
+            paid = vote.points,
+            reversed,
+            "reversal limited by a spent balance"
+        );
+    }
+    Ok(reversed)
+}
