@@ -366,6 +366,11 @@ mod tests {
     }
 
     #[test]
+    fn the_committed_search_settings_are_the_tuned_defaults() {
+        assert_eq!(Settings::defaults().faq.search, SearchSettings::default());
+    }
+
+    #[test]
     fn an_override_file_changes_only_the_keys_it_names() {
         let file = file_with("[club]\ndefault_language = \"en\"\n");
         let loaded =
