@@ -43,6 +43,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub limits: Limits,
     pub console: ConsoleSettings,
+    pub telegram: TelegramSettings,
     pub log: LogSettings,
 }
 
@@ -134,6 +135,17 @@ pub struct ConsoleSettings {
     pub moderators: Vec<String>,
     pub channel: String,
     pub bot_name: String,
+}
+
+/// The Telegram adapter. The token is a secret: `TELEGRAM_BOT_TOKEN`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelegramSettings {
+    pub api_url: String,
+    pub moderators_chat: i64,
+    pub moderator_ids: Vec<i64>,
+    pub admin_cache_seconds: u64,
+    pub poll_timeout_seconds: u32,
 }
 
 /// Logging on stderr.
@@ -298,6 +310,11 @@ impl Settings {
         rule(
             self.faq.unanswered_days >= 1,
             "faq.unanswered_days must be at least 1",
+        )?;
+        rule(
+            self.telegram.api_url.starts_with("http://")
+                || self.telegram.api_url.starts_with("https://"),
+            "telegram.api_url must be an http:// or https:// URL",
         )?;
         rule(
             self.database.max_connections >= 1,

@@ -40,8 +40,8 @@ fn a_moderator_grants_points_for_a_beta_test_and_the_member_sees_balance_and_his
         line_starting(out, "#3 bot:"),
         "#3 bot: alice erhält 50 Punkte (Beta-Test Sommer 2026). Neuer Punktestand: 50 Punkte."
     );
-    assert!(line_starting(out, "#5 bot:").starts_with(
-        "#5 bot: alice: 50 Punkte · insgesamt verdient: 50 Punkte · Rang 1 von 2 · Fan seit "
+    assert!(line_starting(out, "#5 bot → alice (private):").starts_with(
+        "#5 bot → alice (private): alice: 50 Punkte · insgesamt verdient: 50 Punkte · Rang 1 von 2 · Fan seit "
     ));
     assert!(out.contains("Letzte Buchungen von alice:\n    "), "{out}");
     assert!(
@@ -64,7 +64,7 @@ fn a_moderator_grants_points_for_a_survey_and_the_member_sees_them_in_english() 
         "#3 bot: bob receives 15 points (survey). New balance: 15 points."
     );
     assert!(
-        line_starting(out, "#5 bot:")
+        line_starting(out, "#5 bot → bob (private):")
             .contains("bob: 15 points · earned in total: 15 points · rank 1 of 2")
     );
     assert!(
@@ -85,7 +85,7 @@ fn a_member_who_is_not_a_moderator_cannot_grant_points() {
         line_starting(&run.stdout, "#3 bot:"),
         "#3 bot: Only moderators can use /grant."
     );
-    assert!(line_starting(&run.stdout, "#5 bot:").contains("alice: 0 points"));
+    assert!(line_starting(&run.stdout, "#5 bot → alice (private):").contains("alice: 0 points"));
 }
 
 #[test]
@@ -131,7 +131,7 @@ alice: /balance
         "{out}"
     );
     assert!(
-        out.contains("#12 bot: alice: 0 points"),
+        out.contains("#12 bot → alice (private): alice: 0 points"),
         "the session went on to the end:\n{out}"
     );
 }

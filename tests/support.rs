@@ -118,6 +118,7 @@ impl TestClub {
         incoming.event = Event::Message {
             text: text.to_owned(),
             reply_to: Some(to),
+            external_id: Some(key.to_owned()),
         };
         self.send(incoming).await
     }
@@ -192,6 +193,7 @@ pub fn said(actor: &Actor, text: &str, key: &str) -> Incoming {
         event: Event::Message {
             text: text.to_owned(),
             reply_to: None,
+            external_id: Some(key.to_owned()),
         },
     }
 }

@@ -51,6 +51,9 @@ pub struct CommandSpec {
     pub name: &'static str,
     pub args: &'static [ArgSpec],
     pub access: Access,
+    /// Answers personal information (points, history, claims): asked in a
+    /// group, the answer goes to the member privately.
+    pub private: bool,
 }
 
 impl CommandSpec {
@@ -86,11 +89,13 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "start",
         args: &[],
         access: Access::Everyone,
+        private: false,
     },
     CommandSpec {
         name: "help",
         args: &[],
         access: Access::Everyone,
+        private: false,
     },
     CommandSpec {
         name: "faq",
@@ -100,6 +105,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             required: true,
         }],
         access: Access::Everyone,
+        private: false,
     },
     CommandSpec {
         name: "balance",
@@ -108,6 +114,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             ..MEMBER
         }],
         access: Access::Everyone,
+        private: true,
     },
     CommandSpec {
         name: "history",
@@ -120,6 +127,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             required: false,
         }],
         access: Access::Everyone,
+        private: true,
     },
     CommandSpec {
         name: "leaderboard",
@@ -129,6 +137,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             required: false,
         }],
         access: Access::Everyone,
+        private: false,
     },
     CommandSpec {
         name: "profile",
@@ -137,16 +146,19 @@ pub const COMMANDS: &[CommandSpec] = &[
             ..MEMBER
         }],
         access: Access::Everyone,
+        private: false,
     },
     CommandSpec {
         name: "upvote",
         args: &[],
         access: Access::Everyone,
+        private: false,
     },
     CommandSpec {
         name: "solved",
         args: &[],
         access: Access::Everyone,
+        private: false,
     },
     CommandSpec {
         name: "grant",
@@ -167,16 +179,19 @@ pub const COMMANDS: &[CommandSpec] = &[
             },
         ],
         access: Access::Moderator,
+        private: false,
     },
     CommandSpec {
         name: "why",
         args: &[MEMBER],
         access: Access::Moderator,
+        private: false,
     },
     CommandSpec {
         name: "suspicious",
         args: &[],
         access: Access::Moderator,
+        private: false,
     },
     CommandSpec {
         name: "revoke_votes",
@@ -189,11 +204,13 @@ pub const COMMANDS: &[CommandSpec] = &[
             },
         ],
         access: Access::Moderator,
+        private: false,
     },
     CommandSpec {
         name: "faq_link",
         args: &[ENTRY],
         access: Access::Moderator,
+        private: false,
     },
     CommandSpec {
         name: "faq_learned",
@@ -202,6 +219,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             ..ENTRY
         }],
         access: Access::Moderator,
+        private: false,
     },
     CommandSpec {
         name: "faq_forget",
@@ -214,16 +232,19 @@ pub const COMMANDS: &[CommandSpec] = &[
             required: true,
         }],
         access: Access::Moderator,
+        private: false,
     },
     CommandSpec {
         name: "faq_unanswered",
         args: &[],
         access: Access::Moderator,
+        private: false,
     },
     CommandSpec {
         name: "faq_reload",
         args: &[],
         access: Access::Moderator,
+        private: false,
     },
 ];
 
@@ -732,6 +753,16 @@ mod tests {
                 spec.name
             );
         }
+    }
+
+    #[test]
+    fn personal_information_is_answered_privately() {
+        let private: Vec<&str> = COMMANDS
+            .iter()
+            .filter(|spec| spec.private)
+            .map(|spec| spec.name)
+            .collect();
+        assert_eq!(private, ["balance", "history"]);
     }
 
     #[test]

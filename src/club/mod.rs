@@ -30,7 +30,7 @@ use self::commands::{Access, Command};
 use self::error::{ClubError, Mistake};
 use self::i18n::Texts;
 use self::model::{Actor, Event, Incoming, Member, MessageId, Place, Platform};
-use self::reply::{Button, Reply};
+use self::reply::{Audience, Button, Reply};
 use crate::config::{FaqSettings, Limits, PointsSettings, RecognitionSettings, Settings};
 use crate::lang::Lang;
 use crate::store::messages::Recorded;
@@ -109,6 +109,13 @@ pub struct Handled {
     pub replies: Vec<Reply>,
 }
 
+/// The parts of a message event `on_message` needs.
+struct PostedMessage<'a> {
+    text: &'a str,
+    reply_to: Option<MessageId>,
+    external_id: Option<&'a str>,
+}
+
 /// Everything a handler needs to know about the event it serves.
 pub(crate) struct Context<'a> {
     pub club: &'a Club,
@@ -142,6 +149,29 @@ impl Club {
         Ok(Club {
             inner: Arc::new(inner),
         })
+    }
+
+    /// The commands for a platform's command menu in `lang`: everyone's, plus
+    /// the moderators' ones when `moderators`, with their summaries.
+    pub fn command_menu(&self, lang: Lang, moderators: bool) -> Vec<(&'static str, String)> {
+        commands::COMMANDS
+            .iter()
+            .filter(|spec| moderators || spec.access == Access::Everyone)
+            .map(|spec| (spec.name, self.texts().plain(lang, &spec.summary_id())))
+            .collect()
+    }
+
+    /// The store's id of a platform message, for replies and reactions that
+    /// refer to it.
+    pub async fn message_by_external(
+        &self,
+        platform: Platform,
+        place: &str,
+        external_id: &str,
+    ) -> Result<Option<MessageId>, StoreError> {
+        self.store()
+            .message_by_external(platform, place, external_id)
+            .await
     }
 
     /// The FAQ and its search index.
@@ -199,9 +229,23 @@ impl Club {
         let Sighting { member, first } = self.member_seen(&incoming.actor, now).await?;
         let lang = self.language_for(&incoming.actor, Some(&member));
         match &incoming.event {
-            Event::Message { text, reply_to } => {
+            Event::Message {
+                text,
+                reply_to,
+                external_id,
+            } => {
                 let mut handled = self
-                    .on_message(&incoming, &member, lang, text, *reply_to, now)
+                    .on_message(
+                        &incoming,
+                        &member,
+                        lang,
+                        PostedMessage {
+                            text,
+                            reply_to: *reply_to,
+                            external_id: external_id.as_deref(),
+                        },
+                        now,
+                    )
                     .await?;
                 if first && self.inner.config.welcomes_in(&incoming.place) {
                     handled
@@ -246,6 +290,14 @@ impl Club {
             ])),
         );
         Reply::in_place(place, text, None)
+    }
+
+    /// Records that bot message `id` now reads `reply`'s text and buttons
+    /// (the platform message was edited).
+    pub async fn record_edit(&self, id: MessageId, reply: &Reply) -> Result<(), StoreError> {
+        self.store()
+            .edit_bot_message(id, &reply.text, &reply.buttons)
+            .await
     }
 
     /// Records a message the bot sent, returning its id.
@@ -350,10 +402,14 @@ impl Club {
         incoming: &Incoming,
         member: &Member,
         lang: Lang,
-        text: &str,
-        reply_to: Option<MessageId>,
+        posted: PostedMessage<'_>,
         now: DateTime<Utc>,
     ) -> Result<Handled, StoreError> {
+        let PostedMessage {
+            text,
+            reply_to,
+            external_id,
+        } = posted;
         let place = &incoming.place;
         let recorded = self
             .store()
@@ -361,7 +417,7 @@ impl Club {
                 &NewMessage {
                     platform: place.platform,
                     place: &place.id,
-                    external_id: incoming.event_key.as_deref(),
+                    external_id,
                     author: Some(member.id),
                     private: place.private,
                     reply_to,
@@ -423,6 +479,7 @@ impl Club {
             return Err(Mistake::NotAllowed { command: spec.name }.into());
         }
         let command = commands::parse(text)?;
+        let private = command.spec().private && !context.place.private;
         let text = match command {
             Command::Faq { question } => return answers::ask(context, &question).await,
             Command::FaqLink { entry } => answers::link(context, &entry).await?,
@@ -451,6 +508,15 @@ impl Club {
                 voting::revoke(context, &member, since.as_deref()).await?
             }
         };
+        if private {
+            return Ok(vec![Reply {
+                audience: Audience::Member(context.member.id),
+                text,
+                buttons: Vec::new(),
+                reply_to: None,
+                replaces: None,
+            }]);
+        }
         Ok(vec![Reply::in_place(
             context.place,
             text,
@@ -564,11 +630,21 @@ impl Club {
     }
 }
 
-/// Whether `place` is among `platform:place-id` entries.
+/// Whether `place` is among `platform:place-id` entries. An entry for a
+/// chat also covers its sub-places (`-100123` covers the forum topic
+/// `-100123/7`).
 fn listed(entries: &[String], place: &Place) -> bool {
-    entries
-        .iter()
-        .any(|entry| entry.split_once(':') == Some((place.platform.as_str(), place.id.as_str())))
+    entries.iter().any(|entry| {
+        let Some((platform, id)) = entry.split_once(':') else {
+            return false;
+        };
+        platform == place.platform.as_str()
+            && (place.id == id
+                || place
+                    .id
+                    .strip_prefix(id)
+                    .is_some_and(|rest| rest.starts_with('/')))
+    })
 }
 
 /// The button whose label is `typed`, or else the one button whose label

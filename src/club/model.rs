@@ -123,6 +123,11 @@ pub enum Event {
     Message {
         text: String,
         reply_to: Option<MessageId>,
+        /// The platform's id of this message within its place (Telegram's
+        /// `message_id`, a Discord snowflake); `None` on the console, where
+        /// the store's id is the only one. The same platform message
+        /// delivered twice is recognised by it and handled once.
+        external_id: Option<String>,
     },
     /// A reaction added to (or removed from) an earlier message.
     Reaction {

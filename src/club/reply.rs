@@ -12,6 +12,9 @@ pub struct Reply {
     pub buttons: Vec<Button>,
     /// The message this one answers, where the platform can show that.
     pub reply_to: Option<MessageId>,
+    /// An earlier bot message this one replaces (edits in place), such as a
+    /// claim whose buttons give way to who decided what.
+    pub replaces: Option<MessageId>,
 }
 
 /// Where a reply goes.
@@ -21,6 +24,9 @@ pub enum Audience {
     Place(Place),
     /// A private message to a member, on the platform the adapter serves.
     Member(MemberId),
+    /// The moderators' place on the platform the adapter serves (where
+    /// claims wait for a decision).
+    Moderators,
 }
 
 /// A button under a bot message. The label is what people see; the action is
@@ -40,6 +46,7 @@ impl Reply {
             text: text.into(),
             buttons: Vec::new(),
             reply_to,
+            replaces: None,
         }
     }
 }

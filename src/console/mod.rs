@@ -11,6 +11,7 @@
 //! #9 alice → bot (private): text      a member's private message to the bot
 //! #10 bot: text [Approve] [Reject]    the bot, with buttons after the text
 //! #11 bot → alice (private): text     the bot, privately
+//! #10 bot (edited): text              bot message #10 now reads differently
 //! error: line 3: …                    an input line that could not be read
 //! ```
 //!
@@ -158,16 +159,21 @@ impl Console {
                         None => origin.clone(),
                     }
                 }
+                // The console's moderators read the shared channel.
+                Audience::Moderators => self.channel(),
             };
             let id = self
                 .club
                 .record_sent(Platform::Console, &place, None, reply)
                 .await?;
-            let speaker = if place.private {
+            let mut speaker = if place.private {
                 format!("{} → {} (private)", self.settings.bot_name, place.id)
             } else {
                 self.settings.bot_name.clone()
             };
+            if reply.replaces.is_some() {
+                speaker.push_str(" (edited)");
+            }
             let buttons: String = reply
                 .buttons
                 .iter()
@@ -230,6 +236,7 @@ fn message(text: &str, reply_to: Option<MessageId>) -> Event {
     Event::Message {
         text: text.to_owned(),
         reply_to,
+        external_id: None,
     }
 }
 

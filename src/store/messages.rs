@@ -102,6 +102,47 @@ impl Store {
         Ok(Recorded::Seen(MessageId(existing)))
     }
 
+    /// Replaces the text and buttons of a bot message that was edited.
+    #[tracing::instrument(skip_all)]
+    pub async fn edit_bot_message(
+        &self,
+        id: MessageId,
+        body: &str,
+        buttons: &[Button],
+    ) -> Result<(), StoreError> {
+        let buttons = serde_json::to_string(buttons).map_err(|error| {
+            StoreError::Inconsistent(format!("buttons cannot be stored as JSON: {error}"))
+        })?;
+        sqlx::query("UPDATE messages SET body = ?, buttons = ? WHERE id = ? AND from_bot = 1")
+            .bind(body)
+            .bind(buttons)
+            .bind(id.0)
+            .execute(self.pool())
+            .await
+            .context("editing a bot message")?;
+        Ok(())
+    }
+
+    /// The id of a platform message recorded before.
+    #[tracing::instrument(skip_all)]
+    pub async fn message_by_external(
+        &self,
+        platform: Platform,
+        place: &str,
+        external_id: &str,
+    ) -> Result<Option<MessageId>, StoreError> {
+        let id: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM messages WHERE platform = ? AND place = ? AND external_id = ?",
+        )
+        .bind(platform.as_str())
+        .bind(place)
+        .bind(external_id)
+        .fetch_optional(self.pool())
+        .await
+        .context("finding a platform message")?;
+        Ok(id.map(MessageId))
+    }
+
     /// A recorded message by id.
     #[tracing::instrument(skip_all)]
     pub async fn message(&self, id: MessageId) -> Result<Option<StoredMessage>, StoreError> {
