@@ -122,6 +122,35 @@ fn a_question_outside_the_faq_is_refused() {
     );
 }
 
+/// A question that shares an entry's nouns but asks for another operation
+/// ("sell", "löschen", "einladen") is never answered with that entry.
+#[test]
+fn a_question_asking_for_an_operation_the_faq_never_mentions_is_not_answered() {
+    let index = starter_index();
+    for question in [
+        "how do i sell my points to another member",
+        "wie lösche ich meinen telegram account",
+        "kann ich meine freunde in den fanclub einladen",
+        "can i send my points to my friend",
+    ] {
+        let result = index.search(question);
+        assert!(
+            !matches!(result.outcome, Outcome::Answer(_)),
+            "{question:?} was answered: {result:?}"
+        );
+    }
+    // The FAQ's own operations are still answered.
+    let cancel = index.search("how do i cancel my claim");
+    assert_eq!(cancel.outcome, Outcome::Answer("cancel-claim".into()));
+}
+
+/// "gleich" (right away) is not "gleiche" (the same).
+#[test]
+fn chatter_with_gleich_is_not_about_the_same_author() {
+    let result = starter_index().search("komme gleich wieder");
+    assert!(!matches!(result.outcome, Outcome::Answer(_)), "{result:?}");
+}
+
 #[test]
 fn a_learned_phrasing_makes_a_new_wording_match() {
     let book = starter_book();
@@ -401,15 +430,15 @@ fn the_search_meets_the_issue_targets() {
 /// Regression guard at the measured level on the whole eval set: a change
 /// that answers fewer questions correctly, answers more wrongly or refuses
 /// fewer unanswerable questions fails here. The search is deterministic,
-/// so the floors sit just under the measured figures over all four splits
-/// (81.0% / 91.4% / 3.3% / 87.0%).
+/// so the floors sit just under the measured figures over all five splits
+/// (81.2% / 91.9% / 2.2% / 88.0%).
 #[test]
 fn the_search_does_not_fall_below_its_measured_figures() {
     let report = report_for(None);
-    let floors_hold = report.answered_correctly_rate >= 0.80
-        && report.within_suggestions_rate >= 0.91
-        && report.wrong_answer_rate <= 0.034
-        && report.refused_rate >= 0.86;
+    let floors_hold = report.answered_correctly_rate >= 0.81
+        && report.within_suggestions_rate >= 0.915
+        && report.wrong_answer_rate <= 0.023
+        && report.refused_rate >= 0.875;
     assert!(
         floors_hold,
         "the search fell below its measured figures:\n{report}\nmisses: {:#?}",
@@ -417,11 +446,17 @@ fn the_search_does_not_fall_below_its_measured_figures() {
     );
 }
 
-/// Every split is loaded, the fresh and blind ones included.
+/// Every split is loaded, the fresh, blind and probe ones included.
 #[test]
-fn the_eval_set_has_four_splits() {
+fn the_eval_set_has_five_splits() {
     let set = eval_set();
-    for split in [Split::Dev, Split::Holdout, Split::Fresh, Split::Blind] {
+    for split in [
+        Split::Dev,
+        Split::Holdout,
+        Split::Fresh,
+        Split::Blind,
+        Split::Probe,
+    ] {
         assert!(set.split(split).cases.len() >= 80, "{split:?} is too small");
     }
 }

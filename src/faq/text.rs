@@ -178,6 +178,35 @@ pub fn content_words(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// "In exchange for" tokens: a preposition of exchange ("for", "with",
+/// "für", "mit", "gegen") joined to the first token of the content word
+/// after it ("what do I get for my points" → "@#points"). The stop list
+/// drops the preposition, yet it is what tells "what do I get for my
+/// points" (spending) from "how do I get points" (earning).
+pub fn exchange_tokens(text: &str) -> Vec<String> {
+    const PREPOSITIONS: &[&str] = &["for", "fuer"];
+    let words = join_separable_verb(normalized_words(text));
+    let mut out = Vec::new();
+    for (i, word) in words.iter().enumerate() {
+        if !PREPOSITIONS.contains(&word.as_str()) {
+            continue;
+        }
+        let Some(next) = words[i + 1..]
+            .iter()
+            .take(3)
+            .find(|word| !lexicon::is_stopword(word))
+        else {
+            continue;
+        };
+        let mut tokens = Vec::new();
+        word_tokens(next, &mut tokens);
+        if let Some(first) = tokens.first() {
+            out.push(format!("@{first}"));
+        }
+    }
+    out
+}
+
 /// Maps one content word onto word-level tokens: lexicon concepts when the
 /// word (or its stem) is known, the parts of a known compound, else the
 /// stem itself.
