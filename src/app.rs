@@ -33,12 +33,17 @@ pub async fn club(store: Store, settings: &Settings) -> anyhow::Result<Club> {
     let faq = config.faq.path.display().to_string();
     Club::open(store, config, Arc::new(SystemClock))
         .await
-        .with_context(|| format!("loading the FAQ from {faq}"))
+        .with_context(|| {
+            format!(
+                "opening the club (FAQ {faq}, catalog {})",
+                settings.shop.catalog.display()
+            )
+        })
 }
 
-/// Reloads the FAQ whenever the process gets SIGHUP, for as long as it runs.
+/// Reloads the FAQ and the catalog whenever the process gets SIGHUP, for as long as it runs.
 /// A broken file is logged and the FAQ loaded before stays in force.
-pub async fn reload_faq_on_hangup(club: Club) {
+pub async fn reload_on_hangup(club: Club) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
@@ -56,6 +61,12 @@ pub async fn reload_faq_on_hangup(club: Club) {
                     error = %crate::club::error_chain(&error),
                     "FAQ reload on SIGHUP failed; keeping the old FAQ"
                 ),
+            }
+            if let Err(error) = club.reload_catalog() {
+                tracing::error!(
+                    error = %crate::club::error_chain(&error),
+                    "catalog reload on SIGHUP failed; keeping the old catalog"
+                );
             }
         }
     }

@@ -39,6 +39,7 @@ pub struct Settings {
     pub faq: FaqSettings,
     pub points: PointsSettings,
     pub grants: GrantSettings,
+    pub shop: ShopSettings,
     pub recognition: RecognitionSettings,
     pub database: DatabaseSettings,
     pub limits: Limits,
@@ -99,6 +100,16 @@ impl PointsSettings {
 pub struct GrantSettings {
     /// Activity categories and their default points.
     pub categories: std::collections::BTreeMap<String, i64>,
+}
+
+/// The merchandise shop.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShopSettings {
+    pub catalog: PathBuf,
+    pub claim_expiry_days: i64,
+    pub two_approvals_from: i64,
+    pub expiry_check_seconds: u64,
 }
 
 /// Public recognition.
@@ -306,6 +317,12 @@ impl Settings {
                 .iter()
                 .all(|channel| channel.contains(':')),
             "recognition.welcome_channels entries look like \"platform:place-id\"",
+        )?;
+        rule(
+            self.shop.claim_expiry_days >= 1
+                && self.shop.expiry_check_seconds >= 1
+                && self.shop.two_approvals_from >= 0,
+            "shop.claim_expiry_days and shop.expiry_check_seconds must be at least 1, two_approvals_from not negative",
         )?;
         rule(
             self.faq.unanswered_days >= 1,

@@ -16,6 +16,8 @@
 //!   environment) and secrets.
 //! - [`faq`]: the curated bilingual FAQ and the search that answers from it,
 //!   pure and in memory; the club keeps what it learns in the store.
+//! - [`shop`]: the merchandise catalog file; claims and stock live in the
+//!   store, the rules for claiming in the club.
 //! - [`lang`]: the two languages the club speaks.
 //! - [`app`] and [`cli`]: the edge. Wiring the parts together from settings
 //!   and the `fanclub` command line; only these use `anyhow`.
@@ -27,4 +29,5 @@ pub mod config;
 pub mod console;
 pub mod faq;
 pub mod lang;
+pub mod shop;
 pub mod store;

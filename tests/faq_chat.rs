@@ -288,7 +288,9 @@ fn a_broken_faq_file_at_start_is_a_clear_error() {
     );
     assert!(!run.success);
     assert!(
-        run.stderr.contains("loading the FAQ from") && run.stderr.contains("broken"),
+        run.stderr.contains("loading the FAQ")
+            && run.stderr.contains("faq.toml")
+            && run.stderr.contains("broken"),
         "{}",
         run.stderr
     );

@@ -52,6 +52,11 @@ impl TempStore {
     }
 }
 
+/// The catalog the club ships with.
+pub fn starter_catalog() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("config/catalog.toml")
+}
+
 /// The FAQ file the club ships with.
 pub fn starter_faq() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("config/faq.toml")
@@ -86,6 +91,7 @@ impl TestClub {
         ));
         let mut config = ClubConfig::from_settings(&Settings::defaults());
         config.faq.path = starter_faq();
+        config.shop.catalog = starter_catalog();
         change(&mut config);
         let club = Club::open(temp.store.clone(), config, clock.clone())
             .await
@@ -157,6 +163,27 @@ impl TestClub {
         self.temp.store.balance(member.id).await.unwrap()
     }
 
+    /// The club after a restart `after` later: a new process on the same
+    /// database file.
+    pub async fn restarted(self, after: chrono::Duration) -> TestClub {
+        let store = Store::open(&self.temp.url(), &StoreOptions::default())
+            .await
+            .expect("the store reopens");
+        let clock = Arc::new(ManualClock::at(self.club.now() + after));
+        let mut config = ClubConfig::from_settings(&Settings::defaults());
+        config.faq.path = starter_faq();
+        config.shop.catalog = starter_catalog();
+        let club = Club::open(store.clone(), config, clock.clone())
+            .await
+            .expect("the club reopens");
+        self.temp.store.close().await;
+        let temp = TempStore {
+            store,
+            dir: self.temp.dir,
+        };
+        TestClub { club, clock, temp }
+    }
+
     /// Lets `days` pass.
     pub fn days_pass(&self, days: i64) {
         self.clock.advance(chrono::Duration::days(days));
@@ -207,7 +234,8 @@ pub fn fanclub() -> Command {
         .env_remove("TELEGRAM_BOT_TOKEN")
         .env_remove("DISCORD_TOKEN")
         .env_remove("RUST_LOG")
-        .env("FANCLUB__FAQ__PATH", starter_faq());
+        .env("FANCLUB__FAQ__PATH", starter_faq())
+        .env("FANCLUB__SHOP__CATALOG", starter_catalog());
     command
 }
 

@@ -6,5 +6,6 @@ mod console;
 mod faq;
 mod faq_chat;
 mod points;
+mod shop;
 mod store;
 mod support;

@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
+mod claims;
 mod faq;
 mod grant;
 
@@ -63,10 +64,29 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Shop claims for fulfilment.
+    Claims {
+        #[command(subcommand)]
+        command: ClaimsCommand,
+    },
     /// Ask, check and evaluate the FAQ without the chat.
     Faq {
         #[command(subcommand)]
         command: FaqCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClaimsCommand {
+    /// What fulfilment needs of the claims in one state: claim, item, name,
+    /// where to reach the member, dates and notes. No other personal data.
+    Export {
+        /// pending, approved, rejected, cancelled, expired or fulfilled.
+        #[arg(long, default_value = "approved")]
+        state: String,
+        /// Write CSV (with a header row) instead of a readable list.
+        #[arg(long)]
+        csv: bool,
     },
 }
 
@@ -110,6 +130,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::CheckConfig => check_config(&settings, &files, &database),
         Command::Doctor => doctor(&settings, &database).await,
         Command::Faq { command } => faq::run(&settings, command),
+        Command::Claims { command } => claims::run(&settings, &database, command).await,
         Command::Grant { csv, dry_run } => grant::run(&settings, &database, &csv, dry_run).await,
         Command::Console => console(&settings, &database, cli.lang).await,
         Command::Run => {
@@ -186,7 +207,7 @@ async fn console(
 ) -> anyhow::Result<ExitCode> {
     let store = app::open_store(settings, database).await?;
     let club = app::club(store.clone(), settings).await?;
-    let reloader = tokio::spawn(app::reload_faq_on_hangup(club.clone()));
+    let reloader = tokio::spawn(app::reload_on_hangup(club.clone()));
     let lang = lang.unwrap_or(settings.club.default_language);
     let console = Console::new(club, settings.console.clone(), lang);
     if std::io::stdin().is_terminal() {

@@ -82,6 +82,15 @@ const ENTRY: ArgSpec = ArgSpec {
     required: true,
 };
 
+const CLAIM: ArgSpec = ArgSpec {
+    name: "claim",
+    kind: ArgKind::Integer {
+        min: 1,
+        max: i64::MAX,
+    },
+    required: true,
+};
+
 /// Every command the club understands, in the order `/help` lists them:
 /// members' commands first, then moderators'.
 pub const COMMANDS: &[CommandSpec] = &[
@@ -161,6 +170,34 @@ pub const COMMANDS: &[CommandSpec] = &[
         private: false,
     },
     CommandSpec {
+        name: "shop",
+        args: &[],
+        access: Access::Everyone,
+        private: true,
+    },
+    CommandSpec {
+        name: "redeem",
+        args: &[ArgSpec {
+            name: "item",
+            kind: ArgKind::Word,
+            required: true,
+        }],
+        access: Access::Everyone,
+        private: false,
+    },
+    CommandSpec {
+        name: "claims",
+        args: &[],
+        access: Access::Everyone,
+        private: true,
+    },
+    CommandSpec {
+        name: "cancel",
+        args: &[CLAIM],
+        access: Access::Everyone,
+        private: false,
+    },
+    CommandSpec {
         name: "grant",
         args: &[
             MEMBER,
@@ -203,6 +240,57 @@ pub const COMMANDS: &[CommandSpec] = &[
                 required: false,
             },
         ],
+        access: Access::Moderator,
+        private: false,
+    },
+    CommandSpec {
+        name: "pending",
+        args: &[],
+        access: Access::Moderator,
+        private: false,
+    },
+    CommandSpec {
+        name: "approve",
+        args: &[
+            CLAIM,
+            ArgSpec {
+                name: "note",
+                kind: ArgKind::Text,
+                required: false,
+            },
+        ],
+        access: Access::Moderator,
+        private: false,
+    },
+    CommandSpec {
+        name: "reject",
+        args: &[
+            CLAIM,
+            ArgSpec {
+                name: "reason",
+                kind: ArgKind::Text,
+                required: true,
+            },
+        ],
+        access: Access::Moderator,
+        private: false,
+    },
+    CommandSpec {
+        name: "fulfil",
+        args: &[
+            CLAIM,
+            ArgSpec {
+                name: "tracking",
+                kind: ArgKind::Text,
+                required: false,
+            },
+        ],
+        access: Access::Moderator,
+        private: false,
+    },
+    CommandSpec {
+        name: "shop_reload",
+        args: &[],
         access: Access::Moderator,
         private: false,
     },
@@ -300,6 +388,28 @@ pub enum Command {
         member: MemberRef,
         since: Option<String>,
     },
+    Shop,
+    Redeem {
+        sku: String,
+    },
+    Claims,
+    Cancel {
+        claim: i64,
+    },
+    Pending,
+    Approve {
+        claim: i64,
+        note: Option<String>,
+    },
+    Reject {
+        claim: i64,
+        reason: String,
+    },
+    Fulfil {
+        claim: i64,
+        tracking: Option<String>,
+    },
+    ShopReload,
     FaqLink {
         entry: String,
     },
@@ -591,6 +701,31 @@ fn build(spec: &'static CommandSpec, values: Vec<Option<ArgValue>>) -> Command {
             number: next().map(ArgValue::into_integer).unwrap_or_default(),
         },
         "faq_unanswered" => Command::FaqUnanswered,
+        "shop" => Command::Shop,
+        "redeem" => Command::Redeem {
+            sku: next()
+                .map(ArgValue::into_text)
+                .unwrap_or_default()
+                .to_lowercase(),
+        },
+        "claims" => Command::Claims,
+        "cancel" => Command::Cancel {
+            claim: next().map(ArgValue::into_integer).unwrap_or_default(),
+        },
+        "pending" => Command::Pending,
+        "approve" => Command::Approve {
+            claim: next().map(ArgValue::into_integer).unwrap_or_default(),
+            note: next().map(ArgValue::into_text),
+        },
+        "reject" => Command::Reject {
+            claim: next().map(ArgValue::into_integer).unwrap_or_default(),
+            reason: next().map(ArgValue::into_text).unwrap_or_default(),
+        },
+        "fulfil" => Command::Fulfil {
+            claim: next().map(ArgValue::into_integer).unwrap_or_default(),
+            tracking: next().map(ArgValue::into_text),
+        },
+        "shop_reload" => Command::ShopReload,
         "faq_reload" => Command::FaqReload,
         other => unreachable!("command `{other}` is in the table but not built"),
     }
@@ -644,6 +779,15 @@ impl Command {
             Command::Why { .. } => "why",
             Command::Suspicious => "suspicious",
             Command::RevokeVotes { .. } => "revoke_votes",
+            Command::Shop => "shop",
+            Command::Redeem { .. } => "redeem",
+            Command::Claims => "claims",
+            Command::Cancel { .. } => "cancel",
+            Command::Pending => "pending",
+            Command::Approve { .. } => "approve",
+            Command::Reject { .. } => "reject",
+            Command::Fulfil { .. } => "fulfil",
+            Command::ShopReload => "shop_reload",
             Command::FaqLink { .. } => "faq_link",
             Command::FaqLearned { .. } => "faq_learned",
             Command::FaqForget { .. } => "faq_forget",
@@ -694,7 +838,29 @@ impl Command {
                     push(reason);
                 }
             }
-            Command::Upvote | Command::Solved | Command::Suspicious => {}
+            Command::Upvote
+            | Command::Solved
+            | Command::Suspicious
+            | Command::Shop
+            | Command::Claims
+            | Command::Pending
+            | Command::ShopReload => {}
+            Command::Redeem { sku } => push(sku),
+            Command::Cancel { claim } => push(claim),
+            Command::Approve { claim, note }
+            | Command::Fulfil {
+                claim,
+                tracking: note,
+            } => {
+                push(claim);
+                if let Some(note) = note {
+                    push(note);
+                }
+            }
+            Command::Reject { claim, reason } => {
+                push(claim);
+                push(reason);
+            }
             Command::Leaderboard { period } => {
                 if let Some(period) = period {
                     push(period);
@@ -762,7 +928,7 @@ mod tests {
             .filter(|spec| spec.private)
             .map(|spec| spec.name)
             .collect();
-        assert_eq!(private, ["balance", "history"]);
+        assert_eq!(private, ["balance", "history", "shop", "claims"]);
     }
 
     #[test]
@@ -841,6 +1007,30 @@ mod tests {
                 member: MemberRef("dora".into()),
             },
             Command::Suspicious,
+            Command::Shop,
+            Command::Redeem {
+                sku: "tshirt-2026".into(),
+            },
+            Command::Claims,
+            Command::Cancel { claim: 3 },
+            Command::Pending,
+            Command::Approve {
+                claim: 4,
+                note: None,
+            },
+            Command::Approve {
+                claim: 4,
+                note: Some("Größe L".into()),
+            },
+            Command::Reject {
+                claim: 5,
+                reason: "Doppelt bestellt".into(),
+            },
+            Command::Fulfil {
+                claim: 6,
+                tracking: Some("DHL 0034".into()),
+            },
+            Command::ShopReload,
             Command::RevokeVotes {
                 member: MemberRef("emil".into()),
                 since: Some("2026-11-01".into()),

@@ -58,6 +58,21 @@ pub enum Mistake {
     UnknownPeriod { period: String },
     #[error("not a start date: {since}")]
     BadSince { since: String },
+    #[error("no item {sku} in the shop")]
+    UnknownItem { sku: String },
+    /// Why an item cannot be claimed, already in the member's words.
+    #[error("not available: {0}")]
+    NotAvailable(String),
+    #[error("no claim #{claim}")]
+    NoSuchClaim { claim: i64 },
+    #[error("claim #{claim} is {state}")]
+    ClaimNotOpen {
+        claim: i64,
+        state: String,
+        by: Option<String>,
+    },
+    #[error("a moderator deciding their own claim")]
+    OwnClaim,
 }
 
 /// Why the core could not do what was asked.
@@ -143,6 +158,26 @@ impl Mistake {
                 args([("period", text(period))]),
             ),
             Mistake::BadSince { since } => ("revoke-bad-since", args([("since", text(since))])),
+            Mistake::UnknownItem { sku } => ("redeem-unknown-item", args([("sku", text(sku))])),
+            Mistake::NotAvailable(why) => ("redeem-not-available", args([("why", text(why))])),
+            Mistake::NoSuchClaim { claim } => {
+                ("claim-not-found", args([("claim", (*claim).into())]))
+            }
+            Mistake::ClaimNotOpen { claim, state, by } => match by {
+                Some(by) => (
+                    "claim-already-decided",
+                    args([
+                        ("claim", (*claim).into()),
+                        ("state", text(state)),
+                        ("by", text(by)),
+                    ]),
+                ),
+                None => (
+                    "claim-not-open",
+                    args([("claim", (*claim).into()), ("state", text(state))]),
+                ),
+            },
+            Mistake::OwnClaim => ("claim-own", args([])),
             Mistake::ReasonTooLong { max } => {
                 ("grant-reason-too-long", args([("max", (*max).into())]))
             }

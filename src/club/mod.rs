@@ -19,9 +19,10 @@ pub mod model;
 pub mod points;
 mod recognition;
 pub mod reply;
+mod shop;
 mod voting;
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
 
@@ -31,8 +32,12 @@ use self::error::{ClubError, Mistake};
 use self::i18n::Texts;
 use self::model::{Actor, Event, Incoming, Member, MessageId, Place, Platform};
 use self::reply::{Audience, Button, Reply};
-use crate::config::{FaqSettings, Limits, PointsSettings, RecognitionSettings, Settings};
+use crate::config::{
+    FaqSettings, Limits, PointsSettings, RecognitionSettings, Settings, ShopSettings,
+};
 use crate::lang::Lang;
+use crate::shop::{Catalog, CatalogError};
+use crate::store::claims::Decision;
 use crate::store::messages::Recorded;
 use crate::store::votes::VoteKind;
 use crate::store::{IdentitySeen, NewMessage, Sighting, Store, StoreError, StoredMessage};
@@ -51,6 +56,7 @@ pub struct ClubConfig {
     /// Activity categories for grants and their default points.
     pub grant_categories: std::collections::BTreeMap<String, i64>,
     pub recognition: RecognitionSettings,
+    pub shop: ShopSettings,
     pub limits: Limits,
 }
 
@@ -64,6 +70,7 @@ impl ClubConfig {
             points: settings.points.clone(),
             grant_categories: settings.grants.categories.clone(),
             recognition: settings.recognition.clone(),
+            shop: settings.shop.clone(),
             limits: settings.limits.clone(),
         }
     }
@@ -99,6 +106,16 @@ struct Inner {
     config: ClubConfig,
     clock: Arc<dyn Clock>,
     faq: FaqDesk,
+    catalog: RwLock<Arc<Catalog>>,
+}
+
+/// Why the club could not open.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("loading the FAQ")]
+    Faq(#[from] FaqDeskError),
+    #[error("loading the shop catalog")]
+    Catalog(#[from] CatalogError),
 }
 
 /// The outcome of handling one event.
@@ -137,14 +154,16 @@ impl Club {
         store: Store,
         config: ClubConfig,
         clock: Arc<dyn Clock>,
-    ) -> Result<Club, FaqDeskError> {
+    ) -> Result<Club, OpenError> {
         let faq = FaqDesk::open(config.faq.path.clone(), config.faq.search.clone(), &store).await?;
+        let catalog = Catalog::load(&config.shop.catalog)?;
         let inner = Inner {
             store,
             texts: Texts::load(),
             config,
             clock,
             faq,
+            catalog: RwLock::new(Arc::new(catalog)),
         };
         Ok(Club {
             inner: Arc::new(inner),
@@ -172,6 +191,36 @@ impl Club {
         self.store()
             .message_by_external(platform, place, external_id)
             .await
+    }
+
+    /// The shop catalog in force.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.inner
+            .catalog
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Reads the catalog file again; a broken file keeps the old catalog.
+    /// Claims already made stay valid whatever the new stock says.
+    pub fn reload_catalog(&self) -> Result<usize, CatalogError> {
+        let catalog = Catalog::load(&self.inner.config.shop.catalog)?;
+        let items = catalog.items().len();
+        *self
+            .inner
+            .catalog
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(catalog);
+        tracing::info!(items, "catalog reloaded");
+        Ok(items)
+    }
+
+    /// Expires pending claims whose time is up, with full refunds. Returns
+    /// the messages for members and moderators; adapters call this
+    /// periodically and deliver them.
+    pub async fn expire_claims(&self) -> Result<Vec<Reply>, StoreError> {
+        shop::expire(self).await
     }
 
     /// The FAQ and its search index.
@@ -507,6 +556,21 @@ impl Club {
             Command::RevokeVotes { member, since } => {
                 voting::revoke(context, &member, since.as_deref()).await?
             }
+            Command::Shop => shop::shop(context).await?,
+            Command::Redeem { sku } => return shop::redeem(context, &sku).await,
+            Command::Claims => shop::claims(context).await?,
+            Command::Cancel { claim } => return shop::cancel(context, claim).await,
+            Command::Pending => shop::pending(context).await?,
+            Command::Approve { claim, note } => {
+                return shop::decide(context, claim, Decision::Approve { note }).await;
+            }
+            Command::Reject { claim, reason } => {
+                return shop::decide(context, claim, Decision::Reject { reason }).await;
+            }
+            Command::Fulfil { claim, tracking } => {
+                return shop::fulfil(context, claim, tracking.as_deref()).await;
+            }
+            Command::ShopReload => shop::reload(context).await?,
         };
         if private {
             return Ok(vec![Reply {
@@ -588,6 +652,9 @@ impl Club {
     ) -> Result<Vec<Reply>, ClubError> {
         if !pressed.buttons.iter().any(|button| button.action == action) {
             return Err(Mistake::ForeignButton.into());
+        }
+        if action.starts_with("claim:") {
+            return shop::press(context, action).await;
         }
         answers::press(context, pressed, action).await
     }

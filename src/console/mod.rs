@@ -70,11 +70,26 @@ impl Console {
             }
             number += 1;
             let text = String::from_utf8_lossy(&buffer);
-            let printed = self.line(number, &text).await;
+            let mut printed = self.expire_claims().await;
+            printed.push_str(&self.line(number, &text).await);
             output.write_all(printed.as_bytes()).await?;
             output.flush().await?;
         }
         Ok(())
+    }
+
+    /// Claims whose time ran out expire before the next line is read: the
+    /// console has no background output, so the timer is checked in step
+    /// with the input (it lives in the database and survives restarts).
+    async fn expire_claims(&self) -> String {
+        let outcome = match self.club.expire_claims().await {
+            Ok(replies) => self.deliver(&self.channel(), &replies).await,
+            Err(error) => Err(error),
+        };
+        outcome.unwrap_or_else(|error| {
+            tracing::error!(error = %error_chain(&error), "expiring claims failed");
+            String::new()
+        })
     }
 
     /// Handles one input line and returns what to print.
@@ -162,10 +177,17 @@ impl Console {
                 // The console's moderators read the shared channel.
                 Audience::Moderators => self.channel(),
             };
-            let id = self
-                .club
-                .record_sent(Platform::Console, &place, None, reply)
-                .await?;
+            let id = match reply.replaces {
+                Some(id) => {
+                    self.club.record_edit(id, reply).await?;
+                    id
+                }
+                None => {
+                    self.club
+                        .record_sent(Platform::Console, &place, None, reply)
+                        .await?
+                }
+            };
             let mut speaker = if place.private {
                 format!("{} → {} (private)", self.settings.bot_name, place.id)
             } else {

@@ -75,6 +75,23 @@ const CHECKS: &[(&str, &str)] = &[
          WHERE b.lifetime_earned <> COALESCE(l.total, 0)",
     ),
     (
+        "held points equal the cost of the member's pending claims",
+        "SELECT 'member ' || b.member_id || ': held ' || b.held || ', pending claims cost ' || COALESCE(c.total, 0) AS problem \
+         FROM balances b LEFT JOIN (SELECT member_id, SUM(cost) AS total FROM claims WHERE state = 'pending' GROUP BY member_id) c \
+           ON c.member_id = b.member_id \
+         WHERE b.held <> COALESCE(c.total, 0)",
+    ),
+    (
+        "every claim's points were held, and refunded exactly when it ended without a sale",
+        "SELECT 'claim ' || c.id || ' (' || c.state || ') has ' || \
+             CASE WHEN h.id IS NULL THEN 'no hold' WHEN r.id IS NULL THEN 'no refund' ELSE 'a refund it should not have' END AS problem \
+         FROM claims c \
+         LEFT JOIN ledger h ON h.idempotency_key = 'claim:' || c.id || ':hold' AND h.amount = -c.cost \
+         LEFT JOIN ledger r ON r.idempotency_key = 'claim:' || c.id || ':refund' AND r.amount = c.cost \
+         WHERE h.id IS NULL \
+            OR (c.state IN ('rejected', 'cancelled', 'expired')) <> (r.id IS NOT NULL)",
+    ),
+    (
         "every member has a balance and an identity",
         "SELECT 'member ' || m.id || ' has ' || \
              CASE WHEN b.member_id IS NULL THEN 'no balance row' ELSE 'no identity' END AS problem \

@@ -43,6 +43,10 @@ pub enum LedgerKind {
     /// An answer marked as the solution, and its withdrawal or revocation.
     Solution,
     SolutionReversal,
+    /// Points held for a shop claim, and their refund when it does not go
+    /// through. Spending, not earning.
+    Hold,
+    Refund,
 }
 
 impl LedgerKind {
@@ -53,6 +57,8 @@ impl LedgerKind {
             LedgerKind::UpvoteReversal => "upvote_reversal",
             LedgerKind::Solution => "solution",
             LedgerKind::SolutionReversal => "solution_reversal",
+            LedgerKind::Hold => "hold",
+            LedgerKind::Refund => "refund",
         }
     }
 
@@ -65,6 +71,7 @@ impl LedgerKind {
             | LedgerKind::UpvoteReversal
             | LedgerKind::Solution
             | LedgerKind::SolutionReversal => true,
+            LedgerKind::Hold | LedgerKind::Refund => false,
         }
     }
 }

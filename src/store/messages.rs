@@ -123,6 +123,22 @@ impl Store {
         Ok(())
     }
 
+    /// The latest bot message carrying a button with `action`.
+    #[tracing::instrument(skip_all)]
+    pub async fn message_with_action(&self, action: &str) -> Result<Option<MessageId>, StoreError> {
+        let needle = serde_json::to_string(action).map_err(|error| {
+            StoreError::Inconsistent(format!("an action cannot be JSON: {error}"))
+        })?;
+        let id: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM messages WHERE from_bot = 1 AND instr(buttons, ?) > 0 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(format!("\"action\":{needle}"))
+        .fetch_optional(self.pool())
+        .await
+        .context("finding a message by its button")?;
+        Ok(id.map(MessageId))
+    }
+
     /// The id of a platform message recorded before.
     #[tracing::instrument(skip_all)]
     pub async fn message_by_external(
@@ -141,6 +157,23 @@ impl Store {
         .await
         .context("finding a platform message")?;
         Ok(id.map(MessageId))
+    }
+
+    /// Where a recorded message lives on its platform: its place and the
+    /// platform's own id for it, when it has one. Adapters need this to reply
+    /// to, or edit, a message they saw or sent before (also after a restart).
+    #[tracing::instrument(skip_all)]
+    pub async fn message_external(
+        &self,
+        id: MessageId,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        let row: Option<(String, Option<String>)> =
+            sqlx::query_as("SELECT place, external_id FROM messages WHERE id = ?")
+                .bind(id.0)
+                .fetch_optional(self.pool())
+                .await
+                .context("finding a message's platform id")?;
+        Ok(row.and_then(|(place, external)| external.map(|external| (place, external))))
     }
 
     /// A recorded message by id.

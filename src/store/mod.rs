@@ -1,6 +1,7 @@
 //! The SQLite store: all SQL of the program lives below this module.
 //!
-//! One file per table group: [`members`] (members and their platform
+//! One file per table group: [`claims`] (shop claims, holds and
+//! decisions), [`members`] (members and their platform
 //! identities), [`ledger`] (the append-only points ledger, cached balances
 //! and the audit log written with it), [`faq`] (questions asked, phrasings
 //! learned, feedback), [`votes`] (upvotes and solutions, paying or not),
@@ -18,6 +19,7 @@
 //! - The write API is event-shaped (post this, record that, get the outcome),
 //!   so batching can later sit behind it without touching callers.
 
+pub mod claims;
 pub mod doctor;
 pub mod faq;
 pub mod ledger;

@@ -1,0 +1,630 @@
+//! The shop in chat: browsing, claiming, cancelling, and the moderators'
+//! decisions.
+//!
+//! A claim moves its cost from the balance into a hold and reserves a unit
+//! in one transaction (see `store::claims`). The moderators' place gets the
+//! claim with Approve / Reject buttons; when it is decided, cancelled or
+//! expires, that message is edited to say who decided what, and the member
+//! is told privately, in their own language.
+
+use chrono::Duration;
+
+use super::Club;
+use super::Context;
+use super::error::{ClubError, Mistake};
+use super::handlers::{format_date, points};
+use super::i18n::{Args, args, text};
+use super::model::Member;
+use super::reply::{Audience, Button, Reply};
+use crate::lang::Lang;
+use crate::shop::{Item, Unavailable};
+use crate::store::StoreError;
+use crate::store::claims::{
+    Cancelled, Claim, ClaimAttempt, ClaimState, Decided, Decision, Fulfilled, NewClaim,
+};
+
+/// Most claims `/claims` and `/pending` list.
+const LIST_LIMIT: u32 = 20;
+
+/// What a claim button does; compact for Telegram's 64-byte callback data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ClaimAction {
+    Approve(i64),
+    Reject(i64),
+}
+
+impl ClaimAction {
+    fn code(self) -> String {
+        match self {
+            ClaimAction::Approve(id) => format!("claim:approve:{id}"),
+            ClaimAction::Reject(id) => format!("claim:reject:{id}"),
+        }
+    }
+
+    fn parse(code: &str) -> Option<ClaimAction> {
+        let (verb, id) = code.strip_prefix("claim:")?.split_once(':')?;
+        let id = id.parse().ok()?;
+        match verb {
+            "approve" => Some(ClaimAction::Approve(id)),
+            "reject" => Some(ClaimAction::Reject(id)),
+            _ => None,
+        }
+    }
+}
+
+/// `/shop`: what this member can claim now, and why not where they cannot.
+pub(super) async fn shop(context: &Context<'_>) -> Result<String, ClubError> {
+    let store = context.club.store();
+    let balance = store.balance(context.member.id).await?;
+    let counts = store.claim_counts(context.member.id).await?;
+    let catalog = context.club.catalog();
+    let texts = context.club.texts();
+    let lang = context.lang;
+    let today = super::points::local_day(context.now, &context.club.config().points);
+    let member_days = member_days(context);
+    let mut lines = vec![texts.get(
+        lang,
+        "shop-header",
+        Some(&args([("balance", text(&points(texts, lang, balance)))])),
+    )];
+    let offered: Vec<&Item> = catalog
+        .items()
+        .iter()
+        .filter(|item| item.offered_on(today))
+        .collect();
+    if offered.is_empty() {
+        lines.push(texts.plain(lang, "shop-empty"));
+    }
+    for item in offered {
+        let (claimed, mine) = counts
+            .iter()
+            .find(|count| count.sku == item.sku)
+            .map_or((0, 0), |count| (count.claimed, count.mine));
+        let stock = match item.left(claimed) {
+            Some(left) => texts.get(
+                lang,
+                "shop-stock-left",
+                Some(&args([("left", left.into())])),
+            ),
+            None => texts.plain(lang, "shop-stock-unlimited"),
+        };
+        let status = match item.unavailable(balance, member_days, claimed, mine) {
+            None => texts.get(
+                lang,
+                "shop-claimable",
+                Some(&args([("sku", text(&item.sku))])),
+            ),
+            Some(why) => why_unavailable(context.club, lang, why),
+        };
+        lines.push(texts.get(
+            lang,
+            "shop-line",
+            Some(&args([
+                ("name", text(&item.text(lang).name)),
+                ("sku", text(&item.sku)),
+                ("cost", text(&points(texts, lang, item.cost))),
+                ("stock", text(&stock)),
+                ("status", text(&status)),
+            ])),
+        ));
+    }
+    Ok(lines.join("\n"))
+}
+
+fn why_unavailable(club: &Club, lang: Lang, why: Unavailable) -> String {
+    let texts = club.texts();
+    match why {
+        Unavailable::NotEnoughPoints { needed } => texts.get(
+            lang,
+            "shop-needs-points",
+            Some(&args([("needed", text(&points(texts, lang, needed)))])),
+        ),
+        Unavailable::LimitReached { limit } => texts.get(
+            lang,
+            "shop-limit-reached",
+            Some(&args([("limit", limit.into())])),
+        ),
+        Unavailable::Tenure { days, required } => texts.get(
+            lang,
+            "shop-tenure",
+            Some(&args([
+                ("days", days.into()),
+                ("required", required.into()),
+            ])),
+        ),
+        Unavailable::SoldOut => texts.plain(lang, "shop-sold-out"),
+    }
+}
+
+fn member_days(context: &Context<'_>) -> i64 {
+    (context.now - context.member.created_at).num_days()
+}
+
+/// `/redeem <sku>`: claims an item; the moderators get it with buttons.
+pub(super) async fn redeem(context: &Context<'_>, sku: &str) -> Result<Vec<Reply>, ClubError> {
+    let catalog = context.club.catalog();
+    let today = super::points::local_day(context.now, &context.club.config().points);
+    let item = catalog
+        .get(sku)
+        .filter(|item| item.offered_on(today))
+        .ok_or_else(|| Mistake::UnknownItem {
+            sku: sku.to_owned(),
+        })?;
+    let member_days = member_days(context);
+    if let Some(required) = item
+        .min_membership_days
+        .filter(|required| member_days < *required)
+    {
+        return Err(Mistake::NotAvailable(why_unavailable(
+            context.club,
+            context.lang,
+            Unavailable::Tenure {
+                days: member_days,
+                required,
+            },
+        ))
+        .into());
+    }
+    let shop = &context.club.config().shop;
+    let approvals_needed = match (item.requires_approval, shop.two_approvals_from) {
+        (false, _) => 0,
+        (true, threshold) if threshold > 0 && item.cost >= threshold => 2,
+        (true, _) => 1,
+    };
+    let new_claim = NewClaim {
+        member: context.member.id,
+        sku: &item.sku,
+        cost: item.cost,
+        stock: item.stock,
+        per_member_limit: item.per_member_limit,
+        approvals_needed,
+        expires_at: context.now + Duration::days(shop.claim_expiry_days),
+        event_key: Some(&context.event_key),
+    };
+    let claim = match context
+        .club
+        .store()
+        .make_claim(&new_claim, context.now)
+        .await?
+    {
+        ClaimAttempt::Made(claim) => claim,
+        ClaimAttempt::Replayed(_) => return Ok(Vec::new()),
+        ClaimAttempt::NotEnoughPoints { balance } => {
+            let why = Unavailable::NotEnoughPoints {
+                needed: item.cost - balance,
+            };
+            return Err(
+                Mistake::NotAvailable(why_unavailable(context.club, context.lang, why)).into(),
+            );
+        }
+        ClaimAttempt::SoldOut => {
+            return Err(Mistake::NotAvailable(why_unavailable(
+                context.club,
+                context.lang,
+                Unavailable::SoldOut,
+            ))
+            .into());
+        }
+        ClaimAttempt::LimitReached { limit } => {
+            let why = Unavailable::LimitReached { limit };
+            return Err(
+                Mistake::NotAvailable(why_unavailable(context.club, context.lang, why)).into(),
+            );
+        }
+    };
+    tracing::info!(claim = claim.id, sku = %claim.sku, "claim made");
+    let texts = context.club.texts();
+    let lang = context.lang;
+    let confirmation = if claim.state == ClaimState::Approved {
+        "redeem-approved-at-once"
+    } else {
+        "redeem-pending"
+    };
+    let mut replies = vec![Reply::in_place(
+        context.place,
+        texts.get(
+            lang,
+            confirmation,
+            Some(&claim_args(context.club, lang, &claim, item)),
+        ),
+        Some(context.message),
+    )];
+    if claim.state == ClaimState::Pending {
+        replies.push(for_moderators(context.club, &claim, item));
+    }
+    Ok(replies)
+}
+
+/// The claim as the moderators' place shows it, with Approve and Reject.
+fn for_moderators(club: &Club, claim: &Claim, item: &Item) -> Reply {
+    let texts = club.texts();
+    let lang = club.config().default_language;
+    let mut text = texts.get(
+        lang,
+        "claim-for-moderators",
+        Some(&claim_args(club, lang, claim, item)),
+    );
+    if claim.approvals_needed > 1 {
+        text.push('\n');
+        text.push_str(&texts.get(
+            lang,
+            "claim-needs-approvals",
+            Some(&args([("needed", claim.approvals_needed.into())])),
+        ));
+    }
+    Reply {
+        audience: Audience::Moderators,
+        text,
+        buttons: vec![
+            Button {
+                label: texts.plain(lang, "button-approve"),
+                action: ClaimAction::Approve(claim.id).code(),
+            },
+            Button {
+                label: texts.plain(lang, "button-reject"),
+                action: ClaimAction::Reject(claim.id).code(),
+            },
+        ],
+        reply_to: None,
+        replaces: None,
+    }
+}
+
+fn claim_args<'a>(club: &Club, lang: Lang, claim: &Claim, item: &Item) -> Args<'a> {
+    args([
+        ("claim", claim.id.into()),
+        ("name", text(&claim.member_name)),
+        ("item", text(&item.text(lang).name)),
+        ("sku", text(&claim.sku)),
+        ("cost", text(&points(club.texts(), lang, claim.cost))),
+        (
+            "expires",
+            text(&format_date(lang, claim.expires_at.date_naive())),
+        ),
+    ])
+}
+
+/// `/claims`: the member's claims with state and dates.
+pub(super) async fn claims(context: &Context<'_>) -> Result<String, ClubError> {
+    let claims = context
+        .club
+        .store()
+        .claims_of(context.member.id, LIST_LIMIT)
+        .await?;
+    let texts = context.club.texts();
+    let lang = context.lang;
+    if claims.is_empty() {
+        return Ok(texts.plain(lang, "claims-empty"));
+    }
+    let mut lines = vec![texts.plain(lang, "claims-header")];
+    lines.extend(
+        claims
+            .iter()
+            .map(|claim| claim_line(context.club, lang, claim)),
+    );
+    Ok(lines.join("\n"))
+}
+
+/// `#12 T-Shirt 2026 · 300 Punkte · wartet auf Freigabe (bis 06.12.2026)`.
+fn claim_line(club: &Club, lang: Lang, claim: &Claim) -> String {
+    let texts = club.texts();
+    let catalog = club.catalog();
+    let item = catalog
+        .get(&claim.sku)
+        .map_or_else(|| claim.sku.clone(), |item| item.text(lang).name.clone());
+    let when = |at: Option<chrono::DateTime<chrono::Utc>>| {
+        at.map(|at| format_date(lang, at.date_naive()))
+            .unwrap_or_default()
+    };
+    let state_id = match (claim.state, &claim.decided_by) {
+        // Items without approval are confirmed by the shop itself.
+        (ClaimState::Approved, None) => "claim-state-confirmed".to_owned(),
+        (state, _) => format!("claim-state-{}", state.as_str()),
+    };
+    let state = texts.get(
+        lang,
+        &state_id,
+        Some(&args([
+            (
+                "created",
+                text(&format_date(lang, claim.created_at.date_naive())),
+            ),
+            (
+                "expires",
+                text(&format_date(lang, claim.expires_at.date_naive())),
+            ),
+            ("decided", text(&when(claim.decided_at))),
+            ("by", text(claim.decided_by.as_deref().unwrap_or("-"))),
+            ("note", text(claim.note.as_deref().unwrap_or("-"))),
+            ("tracking", text(claim.tracking.as_deref().unwrap_or("-"))),
+            ("approvals", claim.approvals.into()),
+            ("needed", claim.approvals_needed.into()),
+        ])),
+    );
+    texts.get(
+        lang,
+        "claim-line",
+        Some(&args([
+            ("claim", claim.id.into()),
+            ("member", text(&claim.member_name)),
+            ("item", text(&item)),
+            ("cost", text(&points(texts, lang, claim.cost))),
+            ("state", text(&state)),
+        ])),
+    )
+}
+
+/// `/cancel <claim>`: the member takes back a pending claim.
+pub(super) async fn cancel(context: &Context<'_>, id: i64) -> Result<Vec<Reply>, ClubError> {
+    let outcome = context
+        .club
+        .store()
+        .cancel_claim(id, context.member.id, context.now)
+        .await?;
+    let texts = context.club.texts();
+    let lang = context.lang;
+    let claim = match outcome {
+        Cancelled::Cancelled(claim) => claim,
+        Cancelled::NotPending(claim) => return Err(not_open(context.club, lang, &claim).into()),
+        Cancelled::NotFound => return Err(Mistake::NoSuchClaim { claim: id }.into()),
+    };
+    let mut replies = vec![Reply::in_place(
+        context.place,
+        texts.get(
+            lang,
+            "claim-cancelled",
+            Some(&args([
+                ("claim", id.into()),
+                ("cost", text(&points(texts, lang, claim.cost))),
+            ])),
+        ),
+        Some(context.message),
+    )];
+    replies.extend(settle_moderators_message(context.club, &claim).await?);
+    Ok(replies)
+}
+
+fn not_open(club: &Club, lang: Lang, claim: &Claim) -> Mistake {
+    let state = club
+        .texts()
+        .plain(lang, &format!("claim-word-{}", claim.state.as_str()));
+    Mistake::ClaimNotOpen {
+        claim: claim.id,
+        state,
+        by: claim.decided_by.clone(),
+    }
+}
+
+/// `/pending`: the claims waiting for a decision.
+pub(super) async fn pending(context: &Context<'_>) -> Result<String, ClubError> {
+    let claims = context.club.store().pending_claims(LIST_LIMIT).await?;
+    let texts = context.club.texts();
+    let lang = context.lang;
+    if claims.is_empty() {
+        return Ok(texts.plain(lang, "pending-empty"));
+    }
+    let mut lines = vec![texts.plain(lang, "pending-header")];
+    lines.extend(
+        claims
+            .iter()
+            .map(|claim| claim_line(context.club, lang, claim)),
+    );
+    Ok(lines.join("\n"))
+}
+
+/// A claim button pressed: only moderators decide.
+pub(super) async fn press(context: &Context<'_>, code: &str) -> Result<Vec<Reply>, ClubError> {
+    let Some(action) = ClaimAction::parse(code) else {
+        tracing::warn!(code, "unknown claim action");
+        return Ok(Vec::new());
+    };
+    if !context.actor.is_moderator {
+        return Err(Mistake::NotAllowed { command: "approve" }.into());
+    }
+    let decision = match action {
+        ClaimAction::Approve(_) => Decision::Approve { note: None },
+        ClaimAction::Reject(id) => {
+            let member_lang = claim_member_language(context.club, id).await?;
+            Decision::Reject {
+                reason: context.club.texts().plain(member_lang, "claim-no-reason"),
+            }
+        }
+    };
+    let id = match action {
+        ClaimAction::Approve(id) | ClaimAction::Reject(id) => id,
+    };
+    decide(context, id, decision).await
+}
+
+async fn claim_member_language(club: &Club, id: i64) -> Result<Lang, StoreError> {
+    let Some(claim) = club.store().claim(id).await? else {
+        return Ok(club.config().default_language);
+    };
+    Ok(club
+        .store()
+        .member(claim.member)
+        .await?
+        .map_or(club.config().default_language, |member| member.language))
+}
+
+/// `/approve`, `/reject` and the buttons: exactly one decision wins.
+pub(super) async fn decide(
+    context: &Context<'_>,
+    id: i64,
+    decision: Decision,
+) -> Result<Vec<Reply>, ClubError> {
+    let outcome = context
+        .club
+        .store()
+        .decide_claim(id, context.member.id, &decision, context.now)
+        .await?;
+    let texts = context.club.texts();
+    let lang = context.lang;
+    let say = |message: &str, claim: &Claim| {
+        Reply::in_place(
+            context.place,
+            texts.get(
+                lang,
+                message,
+                Some(&args([
+                    ("claim", claim.id.into()),
+                    ("approvals", claim.approvals.into()),
+                    ("needed", claim.approvals_needed.into()),
+                ])),
+            ),
+            Some(context.message),
+        )
+    };
+    let mut replies = Vec::new();
+    match outcome {
+        Decided::Approved(claim) => {
+            replies.push(say("claim-approved", &claim));
+            replies.push(tell_member(context.club, &claim, "member-claim-approved").await?);
+            replies.extend(settle_moderators_message(context.club, &claim).await?);
+        }
+        Decided::Rejected(claim) => {
+            replies.push(say("claim-rejected", &claim));
+            replies.push(tell_member(context.club, &claim, "member-claim-rejected").await?);
+            replies.extend(settle_moderators_message(context.club, &claim).await?);
+        }
+        Decided::ApprovalRecorded(claim) => replies.push(say("claim-approval-recorded", &claim)),
+        Decided::AlreadyApprovedByYou(claim) => {
+            replies.push(say("claim-already-approved-by-you", &claim))
+        }
+        Decided::AlreadyDecided(claim) => return Err(not_open(context.club, lang, &claim).into()),
+        Decided::OwnClaim => return Err(Mistake::OwnClaim.into()),
+        Decided::NotFound => return Err(Mistake::NoSuchClaim { claim: id }.into()),
+    }
+    Ok(replies)
+}
+
+/// `/fulfil <claim> [tracking]`: an approved claim is on its way.
+pub(super) async fn fulfil(
+    context: &Context<'_>,
+    id: i64,
+    tracking: Option<&str>,
+) -> Result<Vec<Reply>, ClubError> {
+    let outcome = context
+        .club
+        .store()
+        .fulfil_claim(id, context.member.id, tracking, context.now)
+        .await?;
+    let claim = match outcome {
+        Fulfilled::Fulfilled(claim) => claim,
+        Fulfilled::NotApproved(claim) => {
+            return Err(not_open(context.club, context.lang, &claim).into());
+        }
+        Fulfilled::NotFound => return Err(Mistake::NoSuchClaim { claim: id }.into()),
+    };
+    let texts = context.club.texts();
+    Ok(vec![
+        Reply::in_place(
+            context.place,
+            texts.get(
+                context.lang,
+                "claim-fulfilled",
+                Some(&args([("claim", id.into())])),
+            ),
+            Some(context.message),
+        ),
+        tell_member(context.club, &claim, "member-claim-fulfilled").await?,
+    ])
+}
+
+/// `/shop_reload`: reads the catalog again; a broken file keeps the old one.
+pub(super) async fn reload(context: &Context<'_>) -> Result<String, ClubError> {
+    let texts = context.club.texts();
+    let lang = context.lang;
+    Ok(match context.club.reload_catalog() {
+        Ok(items) => texts.get(
+            lang,
+            "shop-reloaded",
+            Some(&args([("items", items.into())])),
+        ),
+        Err(error) => {
+            tracing::warn!(error = %super::error_chain(&error), "catalog reload failed; keeping the old catalog");
+            texts.get(
+                lang,
+                "shop-reload-failed",
+                Some(&args([("error", text(&error.to_string()))])),
+            )
+        }
+    })
+}
+
+/// Expires pending claims whose time is up, refunding them, and says so to
+/// their members and in the moderators' place.
+pub(super) async fn expire(club: &Club) -> Result<Vec<Reply>, StoreError> {
+    let mut replies = Vec::new();
+    for claim in club.store().expire_claims(club.now()).await? {
+        tracing::info!(claim = claim.id, "claim expired");
+        replies.push(tell_member(club, &claim, "member-claim-expired").await?);
+        replies.extend(settle_moderators_message(club, &claim).await?);
+    }
+    Ok(replies)
+}
+
+/// A private message to the claim's member, in their language.
+async fn tell_member(club: &Club, claim: &Claim, message: &str) -> Result<Reply, StoreError> {
+    let member: Option<Member> = club.store().member(claim.member).await?;
+    let lang = member.map_or(club.config().default_language, |member| member.language);
+    let catalog = club.catalog();
+    let item = catalog
+        .get(&claim.sku)
+        .map_or_else(|| claim.sku.clone(), |item| item.text(lang).name.clone());
+    let text = club.texts().get(
+        lang,
+        message,
+        Some(&args([
+            ("claim", claim.id.into()),
+            ("item", text(&item)),
+            ("cost", text(&points(club.texts(), lang, claim.cost))),
+            ("note", text(claim.note.as_deref().unwrap_or("-"))),
+            ("tracking", text(claim.tracking.as_deref().unwrap_or("-"))),
+            ("days", club.config().shop.claim_expiry_days.into()),
+        ])),
+    );
+    Ok(Reply {
+        audience: Audience::Member(claim.member),
+        text,
+        buttons: Vec::new(),
+        reply_to: None,
+        replaces: None,
+    })
+}
+
+/// Edits the claim's message in the moderators' place: no more buttons,
+/// and who decided what.
+async fn settle_moderators_message(
+    club: &Club,
+    claim: &Claim,
+) -> Result<Option<Reply>, StoreError> {
+    let action = ClaimAction::Approve(claim.id).code();
+    let Some(message) = club.store().message_with_action(&action).await? else {
+        return Ok(None);
+    };
+    let lang = club.config().default_language;
+    Ok(Some(Reply {
+        audience: Audience::Moderators,
+        text: claim_line(club, lang, claim),
+        buttons: Vec::new(),
+        reply_to: None,
+        replaces: Some(message),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claim_buttons_round_trip_and_fit_telegram_callback_data() {
+        for action in [ClaimAction::Approve(i64::MAX), ClaimAction::Reject(1)] {
+            let code = action.code();
+            assert!(code.len() <= 64);
+            assert_eq!(ClaimAction::parse(&code), Some(action));
+        }
+        assert_eq!(ClaimAction::parse("claim:ship:3"), None);
+        assert_eq!(ClaimAction::parse("faq:yes:x"), None);
+    }
+}
