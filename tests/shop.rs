@@ -4,24 +4,14 @@
 use chrono::{Duration, Utc};
 use fanclub::club::model::{Actor, MemberId};
 use fanclub::club::reply::Audience;
+use fanclub::store::PostingOutcome;
 use fanclub::store::Store;
 use fanclub::store::claims::{ClaimAttempt, ClaimState, Decided, Decision, NewClaim};
-use fanclub::store::ledger::LedgerKind;
-use fanclub::store::{Posting, PostingOutcome};
 
 use crate::support::{TempStore, TestClub, actor, said};
 
 async fn credit(store: &Store, member: MemberId, amount: i64, key: &str) {
-    let posting = Posting {
-        member,
-        amount,
-        kind: LedgerKind::Grant,
-        reason: "test".to_owned(),
-        actor: None,
-        source: None,
-        idempotency_key: key.to_owned(),
-        audit: None,
-    };
+    let posting = crate::support::grant_posting(member, amount, key);
     assert!(matches!(
         store.post(&posting, Utc::now()).await.unwrap(),
         PostingOutcome::Applied { .. }

@@ -5,23 +5,13 @@ use std::collections::HashMap;
 use chrono::Utc;
 use fanclub::club::model::{MemberId, Platform};
 use fanclub::lang::Lang;
-use fanclub::store::ledger::LedgerKind;
 use fanclub::store::messages::Recorded;
 use fanclub::store::{IdentitySeen, NewMessage, Posting, PostingOutcome};
 
 use crate::support::TempStore;
 
 fn posting(member: MemberId, amount: i64, key: &str) -> Posting {
-    Posting {
-        member,
-        amount,
-        kind: LedgerKind::Grant,
-        reason: "test".to_owned(),
-        actor: None,
-        source: None,
-        idempotency_key: key.to_owned(),
-        audit: None,
-    }
+    crate::support::grant_posting(member, amount, key)
 }
 
 #[tokio::test]

@@ -66,6 +66,20 @@ pub fn url_in(dir: &Path) -> String {
     format!("sqlite://{}/fanclub.db", dir.display())
 }
 
+/// A moderator-style grant of `amount` to `member`, booked once per `key`.
+pub fn grant_posting(member: MemberId, amount: i64, key: &str) -> fanclub::store::Posting {
+    fanclub::store::Posting {
+        member,
+        amount,
+        kind: fanclub::store::ledger::LedgerKind::Grant,
+        reason: "test".to_owned(),
+        actor: None,
+        source: None,
+        idempotency_key: key.to_owned(),
+        audit: None,
+    }
+}
+
 /// A club on a temporary store whose clock tests can move.
 pub struct TestClub {
     pub club: Club,

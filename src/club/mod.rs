@@ -148,6 +148,31 @@ pub(crate) struct Context<'a> {
     pub now: DateTime<Utc>,
 }
 
+impl<'a> Context<'a> {
+    /// The context of `incoming` about `message`, not replying to anything,
+    /// keyed by the platform's event key (callers add what differs).
+    fn new(
+        club: &'a Club,
+        incoming: &'a Incoming,
+        member: &'a Member,
+        lang: Lang,
+        message: MessageId,
+        now: DateTime<Utc>,
+    ) -> Context<'a> {
+        Context {
+            club,
+            actor: &incoming.actor,
+            member,
+            place: &incoming.place,
+            lang,
+            message,
+            reply_to: None,
+            event_key: incoming.event_key.clone().unwrap_or_default(),
+            now,
+        }
+    }
+}
+
 impl Club {
     /// Opens the club: loads the FAQ file and what the club learned.
     pub async fn open(
@@ -483,20 +508,11 @@ impl Club {
                 replies: Vec::new(),
             });
         };
-        let context = Context {
-            club: self,
-            actor: &incoming.actor,
-            member,
-            place,
-            lang,
-            message,
-            reply_to,
-            event_key: incoming
-                .event_key
-                .clone()
-                .unwrap_or_else(|| format!("{}:message:{}", place.platform, message.0)),
-            now,
-        };
+        let mut context = Context::new(self, incoming, member, lang, message, now);
+        context.reply_to = reply_to;
+        if incoming.event_key.is_none() {
+            context.event_key = format!("{}:message:{}", place.platform, message.0);
+        }
         let outcome = if commands::is_command(text) {
             self.run_command(&context, text).await
         } else {
@@ -618,22 +634,14 @@ impl Club {
             let text = Mistake::UnknownMessage(message).render(self.texts(), lang);
             return Ok(vec![Reply::in_place(place, text, None)]);
         };
-        let context = Context {
-            club: self,
-            actor: &incoming.actor,
-            member,
-            place,
-            lang,
-            message,
-            reply_to: pressed.reply_to,
-            event_key: incoming.event_key.clone().unwrap_or_else(|| {
-                format!(
-                    "{}:button:{}:{}:{action}",
-                    place.platform, message.0, member.id.0
-                )
-            }),
-            now,
-        };
+        let mut context = Context::new(self, incoming, member, lang, message, now);
+        context.reply_to = pressed.reply_to;
+        if incoming.event_key.is_none() {
+            context.event_key = format!(
+                "{}:button:{}:{}:{action}",
+                place.platform, message.0, member.id.0
+            );
+        }
         match self.press(&context, &pressed, action).await {
             Ok(replies) => Ok(replies),
             Err(error) => Ok(vec![Reply::in_place(
@@ -673,17 +681,7 @@ impl Club {
         now: DateTime<Utc>,
     ) -> Result<Vec<Reply>, StoreError> {
         let place = &incoming.place;
-        let context = Context {
-            club: self,
-            actor: &incoming.actor,
-            member,
-            place,
-            lang,
-            message,
-            reply_to: None,
-            event_key: incoming.event_key.clone().unwrap_or_default(),
-            now,
-        };
+        let context = Context::new(self, incoming, member, lang, message, now);
         let key = incoming.event_key.as_deref();
         match voting::reaction(&context, message, emoji, added, key).await {
             Ok(replies) => Ok(replies),
