@@ -12,6 +12,8 @@
 //! - [`console`]: the local console chat, an adapter like the platform ones;
 //!   the default when no platform token is configured, and the tests'
 //!   scripting interface.
+//! - [`telegram`]: the Telegram adapter (Bot API long polling, one paced
+//!   sender); runs when `TELEGRAM_BOT_TOKEN` is set.
 //! - [`config`]: layered settings (committed defaults, local file,
 //!   environment) and secrets.
 //! - [`faq`]: the curated bilingual FAQ and the search that answers from it,
@@ -31,3 +33,4 @@ pub mod faq;
 pub mod lang;
 pub mod shop;
 pub mod store;
+pub mod telegram;

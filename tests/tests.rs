@@ -9,3 +9,4 @@ mod points;
 mod shop;
 mod store;
 mod support;
+mod telegram;

@@ -11,6 +11,7 @@ use tracing_subscriber::EnvFilter;
 mod claims;
 mod faq;
 mod grant;
+mod platforms;
 
 use crate::app;
 use crate::config::{Loaded, Secrets, Settings};
@@ -133,16 +134,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Claims { command } => claims::run(&settings, &database, command).await,
         Command::Grant { csv, dry_run } => grant::run(&settings, &database, &csv, dry_run).await,
         Command::Console => console(&settings, &database, cli.lang).await,
-        Command::Run => {
-            let secrets = Secrets::from_env();
-            if secrets.any_platform() {
-                tracing::warn!(
-                    "a platform token is set, but this build has no Telegram or Discord adapter yet; \
-                     starting the console instead"
-                );
-            }
-            console(&settings, &database, cli.lang).await
-        }
+        Command::Run => platforms::run(&settings, &database, cli.lang).await,
     }
 }
 

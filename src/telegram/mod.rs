@@ -1,0 +1,630 @@
+//! The Telegram adapter: the club on the Telegram Bot API.
+//!
+//! Like the console it only translates. A Telegram update becomes an
+//! [`Incoming`] for [`Club::handle`]; the club's [`Reply`]s become Telegram
+//! messages, inline keyboards and edits. Rules, permissions and SQL stay in
+//! the core: the adapter only reports what Telegram says about an account
+//! (its language, whether it moderates).
+//!
+//! Why it is built the way it is:
+//!
+//! - **teloxide as a typed Bot API client, not its dispatcher.**
+//!   `Dispatcher::dispatch` panics when its first `getMe` fails, and its
+//!   polling derives `allowed_updates` from the handler tree, so a reaction or
+//!   callback update that no handler names is never even requested. The
+//!   adapter calls `getMe` itself, retrying with exponential backoff (a
+//!   Telegram outage or a wrong token is logged, never a panic), and runs its
+//!   own `getUpdates` loop that names `message`, `callback_query` and
+//!   `message_reaction` explicitly.
+//! - **Startup work runs once.** The command menu (`setMyCommands`, from the
+//!   core's one command table; no `BotCommands` derive) is registered once per
+//!   start, after `getMe` succeeded, never again when polling reconnects.
+//! - **One sender with a queue** ([`outbox`]). Telegram limits bots to about
+//!   one message a second per group and thirty a second overall and answers
+//!   HTTP 429 with `retry_after` when they go faster; transient 5xx and
+//!   network failures happen. Every outgoing message goes through one task
+//!   that paces per chat, honours `retry_after`, retries transient failures
+//!   with backoff and logs every message it finally gives up on, with the
+//!   reason. Handling an update never waits for Telegram's flood limits.
+//! - **Idempotency comes from Telegram's ids.** Every event carries the key
+//!   `telegram:update:<update_id>`; messages also carry their `message_id`,
+//!   which the store recognises when the same message arrives twice. Updates
+//!   are confirmed to Telegram only by the next `getUpdates`, so after a
+//!   crash they are delivered again, and change nothing the second time.
+//! - **Places.** A chat is its chat id as text; a forum topic is
+//!   `"<chat_id>/<message_thread_id>"`. A private chat's id is the member's
+//!   user id, which is how replies for a member find them.
+//! - **The token is a secret.** teloxide's `Bot` prints its token in `Debug`,
+//!   so nothing here derives `Debug` over a `Bot`, and no URL is ever logged
+//!   (teloxide strips the token from its network errors).
+
+mod convert;
+mod menu;
+mod moderators;
+mod outbox;
+
+use std::fmt;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use teloxide::payloads::setters::*;
+use teloxide::requests::{Request, Requester};
+use teloxide::types::{
+    AllowedUpdate, CallbackQuery, Me, Message, MessageReactionUpdated, Update, UpdateKind,
+};
+use teloxide::{ApiError, Bot, RequestError};
+use tokio::sync::mpsc;
+
+use self::convert::Addressed;
+use self::moderators::Moderators;
+use self::outbox::{Fallback, Job, Outbox, Target};
+use crate::club::model::{Event, Incoming, MessageId, Place, Platform};
+use crate::club::reply::{Audience, Reply};
+use crate::club::{Club, Handled, error_chain};
+use crate::config::TelegramSettings;
+use crate::lang::Lang;
+use crate::store::StoreError;
+
+/// The updates the adapter asks Telegram for. Named explicitly: Telegram
+/// sends reactions only to bots that ask for them.
+pub const ALLOWED_UPDATES: [AllowedUpdate; 3] = [
+    AllowedUpdate::Message,
+    AllowedUpdate::CallbackQuery,
+    AllowedUpdate::MessageReaction,
+];
+
+/// How patient the adapter is with Telegram. The defaults suit the real Bot
+/// API; tests shrink them so their stories run in well under a second.
+#[derive(Debug, Clone)]
+pub struct Tuning {
+    /// Long-polling timeout of `getUpdates` (whole seconds are sent).
+    pub poll_timeout: Duration,
+    /// First wait after a failed `getMe` or `getUpdates`; it doubles per
+    /// failure in a row, up to `backoff_cap`.
+    pub backoff_start: Duration,
+    pub backoff_cap: Duration,
+    /// Least time between two messages to one group chat.
+    pub group_interval: Duration,
+    /// Least time between any two messages.
+    pub global_interval: Duration,
+    /// How often a message is tried when sending fails transiently (5xx,
+    /// network), before it is given up and logged.
+    pub max_attempts: u32,
+    /// How many 429 answers one message may get before it is given up.
+    pub max_flood_waits: u32,
+    /// How long one second of Telegram's `retry_after` lasts here: one second
+    /// in production; tests shrink it to keep their flood stories short.
+    pub retry_after_unit: Duration,
+    /// Longest one attempt to send may take before it counts as a transient
+    /// failure. (teloxide itself pauses ten seconds after any 5xx answer.)
+    /// Every request also ends after `poll_timeout` plus 15 seconds.
+    pub attempt_timeout: Duration,
+    /// How many outgoing messages may wait in the queue before handling
+    /// updates waits for the sender.
+    pub queue_capacity: usize,
+}
+
+impl Tuning {
+    /// The production tuning, with the configured long-polling timeout.
+    pub fn from_settings(settings: &TelegramSettings) -> Tuning {
+        Tuning {
+            poll_timeout: Duration::from_secs(settings.poll_timeout_seconds.into()),
+            backoff_start: Duration::from_secs(1),
+            backoff_cap: Duration::from_secs(60),
+            group_interval: Duration::from_millis(1_050),
+            global_interval: Duration::from_millis(35),
+            max_attempts: 5,
+            max_flood_waits: 20,
+            retry_after_unit: Duration::from_secs(1),
+            attempt_timeout: Duration::from_secs(40),
+            queue_capacity: 1_024,
+        }
+    }
+
+    /// The wait after `failures` failures in a row: exponential, capped.
+    pub fn backoff(&self, failures: u32) -> Duration {
+        let factor = 2u32.saturating_pow(failures.saturating_sub(1).min(16));
+        self.backoff_start
+            .saturating_mul(factor)
+            .min(self.backoff_cap)
+    }
+}
+
+/// Why the adapter could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum TelegramError {
+    #[error("telegram.api_url `{url}` is not a valid URL: {reason}")]
+    ApiUrl { url: String, reason: String },
+    #[error("the HTTP client for Telegram cannot be set up: {0}")]
+    Client(String),
+    #[error("the Telegram sender stopped")]
+    SenderStopped,
+}
+
+/// The Telegram adapter.
+pub struct Telegram {
+    club: Club,
+    settings: TelegramSettings,
+    tuning: Tuning,
+    bot: Bot,
+}
+
+/// By hand: teloxide's `Bot` prints its token in `Debug`.
+impl fmt::Debug for Telegram {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Telegram")
+            .field("api_url", &self.settings.api_url)
+            .field("token", &"[REDACTED]")
+            .finish_non_exhaustive()
+    }
+}
+
+impl Telegram {
+    /// An adapter for the bot with `token`, talking to `settings.api_url`.
+    pub fn new(
+        club: Club,
+        settings: TelegramSettings,
+        token: &SecretString,
+        tuning: Tuning,
+    ) -> Result<Telegram, TelegramError> {
+        let url = settings
+            .api_url
+            .parse()
+            .map_err(|error| TelegramError::ApiUrl {
+                url: settings.api_url.clone(),
+                reason: format!("{error}"),
+            })?;
+        // teloxide's client gives up on any request after 17 s and ignores
+        // the long-polling timeout (its `timeout_hint` is commented out), so
+        // a 30 s `getUpdates` would fail every time the chat is quiet.
+        let client = teloxide::net::default_reqwest_settings()
+            .timeout(tuning.poll_timeout + Duration::from_secs(15))
+            .build()
+            .map_err(|error| TelegramError::Client(format!("{error}")))?;
+        let bot = Bot::with_client(token.expose_secret(), client).set_api_url(url);
+        Ok(Telegram {
+            club,
+            settings,
+            tuning,
+            bot,
+        })
+    }
+
+    /// Connects (retrying until Telegram answers), registers the command menu
+    /// once, then handles updates until the task is dropped.
+    pub async fn run(self) -> Result<(), TelegramError> {
+        let me = self.connect().await;
+        let username = me.username.clone().unwrap_or_default();
+        self.drop_webhook().await;
+        menu::register(&self.bot, &self.club, &self.settings).await;
+        let (queue, jobs) = mpsc::channel(self.tuning.queue_capacity.max(1));
+        let outbox = Outbox::new(
+            self.bot.clone(),
+            self.club.clone(),
+            self.tuning.clone(),
+            username.clone(),
+        );
+        let handler = Handler {
+            club: &self.club,
+            bot: &self.bot,
+            settings: &self.settings,
+            tuning: &self.tuning,
+            moderators: Moderators::new(&self.settings),
+            queue,
+            username,
+        };
+        tokio::select! {
+            () = outbox.run(jobs) => Err(TelegramError::SenderStopped),
+            never = handler.poll() => match never {},
+        }
+    }
+
+    /// Calls `getMe` until it succeeds: a wrong token or an unreachable
+    /// Telegram is logged as an error each time and retried with backoff.
+    async fn connect(&self) -> Me {
+        let mut failures = 0;
+        loop {
+            match self.bot.get_me().send().await {
+                Ok(me) => {
+                    tracing::info!(
+                        bot = me.username.as_deref().unwrap_or_default(),
+                        "connected to Telegram"
+                    );
+                    return me;
+                }
+                Err(error) => {
+                    failures += 1;
+                    let wait = self.tuning.backoff(failures);
+                    let hint = match &error {
+                        RequestError::Api(ApiError::InvalidToken) => {
+                            "Telegram rejects the token: check TELEGRAM_BOT_TOKEN"
+                        }
+                        RequestError::Network(_) => {
+                            "Telegram cannot be reached: check the network and telegram.api_url"
+                        }
+                        _ => "Telegram answered getMe with an error",
+                    };
+                    tracing::error!(
+                        attempt = failures,
+                        retry_in_ms = wait.as_millis() as u64,
+                        error = %error_chain(&error),
+                        "getMe failed, retrying: {hint}"
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    /// Long polling does not work while a webhook is set: remove it.
+    async fn drop_webhook(&self) {
+        match self.bot.get_webhook_info().send().await {
+            Ok(info) if info.url.is_some() => {
+                if let Err(error) = self.bot.delete_webhook().send().await {
+                    tracing::error!(error = %error_chain(&error), "deleting the webhook failed");
+                }
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(error = %error_chain(&error), "getWebhookInfo failed");
+            }
+        }
+    }
+}
+
+/// Turns updates into core events and replies into queued messages.
+struct Handler<'a> {
+    club: &'a Club,
+    bot: &'a Bot,
+    settings: &'a TelegramSettings,
+    tuning: &'a Tuning,
+    moderators: Moderators,
+    queue: mpsc::Sender<Job>,
+    /// The bot's username, for `/command@username`.
+    username: String,
+}
+
+impl Handler<'_> {
+    /// The `getUpdates` loop. Failures are logged and retried with backoff;
+    /// it never ends.
+    async fn poll(&self) -> std::convert::Infallible {
+        let timeout = u32::try_from(self.tuning.poll_timeout.as_secs()).unwrap_or(u32::MAX);
+        let mut offset: Option<i32> = None;
+        let mut failures = 0;
+        loop {
+            let mut request = self
+                .bot
+                .get_updates()
+                .timeout(timeout)
+                .allowed_updates(ALLOWED_UPDATES);
+            if let Some(offset) = offset {
+                request = request.offset(offset);
+            }
+            match request.send().await {
+                Ok(updates) => {
+                    failures = 0;
+                    for update in updates {
+                        // Confirmed by the next getUpdates, after handling.
+                        offset = Some(update.id.as_offset());
+                        self.on_update(update).await;
+                    }
+                }
+                Err(RequestError::RetryAfter(seconds)) => {
+                    let wait = self.tuning.retry_after_unit * seconds.seconds();
+                    tracing::warn!(wait_ms = wait.as_millis() as u64, "getUpdates: flood limit");
+                    tokio::time::sleep(wait).await;
+                }
+                Err(error) => {
+                    failures += 1;
+                    let wait = self.tuning.backoff(failures);
+                    tracing::warn!(
+                        attempt = failures,
+                        retry_in_ms = wait.as_millis() as u64,
+                        error = %error_chain(&error),
+                        "getUpdates failed, retrying"
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    async fn on_update(&self, update: Update) {
+        let key = format!("telegram:update:{}", update.id.0);
+        let outcome = match &update.kind {
+            UpdateKind::Message(message) => self.on_message(message, key).await,
+            UpdateKind::MessageReaction(reaction) => self.on_reaction(reaction, key).await,
+            UpdateKind::CallbackQuery(query) => self.on_callback(query, key).await,
+            UpdateKind::Error(_) => {
+                tracing::warn!(
+                    update = update.id.0,
+                    "an update teloxide cannot read; skipped"
+                );
+                Ok(())
+            }
+            _ => Ok(()),
+        };
+        if let Err(error) = outcome {
+            tracing::error!(update = update.id.0, error = %error_chain(&error), "handling an update failed");
+        }
+    }
+
+    async fn on_message(&self, message: &Message, key: String) -> Result<(), StoreError> {
+        let (Some(user), Some(text)) = (message.from.as_ref(), convert::text_of(message)) else {
+            return Ok(());
+        };
+        let place = convert::message_place(message);
+        let text = match convert::addressed(text, &self.username, place.private) {
+            Addressed::Command(text) | Addressed::Chat(text) => text,
+            Addressed::OtherBot => return Ok(()),
+        };
+        let is_moderator = if text.starts_with('/') {
+            self.moderators.check(self.bot, user.id).await
+        } else {
+            false
+        };
+        let reply_to = match message.reply_to_message() {
+            Some(replied) => {
+                self.club
+                    .message_by_external(Platform::Telegram, &place.id, &replied.id.0.to_string())
+                    .await?
+            }
+            None => None,
+        };
+        let incoming = Incoming {
+            actor: convert::actor(user, is_moderator),
+            place,
+            event_key: Some(key),
+            event: Event::Message {
+                text,
+                reply_to,
+                external_id: Some(message.id.0.to_string()),
+            },
+        };
+        self.handle(incoming, Some(message.id)).await
+    }
+
+    async fn on_reaction(
+        &self,
+        reaction: &MessageReactionUpdated,
+        key: String,
+    ) -> Result<(), StoreError> {
+        // Anonymous reactions (from a chat, not a person) count for nobody.
+        let Some(user) = reaction.user() else {
+            return Ok(());
+        };
+        let place = convert::chat_place(&reaction.chat, None);
+        let external = reaction.message_id.0.to_string();
+        let Some(message) = self
+            .club
+            .message_by_external(Platform::Telegram, &place.id, &external)
+            .await?
+        else {
+            return Ok(());
+        };
+        let changes = convert::reaction_changes(&reaction.old_reaction, &reaction.new_reaction);
+        let several = changes.len() > 1;
+        for (emoji, added) in changes {
+            // One update can change several reactions; each needs its own key.
+            let event_key = if several {
+                format!("{key}:{}{emoji}", if added { '+' } else { '-' })
+            } else {
+                key.clone()
+            };
+            let incoming = Incoming {
+                actor: convert::actor(user, false),
+                place: place.clone(),
+                event_key: Some(event_key),
+                event: Event::Reaction {
+                    message,
+                    emoji,
+                    added,
+                },
+            };
+            self.handle(incoming, None).await?;
+        }
+        Ok(())
+    }
+
+    /// A button press. Every callback query is answered, whatever happens,
+    /// so the member's client stops showing its spinner.
+    async fn on_callback(&self, query: &CallbackQuery, key: String) -> Result<(), StoreError> {
+        if let Err(error) = self
+            .bot
+            .answer_callback_query(query.id.clone())
+            .send()
+            .await
+        {
+            tracing::warn!(error = %error_chain(&error), "answering a callback query failed");
+        }
+        let (Some(data), Some(pressed)) = (query.data.as_ref(), query.message.as_ref()) else {
+            return Ok(());
+        };
+        let place = match pressed.regular_message() {
+            Some(message) => convert::message_place(message),
+            None => convert::chat_place(pressed.chat(), None),
+        };
+        let Some(message) = self
+            .club
+            .message_by_external(Platform::Telegram, &place.id, &pressed.id().0.to_string())
+            .await?
+        else {
+            tracing::debug!("a button on a message the club does not know");
+            return Ok(());
+        };
+        let incoming = Incoming {
+            actor: convert::actor(
+                &query.from,
+                self.moderators.check(self.bot, query.from.id).await,
+            ),
+            place,
+            event_key: Some(key),
+            event: Event::Button {
+                message,
+                action: data.clone(),
+            },
+        };
+        self.handle(incoming, None).await
+    }
+
+    /// Hands an event to the club and queues its replies. `origin` is the
+    /// Telegram id of the member's message, when the event is one.
+    async fn handle(
+        &self,
+        incoming: Incoming,
+        origin: Option<teloxide::types::MessageId>,
+    ) -> Result<(), StoreError> {
+        let replies = match self.club.handle(incoming.clone()).await {
+            Ok(Handled { replies, .. }) => replies,
+            Err(error) => {
+                tracing::error!(error = %error_chain(&error), "the club failed to handle an event");
+                let lang = self.club.language_for(&incoming.actor, None);
+                vec![Reply::in_place(
+                    &incoming.place,
+                    self.club.apology(lang),
+                    None,
+                )]
+            }
+        };
+        for reply in replies {
+            let Some(job) = self.job(reply, &incoming, origin).await? else {
+                continue;
+            };
+            if self.queue.send(job).await.is_err() {
+                tracing::error!("the Telegram sender stopped; a reply is lost");
+            }
+        }
+        Ok(())
+    }
+
+    /// Where and how a reply is delivered, or `None` (logged) when it cannot be.
+    async fn job(
+        &self,
+        reply: Reply,
+        incoming: &Incoming,
+        origin: Option<teloxide::types::MessageId>,
+    ) -> Result<Option<Job>, StoreError> {
+        let mut fallback = None;
+        let place = match &reply.audience {
+            Audience::Place(place) => place.clone(),
+            Audience::Member(member) => {
+                let user = self
+                    .club
+                    .store()
+                    .external_id_of(*member, Platform::Telegram)
+                    .await?;
+                let Some(user) = user else {
+                    tracing::warn!(
+                        member = member.0,
+                        "a private reply for a member without a Telegram account; not delivered"
+                    );
+                    return Ok(None);
+                };
+                // Asked in a group by the member themselves: if they never
+                // started the bot, the group gets a hint instead.
+                if !incoming.place.private && incoming.actor.external_id == user {
+                    fallback = Some(Fallback {
+                        place: incoming.place.clone(),
+                        reply_to: origin,
+                        lang: self.club.language_for(&incoming.actor, None),
+                    });
+                }
+                Place {
+                    platform: Platform::Telegram,
+                    id: user,
+                    private: true,
+                }
+            }
+            Audience::Moderators => {
+                if self.settings.moderators_chat == 0 {
+                    tracing::warn!(
+                        "a message for the moderators, but telegram.moderators_chat is not set; not delivered"
+                    );
+                    return Ok(None);
+                }
+                Place {
+                    platform: Platform::Telegram,
+                    id: self.settings.moderators_chat.to_string(),
+                    private: false,
+                }
+            }
+        };
+        let Some(target) = Target::of(&place) else {
+            tracing::error!(place = %place.id, "not a Telegram chat id; reply not delivered");
+            return Ok(None);
+        };
+        let reply_to = match reply.reply_to {
+            Some(id) => self.external_in(id, &place).await?,
+            None => None,
+        };
+        let edit = match reply.replaces {
+            Some(id) => self
+                .external_in(id, &place)
+                .await?
+                .map(|external| (external, id)),
+            None => None,
+        };
+        Ok(Some(Job::new(
+            target, place, reply, reply_to, edit, fallback,
+        )))
+    }
+
+    /// The Telegram id of recorded message `id`, when it lives in `place`.
+    async fn external_in(
+        &self,
+        id: MessageId,
+        place: &Place,
+    ) -> Result<Option<teloxide::types::MessageId>, StoreError> {
+        let found = self.club.store().message_external(id).await?;
+        Ok(found
+            .filter(|(where_, _)| *where_ == place.id)
+            .and_then(|(_, external)| external.parse().ok())
+            .map(teloxide::types::MessageId))
+    }
+}
+
+/// The hint for a member who asked in a group for something private but
+/// never started a chat with the bot, so Telegram does not let it write to
+/// them. The core's texts live in its Fluent files; these two belong to
+/// Telegram alone.
+pub fn start_hint(lang: Lang, bot_username: &str) -> String {
+    let link = format!("https://t.me/{bot_username}?start=hello");
+    match lang {
+        Lang::De => format!(
+            "Das schicke ich dir lieber privat, aber du hast noch keinen Chat mit mir \
+             gestartet. Öffne {link}, tippe auf Starten und frag dann noch einmal."
+        ),
+        Lang::En => format!(
+            "I'd rather send you that privately, but you haven't started a chat with me \
+             yet. Open {link}, tap Start, then ask again."
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let mut tuning = Tuning::from_settings(&crate::config::Settings::defaults().telegram);
+        tuning.backoff_start = Duration::from_secs(1);
+        tuning.backoff_cap = Duration::from_secs(60);
+        let waits: Vec<u64> = (1..=9).map(|n| tuning.backoff(n).as_secs()).collect();
+        assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+        assert_eq!(tuning.backoff(u32::MAX), Duration::from_secs(60));
+    }
+
+    #[test]
+    fn the_start_hint_links_to_the_bot_in_both_languages() {
+        for lang in Lang::ALL {
+            let hint = start_hint(lang, "fanclub_bot");
+            assert!(
+                hint.contains("https://t.me/fanclub_bot?start=hello"),
+                "{hint}"
+            );
+        }
+        assert!(start_hint(Lang::De, "b").contains("privat"));
+        assert!(start_hint(Lang::En, "b").contains("privately"));
+    }
+}
