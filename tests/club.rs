@@ -163,3 +163,75 @@ async fn fan_since_is_the_day_the_member_was_first_seen() {
         handled.replies
     );
 }
+
+#[tokio::test]
+async fn a_button_press_delivered_twice_is_answered_once() {
+    let test = TestClub::new().await;
+    let alice = actor("alice", false);
+    let asked = test
+        .club
+        .handle(said(&alice, "/faq How many points do I have?", "u1"))
+        .await
+        .unwrap();
+    let answer_id = test
+        .club
+        .record_sent(group().platform, &group(), Some("bot-1"), &asked.replies[0])
+        .await
+        .unwrap();
+    let action = asked.replies[0].buttons[0].action.clone();
+    let press = Incoming {
+        actor: alice,
+        place: group(),
+        event_key: Some("telegram:update:77".to_owned()),
+        event: Event::Button {
+            message: answer_id,
+            action,
+        },
+    };
+    let first = test.club.handle(press.clone()).await.unwrap();
+    let again = test.club.handle(press).await.unwrap();
+    assert_eq!(first.replies.len(), 1);
+    assert!(again.replies.is_empty(), "{:?}", again.replies);
+}
+
+#[tokio::test]
+async fn a_support_channel_covers_its_forum_topics_and_a_reaction_finds_a_topic_message() {
+    let test =
+        TestClub::configured(|config| config.support_channels = vec!["telegram:-100123".into()])
+            .await;
+    let (alice, bob) = (actor("alice", false), actor("bob", false));
+    let topic = fanclub::club::model::Place {
+        platform: group().platform,
+        id: "-100123/7".to_owned(),
+        private: false,
+    };
+    let in_topic = |who: &fanclub::club::model::Actor, text: &str, key: &str| {
+        let mut incoming = said(who, text, key);
+        incoming.place = topic.clone();
+        incoming
+    };
+    test.send(in_topic(&alice, "hi", "m1")).await;
+    test.send(in_topic(&bob, "hi", "m2")).await;
+    test.days_pass(2);
+    let answer = test
+        .send(in_topic(&bob, "Use /redeem with the sku.", "m3"))
+        .await
+        .message
+        .unwrap();
+    let found = test
+        .club
+        .message_by_external(group().platform, "-100123", "m3")
+        .await
+        .unwrap();
+    assert_eq!(
+        found,
+        Some(answer),
+        "a chat-level lookup finds the topic's message"
+    );
+    test.react(&alice, answer, "👍", true, "r1").await;
+    assert_eq!(
+        test.balance(&bob).await,
+        2,
+        "the topic counts as the support channel"
+    );
+}

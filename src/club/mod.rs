@@ -86,10 +86,7 @@ impl ClubConfig {
         if place.private {
             return false;
         }
-        self.support_channels.is_empty()
-            || self.support_channels.iter().any(|channel| {
-                channel.split_once(':') == Some((place.platform.as_str(), place.id.as_str()))
-            })
+        self.support_channels.is_empty() || listed(&self.support_channels, place)
     }
 }
 
@@ -342,6 +339,15 @@ impl Club {
                 })
             }
             Event::Button { message, action } => {
+                if let Some(key) = &incoming.event_key
+                    && !self.store().first_time(key, now).await?
+                {
+                    tracing::debug!("button press delivered twice; handled the first time");
+                    return Ok(Handled {
+                        message: None,
+                        replies: Vec::new(),
+                    });
+                }
                 let replies = self
                     .on_button(&incoming, &member, lang, *message, action, now)
                     .await?;

@@ -123,6 +123,22 @@ impl Store {
         Ok(())
     }
 
+    /// Records a handled platform event; `false` when it was handled before.
+    #[tracing::instrument(skip_all)]
+    pub async fn first_time(
+        &self,
+        event_key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let inserted = sqlx::query("INSERT INTO handled_events (event_key, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING")
+            .bind(event_key)
+            .bind(now)
+            .execute(self.pool())
+            .await
+            .context("recording a handled event")?;
+        Ok(inserted.rows_affected() == 1)
+    }
+
     /// The latest bot message carrying a button with `action`.
     #[tracing::instrument(skip_all)]
     pub async fn message_with_action(&self, action: &str) -> Result<Option<MessageId>, StoreError> {
@@ -147,8 +163,13 @@ impl Store {
         place: &str,
         external_id: &str,
     ) -> Result<Option<MessageId>, StoreError> {
+        // Platforms that report some events per chat (Telegram reactions
+        // carry no forum topic) also find messages of the chat's topics,
+        // recorded as `chat/topic`; an exact place wins.
         let id: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM messages WHERE platform = ? AND place = ? AND external_id = ?",
+            "SELECT id FROM messages WHERE platform = ?1 AND external_id = ?3 \
+             AND (place = ?2 OR substr(place, 1, length(?2) + 1) = ?2 || '/') \
+             ORDER BY place = ?2 DESC LIMIT 1",
         )
         .bind(platform.as_str())
         .bind(place)
