@@ -216,6 +216,7 @@ impl Telegram {
         tokio::select! {
             () = outbox.run(jobs) => Err(TelegramError::SenderStopped),
             never = handler.poll() => match never {},
+            never = handler.expire_claims() => match never {},
         }
     }
 
@@ -487,21 +488,55 @@ impl Handler<'_> {
             }
         };
         for reply in replies {
-            let Some(job) = self.job(reply, &incoming, origin).await? else {
-                continue;
-            };
-            if self.queue.send(job).await.is_err() {
-                tracing::error!("the Telegram sender stopped; a reply is lost");
-            }
+            self.queue_reply(reply, Some(&incoming), origin).await?;
         }
         Ok(())
+    }
+
+    /// Queues one reply for the sender.
+    async fn queue_reply(
+        &self,
+        reply: Reply,
+        incoming: Option<&Incoming>,
+        origin: Option<teloxide::types::MessageId>,
+    ) -> Result<(), StoreError> {
+        let Some(job) = self.job(reply, incoming, origin).await? else {
+            return Ok(());
+        };
+        if self.queue.send(job).await.is_err() {
+            tracing::error!("the Telegram sender stopped; a reply is lost");
+        }
+        Ok(())
+    }
+
+    /// Expires shop claims whose time ran out (the deadline lives in the
+    /// database, so a restart loses nothing) and tells members and
+    /// moderators. Failures are logged and tried again at the next tick.
+    async fn expire_claims(&self) -> std::convert::Infallible {
+        let every = Duration::from_secs(self.club.config().shop.expiry_check_seconds.max(1));
+        let mut ticks = tokio::time::interval(every);
+        loop {
+            ticks.tick().await;
+            let replies = match self.club.expire_claims().await {
+                Ok(replies) => replies,
+                Err(error) => {
+                    tracing::error!(error = %error_chain(&error), "expiring claims failed");
+                    continue;
+                }
+            };
+            for reply in replies {
+                if let Err(error) = self.queue_reply(reply, None, None).await {
+                    tracing::error!(error = %error_chain(&error), "a claim expiry notice was not queued");
+                }
+            }
+        }
     }
 
     /// Where and how a reply is delivered, or `None` (logged) when it cannot be.
     async fn job(
         &self,
         reply: Reply,
-        incoming: &Incoming,
+        incoming: Option<&Incoming>,
         origin: Option<teloxide::types::MessageId>,
     ) -> Result<Option<Job>, StoreError> {
         let mut fallback = None;
@@ -522,7 +557,10 @@ impl Handler<'_> {
                 };
                 // Asked in a group by the member themselves: if they never
                 // started the bot, the group gets a hint instead.
-                if !incoming.place.private && incoming.actor.external_id == user {
+                if let Some(incoming) = incoming
+                    && !incoming.place.private
+                    && incoming.actor.external_id == user
+                {
                     fallback = Some(Fallback {
                         place: incoming.place.clone(),
                         reply_to: origin,
