@@ -546,3 +546,53 @@ bob: /claims
     let doctor = crate::support::run_in(dir.path(), &["--database", &url, "doctor"], "");
     assert!(doctor.success, "{}", doctor.stdout);
 }
+
+#[tokio::test]
+async fn a_reload_with_less_stock_keeps_claims_valid_and_a_broken_catalog_keeps_the_old_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("catalog.toml");
+    std::fs::copy(crate::support::starter_catalog(), &catalog).unwrap();
+    let test = TestClub::configured(|config| config.shop.catalog = catalog.clone()).await;
+    let (alice, mia) = (actor("alice", false), actor("mia", true));
+    test.post(&alice, "hi", "hi").await;
+    test.send(said(&mia, "/grant @alice 1000 event", "g")).await;
+    test.send(said(&alice, "/redeem tshirt-2026", "r1")).await;
+
+    let text = std::fs::read_to_string(&catalog)
+        .unwrap()
+        .replace("stock = 150", "stock = 1");
+    std::fs::write(&catalog, text).unwrap();
+    let reloaded = test.send(said(&mia, "/shop_reload", "reload")).await;
+    assert_eq!(reloaded.replies[0].text, "Shop reloaded: 6 items.");
+    assert_eq!(test.temp.store.audit_count("shop_reload").await.unwrap(), 1);
+    let listing = test.send(said(&alice, "/shop", "s")).await;
+    assert!(
+        listing.replies[0]
+            .text
+            .contains("(tshirt-2026) – 300 points · 0 left · sold out"),
+        "{:?}",
+        listing.replies
+    );
+    let approved = test.send(said(&mia, "/approve 1", "a")).await;
+    assert_eq!(
+        approved.replies[0].text, "Claim #1 is approved.",
+        "the claim made before the reload stands"
+    );
+
+    std::fs::write(&catalog, "[[item]]\nsku = \"mug\"\ncost = -5\n").unwrap();
+    let failed = test.send(said(&mia, "/shop_reload", "reload2")).await;
+    let text = &failed.replies[0].text;
+    assert!(
+        text.starts_with("The shop was not reloaded; the previous catalog stays active:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("item `mug`") && text.contains("catalog.toml"),
+        "{text}"
+    );
+    let still = test.send(said(&alice, "/redeem stickers", "r2")).await;
+    assert_eq!(
+        still.replies[0].text,
+        "Claim #2: Sticker pack for 40 points is confirmed!"
+    );
+}

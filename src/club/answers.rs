@@ -28,7 +28,6 @@ use crate::faq::{
 };
 use crate::lang::Lang;
 use crate::store::faq::{FaqQuery, LearnedFrom};
-use crate::store::ledger::AuditNote;
 use crate::store::{Store, StoreError, StoredMessage};
 
 /// Longest question the club learns as a phrasing; longer ones are stories,
@@ -273,7 +272,7 @@ pub(super) async fn link(context: &Context<'_>, id: &str) -> Result<String, Club
         .ok_or(Mistake::UnknownMessage(question_id))?;
     let phrase = question_text(&question.body).ok_or(Mistake::LinkNeedsReply)?;
     let learned = learn(context, id, &phrase, LearnedFrom::Moderator).await?;
-    audit(context, "faq_link", format!("{id}: {phrase}")).await?;
+    context.audit("faq_link", format!("{id}: {phrase}")).await?;
     let message = if learned {
         "faq-linked"
     } else {
@@ -330,7 +329,9 @@ pub(super) async fn forget(context: &Context<'_>, number: i64) -> Result<String,
         .await?
         .ok_or(Mistake::NoSuchLearned { number })?;
     relearn(context).await?;
-    audit(context, "faq_forget", format!("{entry}: {phrase}")).await?;
+    context
+        .audit("faq_forget", format!("{entry}: {phrase}"))
+        .await?;
     Ok(context.club.texts().get(
         context.lang,
         "faq-forgot",
@@ -373,7 +374,9 @@ pub(super) async fn reload(context: &Context<'_>) -> Result<String, ClubError> {
     let lang = context.lang;
     match context.club.faq().reload(context.club.store()).await {
         Ok(entries) => {
-            audit(context, "faq_reload", format!("{entries} entries")).await?;
+            context
+                .audit("faq_reload", format!("{entries} entries"))
+                .await?;
             Ok(texts.get(
                 lang,
                 "faq-reloaded",
@@ -535,19 +538,6 @@ async fn relearn(context: &Context<'_>) -> Result<(), ClubError> {
             Ok(())
         }
     }
-}
-
-async fn audit(
-    context: &Context<'_>,
-    action: &'static str,
-    detail: String,
-) -> Result<(), StoreError> {
-    let note = AuditNote {
-        actor: context.member.id,
-        action,
-        detail,
-    };
-    context.club.store().audit(&note, None, context.now).await
 }
 
 /// The question a message asks: the text after `/faq`, or a plain message;

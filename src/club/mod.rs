@@ -145,6 +145,18 @@ pub(crate) struct Context<'a> {
     pub now: DateTime<Utc>,
 }
 
+impl Context<'_> {
+    /// Records a moderator action of this event's member that moves no points.
+    pub async fn audit(&self, action: &'static str, detail: String) -> Result<(), StoreError> {
+        let note = crate::store::ledger::AuditNote {
+            actor: self.member.id,
+            action,
+            detail,
+        };
+        self.club.store().audit(&note, None, self.now).await
+    }
+}
+
 impl<'a> Context<'a> {
     /// The context of `incoming` about `message`, not replying to anything,
     /// keyed by the platform's event key (callers add what differs).

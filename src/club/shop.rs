@@ -536,11 +536,16 @@ pub(super) async fn reload(context: &Context<'_>) -> Result<String, ClubError> {
     let texts = context.club.texts();
     let lang = context.lang;
     Ok(match context.club.reload_catalog() {
-        Ok(items) => texts.get(
-            lang,
-            "shop-reloaded",
-            Some(&args([("items", items.into())])),
-        ),
+        Ok(items) => {
+            context
+                .audit("shop_reload", format!("{items} items"))
+                .await?;
+            texts.get(
+                lang,
+                "shop-reloaded",
+                Some(&args([("items", items.into())])),
+            )
+        }
         Err(error) => {
             tracing::warn!(error = %super::error_chain(&error), "catalog reload failed; keeping the old catalog");
             texts.get(
