@@ -430,14 +430,16 @@ fn the_search_meets_the_issue_targets() {
 /// Regression guard at the measured level on the whole eval set: a change
 /// that answers fewer questions correctly, answers more wrongly or refuses
 /// fewer unanswerable questions fails here. The search is deterministic,
-/// so the floors sit just under the measured figures over all five splits
-/// (81.2% / 91.9% / 2.2% / 88.0%).
+/// so the floors sit just under the measured figures over all six splits
+/// (80.3% / 91.4% / 2.3% / 87.9%, after the profile and account-linking
+/// answers were corrected to what the bot really does; before that
+/// correction 80.3% / 91.2% / 2.2% / 89.0%).
 #[test]
 fn the_search_does_not_fall_below_its_measured_figures() {
     let report = report_for(None);
-    let floors_hold = report.answered_correctly_rate >= 0.81
-        && report.within_suggestions_rate >= 0.915
-        && report.wrong_answer_rate <= 0.023
+    let floors_hold = report.answered_correctly_rate >= 0.80
+        && report.within_suggestions_rate >= 0.91
+        && report.wrong_answer_rate <= 0.024
         && report.refused_rate >= 0.875;
     assert!(
         floors_hold,
@@ -446,9 +448,9 @@ fn the_search_does_not_fall_below_its_measured_figures() {
     );
 }
 
-/// Every split is loaded, the fresh, blind and probe ones included.
+/// Every split is loaded, the fresh, blind, probe and gate ones included.
 #[test]
-fn the_eval_set_has_five_splits() {
+fn the_eval_set_has_six_splits() {
     let set = eval_set();
     for split in [
         Split::Dev,
@@ -459,4 +461,8 @@ fn the_eval_set_has_five_splits() {
     ] {
         assert!(set.split(split).cases.len() >= 80, "{split:?} is too small");
     }
+    assert!(
+        set.split(Split::Gate).cases.len() >= 60,
+        "Gate is too small"
+    );
 }

@@ -48,6 +48,9 @@ pub enum Split {
     /// Written in round four from the FAQ's topics, before that round's
     /// changes were measured on it.
     Probe,
+    /// Written in round five from the FAQ's topics, before that round's
+    /// changes to the answer/suggest/none decision were measured on it.
+    Gate,
 }
 
 /// One member question and what should answer it.
@@ -105,6 +108,8 @@ struct RawEvalFile {
     blind: Vec<RawCase>,
     #[serde(default)]
     probe: Vec<RawCase>,
+    #[serde(default)]
+    gate: Vec<RawCase>,
 }
 
 #[derive(Deserialize)]
@@ -148,6 +153,7 @@ pub fn parse_eval_set(text: &str, origin: &str) -> Result<EvalSet, EvalError> {
         (raw.fresh, Split::Fresh),
         (raw.blind, Split::Blind),
         (raw.probe, Split::Probe),
+        (raw.gate, Split::Gate),
     ];
     let cases = splits
         .into_iter()

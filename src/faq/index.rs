@@ -133,6 +133,11 @@ pub struct Evidence {
     pub coverage: f32,
     /// The share of the question's content words the FAQ knows at all.
     pub known: f32,
+    /// How many of the two single-space rankings (character n-grams
+    /// alone, words alone) put the best entry first: 0, 1 or 2.
+    pub agreement: u8,
+    /// How many content words the question has.
+    pub words: u8,
 }
 
 /// A JSON string literal (quotes and escapes) for an id.
@@ -368,11 +373,19 @@ impl FaqIndex {
         let settings = &self.settings;
         let entries = self.book.len();
         let mut best = vec![0.0f32; entries];
+        let mut char_best = (usize::MAX, 0.0f32);
+        let mut word_best = (usize::MAX, 0.0f32);
         for (doc, &entry) in self.doc_entry.iter().enumerate() {
             let entry = entry as usize;
             let fused = settings.char_weight * char_scores[doc]
                 + (1.0 - settings.char_weight) * word_scores[doc];
             best[entry] = best[entry].max(fused);
+            if char_scores[doc] > char_best.1 {
+                char_best = (entry, char_scores[doc]);
+            }
+            if word_scores[doc] > word_best.1 {
+                word_best = (entry, word_scores[doc]);
+            }
         }
         let mut ranked: Vec<(usize, f32)> = best
             .into_iter()
@@ -402,6 +415,10 @@ impl FaqIndex {
             runner_up: ranked.get(1).map_or(0.0, |(_, score)| *score),
             coverage: top_entry.map_or(0.0, |entry| coverages[&entry]),
             known: self.known_share(&corrected),
+            agreement: top_entry.map_or(0, |entry| {
+                u8::from(char_best.0 == entry) + u8::from(word_best.0 == entry)
+            }),
+            words: u8::try_from(content.len()).unwrap_or(u8::MAX),
         };
         let actions: Vec<Vec<u64>> = corrected
             .iter()
@@ -926,6 +943,8 @@ mod tests {
                 runner_up: ranked.get(1).map_or(0.0, |r| r.1),
                 coverage,
                 known,
+                agreement: 2,
+                words: 3,
             },
             foreign_action: HashSet::new(),
         }

@@ -64,17 +64,18 @@
 //! within answer+suggestions / wrong confident answers over all questions
 //! / unanswerable refused), measured with
 //! `cd /work/scratch/faq && CARGO_TARGET_DIR=/work/scratch/target cargo
-//! run --release --example tune <dev|holdout|fresh|blind|probe|all>` (the
-//! tests in `tests/faq.rs` guard the figures):
+//! run --release --example tune <dev|holdout|fresh|blind|probe|gate|all>`
+//! (the tests in `tests/faq.rs` guard the figures):
 //!
 //! | set     | answered | within | wrong | refused |
 //! |---------|----------|--------|-------|---------|
-//! | dev     | 83.7%    | 94.6%  | 2.3%  | 97.5%   |
-//! | holdout | 75.6%    | 88.9%  | 0.8%  | 90.0%   |
+//! | dev     | 83.7%    | 94.6%  | 3.0%  | 95.0%   |
+//! | holdout | 75.6%    | 88.9%  | 0.8%  | 87.5%   |
 //! | fresh   | 80.2%    | 93.8%  | 1.8%  | 86.7%   |
 //! | blind   | 84.7%    | 90.6%  | 2.7%  | 82.1%   |
 //! | probe   | 81.9%    | 91.7%  | 4.0%  | 78.6%   |
-//! | all     | 81.2%    | 91.9%  | 2.2%  | 88.0%   |
+//! | gate    | 72.3%    | 87.2%  | 1.6%  | 100.0%  |
+//! | all     | 80.3%    | 91.4%  | 2.3%  | 87.9%   |
 //!
 //! `blind` and `probe` were each written before their round's changes
 //! were measured on them; `probe` (round four, 100 questions, 28
@@ -97,12 +98,38 @@
 //! confirms becomes a phrasing of its own, answers exactly, and extends
 //! the known vocabulary.
 //!
+//! `gate` (round five, 63 questions, 16 unanswerable) was written before
+//! that round looked at the decision; thirteen of its wordings repeated
+//! older splits word for word and were replaced before anything was
+//! measured.
+//!
+//! Round five asked whether a better answer/suggest/none boundary exists
+//! over the evidence alone ([`Evidence`]: top score, lead, coverage, known
+//! share, agreement of the character-only and word-only rankings, question
+//! length) plus [`looks_like_question`]. Logistic models fitted on dev
+//! only (for "worth suggesting" and for "answer below 0.25") and rule
+//! variants (suggest when both rankings agree despite low coverage or
+//! known share; answer at 0.20–0.25 with a clear lead) found no suggest
+//! boundary better than the present floors on dev: every variant that
+//! suggests more of the refused answerable questions also suggests
+//! near-misses that score, cover and are known like real paraphrases
+//! ("wie werde ich moderator", "can i exchange points for cash"), and a
+//! plain lower threshold answers dev's "how do i become a moderator". On
+//! the held-out splits the suggest variants only traded one figure for the
+//! other (+4.4 points refused for −1.3 within, or +2 within for −8
+//! refused). The answer model at a strict cut answered one more dev
+//! question without a wrong one, but on held-out it added wrong answers
+//! (fresh 1.8% → 2.7%, probe 4.0% → 5.0%) for +1.3 points answered. So
+//! the decision was left unchanged; the agreement and length evidence is
+//! kept for diagnostics and further fitting.
+//!
 //! Cost: an inverted index per vector space, so a query touches only the
 //! documents sharing a feature with it; only the first
 //! [`MAX_ANALYSED_CHARS`] characters are analysed. `cargo bench --bench
-//! faq` (scratch crate, 2 shared cores busy with other builds, 586 eval
-//! questions as queries): 1,000 entries build in ~220 ms, query p50
-//! ~0.13 ms, p99 ~0.24 ms; 20,000 entries query p50 ~0.9 ms, p99 ~5 ms.
+//! faq` (scratch crate, 2 shared cores busy with other builds, load ~4,
+//! 649 eval questions as queries): 1,000 entries build in ~170 ms, query
+//! p50 ~0.11 ms, p99 ~0.24 ms; 20,000 entries build in ~4.2 s, query p50
+//! ~0.9 ms, p99 ~5 ms.
 
 mod book;
 pub mod eval;
