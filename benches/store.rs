@@ -125,6 +125,7 @@ async fn members(store: &Store, count: usize) -> Vec<MemberId> {
             display_name: &name,
             language: Some(Lang::De),
             default_language: Lang::De,
+            today: Utc::now().date_naive(),
             is_bot: false,
         };
         members.push(store.member_seen(&seen, Utc::now()).await.unwrap().id);

@@ -235,3 +235,25 @@ async fn a_support_channel_covers_its_forum_topics_and_a_reaction_finds_a_topic_
         "the topic counts as the support channel"
     );
 }
+
+#[tokio::test]
+async fn fan_since_and_dates_follow_the_clubs_time_zone() {
+    let test = TestClub::new().await;
+    // 23:30 UTC on 31 December is already New Year in Berlin.
+    let new_year =
+        chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 31, 23, 30, 0).unwrap();
+    test.clock.advance(new_year - test.club.now());
+    let alice = actor("alice", false);
+    let handled = test
+        .club
+        .handle(said(&alice, "/profile", "u1"))
+        .await
+        .unwrap();
+    assert!(
+        handled.replies[0]
+            .text
+            .starts_with("alice – fan since 2027"),
+        "{:?}",
+        handled.replies
+    );
+}

@@ -184,6 +184,7 @@ async fn a_member_seen_on_many_connections_at_once_is_created_once() {
                 display_name: "Zoë",
                 language: None,
                 default_language: Lang::En,
+                today: Utc::now().date_naive(),
                 is_bot: false,
             };
             store.member_seen(&seen, Utc::now()).await.unwrap()

@@ -42,6 +42,7 @@ impl TempStore {
             display_name: name,
             language: Some(Lang::De),
             default_language: Lang::De,
+            today: Utc::now().date_naive(),
             is_bot: false,
         };
         self.store

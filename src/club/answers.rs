@@ -310,10 +310,7 @@ pub(super) async fn learned(
                 ("name", text(&row.taught_by)),
                 (
                     "date",
-                    text(&super::handlers::format_date(
-                        lang,
-                        row.created_at.date_naive(),
-                    )),
+                    text(&context.club.format_time(lang, row.created_at)),
                 ),
             ])),
         ));

@@ -30,8 +30,6 @@ pub enum Mistake {
     UnknownMessage(MessageId),
     #[error("message {message} has no button {label}")]
     NoSuchButton { message: MessageId, label: String },
-    #[error("only moderators may see other balances")]
-    BalanceOfOthers,
     #[error("a grant of zero points")]
     ZeroGrant,
     #[error("grant over the limit of {limit}")]
@@ -128,7 +126,6 @@ impl Mistake {
                     ("label", text(label)),
                 ]),
             ),
-            Mistake::BalanceOfOthers => ("balance-others-only-moderators", args([])),
             Mistake::ZeroGrant => ("grant-zero", args([])),
             Mistake::GrantOverLimit { limit } => {
                 ("grant-over-limit", args([("limit", (*limit).into())]))

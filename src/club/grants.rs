@@ -319,6 +319,7 @@ impl Club {
             display_name: "operator",
             language: None,
             default_language: self.config().default_language,
+            today: super::points::local_day(self.now(), &self.config().points),
             is_bot: true,
         };
         Ok(self.store().member_seen(&seen, self.now()).await?.id)

@@ -1,7 +1,7 @@
 //! What each command does. Handlers read and write through the store and
 //! return the member-facing text; the caller wraps it in a reply.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 
 use super::Context;
 use super::commands::{Access, ArgKind, COMMANDS, CommandSpec, MemberRef};
@@ -63,8 +63,10 @@ pub(super) fn usage_line(texts: &Texts, lang: Lang, spec: &CommandSpec) -> Strin
     )
 }
 
-/// `/balance [member]`: points, lifetime earned, rank and fan-since date.
-/// Other members' balances are for moderators only: points are private.
+/// `/balance [member]`: points, lifetime earned, rank and fan-since date,
+/// and the points held for pending shop claims. Anyone's balance can be
+/// asked for (`/profile` shows it publicly anyway); the core answers it
+/// privately when asked in a group.
 pub(super) async fn balance(
     context: &Context<'_>,
     member: Option<MemberRef>,
@@ -73,13 +75,11 @@ pub(super) async fn balance(
         Some(name) => resolve_member(context, &name).await?,
         None => context.member.clone(),
     };
-    if target.id != context.member.id && !context.actor.is_moderator {
-        return Err(Mistake::BalanceOfOthers.into());
-    }
     let standing = context.club.store().standing(target.id).await?;
+    let held = context.club.store().held(target.id).await?;
     let texts = context.club.texts();
     let lang = context.lang;
-    Ok(texts.get(
+    let mut line = texts.get(
         lang,
         "balance-line",
         Some(&args([
@@ -93,7 +93,12 @@ pub(super) async fn balance(
             ("members", standing.members.into()),
             ("since", text(&format_date(lang, target.fan_since))),
         ])),
-    ))
+    );
+    if held > 0 {
+        let held = text(&points(texts, lang, held));
+        line.push_str(&texts.get(lang, "balance-held", Some(&args([("held", held)]))));
+    }
+    Ok(line)
 }
 
 /// `/history [n]`: the member's latest ledger entries.
@@ -125,7 +130,10 @@ pub(super) async fn history(
             lang,
             "history-line",
             Some(&args([
-                ("date", text(&format_timestamp(lang, entry.created_at))),
+                (
+                    "date",
+                    text(&context.club.format_time(lang, entry.created_at)),
+                ),
                 ("amount", text(&format!("{:+}", entry.amount))),
                 ("reason", text(&entry.reason)),
                 ("kind", text(&kind_name(texts, lang, &entry.kind))),
@@ -172,8 +180,4 @@ pub(super) fn format_date(lang: Lang, date: NaiveDate) -> String {
         Lang::De => date.format("%d.%m.%Y").to_string(),
         Lang::En => date.format("%-d %b %Y").to_string(),
     }
-}
-
-fn format_timestamp(lang: Lang, at: DateTime<Utc>) -> String {
-    format_date(lang, at.date_naive())
 }

@@ -278,6 +278,12 @@ impl Club {
         self.inner.clock.now()
     }
 
+    /// The calendar date of `at` in the club's time zone
+    /// (`points.time_zone`), formatted for `lang`.
+    pub fn format_time(&self, lang: Lang, at: DateTime<Utc>) -> String {
+        handlers::format_date(lang, points::local_day(at, &self.inner.config.points))
+    }
+
     /// The language to answer `actor` in: their platform locale when the club
     /// speaks it, else what we know of the member, else the default.
     pub fn language_for(&self, actor: &Actor, member: Option<&Member>) -> Lang {
@@ -484,6 +490,7 @@ impl Club {
             display_name: &actor.display_name,
             language: actor.locale.as_deref().and_then(Lang::from_locale),
             default_language: self.inner.config.default_language,
+            today: points::local_day(now, &self.inner.config.points),
             is_bot: actor.is_bot,
         };
         self.store().sighting(&seen, now).await

@@ -12,7 +12,7 @@ use chrono::Duration;
 use super::Club;
 use super::Context;
 use super::error::{ClubError, Mistake};
-use super::handlers::{format_date, points};
+use super::handlers::points;
 use super::i18n::{Args, args, text};
 use super::model::Member;
 use super::reply::{Audience, Button, Reply};
@@ -277,10 +277,7 @@ fn claim_args<'a>(club: &Club, lang: Lang, claim: &Claim, item: &Item) -> Args<'
         ("item", text(&item.text(lang).name)),
         ("sku", text(&claim.sku)),
         ("cost", text(&points(club.texts(), lang, claim.cost))),
-        (
-            "expires",
-            text(&format_date(lang, claim.expires_at.date_naive())),
-        ),
+        ("expires", text(&club.format_time(lang, claim.expires_at))),
     ])
 }
 
@@ -313,8 +310,7 @@ fn claim_line(club: &Club, lang: Lang, claim: &Claim) -> String {
         .get(&claim.sku)
         .map_or_else(|| claim.sku.clone(), |item| item.text(lang).name.clone());
     let when = |at: Option<chrono::DateTime<chrono::Utc>>| {
-        at.map(|at| format_date(lang, at.date_naive()))
-            .unwrap_or_default()
+        at.map(|at| club.format_time(lang, at)).unwrap_or_default()
     };
     let state_id = match (claim.state, &claim.decided_by) {
         // Items without approval are confirmed by the shop itself.
@@ -325,14 +321,8 @@ fn claim_line(club: &Club, lang: Lang, claim: &Claim) -> String {
         lang,
         &state_id,
         Some(&args([
-            (
-                "created",
-                text(&format_date(lang, claim.created_at.date_naive())),
-            ),
-            (
-                "expires",
-                text(&format_date(lang, claim.expires_at.date_naive())),
-            ),
+            ("created", text(&club.format_time(lang, claim.created_at))),
+            ("expires", text(&club.format_time(lang, claim.expires_at))),
             ("decided", text(&when(claim.decided_at))),
             ("by", text(claim.decided_by.as_deref().unwrap_or("-"))),
             ("note", text(claim.note.as_deref().unwrap_or("-"))),

@@ -59,7 +59,8 @@ help-moderator-note = Als Moderator*in kannst du zusätzlich Punkte vergeben.
 ## /balance
 
 balance-line = { $name }: { $balance } · insgesamt verdient: { $lifetime } · Rang { $rank } von { $members } · Fan seit { $since }
-balance-others-only-moderators = Den Punktestand anderer Mitglieder sehen nur Moderator*innen.
+
+balance-held = {" "}· für offene Bestellungen reserviert: { $held }
 
 ## /history
 

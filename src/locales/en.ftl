@@ -58,7 +58,8 @@ help-moderator-note = As a moderator you can also grant points.
 ## /balance
 
 balance-line = { $name }: { $balance } · earned in total: { $lifetime } · rank { $rank } of { $members } · fan since { $since }
-balance-others-only-moderators = Only moderators can see other members' balances.
+
+balance-held = {" "}· held for pending claims: { $held }
 
 ## /history
 

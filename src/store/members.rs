@@ -23,6 +23,8 @@ pub struct IdentitySeen<'a> {
     pub language: Option<Lang>,
     /// The language for a brand-new member whose platform reports none.
     pub default_language: Lang,
+    /// The club's calendar day now: a new member's "fan since" date.
+    pub today: NaiveDate,
     pub is_bot: bool,
 }
 
@@ -219,7 +221,7 @@ async fn create_member(
     .bind(seen.display_name)
     .bind(language.code())
     .bind(seen.is_bot)
-    .bind(now.date_naive())
+    .bind(seen.today)
     .bind(now)
     .fetch_one(&mut *tx)
     .await
