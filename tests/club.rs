@@ -9,14 +9,11 @@ async fn the_same_platform_event_delivered_twice_grants_once() {
     let test = TestClub::new().await;
     let moderator = actor("mia", true);
     let alice = actor("alice", false);
-    test.club
-        .handle(said(&alice, "hi all", "update-1"))
-        .await
-        .unwrap();
+    test.send(said(&alice, "hi all", "update-1")).await;
 
     let grant = said(&moderator, "/grant @alice 30 survey", "update-2");
-    let first = test.club.handle(grant.clone()).await.unwrap();
-    let replayed = test.club.handle(grant).await.unwrap();
+    let first = test.send(grant.clone()).await;
+    let replayed = test.send(grant).await;
 
     assert!(
         first.replies[0].text.contains("New balance: 30 points"),
@@ -47,11 +44,7 @@ async fn a_member_is_answered_in_their_platform_language() {
     let test = TestClub::new().await;
     let mut jonas = actor("jonas", false);
     jonas.locale = Some("de-AT".to_owned());
-    let handled = test
-        .club
-        .handle(said(&jonas, "/balance", "u1"))
-        .await
-        .unwrap();
+    let handled = test.send(said(&jonas, "/balance", "u1")).await;
     assert!(
         handled.replies[0].text.contains("Punktestand")
             || handled.replies[0].text.contains("Punkte")
@@ -59,11 +52,7 @@ async fn a_member_is_answered_in_their_platform_language() {
 
     let mut unknown_locale = actor("pierre", false);
     unknown_locale.locale = Some("fr".to_owned());
-    let handled = test
-        .club
-        .handle(said(&unknown_locale, "/frobnicate", "u2"))
-        .await
-        .unwrap();
+    let handled = test.send(said(&unknown_locale, "/frobnicate", "u2")).await;
     assert!(
         handled.replies[0].text.contains("kenne ich nicht"),
         "other locales get the default language (de): {:?}",
@@ -85,7 +74,7 @@ async fn a_reaction_on_a_message_that_does_not_exist_is_explained() {
             added: true,
         },
     };
-    let handled = test.club.handle(reaction).await.unwrap();
+    let handled = test.send(reaction).await;
     assert_eq!(handled.replies[0].text, "There is no message #404.");
 }
 
@@ -94,7 +83,7 @@ async fn an_oversized_message_is_refused_and_nothing_is_written() {
     let test = TestClub::new().await;
     let alice = actor("alice", false);
     let huge = format!("/grant @bob 5 {}", "ä".repeat(10_000));
-    let handled = test.club.handle(said(&alice, &huge, "u1")).await.unwrap();
+    let handled = test.send(said(&alice, &huge, "u1")).await;
     assert_eq!(handled.message, None);
     assert!(
         handled.replies[0].text.contains("too long"),
@@ -115,26 +104,20 @@ async fn a_debit_stops_at_zero_and_says_so() {
     let test = TestClub::new().await;
     let moderator = actor("mia", true);
     let ben = actor("ben", false);
-    test.club.handle(said(&ben, "hello", "u1")).await.unwrap();
-    test.club
-        .handle(said(&moderator, "/grant @ben 10 event", "u2"))
-        .await
-        .unwrap();
+    test.send(said(&ben, "hello", "u1")).await;
+    test.send(said(&moderator, "/grant @ben 10 event", "u2"))
+        .await;
     let handled = test
-        .club
-        .handle(said(&moderator, "/grant @ben -11 correction", "u3"))
-        .await
-        .unwrap();
+        .send(said(&moderator, "/grant @ben -11 correction", "u3"))
+        .await;
     assert!(
         handled.replies[0].text.contains("has only 10 points"),
         "{:?}",
         handled.replies
     );
     let handled = test
-        .club
-        .handle(said(&moderator, "/grant @ben -10 correction", "u4"))
-        .await
-        .unwrap();
+        .send(said(&moderator, "/grant @ben -10 correction", "u4"))
+        .await;
     assert!(
         handled.replies[0].text.contains("New balance: 0 points"),
         "{:?}",
@@ -147,16 +130,10 @@ async fn a_debit_stops_at_zero_and_says_so() {
 async fn fan_since_is_the_day_the_member_was_first_seen() {
     let test = TestClub::new().await;
     let alice = actor("alice", false);
-    test.club
-        .handle(said(&alice, "hello, first time here", "u1"))
-        .await
-        .unwrap();
+    test.send(said(&alice, "hello, first time here", "u1"))
+        .await;
     test.clock.advance(chrono::Duration::days(400));
-    let handled = test
-        .club
-        .handle(said(&alice, "/balance", "u2"))
-        .await
-        .unwrap();
+    let handled = test.send(said(&alice, "/balance", "u2")).await;
     assert!(
         handled.replies[0].text.ends_with("fan since 2 Nov 2026"),
         "{:?}",
@@ -169,10 +146,8 @@ async fn a_button_press_delivered_twice_is_answered_once() {
     let test = TestClub::new().await;
     let alice = actor("alice", false);
     let asked = test
-        .club
-        .handle(said(&alice, "/faq How many points do I have?", "u1"))
-        .await
-        .unwrap();
+        .send(said(&alice, "/faq How many points do I have?", "u1"))
+        .await;
     let answer_id = test
         .club
         .record_sent(group().platform, &group(), Some("bot-1"), &asked.replies[0])
@@ -188,8 +163,8 @@ async fn a_button_press_delivered_twice_is_answered_once() {
             action,
         },
     };
-    let first = test.club.handle(press.clone()).await.unwrap();
-    let again = test.club.handle(press).await.unwrap();
+    let first = test.send(press.clone()).await;
+    let again = test.send(press).await;
     assert_eq!(first.replies.len(), 1);
     assert!(again.replies.is_empty(), "{:?}", again.replies);
 }
@@ -244,11 +219,7 @@ async fn fan_since_and_dates_follow_the_clubs_time_zone() {
         chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 31, 23, 30, 0).unwrap();
     test.clock.advance(new_year - test.club.now());
     let alice = actor("alice", false);
-    let handled = test
-        .club
-        .handle(said(&alice, "/profile", "u1"))
-        .await
-        .unwrap();
+    let handled = test.send(said(&alice, "/profile", "u1")).await;
     assert!(
         handled.replies[0]
             .text

@@ -224,32 +224,20 @@ async fn a_broken_faq_file_on_reload_keeps_the_old_faq() {
     let moderator = actor("mia", true);
     let alice = actor("alice", false);
 
-    let reloaded = test
-        .club
-        .handle(said(&moderator, "/faq_reload", "u1"))
-        .await
-        .unwrap();
+    let reloaded = test.send(said(&moderator, "/faq_reload", "u1")).await;
     assert!(
         reloaded.replies[0].text.starts_with("FAQ reloaded: "),
         "{:?}",
         reloaded.replies
     );
-    let refused = test
-        .club
-        .handle(said(&alice, "/faq_reload", "u2"))
-        .await
-        .unwrap();
+    let refused = test.send(said(&alice, "/faq_reload", "u2")).await;
     assert_eq!(
         refused.replies[0].text,
         "Only moderators can use /faq_reload."
     );
 
     fs::write(&faq, "[[entry]]\nid = \"broken\"\n").unwrap();
-    let failed = test
-        .club
-        .handle(said(&moderator, "/faq_reload", "u3"))
-        .await
-        .unwrap();
+    let failed = test.send(said(&moderator, "/faq_reload", "u3")).await;
     let text = &failed.replies[0].text;
     assert!(
         text.starts_with("The FAQ was not reloaded; the previous version stays active:"),
@@ -261,10 +249,8 @@ async fn a_broken_faq_file_on_reload_keeps_the_old_faq() {
     );
 
     let asked = test
-        .club
-        .handle(said(&alice, "/faq how many points do I have?", "u4"))
-        .await
-        .unwrap();
+        .send(said(&alice, "/faq how many points do I have?", "u4"))
+        .await;
     let balance = question_of("check-balance", Lang::En);
     assert!(
         asked.replies[0].text.starts_with(&balance),
@@ -366,8 +352,8 @@ async fn the_same_question_delivered_twice_is_answered_once() {
     let test = TestClub::new().await;
     let alice = actor("alice", false);
     let question = said(&alice, "How many points do I have?", "update-7");
-    let first = test.club.handle(question.clone()).await.unwrap();
-    let again = test.club.handle(question).await.unwrap();
+    let first = test.send(question.clone()).await;
+    let again = test.send(question).await;
     assert_eq!(first.replies.len(), 1, "{:?}", first.replies);
     assert!(again.replies.is_empty());
 }
@@ -377,10 +363,8 @@ async fn a_forged_button_action_is_refused() {
     let test = TestClub::new().await;
     let alice = actor("alice", false);
     let asked = test
-        .club
-        .handle(said(&alice, "/faq How many points do I have?", "u1"))
-        .await
-        .unwrap();
+        .send(said(&alice, "/faq How many points do I have?", "u1"))
+        .await;
     let answer = &asked.replies[0];
     let answer_id = test
         .club
@@ -396,7 +380,7 @@ async fn a_forged_button_action_is_refused() {
             action: "faq:yes:join-club".to_owned(),
         },
     };
-    let handled = test.club.handle(forged).await.unwrap();
+    let handled = test.send(forged).await;
     assert_eq!(
         handled.replies[0].text,
         "That button does not belong to that message."
