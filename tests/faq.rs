@@ -430,17 +430,18 @@ fn the_search_meets_the_issue_targets() {
 /// Regression guard at the measured level on the whole eval set: a change
 /// that answers fewer questions correctly, answers more wrongly or refuses
 /// fewer unanswerable questions fails here. The search is deterministic,
-/// so the floors sit just under the measured figures over all six splits
-/// (80.3% / 91.4% / 2.3% / 87.9%, after the profile and account-linking
-/// answers were corrected to what the bot really does; before that
-/// correction 80.3% / 91.2% / 2.2% / 89.0%).
+/// so the floors sit just under the measured figures over all seven splits
+/// (78.9% / 90.8% / 1.9% / 87.4%, after round six added the `curate`
+/// split, baseline 77.8% / 90.1% / 2.1% / 87.0% over all seven, and
+/// sharpened the alternatives of confusable entries; over the six older
+/// splits the figures were 80.3% / 91.4% / 2.3% / 87.9% before).
 #[test]
 fn the_search_does_not_fall_below_its_measured_figures() {
     let report = report_for(None);
-    let floors_hold = report.answered_correctly_rate >= 0.80
-        && report.within_suggestions_rate >= 0.91
-        && report.wrong_answer_rate <= 0.024
-        && report.refused_rate >= 0.875;
+    let floors_hold = report.answered_correctly_rate >= 0.785
+        && report.within_suggestions_rate >= 0.905
+        && report.wrong_answer_rate <= 0.02
+        && report.refused_rate >= 0.87;
     assert!(
         floors_hold,
         "the search fell below its measured figures:\n{report}\nmisses: {:#?}",
@@ -450,7 +451,7 @@ fn the_search_does_not_fall_below_its_measured_figures() {
 
 /// Every split is loaded, the fresh, blind, probe and gate ones included.
 #[test]
-fn the_eval_set_has_six_splits() {
+fn the_eval_set_has_seven_splits() {
     let set = eval_set();
     for split in [
         Split::Dev,
@@ -464,5 +465,9 @@ fn the_eval_set_has_six_splits() {
     assert!(
         set.split(Split::Gate).cases.len() >= 60,
         "Gate is too small"
+    );
+    assert!(
+        set.split(Split::Curate).cases.len() >= 70,
+        "Curate is too small"
     );
 }

@@ -23,10 +23,20 @@ pub(super) fn run(settings: &Settings, command: FaqCommand) -> anyhow::Result<Ex
             ask(&index, json, &question.join(" "))
         }
         FaqCommand::Check { path } => check(&path),
-        FaqCommand::Eval { faq, set } => {
+        FaqCommand::Eval { faq, set, split } => {
             let index = index(settings, faq.as_deref())?;
             let set =
                 eval::load_eval_set(&set).with_context(|| format!("reading {}", set.display()))?;
+            let set = match split
+                .as_deref()
+                .map(|name| (name, eval::Split::parse(name)))
+            {
+                None => set,
+                Some((_, Some(split))) => set.split(split),
+                Some((name, None)) => anyhow::bail!(
+                    "unknown split `{name}`: use dev, holdout, fresh, blind, probe, gate or curate"
+                ),
+            };
             print!("{}", eval::evaluate(&index, &set));
             Ok(ExitCode::SUCCESS)
         }

@@ -119,6 +119,10 @@ pub enum FaqCommand {
         /// Evaluation set.
         #[arg(long, value_name = "PATH", default_value = "tests/data/faq_eval.toml")]
         set: PathBuf,
+        /// Only one split of the set: dev, holdout, fresh, blind, probe,
+        /// gate or curate (dev is what the search was tuned on).
+        #[arg(long, value_name = "NAME")]
+        split: Option<String>,
     },
 }
 

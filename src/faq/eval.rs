@@ -1,14 +1,16 @@
 //! Measuring the search on a set of real-world member questions.
 //!
-//! The evaluation file (`tests/data/faq_eval.toml`) holds five lists,
-//! `dev`, `holdout`, `fresh`, `blind` and `probe`, of `{ lang, expect, q }`
+//! The evaluation file (`tests/data/faq_eval.toml`) holds seven lists,
+//! `dev`, `holdout`, `fresh`, `blind`, `probe`, `gate` and `curate`, of
+//! `{ lang, expect, q }`
 //! cases; `expect` is an entry id or `"none"` for questions the FAQ does
 //! not answer. Thresholds are tuned on `dev` only; the others stand for
 //! questions nobody has seen. `fresh` was written in a later round, before
 //! the search was measured on it, because `holdout` had been looked at
 //! often enough to leak into choices; `blind` likewise in the round after,
 //! before that round's changes were measured, and only its totals were
-//! looked at; `probe` the same way in round four.
+//! looked at; `probe` the same way in round four, `gate` in round five
+//! and `curate` in round six.
 //!
 //! The four figures that matter to members:
 //! - answered correctly: the confident answer is right (of answerable
@@ -51,6 +53,40 @@ pub enum Split {
     /// Written in round five from the FAQ's topics, before that round's
     /// changes to the answer/suggest/none decision were measured on it.
     Gate,
+    /// Written in round six from the FAQ's topics, before that round's
+    /// changes to the alternatives were measured on it.
+    Curate,
+}
+
+impl Split {
+    /// Every split, in the order they were written.
+    pub const ALL: [Split; 7] = [
+        Split::Dev,
+        Split::Holdout,
+        Split::Fresh,
+        Split::Blind,
+        Split::Probe,
+        Split::Gate,
+        Split::Curate,
+    ];
+
+    /// The split's name in the eval file (`dev`, `holdout`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Split::Dev => "dev",
+            Split::Holdout => "holdout",
+            Split::Fresh => "fresh",
+            Split::Blind => "blind",
+            Split::Probe => "probe",
+            Split::Gate => "gate",
+            Split::Curate => "curate",
+        }
+    }
+
+    /// The split named `name`.
+    pub fn parse(name: &str) -> Option<Split> {
+        Split::ALL.into_iter().find(|split| split.name() == name)
+    }
 }
 
 /// One member question and what should answer it.
@@ -110,6 +146,8 @@ struct RawEvalFile {
     probe: Vec<RawCase>,
     #[serde(default)]
     gate: Vec<RawCase>,
+    #[serde(default)]
+    curate: Vec<RawCase>,
 }
 
 #[derive(Deserialize)]
@@ -154,6 +192,7 @@ pub fn parse_eval_set(text: &str, origin: &str) -> Result<EvalSet, EvalError> {
         (raw.blind, Split::Blind),
         (raw.probe, Split::Probe),
         (raw.gate, Split::Gate),
+        (raw.curate, Split::Curate),
     ];
     let cases = splits
         .into_iter()

@@ -345,7 +345,7 @@ impl FaqIndex {
     }
 
     /// The evidence the decision weighs for `question`, for tuning and
-    /// diagnostics (the scratch tuning tool fits the decision on it).
+    /// diagnostics: decision thresholds are fitted on these features.
     pub fn evidence(&self, question: &str) -> Evidence {
         self.analyse(question).evidence
     }
