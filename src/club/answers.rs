@@ -228,35 +228,34 @@ pub(super) async fn press(
     };
     let texts = context.club.texts();
     let lang = context.lang;
-    match action {
+    let (id, helpful) = match action {
         FaqAction::Pick(id) => {
             let index = context.club.faq().index();
             let picked = entry(&index, &id)?;
             teach_from(context, pressed, &id, LearnedFrom::Suggestion).await?;
             let reply_to = pressed.reply_to.unwrap_or(pressed.id);
-            Ok(vec![answer(texts, lang, context.place, picked, reply_to)])
+            return Ok(vec![answer(texts, lang, context.place, picked, reply_to)]);
         }
-        FaqAction::Helpful(id) | FaqAction::NotHelpful(id) => {
-            let helpful = code.starts_with("faq:yes:");
-            let store = context.club.store();
-            let first = store
-                .record_faq_feedback(pressed.id, context.member.id, &id, helpful, context.now)
-                .await?;
-            let message = match (first, helpful) {
-                (false, _) => "faq-feedback-again",
-                (true, true) => "faq-thanks-helpful",
-                (true, false) => "faq-thanks-not-helpful",
-            };
-            if first && helpful {
-                teach_from(context, pressed, &id, LearnedFrom::Helpful).await?;
-            }
-            Ok(vec![Reply::in_place(
-                context.place,
-                texts.plain(lang, message),
-                Some(pressed.id),
-            )])
-        }
+        FaqAction::Helpful(id) => (id, true),
+        FaqAction::NotHelpful(id) => (id, false),
+    };
+    let store = context.club.store();
+    let first = store
+        .record_faq_feedback(pressed.id, context.member.id, &id, helpful, context.now)
+        .await?;
+    let message = match (first, helpful) {
+        (false, _) => "faq-feedback-again",
+        (true, true) => "faq-thanks-helpful",
+        (true, false) => "faq-thanks-not-helpful",
+    };
+    if first && helpful {
+        teach_from(context, pressed, &id, LearnedFrom::Helpful).await?;
     }
+    Ok(vec![Reply::in_place(
+        context.place,
+        texts.plain(lang, message),
+        Some(pressed.id),
+    )])
 }
 
 /// `/faq_link <entry>`, sent by a moderator as a reply to a member's question.
