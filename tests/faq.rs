@@ -431,16 +431,18 @@ fn the_search_meets_the_issue_targets() {
 /// that answers fewer questions correctly, answers more wrongly or refuses
 /// fewer unanswerable questions fails here. The search is deterministic,
 /// so the floors sit just under the measured figures over all seven splits
-/// (78.9% / 90.8% / 1.9% / 87.4%, after round six added the `curate`
-/// split, baseline 77.8% / 90.1% / 2.1% / 87.0% over all seven, and
-/// sharpened the alternatives of confusable entries; over the six older
-/// splits the figures were 80.3% / 91.4% / 2.3% / 87.9% before).
+/// (82.2% / 91.2% / 1.6% / 87.4% since round seven fused the softmax
+/// classifier's probability into the ranking; 78.9% / 90.8% / 1.9% /
+/// 87.4% before, after round six added the `curate` split, baseline
+/// 77.8% / 90.1% / 2.1% / 87.0% over all seven, and sharpened the
+/// alternatives of confusable entries; over the six older splits the
+/// figures were 80.3% / 91.4% / 2.3% / 87.9% before).
 #[test]
 fn the_search_does_not_fall_below_its_measured_figures() {
     let report = report_for(None);
-    let floors_hold = report.answered_correctly_rate >= 0.785
-        && report.within_suggestions_rate >= 0.905
-        && report.wrong_answer_rate <= 0.02
+    let floors_hold = report.answered_correctly_rate >= 0.82
+        && report.within_suggestions_rate >= 0.91
+        && report.wrong_answer_rate <= 0.017
         && report.refused_rate >= 0.87;
     assert!(
         floors_hold,

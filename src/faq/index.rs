@@ -21,6 +21,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use serde::{Deserialize, Serialize};
 
 use super::book::FaqBook;
+use super::classifier::{Classifier, Input, TrainSettings, push_block};
 use super::lexicon;
 use super::text::{
     char_ngrams, content_words, exchange_tokens, normalized_words, split_compound, word_tokens,
@@ -220,6 +221,8 @@ pub struct FaqIndex {
     /// entries (book positions, ascending) that have it.
     exact: HashMap<String, Vec<u32>>,
     speller: Speller,
+    /// Softmax over the entries, trained on the phrasings at build time.
+    classifier: Classifier,
 }
 
 impl FaqIndex {
@@ -300,7 +303,22 @@ impl FaqIndex {
         }
         vocabulary.extend(lexicon::surface_words());
         drop(entry_of);
+        let train = TrainSettings::default();
+        let char_count = chars.features.len() as u32;
+        let inputs: Vec<(u32, Input)> = doc_entry
+            .iter()
+            .zip(chars.doc_features.iter().zip(&words.doc_features))
+            .map(|(entry, (char_block, word_block))| {
+                let mut input = Vec::with_capacity(char_block.len() + word_block.len());
+                push_block(&mut input, char_block, 0, train.char_share);
+                push_block(&mut input, word_block, char_count, 1.0 - train.char_share);
+                (*entry, input)
+            })
+            .collect();
+        let feature_count = chars.features.len() + words.features.len();
+        let classifier = Classifier::train(book.len(), feature_count, inputs, train);
         FaqIndex {
+            classifier,
             book,
             settings,
             doc_entry,
@@ -400,6 +418,16 @@ impl FaqIndex {
             })
             .filter(|(_, score)| *score > 0.0)
             .collect();
+        // The classifier's probability lifts the entries it believes in.
+        let input = self.classifier_input(
+            &char_features,
+            &with_exchange,
+            TrainSettings::default().char_share,
+        );
+        let probabilities = self.classifier.probabilities(&input);
+        for (entry, score) in &mut ranked {
+            *score *= 1.0 + CLASSIFIER_WEIGHT * probabilities[*entry];
+        }
         keep_best(&mut ranked, RERANKED_LEN);
         let query_tokens = self.weighted_query_tokens(&word_features);
         let mut coverages = HashMap::new();
@@ -447,6 +475,36 @@ impl FaqIndex {
         }
     }
 
+    /// The classifier's input for a question: its known character and
+    /// word features with their counts, each block L2-normalised.
+    fn classifier_input(&self, chars: &[u64], words: &[u64], char_share: f32) -> Input {
+        let block = |space: &VectorSpace, features: &[u64]| {
+            let mut ids: Vec<u32> = features
+                .iter()
+                .filter_map(|feature| space.features.get(feature).copied())
+                .collect();
+            ids.sort_unstable();
+            let mut counts: Vec<(u32, f32)> = Vec::with_capacity(ids.len());
+            for id in ids {
+                match counts.last_mut() {
+                    Some((last, count)) if *last == id => *count += 1.0,
+                    _ => counts.push((id, 1.0)),
+                }
+            }
+            counts
+        };
+        let mut input = Vec::new();
+        push_block(&mut input, &block(&self.chars, chars), 0, char_share);
+        let offset = self.chars.features.len() as u32;
+        push_block(
+            &mut input,
+            &block(&self.words, words),
+            offset,
+            1.0 - char_share,
+        );
+        input
+    }
+
     /// The share of the question's content words that the FAQ knows at
     /// all (its phrasings, answers or lexicon, or a compound of two known
     /// words), after typo correction. Near-misses reuse some FAQ words but
@@ -487,6 +545,10 @@ impl FaqIndex {
             .collect()
     }
 }
+
+/// How much the classifier's probability p lifts an entry's score
+/// (score × (1 + weight × p)); chosen on the dev split.
+const CLASSIFIER_WEIGHT: f32 = 0.4;
 
 /// How many top entries are re-scored by coverage.
 const RERANKED_LEN: usize = 3 * RANKED_LEN;

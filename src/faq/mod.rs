@@ -69,13 +69,19 @@
 //! | set     | answered | within | wrong | refused |
 //! |---------|----------|--------|-------|---------|
 //! | dev     | 83.7%    | 96.7%  | 2.3%  | 95.0%   |
-//! | holdout | 77.8%    | 90.0%  | 0.0%  | 87.5%   |
-//! | fresh   | 81.5%    | 93.8%  | 1.8%  | 86.7%   |
-//! | blind   | 84.7%    | 91.8%  | 2.7%  | 82.1%   |
-//! | probe   | 81.9%    | 91.7%  | 4.0%  | 78.6%   |
-//! | gate    | 72.3%    | 87.2%  | 1.6%  | 100.0%  |
-//! | curate  | 67.1%    | 82.3%  | 1.0%  | 84.0%   |
-//! | all     | 78.9%    | 90.8%  | 1.9%  | 87.4%   |
+//! | holdout | 81.1%    | 91.1%  | 0.8%  | 87.5%   |
+//! | fresh   | 85.2%    | 93.8%  | 0.9%  | 86.7%   |
+//! | blind   | 85.9%    | 91.8%  | 1.8%  | 82.1%   |
+//! | probe   | 86.1%    | 91.7%  | 3.0%  | 78.6%   |
+//! | gate    | 80.9%    | 89.4%  | 1.6%  | 100.0%  |
+//! | curate  | 72.2%    | 82.3%  | 1.0%  | 84.0%   |
+//! | all     | 82.2%    | 91.2%  | 1.6%  | 87.4%   |
+//!
+//! Round seven added a supervised signal (see "Classifier" below); before
+//! it the same table read holdout 77.8/90.0/0.0/87.5, fresh
+//! 81.5/93.8/1.8/86.7, blind 84.7/91.8/2.7/82.1, probe 81.9/91.7/4.0/78.6,
+//! gate 72.3/87.2/1.6/100.0, curate 67.1/82.3/1.0/84.0, all
+//! 78.9/90.8/1.9/87.4 (dev unchanged).
 //!
 //! `blind` and `probe` were each written before their round's changes
 //! were measured on them; `probe` (round four, 100 questions, 28
@@ -123,6 +129,33 @@
 //! the decision was left unchanged; the agreement and length evidence is
 //! kept for diagnostics and further fitting.
 //!
+//! # Classifier
+//!
+//! Round seven tried what intent bots do: a multinomial logistic
+//! regression (softmax, one class per entry) trained at build time on
+//! every phrasing of both languages plus learned phrasings, over the same
+//! sparse features (character n-grams and word tokens with lexicon
+//! concepts, each block L2-normalised, equal shares), Adagrad with L2,
+//! three epochs in a fixed-seed order (deterministic). Weights exist only
+//! for features an entry's phrasings contain, and features shared by more
+//! than twelve entries are left out, so training stays cheap at any FAQ
+//! size. Its probability p lifts each candidate's score,
+//! `score × (1 + 0.4 p)`, before the coverage damping; the decision floors
+//! are unchanged. The weight 0.4 was picked on dev (the largest that kept
+//! dev's within and wrong figures; dev itself did not move at the final
+//! feature cap). As the ranking alone p put the right entry first for
+//! 88.3% of answerable questions against 93.2% for the scores; an even
+//! blend (0.5·score + 0.5·p) ranked no better and answered more wrongly. The held-out splits were measured for
+//! each variant tried, so they are no longer strictly unseen for this
+//! round. On them it answered 3–9 points more correctly and kept or raised
+//! within; wrong answers fell on fresh, blind and probe (one question each)
+//! and rose by one on holdout ("can i get an event ticket with points?",
+//! already ranked wrong at 0.24, now lifted over the 0.25 threshold):
+//! overall 14 → 12 of 753. Most of the gain is questions that ranked right
+//! but scored just under `answer_threshold`; right-entry-first rose only
+//! from 93.2% to 93.4% of answerable questions, so the ceiling named above
+//! (ranking of neighbouring entries) is moved little.
+//!
 //! Cost: an inverted index per vector space, so a query touches only the
 //! documents sharing a feature with it; only the first
 //! [`MAX_ANALYSED_CHARS`] characters are analysed. `cargo bench --bench
@@ -130,8 +163,14 @@
 //! entries build in 124 ms, query p50 0.061 ms, p99 0.101 ms; 20,000
 //! entries build in 2.6 s, query p50 0.70 ms, p99 1.17 ms. Under load from
 //! parallel builds the figures roughly doubled (p99 0.24 ms and 5 ms).
+//! With the classifier (round seven; training about 10 ms of the build at
+//! 1,000 entries), on the same machine under a load average of 0.5–1.6:
+//! 1,000 entries build in 132–160 ms, query p50 0.08 ms, p99 0.13–0.16 ms;
+//! 20,000 entries build in 3.3 s, query p50 0.87 ms, p99 1.35 ms (the code
+//! before it, under similar load: 156 ms, p99 0.27 ms; 3.2 s, p99 4.9 ms).
 
 mod book;
+mod classifier;
 pub mod eval;
 mod index;
 mod lexicon;
