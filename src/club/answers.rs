@@ -18,7 +18,7 @@ use std::sync::{Arc, RwLock};
 use chrono::Duration;
 
 use super::Context;
-use super::commands::{self, Command};
+use super::commands::{self, Command, shorten};
 use super::error::{ClubError, Mistake};
 use super::i18n::{Texts, args, text};
 use super::model::{MemberId, MessageId, Place};
@@ -551,15 +551,6 @@ fn question_text(body: &str) -> Option<String> {
     (1..=MAX_LEARNED_CHARS)
         .contains(&length)
         .then_some(question)
-}
-
-fn shorten(text: &str, max_chars: usize) -> String {
-    if text.chars().count() <= max_chars {
-        return text.to_owned();
-    }
-    let mut short: String = text.chars().take(max_chars - 1).collect();
-    short.push('…');
-    short
 }
 
 #[cfg(test)]

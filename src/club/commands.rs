@@ -491,8 +491,8 @@ pub fn is_command(text: &str) -> bool {
 pub fn parse(line: &str) -> Result<Command, ParseError> {
     let line: String = line.trim().nfc().collect();
     let (head, rest) = split_word(line.strip_prefix('/').unwrap_or(&line));
-    let spec =
-        spec(&command_name(head)).ok_or_else(|| ParseError::UnknownCommand(shorten(head, 32)))?;
+    let spec = spec(&command_name(head))
+        .ok_or_else(|| ParseError::UnknownCommand(shorten(head, ECHO_CHARS)))?;
     let values = read_args(spec, rest)?;
     Ok(build(spec, values))
 }
@@ -575,7 +575,7 @@ fn read_args(
     if !extra.is_empty() {
         return Err(ParseError::TooManyArguments {
             command: spec.name,
-            extra: shorten(split_word(extra).0, 32),
+            extra: shorten(split_word(extra).0, ECHO_CHARS),
         });
     }
     Ok(values)
@@ -588,7 +588,7 @@ fn read_member(spec: &'static CommandSpec, word: &str) -> Result<MemberRef, Pars
     } else {
         Err(ParseError::BadMemberName {
             command: spec.name,
-            value: shorten(word, 32),
+            value: shorten(word, ECHO_CHARS),
         })
     }
 }
@@ -606,7 +606,7 @@ fn read_word<'a>(spec: &'static CommandSpec, word: &'a str) -> Result<&'a str, P
     if word.chars().count() > MAX_WORD_CHARS {
         return Err(ParseError::WordTooLong {
             command: spec.name,
-            value: shorten(word, 32),
+            value: shorten(word, ECHO_CHARS),
         });
     }
     Ok(word)
@@ -630,7 +630,7 @@ fn read_integer(
         return Err(ParseError::NotANumber {
             command: spec.name,
             arg: arg.name,
-            value: shorten(word, 32),
+            value: shorten(word, ECHO_CHARS),
         });
     }
     let out_of_range = || ParseError::OutOfRange {
@@ -892,11 +892,16 @@ fn split_word(text: &str) -> (&str, &str) {
 }
 
 /// Cuts echoed input so a huge argument cannot blow up the reply.
-fn shorten(text: &str, max_chars: usize) -> String {
+/// How much of a member's input a mistake message echoes.
+pub const ECHO_CHARS: usize = 33;
+
+/// `text` cut to at most `max_chars` characters, an ellipsis included, so
+/// huge input cannot blow up a reply or a button label.
+pub fn shorten(text: &str, max_chars: usize) -> String {
     if text.chars().count() <= max_chars {
         return text.to_owned();
     }
-    let mut short: String = text.chars().take(max_chars).collect();
+    let mut short: String = text.chars().take(max_chars.saturating_sub(1)).collect();
     short.push('…');
     short
 }
@@ -1106,6 +1111,13 @@ mod tests {
             parse("/history --5"),
             Err(ParseError::NotANumber { .. })
         ));
+    }
+
+    #[test]
+    fn shortened_text_keeps_its_bound_ellipsis_included() {
+        assert_eq!(shorten("kurz", 10), "kurz");
+        assert_eq!(shorten("abcdef", 4), "abc…");
+        assert_eq!(shorten(&"ä".repeat(100), 33).chars().count(), 33);
     }
 
     #[test]

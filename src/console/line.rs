@@ -10,7 +10,7 @@
 //!
 //! Blank lines and lines starting with `#` (comments in scripts) are skipped.
 
-use crate::club::commands::is_member_name;
+use crate::club::commands::{ECHO_CHARS, is_member_name, shorten};
 use crate::club::model::MessageId;
 
 /// One parsed input line: who does what.
@@ -69,7 +69,7 @@ pub fn parse_line(line: &str, bot_name: &str) -> Result<Option<ConsoleLine>, Lin
         .ok_or(LineError::Shape)?;
     let (who, rest) = trimmed.split_at(name_end);
     if !is_member_name(who) {
-        return Err(LineError::BadName(shorten(who)));
+        return Err(LineError::BadName(shorten(who, ECHO_CHARS)));
     }
     if who.eq_ignore_ascii_case(bot_name) {
         return Err(LineError::BotName(who.to_owned()));
@@ -134,15 +134,7 @@ fn parse_reference(reference: &str) -> Result<MessageId, LineError> {
         .and_then(|digits| digits.parse::<i64>().ok())
         .filter(|id| *id > 0)
         .map(MessageId)
-        .ok_or_else(|| LineError::BadReference(shorten(reference)))
-}
-
-fn shorten(text: &str) -> String {
-    let mut short: String = text.chars().take(32).collect();
-    if text.chars().count() > 32 {
-        short.push('…');
-    }
-    short
+        .ok_or_else(|| LineError::BadReference(shorten(reference, ECHO_CHARS)))
 }
 
 #[cfg(test)]
