@@ -62,6 +62,8 @@ pub struct ClubSettings {
 #[serde(deny_unknown_fields)]
 pub struct FaqSettings {
     pub path: PathBuf,
+    /// The sentence model file; empty turns meaning off.
+    pub model: PathBuf,
     pub unprompted: bool,
     pub unanswered_days: u32,
     pub search: SearchSettings,

@@ -63,6 +63,11 @@ pub fn starter_faq() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("config/faq.toml")
 }
 
+/// The sentence model that `scripts/fetch-model` installs.
+pub fn faq_model() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(fanclub::faq::semantic::DEFAULT_MODEL_PATH)
+}
+
 pub fn url_in(dir: &Path) -> String {
     format!("sqlite://{}/fanclub.db", dir.display())
 }
@@ -250,6 +255,7 @@ pub fn fanclub() -> Command {
         .env_remove("DISCORD_TOKEN")
         .env_remove("RUST_LOG")
         .env("FANCLUB__FAQ__PATH", starter_faq())
+        .env("FANCLUB__FAQ__MODEL", faq_model())
         .env("FANCLUB__SHOP__CATALOG", starter_catalog());
     command
 }

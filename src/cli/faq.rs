@@ -9,7 +9,7 @@ use anyhow::Context as _;
 
 use super::FaqCommand;
 use crate::config::Settings;
-use crate::faq::{FaqBook, FaqIndex, Outcome, SearchResult, eval};
+use crate::faq::{FaqBook, FaqIndex, Outcome, SearchResult, eval, semantic};
 use crate::lang::Lang;
 
 pub(super) fn run(settings: &Settings, command: FaqCommand) -> anyhow::Result<ExitCode> {
@@ -34,7 +34,7 @@ pub(super) fn run(settings: &Settings, command: FaqCommand) -> anyhow::Result<Ex
                 None => set,
                 Some((_, Some(split))) => set.split(split),
                 Some((name, None)) => anyhow::bail!(
-                    "unknown split `{name}`: use dev, holdout, fresh, blind, probe, gate or curate"
+                    "unknown split `{name}`: use dev, holdout, fresh, blind, probe, gate, curate, sealed or sealed2"
                 ),
             };
             print!("{}", eval::evaluate(&index, &set));
@@ -47,7 +47,13 @@ pub(super) fn run(settings: &Settings, command: FaqCommand) -> anyhow::Result<Ex
 fn index(settings: &Settings, path: Option<&Path>) -> anyhow::Result<FaqIndex> {
     let path: PathBuf = path.map_or_else(|| settings.faq.path.clone(), Path::to_path_buf);
     let book = FaqBook::load(&path)?;
-    Ok(FaqIndex::build(book, &[], settings.faq.search.clone()))
+    let embedder = semantic::configured(&settings.faq.model);
+    Ok(FaqIndex::build(
+        book,
+        &[],
+        settings.faq.search.clone(),
+        embedder,
+    ))
 }
 
 /// Answers `question`, or every line of stdin when it is empty.

@@ -24,7 +24,8 @@ use super::i18n::{Texts, args, text};
 use super::model::{MemberId, MessageId, Place};
 use super::reply::{Button, Reply};
 use crate::faq::{
-    FaqBook, FaqEntry, FaqFileError, FaqIndex, LearnedPhrase, Outcome, SearchResult, SearchSettings,
+    FaqBook, FaqEntry, FaqFileError, FaqIndex, LearnedPhrase, Outcome, SearchResult,
+    SearchSettings, semantic::Embedder,
 };
 use crate::lang::Lang;
 use crate::store::faq::{FaqQuery, LearnedFrom};
@@ -42,6 +43,8 @@ const MAX_LABEL_CHARS: usize = 60;
 pub struct FaqDesk {
     path: PathBuf,
     settings: SearchSettings,
+    /// The sentence model, when configured and loaded.
+    embedder: Option<Arc<Embedder>>,
     index: RwLock<Arc<FaqIndex>>,
     /// One rebuild at a time, so a slow rebuild cannot overwrite a newer one.
     rebuilding: tokio::sync::Mutex<()>,
@@ -72,15 +75,22 @@ impl FaqDesk {
     pub async fn open(
         path: PathBuf,
         settings: SearchSettings,
+        embedder: Option<Arc<Embedder>>,
         store: &Store,
     ) -> Result<FaqDesk, FaqDeskError> {
         let book = FaqBook::load(&path)?;
         let learned = store.learned_phrases().await?;
-        let index = build(book, learned, settings.clone()).await?;
-        tracing::info!(entries = index.book().len(), path = %path.display(), "FAQ loaded");
+        let index = build(book, learned, settings.clone(), embedder.clone()).await?;
+        tracing::info!(
+            entries = index.book().len(),
+            path = %path.display(),
+            meaning = index.has_meaning(),
+            "FAQ loaded"
+        );
         Ok(FaqDesk {
             path,
             settings,
+            embedder,
             index: RwLock::new(Arc::new(index)),
             rebuilding: tokio::sync::Mutex::new(()),
         })
@@ -113,7 +123,7 @@ impl FaqDesk {
 
     async fn rebuild(&self, book: FaqBook, store: &Store) -> Result<(), FaqDeskError> {
         let learned = store.learned_phrases().await?;
-        let index = build(book, learned, self.settings.clone()).await?;
+        let index = build(book, learned, self.settings.clone(), self.embedder.clone()).await?;
         *self
             .index
             .write()
@@ -122,14 +132,15 @@ impl FaqDesk {
     }
 }
 
-/// Index building is CPU work (seconds for tens of thousands of entries), so
-/// it runs off the async threads.
+/// Index building is CPU work (seconds for tens of thousands of entries, or
+/// for new phrasings to embed), so it runs off the async threads.
 async fn build(
     book: FaqBook,
     learned: Vec<LearnedPhrase>,
     settings: SearchSettings,
+    embedder: Option<Arc<Embedder>>,
 ) -> Result<FaqIndex, FaqDeskError> {
-    tokio::task::spawn_blocking(move || FaqIndex::build(book, &learned, settings))
+    tokio::task::spawn_blocking(move || FaqIndex::build(book, &learned, settings, embedder))
         .await
         .map_err(FaqDeskError::Build)
 }

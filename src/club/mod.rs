@@ -189,7 +189,14 @@ impl Club {
         config: ClubConfig,
         clock: Arc<dyn Clock>,
     ) -> Result<Club, OpenError> {
-        let faq = FaqDesk::open(config.faq.path.clone(), config.faq.search.clone(), &store).await?;
+        let embedder = crate::faq::semantic::configured(&config.faq.model);
+        let faq = FaqDesk::open(
+            config.faq.path.clone(),
+            config.faq.search.clone(),
+            embedder,
+            &store,
+        )
+        .await?;
         let catalog = Catalog::load(&config.shop.catalog)?;
         let inner = Inner {
             store,
