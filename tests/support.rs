@@ -3,13 +3,15 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{TimeZone, Utc};
 use fanclub::club::clock::ManualClock;
 use fanclub::club::model::{Actor, Event, Incoming, MemberId, MessageId, Place, Platform};
 use fanclub::club::{Club, ClubConfig};
 use fanclub::config::Settings;
+use fanclub::faq::FaqBook;
+use fanclub::faq::semantic::Embedder;
 use fanclub::lang::Lang;
 use fanclub::store::{IdentitySeen, Store, StoreOptions};
 use tempfile::TempDir;
@@ -63,9 +65,28 @@ pub fn starter_faq() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("config/faq.toml")
 }
 
-/// The sentence model that `scripts/fetch-model` installs.
+/// The sentence model that `scripts/fetch-model` installs, with the starter
+/// FAQ's phrasing vectors on disk before the first binary starts (every
+/// binary started without them would embed them itself, at once).
 pub fn faq_model() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(fanclub::faq::semantic::DEFAULT_MODEL_PATH)
+    static WARM: OnceLock<PathBuf> = OnceLock::new();
+    WARM.get_or_init(|| {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(fanclub::faq::semantic::DEFAULT_MODEL_PATH);
+        let embedder = Embedder::shared(&path).unwrap_or_else(|error| panic!("{error}"));
+        let book = FaqBook::load(&starter_faq()).expect("the starter FAQ loads");
+        let phrasings: Vec<&str> = book
+            .entries()
+            .iter()
+            .flat_map(|entry| entry.texts())
+            .flat_map(|text| text.phrasings())
+            .collect();
+        embedder
+            .phrasings(&phrasings)
+            .expect("the starter FAQ is embedded");
+        path
+    })
+    .clone()
 }
 
 pub fn url_in(dir: &Path) -> String {
@@ -111,6 +132,7 @@ impl TestClub {
         ));
         let mut config = ClubConfig::from_settings(&Settings::defaults());
         config.faq.path = starter_faq();
+        config.faq.model = faq_model();
         config.shop.catalog = starter_catalog();
         change(&mut config);
         let club = Club::open(temp.store.clone(), config, clock.clone())
@@ -192,6 +214,7 @@ impl TestClub {
         let clock = Arc::new(ManualClock::at(self.club.now() + after));
         let mut config = ClubConfig::from_settings(&Settings::defaults());
         config.faq.path = starter_faq();
+        config.faq.model = faq_model();
         config.shop.catalog = starter_catalog();
         let club = Club::open(store.clone(), config, clock.clone())
             .await

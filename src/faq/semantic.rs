@@ -74,6 +74,9 @@ pub struct Embedder {
     model_sha: [u8; 32],
     /// Vectors of phrasings already embedded, by text.
     cache: Mutex<HashMap<String, Vector>>,
+    /// Held while phrasings are embedded, so two indexes built at once
+    /// (a reload and a lesson, parallel tests) embed each text once.
+    embedding: Mutex<()>,
     /// Where the cache is kept between runs (see [`super::vectors`]).
     cache_file: Option<PathBuf>,
 }
@@ -96,7 +99,8 @@ impl Embedder {
         static LOADED: OnceLock<Mutex<HashMap<PathBuf, Arc<Embedder>>>> = OnceLock::new();
         let loaded = LOADED.get_or_init(Mutex::default);
         let mut loaded = loaded.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(embedder) = loaded.get(path) {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+        if let Some(embedder) = loaded.get(&key) {
             return Ok(Arc::clone(embedder));
         }
         let mut embedder = Embedder::load(path)?;
@@ -106,7 +110,7 @@ impl Embedder {
         embedder.cache = Mutex::new(cached);
         embedder.cache_file = Some(cache_file);
         let embedder = Arc::new(embedder);
-        loaded.insert(path.to_owned(), Arc::clone(&embedder));
+        loaded.insert(key, Arc::clone(&embedder));
         Ok(embedder)
     }
 
@@ -121,6 +125,7 @@ impl Embedder {
             engine,
             model_sha,
             cache: Mutex::default(),
+            embedding: Mutex::default(),
             cache_file: None,
         })
     }
@@ -128,6 +133,10 @@ impl Embedder {
     /// The vectors of FAQ phrasings, from the cache where possible; the
     /// missing ones are embedded in one batch and cached.
     pub fn phrasings(&self, texts: &[&str]) -> Result<Vec<Vector>, SemanticError> {
+        let _one_at_a_time = self
+            .embedding
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let missing: Vec<&str> = {
             let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
             let mut missing: Vec<&str> = texts
