@@ -196,9 +196,26 @@ pub fn configured(model: &Path) -> Option<Arc<Embedder>> {
     }
 }
 
-/// The cosine of two vectors of the model's space.
+/// The cosine of two vectors of the model's space (their dot product: both
+/// are normalised). Eight running sums let the compiler use SIMD; a single
+/// sum must keep its order and runs one multiply at a time, which made a
+/// search over 20,000 entries three times slower.
 pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    const LANES: usize = 8;
+    let mut sums = [0f32; LANES];
+    let (a_chunks, b_chunks) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail: f32 = a_chunks
+        .remainder()
+        .iter()
+        .zip(b_chunks.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in a_chunks.zip(b_chunks) {
+        for lane in 0..LANES {
+            sums[lane] += x[lane] * y[lane];
+        }
+    }
+    sums.iter().sum::<f32>() + tail
 }
 
 /// Refuses any file but the one the engine was measured with; returns its
@@ -396,6 +413,18 @@ mod tests {
         let cut = engine_text(&text);
         assert_eq!(cut.as_bytes().len(), MAX_TEXT_CHARS);
         assert!(cut.as_bytes().starts_with(b"abx"));
+    }
+
+    #[test]
+    fn the_cosine_of_normalised_vectors_is_their_dot_product() {
+        let a: Vec<f32> = (0..19).map(|i| i as f32).collect();
+        let b: Vec<f32> = (0..19).map(|i| 1.0 - i as f32 / 10.0).collect();
+        let expected: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+        assert!(
+            (cosine(&a, &b) - expected).abs() < 1e-3,
+            "{}",
+            cosine(&a, &b)
+        );
     }
 
     #[test]
