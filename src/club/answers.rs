@@ -174,10 +174,22 @@ impl FaqAction {
     }
 }
 
+/// Searches off the async threads: with the sentence model a question costs
+/// 15–30 ms of CPU, too long to hold a thread that serves other events.
+async fn search(index: &Arc<FaqIndex>, question: &str) -> SearchResult {
+    let (searcher, owned) = (Arc::clone(index), question.to_owned());
+    match tokio::task::spawn_blocking(move || searcher.search(&owned)).await {
+        Ok(result) => result,
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        // The runtime is shutting down: answer on this thread.
+        Err(_) => index.search(question),
+    }
+}
+
 /// `/faq <question>`, and plain questions in a private chat.
 pub(super) async fn ask(context: &Context<'_>, question: &str) -> Result<Vec<Reply>, ClubError> {
     let index = context.club.faq().index();
-    let result = index.search(question);
+    let result = search(&index, question).await;
     log_query(context, question, &result, false).await?;
     let texts = context.club.texts();
     let reply = match &result.outcome {
@@ -212,7 +224,7 @@ pub(super) async fn unprompted(context: &Context<'_>, text: &str) -> Result<Vec<
         return Ok(Vec::new());
     }
     let index = context.club.faq().index();
-    let result = index.search(text);
+    let result = search(&index, text).await;
     log_query(context, text, &result, true).await?;
     let Outcome::Answer(id) = &result.outcome else {
         return Ok(Vec::new());

@@ -14,6 +14,11 @@
 //! its entry. An entry's score is the best fused cosine of its phrasings
 //! blended with its answer similarity; see [`SearchSettings`] for the
 //! weights and the decision thresholds.
+//!
+//! With the sentence model ([`super::semantic`]) every phrasing also has a
+//! vector. The model's ranking is then the one offered, and the decision
+//! weighs its closeness together with the words' own decision (see
+//! `decide_with_meaning`); without it the words decide alone.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};

@@ -41,6 +41,9 @@ pub const MODEL_SHA256: &str = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc67394
 /// Where `scripts/fetch-model` puts the model, relative to the repository.
 pub const DEFAULT_MODEL_PATH: &str = "models/e5-small-q4.bin";
 
+/// From this many phrasings to embed, the wait is announced in the log.
+const SLOW_BATCH: usize = 200;
+
 /// Questions are cut to this many characters before embedding: the FAQ's
 /// phrasings are short, and a pasted log should not cost seconds.
 pub const MAX_TEXT_CHARS: usize = 500;
@@ -149,7 +152,15 @@ impl Embedder {
             missing
         };
         if !missing.is_empty() {
-            tracing::info!(phrasings = missing.len(), "embedding new FAQ phrasings");
+            if missing.len() >= SLOW_BATCH {
+                // Shown at the default log level: the first start pauses.
+                tracing::warn!(
+                    phrasings = missing.len(),
+                    "embedding FAQ phrasings (about 13 ms each); they are kept for the next start"
+                );
+            } else {
+                tracing::info!(phrasings = missing.len(), "embedding new FAQ phrasings");
+            }
             let vectors = self.engine.embed(&missing)?;
             let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
             for (text, vector) in missing.into_iter().zip(vectors) {
