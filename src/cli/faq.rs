@@ -33,9 +33,12 @@ pub(super) fn run(settings: &Settings, command: FaqCommand) -> anyhow::Result<Ex
             {
                 None => set,
                 Some((_, Some(split))) => set.split(split),
-                Some((name, None)) => anyhow::bail!(
-                    "unknown split `{name}`: use dev, holdout, fresh, blind, probe, gate, curate, sealed or sealed2"
-                ),
+                Some((name, None)) => {
+                    anyhow::bail!(
+                        "unknown split `{name}`: use one of {}",
+                        eval::Split::names()
+                    )
+                }
             };
             print!("{}", eval::evaluate(&index, &set));
             Ok(ExitCode::SUCCESS)

@@ -120,7 +120,8 @@ pub enum FaqCommand {
         #[arg(long, value_name = "PATH", default_value = "tests/data/faq_eval.toml")]
         set: PathBuf,
         /// Only one split of the set: dev, holdout, fresh, blind, probe,
-        /// gate or curate (dev is what the search was tuned on).
+        /// gate, curate, sealed or sealed2 (dev is what the search was
+        /// tuned on; the sealed ones were written blind to it).
         #[arg(long, value_name = "NAME")]
         split: Option<String>,
     },

@@ -100,6 +100,11 @@ impl Split {
         }
     }
 
+    /// Every split's name, in order, for messages ("dev, holdout, …").
+    pub fn names() -> String {
+        Split::ALL.map(Split::name).join(", ")
+    }
+
     /// The split named `name`.
     pub fn parse(name: &str) -> Option<Split> {
         Split::ALL.into_iter().find(|split| split.name() == name)
@@ -148,28 +153,8 @@ pub enum EvalError {
     Syntax { origin: String, message: String },
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawEvalFile {
-    #[serde(default)]
-    dev: Vec<RawCase>,
-    #[serde(default)]
-    holdout: Vec<RawCase>,
-    #[serde(default)]
-    fresh: Vec<RawCase>,
-    #[serde(default)]
-    blind: Vec<RawCase>,
-    #[serde(default)]
-    probe: Vec<RawCase>,
-    #[serde(default)]
-    gate: Vec<RawCase>,
-    #[serde(default)]
-    curate: Vec<RawCase>,
-    #[serde(default)]
-    sealed: Vec<RawCase>,
-    #[serde(default)]
-    sealed2: Vec<RawCase>,
-}
+/// The file: one list of cases per split, keyed by [`Split::name`].
+type RawEvalFile = std::collections::BTreeMap<String, Vec<RawCase>>;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -202,24 +187,24 @@ pub fn load_eval_set(path: &Path) -> Result<EvalSet, EvalError> {
 
 /// Parses evaluation TOML; `origin` names it in errors.
 pub fn parse_eval_set(text: &str, origin: &str) -> Result<EvalSet, EvalError> {
-    let raw: RawEvalFile = toml::from_str(text).map_err(|error| EvalError::Syntax {
+    let syntax = |message: String| EvalError::Syntax {
         origin: origin.to_owned(),
-        message: error.to_string().trim_end().to_owned(),
-    })?;
-    let splits = [
-        (raw.dev, Split::Dev),
-        (raw.holdout, Split::Holdout),
-        (raw.fresh, Split::Fresh),
-        (raw.blind, Split::Blind),
-        (raw.probe, Split::Probe),
-        (raw.gate, Split::Gate),
-        (raw.curate, Split::Curate),
-        (raw.sealed, Split::Sealed),
-        (raw.sealed2, Split::Sealed2),
-    ];
-    let cases = splits
+        message,
+    };
+    let mut raw: RawEvalFile =
+        toml::from_str(text).map_err(|error| syntax(error.to_string().trim_end().to_owned()))?;
+    if let Some(unknown) = raw.keys().find(|name| Split::parse(name).is_none()) {
+        return Err(syntax(format!(
+            "unknown split `{unknown}`, expected one of: {}",
+            Split::names()
+        )));
+    }
+    let cases = Split::ALL
         .into_iter()
-        .flat_map(|(cases, split)| cases.into_iter().map(move |case| case.into_case(split)))
+        .flat_map(|split| {
+            let cases = raw.remove(split.name()).unwrap_or_default();
+            cases.into_iter().map(move |case| case.into_case(split))
+        })
         .collect();
     Ok(EvalSet { cases })
 }
@@ -390,5 +375,38 @@ impl fmt::Display for EvalReport {
             "unanswerable suggested:         {} of {}",
             self.unanswerable_suggested, self.unanswerable
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_are_read_in_the_order_they_were_written() {
+        let text = r#"
+sealed = [{ lang = "en", expect = "none", q = "last" }]
+dev = [{ lang = "de", expect = "join-club", q = "first" }]
+"#;
+        let set = parse_eval_set(text, "eval.toml").unwrap();
+        let order: Vec<(&str, Split)> = set
+            .cases
+            .iter()
+            .map(|case| (case.question.as_str(), case.split))
+            .collect();
+        assert_eq!(order, [("first", Split::Dev), ("last", Split::Sealed)]);
+        assert_eq!(set.cases[0].expect.as_deref(), Some("join-club"));
+        assert_eq!(set.cases[1].expect, None);
+    }
+
+    #[test]
+    fn an_unknown_split_is_named_with_the_known_ones() {
+        let text = r#"dve = [{ lang = "de", expect = "none", q = "x" }]"#;
+        let error = parse_eval_set(text, "eval.toml").unwrap_err().to_string();
+        assert!(
+            error.starts_with("eval.toml: unknown split `dve`"),
+            "{error}"
+        );
+        assert!(error.contains("dev, holdout"), "{error}");
     }
 }
