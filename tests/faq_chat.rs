@@ -387,3 +387,28 @@ async fn a_forged_button_action_is_refused() {
     );
     assert_ne!(answer_id, MessageId(0));
 }
+
+/// Issue 10: twenty U+FDFA ligatures (each normalised to 18 code points)
+/// once overflowed the sentence engine's buffer and aborted the process.
+#[test]
+fn a_member_who_sends_a_run_of_wide_ligatures_gets_an_answer_and_the_club_stays_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let ligatures = "\u{FDFA}".repeat(20);
+    let run = console(
+        dir.path(),
+        "en",
+        &format!(
+            "alice: /faq {ligatures}\nalice: /faq {ligatures}{ligatures}{ligatures}\nbob: /help\n"
+        ),
+    );
+    assert!(
+        run.stdout.contains("#2 bot"),
+        "the first question is answered:\n{}",
+        run.stdout
+    );
+    assert!(
+        line_starting(&run.stdout, "#6 bot") == "#6 bot: Commands you can use:",
+        "the club still answers after it:\n{}",
+        run.stdout
+    );
+}
