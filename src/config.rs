@@ -346,6 +346,66 @@ impl Settings {
     }
 }
 
+/// Where the moderators read what waits for them (claims to decide), on a
+/// platform `fanclub run` starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModeratorsPlace {
+    /// The console's channel: with no platform token the console runs, and
+    /// its moderators read the channel.
+    Console { channel: String },
+    /// `telegram.moderators_chat`.
+    Telegram { chat: i64 },
+}
+
+impl std::fmt::Display for ModeratorsPlace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ModeratorsPlace::Console { channel } => write!(f, "the console channel {channel}"),
+            ModeratorsPlace::Telegram { chat } => write!(f, "the Telegram chat {chat}"),
+        }
+    }
+}
+
+impl Settings {
+    /// The moderators' places of the platforms `fanclub run` starts with
+    /// `secrets` (the same choice it makes: Telegram with its token, else the
+    /// console); `Err` names the keys that would give them one.
+    pub fn moderators_places(
+        &self,
+        secrets: &Secrets,
+    ) -> Result<Vec<ModeratorsPlace>, Vec<&'static str>> {
+        if secrets.telegram_bot_token.is_none() {
+            return Ok(vec![ModeratorsPlace::Console {
+                channel: self.console.channel.clone(),
+            }]);
+        }
+        match self.telegram.moderators_chat {
+            0 => Err(vec!["telegram.moderators_chat"]),
+            chat => Ok(vec![ModeratorsPlace::Telegram { chat }]),
+        }
+    }
+
+    /// Claims on items that need approval wait for a moderator: when the
+    /// shop has such items (`needing_approval`, their skus), some platform
+    /// that runs must have a moderators' place, or claims wait unseen until
+    /// they expire. The error names the key to set.
+    pub fn check_approvals_reach_moderators(
+        &self,
+        secrets: &Secrets,
+        needing_approval: &[&str],
+    ) -> Result<(), ConfigError> {
+        match self.moderators_places(secrets) {
+            Err(keys) if !needing_approval.is_empty() => Err(ConfigError::Rule(format!(
+                "the shop has items that need a moderator's approval ({}), but no platform \
+                 has a moderators' place: set {}",
+                needing_approval.join(", "),
+                keys.join(" or ")
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Platform tokens, read from the environment (or `.env`) only.
 ///
 /// `SecretString`'s `Debug` prints `[REDACTED]`, so logging this struct, or
@@ -462,6 +522,65 @@ mod tests {
             assert_eq!(loaded.settings.console.moderators, vec!["anna", "ben"]);
             Ok(())
         });
+    }
+
+    fn telegram_secrets() -> Secrets {
+        Secrets {
+            telegram_bot_token: Some(SecretString::from("1:x")),
+            ..Secrets::default()
+        }
+    }
+
+    #[test]
+    fn items_needing_approval_on_telegram_without_a_moderators_chat_name_the_key_to_set() {
+        let settings = Settings::defaults();
+        let error = settings
+            .check_approvals_reach_moderators(&telegram_secrets(), &["tshirt-2026"])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("telegram.moderators_chat"), "{error}");
+        assert!(error.contains("tshirt-2026"), "{error}");
+    }
+
+    #[test]
+    fn approvals_are_fine_with_a_moderators_chat_or_with_nothing_to_approve() {
+        let mut settings = Settings::defaults();
+        let telegram = telegram_secrets();
+        assert!(
+            settings
+                .check_approvals_reach_moderators(&telegram, &[])
+                .is_ok()
+        );
+        settings.telegram.moderators_chat = -100_500;
+        assert!(
+            settings
+                .check_approvals_reach_moderators(&telegram, &["mug"])
+                .is_ok()
+        );
+        assert_eq!(
+            settings.moderators_places(&telegram),
+            Ok(vec![ModeratorsPlace::Telegram { chat: -100_500 }])
+        );
+    }
+
+    #[test]
+    fn without_a_platform_token_the_console_channel_is_the_moderators_place() {
+        let settings = Settings::defaults();
+        assert!(
+            settings
+                .check_approvals_reach_moderators(&Secrets::default(), &["mug"])
+                .is_ok()
+        );
+        let discord_only = Secrets {
+            discord_token: Some(SecretString::from("d")),
+            ..Secrets::default()
+        };
+        assert_eq!(
+            settings.moderators_places(&discord_only),
+            Ok(vec![ModeratorsPlace::Console {
+                channel: "general".to_owned()
+            }])
+        );
     }
 
     #[test]

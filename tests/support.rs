@@ -167,6 +167,7 @@ impl TestClub {
             text: text.to_owned(),
             reply_to: Some(to),
             external_id: Some(key.to_owned()),
+            mentions: Vec::new(),
         };
         self.send(incoming).await
     }
@@ -264,6 +265,7 @@ pub fn said(actor: &Actor, text: &str, key: &str) -> Incoming {
             text: text.to_owned(),
             reply_to: None,
             external_id: Some(key.to_owned()),
+            mentions: Vec::new(),
         },
     }
 }

@@ -17,6 +17,7 @@ use crate::app;
 use crate::config::{Loaded, Secrets, Settings};
 use crate::console::Console;
 use crate::lang::Lang;
+use crate::shop::Catalog;
 
 /// A fan club bot for Discord and Telegram, with a local console chat.
 #[derive(Debug, Parser)]
@@ -153,18 +154,32 @@ fn init_logging(settings: &Settings) {
         .try_init();
 }
 
+/// `check-config`: the settings (already validated when loaded), the
+/// catalog, and whether claims needing approval reach a moderators' place on
+/// the platforms that would run. What was read is printed either way.
 fn check_config(
     settings: &Settings,
     files: &[PathBuf],
     database: &str,
 ) -> anyhow::Result<ExitCode> {
     let secrets = Secrets::from_env();
+    let catalog = Catalog::load(&settings.shop.catalog).context("reading the shop catalog")?;
+    let needing_approval: Vec<&str> = catalog
+        .items()
+        .iter()
+        .filter(|item| item.requires_approval)
+        .map(|item| item.sku.as_str())
+        .collect();
+    let verdict = settings.check_approvals_reach_moderators(&secrets, &needing_approval);
     let read: Vec<String> = files
         .iter()
         .map(|file| file.display().to_string())
         .collect();
     let set = |present: bool| if present { "set" } else { "not set" };
-    println!("configuration is valid");
+    match &verdict {
+        Ok(()) => println!("configuration is valid"),
+        Err(error) => eprintln!("error: {error}"),
+    }
     println!(
         "files read: defaults{}",
         read.iter()
@@ -182,7 +197,15 @@ fn check_config(
         set(secrets.telegram_bot_token.is_some())
     );
     println!("DISCORD_TOKEN: {}", set(secrets.discord_token.is_some()));
-    Ok(ExitCode::SUCCESS)
+    if let Ok(places) = settings.moderators_places(&secrets) {
+        let places: Vec<String> = places.iter().map(ToString::to_string).collect();
+        println!("moderators' place: {}", places.join(", "));
+    }
+    Ok(if verdict.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 async fn doctor(settings: &Settings, database: &str) -> anyhow::Result<ExitCode> {

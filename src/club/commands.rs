@@ -7,10 +7,18 @@
 //! handlers match on; [`Command::to_line`] goes back, and a round-trip test
 //! keeps the two in step. Summaries and argument names are translated in the
 //! Fluent files as `cmd-<name>` and `arg-<name>`.
+//!
+//! Members are named the same way in every command ([`MemberRef`]): `@name`
+//! or `name`, `#<member number>`, a mention the platform marked in the text,
+//! or, in a command sent as a reply, by leaving a required member out. The
+//! grammar only reads which way was used; the core resolves it once
+//! (`handlers::resolve_member`).
 
 use std::fmt;
 
 use unicode_normalization::UnicodeNormalization;
+
+use super::model::Mention;
 
 /// Who may run a command. The core checks this; adapters only display it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,7 +30,7 @@ pub enum Access {
 /// How an argument is read from the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArgKind {
-    /// A member, as `@name` or `name`.
+    /// A member, as `@name`, `name`, `#number` or a platform mention.
     Member,
     /// A whole number within bounds.
     Integer { min: i64, max: i64 },
@@ -225,6 +233,12 @@ pub const COMMANDS: &[CommandSpec] = &[
         private: false,
     },
     CommandSpec {
+        name: "whois",
+        args: &[MEMBER],
+        access: Access::Moderator,
+        private: false,
+    },
+    CommandSpec {
         name: "suspicious",
         args: &[],
         access: Access::Moderator,
@@ -341,9 +355,44 @@ pub fn spec(name: &str) -> Option<&'static CommandSpec> {
     COMMANDS.iter().find(|spec| spec.name == name)
 }
 
-/// A member named in a command, as typed (without the leading `@`).
+/// A member named in a command, the way the command named them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MemberRef(pub String);
+pub enum MemberRef {
+    /// `@name` or `name` (kept without the `@`): a username on the platform
+    /// the command came from.
+    Name(String),
+    /// `#42`: the club's member number, the same on every platform.
+    Number(i64),
+    /// An account the platform marked as mentioned (a Telegram
+    /// `text_mention`, a Discord `<@id>`); `shown` is the text it covers.
+    Mention { external_id: String, shown: String },
+    /// A required member left out of a command sent as a reply: the author
+    /// of the message replied to.
+    Replied,
+}
+
+impl MemberRef {
+    /// How the member is written in a command line; nothing for
+    /// [`MemberRef::Replied`], which is written by leaving the member out.
+    pub fn typed(&self) -> Option<String> {
+        match self {
+            MemberRef::Name(name) => Some(format!("@{name}")),
+            MemberRef::Number(number) => Some(format!("#{number}")),
+            MemberRef::Mention { shown, .. } => Some(shown.clone()),
+            MemberRef::Replied => None,
+        }
+    }
+}
+
+/// What a command line is read with besides its text.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Naming<'a> {
+    /// The platform's mentions in the line, by byte range.
+    pub mentions: &'a [Mention],
+    /// The command is sent as a reply to a message: a required member that
+    /// is left out means that message's author.
+    pub replying: bool,
+}
 
 /// How many points a grant moves: a number, or an activity category whose
 /// configured points apply.
@@ -381,6 +430,9 @@ pub enum Command {
         member: Option<MemberRef>,
     },
     Why {
+        member: MemberRef,
+    },
+    Whois {
         member: MemberRef,
     },
     Suspicious,
@@ -489,12 +541,71 @@ pub fn is_command(text: &str) -> bool {
 /// The command name is case-insensitive and may carry a `@botname` suffix,
 /// which adapters check before calling this. Text is NFC-normalised.
 pub fn parse(line: &str) -> Result<Command, ParseError> {
-    let line: String = line.trim().nfc().collect();
-    let (head, rest) = split_word(line.strip_prefix('/').unwrap_or(&line));
+    parse_in(line, &Naming::default())
+}
+
+/// Parses a command line with the platform's mentions in it, sent as a
+/// reply or not (see [`Naming`]).
+///
+/// In a reply, a command whose first argument is a required member may
+/// leave it out ([`MemberRef::Replied`]): `/grant 10 thanks`, `/whois`. A
+/// first word that starts like a number (a digit, `+` or `-`) is then never
+/// read as a name; a word that is no `@name`, `#number` or mention is read
+/// as a name when the rest of the line fits, else as the next argument.
+pub fn parse_in(line: &str, naming: &Naming<'_>) -> Result<Command, ParseError> {
+    let (normalized, mentions) = normalize(line, naming.mentions);
+    let line = normalized.trim();
+    let (head, rest) = split_word(line.strip_prefix('/').unwrap_or(line));
     let spec = spec(&command_name(head))
         .ok_or_else(|| ParseError::UnknownCommand(shorten(head, ECHO_CHARS)))?;
-    let values = read_args(spec, rest)?;
+    let reader = Reader {
+        base: &normalized,
+        mentions: &mentions,
+    };
+    let values = if naming.replying && takes_member_first(spec) {
+        reader.read_replying(spec, rest)?
+    } else {
+        reader.read_args(spec, rest, Vec::new())?
+    };
     Ok(build(spec, values))
+}
+
+/// Whether a command's first argument is a required member, which a reply
+/// may leave out.
+fn takes_member_first(spec: &CommandSpec) -> bool {
+    spec.args
+        .first()
+        .is_some_and(|arg| arg.kind == ArgKind::Member && arg.required)
+}
+
+/// `line` NFC-normalised piece by piece, so the mentions' byte ranges can
+/// follow it; mentions that do not fit the line or overlap are dropped.
+fn normalize(line: &str, mentions: &[Mention]) -> (String, Vec<Mention>) {
+    let mut sorted: Vec<&Mention> = mentions
+        .iter()
+        .filter(|mention| {
+            mention.range.start < mention.range.end && line.get(mention.range.clone()).is_some()
+        })
+        .collect();
+    sorted.sort_by_key(|mention| mention.range.start);
+    let mut normalized = String::with_capacity(line.len());
+    let mut moved = Vec::with_capacity(sorted.len());
+    let mut done = 0;
+    for mention in sorted {
+        if mention.range.start < done {
+            continue;
+        }
+        normalized.extend(line[done..mention.range.start].nfc());
+        let start = normalized.len();
+        normalized.extend(line[mention.range.clone()].nfc());
+        moved.push(Mention {
+            range: start..normalized.len(),
+            external_id: mention.external_id.clone(),
+        });
+        done = mention.range.end;
+    }
+    normalized.extend(line[done..].nfc());
+    (normalized, moved)
 }
 
 /// The spec of the command a line invokes, without reading its arguments,
@@ -522,74 +633,146 @@ enum ArgValue {
 /// The longest single word argument.
 const MAX_WORD_CHARS: usize = 64;
 
-fn read_args(
-    spec: &'static CommandSpec,
-    mut rest: &str,
-) -> Result<Vec<Option<ArgValue>>, ParseError> {
-    let mut values = Vec::with_capacity(spec.args.len());
-    for arg in spec.args {
-        rest = rest.trim_start();
-        if rest.is_empty() {
-            if arg.required {
-                return Err(ParseError::MissingArgument {
-                    command: spec.name,
-                    arg: arg.name,
-                });
-            }
-            values.push(None);
-            continue;
-        }
-        let (value, remaining) = match arg.kind {
-            ArgKind::Text => (ArgValue::Text(rest.trim_end().to_owned()), ""),
-            ArgKind::Member => {
-                let (word, remaining) = split_word(rest);
-                (ArgValue::Member(read_member(spec, word)?), remaining)
-            }
-            ArgKind::Amount { min, max } => {
-                let (word, remaining) = split_word(rest);
-                let starts_numeric =
-                    word.starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '-');
-                let value = if starts_numeric {
-                    ArgValue::Integer(read_integer(spec, arg, word, min, max)?)
-                } else {
-                    ArgValue::Word(read_word(spec, word)?.to_lowercase())
-                };
-                (value, remaining)
-            }
-            ArgKind::Word => {
-                let (word, remaining) = split_word(rest);
-                (ArgValue::Word(read_word(spec, word)?.to_owned()), remaining)
-            }
-            ArgKind::Integer { min, max } => {
-                let (word, remaining) = split_word(rest);
-                (
-                    ArgValue::Integer(read_integer(spec, arg, word, min, max)?),
-                    remaining,
-                )
-            }
-        };
-        values.push(Some(value));
-        rest = remaining;
-    }
-    let extra = rest.trim();
-    if !extra.is_empty() {
-        return Err(ParseError::TooManyArguments {
-            command: spec.name,
-            extra: shorten(split_word(extra).0, ECHO_CHARS),
-        });
-    }
-    Ok(values)
+/// Reads arguments from a normalised line and the mentions in it.
+struct Reader<'a> {
+    /// The whole normalised line: every argument is a slice of it, so its
+    /// byte offset says which mention starts there.
+    base: &'a str,
+    mentions: &'a [Mention],
 }
 
+impl<'a> Reader<'a> {
+    /// The arguments of a command sent as a reply whose first argument is a
+    /// required member, which may be left out (see [`parse_in`]).
+    fn read_replying(
+        &self,
+        spec: &'static CommandSpec,
+        rest: &'a str,
+    ) -> Result<Vec<Option<ArgValue>>, ParseError> {
+        let omitted = || vec![Some(ArgValue::Member(MemberRef::Replied))];
+        let rest = rest.trim_start();
+        let word = split_word(rest).0;
+        let explicit = word.starts_with(['@', '#']) || self.mention_at(rest).is_some();
+        let numeric = word.starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '-');
+        if word.is_empty() || (numeric && !explicit) {
+            return self.read_args(spec, rest, omitted());
+        }
+        let named = self.read_args(spec, rest, Vec::new());
+        if named.is_ok() || explicit {
+            return named;
+        }
+        self.read_args(spec, rest, omitted()).or(named)
+    }
+
+    /// The mention that starts `text` (a slice of the line), also after an
+    /// `@` typed in front of it.
+    fn mention_at(&self, text: &str) -> Option<&'a Mention> {
+        let at = text.as_ptr() as usize - self.base.as_ptr() as usize;
+        let after_at = at + usize::from(text.starts_with('@'));
+        self.mentions
+            .iter()
+            .find(|mention| mention.range.start == at || mention.range.start == after_at)
+    }
+
+    /// A member argument at the start of `text` and what follows it.
+    fn read_member(
+        &self,
+        spec: &'static CommandSpec,
+        text: &'a str,
+    ) -> Result<(MemberRef, &'a str), ParseError> {
+        if let Some(mention) = self.mention_at(text) {
+            let at = text.as_ptr() as usize - self.base.as_ptr() as usize;
+            let (covered, remaining) = text.split_at(mention.range.end - at);
+            let member = MemberRef::Mention {
+                external_id: mention.external_id.clone(),
+                shown: covered.to_owned(),
+            };
+            return Ok((member, remaining));
+        }
+        let (word, remaining) = split_word(text);
+        Ok((read_member(spec, word)?, remaining))
+    }
+
+    /// Reads `spec`'s arguments after the `values` already read.
+    fn read_args(
+        &self,
+        spec: &'static CommandSpec,
+        mut rest: &'a str,
+        mut values: Vec<Option<ArgValue>>,
+    ) -> Result<Vec<Option<ArgValue>>, ParseError> {
+        for arg in &spec.args[values.len()..] {
+            rest = rest.trim_start();
+            if rest.is_empty() {
+                if arg.required {
+                    return Err(ParseError::MissingArgument {
+                        command: spec.name,
+                        arg: arg.name,
+                    });
+                }
+                values.push(None);
+                continue;
+            }
+            let (value, remaining) = match arg.kind {
+                ArgKind::Text => (ArgValue::Text(rest.trim_end().to_owned()), ""),
+                ArgKind::Member => {
+                    let (member, remaining) = self.read_member(spec, rest)?;
+                    (ArgValue::Member(member), remaining)
+                }
+                ArgKind::Amount { min, max } => {
+                    let (word, remaining) = split_word(rest);
+                    let starts_numeric =
+                        word.starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '-');
+                    let value = if starts_numeric {
+                        ArgValue::Integer(read_integer(spec, arg, word, min, max)?)
+                    } else {
+                        ArgValue::Word(read_word(spec, word)?.to_lowercase())
+                    };
+                    (value, remaining)
+                }
+                ArgKind::Word => {
+                    let (word, remaining) = split_word(rest);
+                    (ArgValue::Word(read_word(spec, word)?.to_owned()), remaining)
+                }
+                ArgKind::Integer { min, max } => {
+                    let (word, remaining) = split_word(rest);
+                    (
+                        ArgValue::Integer(read_integer(spec, arg, word, min, max)?),
+                        remaining,
+                    )
+                }
+            };
+            values.push(Some(value));
+            rest = remaining;
+        }
+        let extra = rest.trim();
+        if !extra.is_empty() {
+            return Err(ParseError::TooManyArguments {
+                command: spec.name,
+                extra: shorten(split_word(extra).0, ECHO_CHARS),
+            });
+        }
+        Ok(values)
+    }
+}
+
+/// A member typed as one word: `#42`, `@name` or `name`.
 fn read_member(spec: &'static CommandSpec, word: &str) -> Result<MemberRef, ParseError> {
+    let bad = || ParseError::BadMemberName {
+        command: spec.name,
+        value: shorten(word, ECHO_CHARS),
+    };
+    if let Some(number) = word.strip_prefix('#') {
+        let is_number = !number.is_empty() && number.chars().all(|c| c.is_ascii_digit());
+        return match number.parse::<i64>() {
+            Ok(number) if is_number && number > 0 => Ok(MemberRef::Number(number)),
+            _ => Err(bad()),
+        };
+    }
     let name = word.strip_prefix('@').unwrap_or(word);
     if is_member_name(name) {
-        Ok(MemberRef(name.to_owned()))
+        Ok(MemberRef::Name(name.to_owned()))
     } else {
-        Err(ParseError::BadMemberName {
-            command: spec.name,
-            value: shorten(word, ECHO_CHARS),
-        })
+        Err(bad())
     }
 }
 
@@ -665,7 +848,7 @@ fn build(spec: &'static CommandSpec, values: Vec<Option<ArgValue>>) -> Command {
         "grant" => Command::Grant {
             member: next()
                 .map(ArgValue::into_member)
-                .unwrap_or(MemberRef(String::new())),
+                .unwrap_or(MemberRef::Replied),
             amount: next()
                 .map(ArgValue::into_amount)
                 .unwrap_or(Amount::Points(0)),
@@ -682,13 +865,18 @@ fn build(spec: &'static CommandSpec, values: Vec<Option<ArgValue>>) -> Command {
         "why" => Command::Why {
             member: next()
                 .map(ArgValue::into_member)
-                .unwrap_or(MemberRef(String::new())),
+                .unwrap_or(MemberRef::Replied),
+        },
+        "whois" => Command::Whois {
+            member: next()
+                .map(ArgValue::into_member)
+                .unwrap_or(MemberRef::Replied),
         },
         "suspicious" => Command::Suspicious,
         "revoke_votes" => Command::RevokeVotes {
             member: next()
                 .map(ArgValue::into_member)
-                .unwrap_or(MemberRef(String::new())),
+                .unwrap_or(MemberRef::Replied),
             since: next().map(ArgValue::into_text),
         },
         "faq_link" => Command::FaqLink {
@@ -777,6 +965,7 @@ impl Command {
             Command::Leaderboard { .. } => "leaderboard",
             Command::Profile { .. } => "profile",
             Command::Why { .. } => "why",
+            Command::Whois { .. } => "whois",
             Command::Suspicious => "suspicious",
             Command::RevokeVotes { .. } => "revoke_votes",
             Command::Shop => "shop",
@@ -814,9 +1003,9 @@ impl Command {
                 }
             }
             Command::FaqForget { number } => push(number),
-            Command::Balance { member } => {
-                if let Some(member) = member {
-                    push(&format!("@{}", member.0));
+            Command::Balance { member } | Command::Profile { member } => {
+                if let Some(member) = member.as_ref().and_then(MemberRef::typed) {
+                    push(&member);
                 }
             }
             Command::History { count } => {
@@ -829,7 +1018,9 @@ impl Command {
                 amount,
                 reason,
             } => {
-                push(&format!("@{}", member.0));
+                if let Some(member) = member.typed() {
+                    push(&member);
+                }
                 match amount {
                     Amount::Points(points) => push(points),
                     Amount::Category(category) => push(category),
@@ -866,14 +1057,15 @@ impl Command {
                     push(period);
                 }
             }
-            Command::Profile { member } => {
-                if let Some(member) = member {
-                    push(&format!("@{}", member.0));
+            Command::Why { member } | Command::Whois { member } => {
+                if let Some(member) = member.typed() {
+                    push(&member);
                 }
             }
-            Command::Why { member } => push(&format!("@{}", member.0)),
             Command::RevokeVotes { member, since } => {
-                push(&format!("@{}", member.0));
+                if let Some(member) = member.typed() {
+                    push(&member);
+                }
                 if let Some(since) = since {
                     push(since);
                 }
@@ -971,7 +1163,7 @@ mod tests {
             Command::Help,
             Command::Balance { member: None },
             Command::Balance {
-                member: Some(MemberRef("jürgen".into())),
+                member: Some(MemberRef::Name("jürgen".into())),
             },
             Command::History { count: None },
             Command::History { count: Some(5) },
@@ -989,12 +1181,12 @@ mod tests {
             Command::FaqUnanswered,
             Command::FaqReload,
             Command::Grant {
-                member: MemberRef("alice".into()),
+                member: MemberRef::Name("alice".into()),
                 amount: Amount::Points(-20),
                 reason: Some("Beta-Test Sommer 2026 🎉".into()),
             },
             Command::Grant {
-                member: MemberRef("bob".into()),
+                member: MemberRef::Name("bob".into()),
                 amount: Amount::Category("beta_test".into()),
                 reason: None,
             },
@@ -1006,10 +1198,10 @@ mod tests {
             },
             Command::Profile { member: None },
             Command::Profile {
-                member: Some(MemberRef("carol".into())),
+                member: Some(MemberRef::Name("carol".into())),
             },
             Command::Why {
-                member: MemberRef("dora".into()),
+                member: MemberRef::Name("dora".into()),
             },
             Command::Suspicious,
             Command::Shop,
@@ -1037,7 +1229,7 @@ mod tests {
             },
             Command::ShopReload,
             Command::RevokeVotes {
-                member: MemberRef("emil".into()),
+                member: MemberRef::Name("emil".into()),
                 since: Some("2026-11-01".into()),
             },
         ];
@@ -1059,7 +1251,7 @@ mod tests {
         assert_eq!(
             parse("/grant @alice +50   beta test  "),
             Ok(Command::Grant {
-                member: MemberRef("alice".into()),
+                member: MemberRef::Name("alice".into()),
                 amount: Amount::Points(50),
                 reason: Some("beta test".into()),
             })

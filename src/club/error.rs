@@ -11,7 +11,7 @@ use super::commands::ParseError;
 use super::i18n::{Args, Texts, args};
 use super::model::MessageId;
 use crate::lang::Lang;
-use crate::store::StoreError;
+use crate::store::{NamedMember, StoreError};
 
 /// Something the member did that the club cannot do for them.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -22,6 +22,13 @@ pub enum Mistake {
     NotAllowed { command: &'static str },
     #[error("no member called {name}")]
     UnknownMember { name: String },
+    #[error("{name} could mean several members")]
+    AmbiguousMember {
+        name: String,
+        candidates: Vec<NamedMember>,
+    },
+    #[error("the message replied to is not a member's")]
+    NotAMembersMessage,
     #[error("message too long: {length} > {max}")]
     TooLong { length: usize, max: usize },
     #[error("message contains control characters")]
@@ -110,6 +117,19 @@ impl Mistake {
             Mistake::UnknownMember { name } => {
                 ("error-unknown-member", args([("name", text(name))]))
             }
+            Mistake::AmbiguousMember { name, candidates } => {
+                let listed: Vec<String> = candidates.iter().map(candidate).collect();
+                let first = candidates.first().map_or(0, |member| member.id.0);
+                (
+                    "error-ambiguous-member",
+                    args([
+                        ("name", text(name)),
+                        ("candidates", text(&listed.join(", "))),
+                        ("first", text(&first.to_string())),
+                    ]),
+                )
+            }
+            Mistake::NotAMembersMessage => ("error-not-a-members-message", args([])),
             Mistake::TooLong { length, max } => (
                 "error-too-long",
                 args([("length", (*length).into()), ("max", (*max).into())]),
@@ -180,6 +200,15 @@ impl Mistake {
             }
         }
     }
+}
+
+/// `#3 @alice (Alice Smith)`: how a "which one?" answer lists a member.
+fn candidate(member: &NamedMember) -> String {
+    let mut line = format!("#{} @{}", member.id.0, member.username);
+    if member.display_name != member.username {
+        line.push_str(&format!(" ({})", member.display_name));
+    }
+    line
 }
 
 fn parse_message(error: &ParseError) -> (&'static str, Args<'_>) {

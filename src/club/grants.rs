@@ -14,7 +14,7 @@ use super::commands::{Amount, MemberRef, ParseError};
 use super::error::{ClubError, Mistake};
 use super::handlers::{points, resolve_member};
 use super::i18n::{args, text};
-use super::model::{Member, MemberId, Platform};
+use super::model::{MemberId, Platform};
 use super::{Club, Context};
 use crate::lang::Lang;
 use crate::store::ledger::{AuditNote, LedgerKind};
@@ -244,11 +244,25 @@ impl Club {
         row: &GrantRow,
         balances: &mut HashMap<MemberId, i64>,
     ) -> Result<Result<PlannedGrant, String>, StoreError> {
-        let Some(member) = self.member_by_reference(&row.member).await? else {
-            return Ok(Err(format!(
-                "unknown member `{}` (use platform:username or #id)",
-                row.member
-            )));
+        let member = match self.member_by_reference(&row.member).await? {
+            MemberByName::Found(member) => member,
+            MemberByName::Ambiguous(candidates) => {
+                let ids: Vec<String> = candidates
+                    .iter()
+                    .map(|candidate| format!("#{} ({})", candidate.id.0, candidate.username))
+                    .collect();
+                return Ok(Err(format!(
+                    "`{}` could mean {}: write the member as #id",
+                    row.member,
+                    ids.join(", ")
+                )));
+            }
+            MemberByName::Unknown => {
+                return Ok(Err(format!(
+                    "unknown member `{}` (use platform:username or #id)",
+                    row.member
+                )));
+            }
         };
         let amount = match row.amount.trim().parse::<i64>() {
             Ok(points) => Amount::Points(points),
@@ -286,28 +300,25 @@ impl Club {
         }))
     }
 
-    /// A member named as `platform:username` or `#id`.
-    async fn member_by_reference(&self, reference: &str) -> Result<Option<Member>, StoreError> {
+    /// A member named as `platform:username` (by the store's name rule, as
+    /// in chat commands) or `#id`.
+    async fn member_by_reference(&self, reference: &str) -> Result<MemberByName, StoreError> {
         let reference = reference.trim();
         if let Some(id) = reference
             .strip_prefix('#')
             .and_then(|id| id.parse::<i64>().ok())
         {
-            return self.store().member(MemberId(id)).await;
+            let member = self.store().member(MemberId(id)).await?;
+            return Ok(member.map_or(MemberByName::Unknown, MemberByName::Found));
         }
         let Some((platform, name)) = reference.split_once(':') else {
-            return Ok(None);
+            return Ok(MemberByName::Unknown);
         };
         let Some(platform) = Platform::parse(platform) else {
-            return Ok(None);
+            return Ok(MemberByName::Unknown);
         };
         let name = name.strip_prefix('@').unwrap_or(name);
-        Ok(
-            match self.store().member_by_username(platform, name).await? {
-                MemberByName::Found(member) => Some(member),
-                MemberByName::Unknown => None,
-            },
-        )
+        self.store().member_by_username(platform, name).await
     }
 
     /// The system account operator actions from the command line run as.

@@ -7,7 +7,7 @@ use super::Context;
 use super::commands::{Access, ArgKind, COMMANDS, CommandSpec, MemberRef};
 use super::error::{ClubError, Mistake};
 use super::i18n::{Texts, args, text};
-use super::model::Member;
+use super::model::{Member, MemberId};
 use crate::lang::Lang;
 use crate::store::MemberByName;
 
@@ -143,22 +143,96 @@ pub(super) async fn history(
     Ok(lines.join("\n"))
 }
 
+/// The member a command names, for every command that takes one:
+///
+/// - `@name` / `name`: the member with that username on the command's
+///   platform, ignoring case; when several members fit, the member is
+///   asked which one ([`Mistake::AmbiguousMember`] lists them with their
+///   numbers), never given the newest or the exact-case one;
+/// - `#42`: the member with that number;
+/// - a platform mention: the member behind the mentioned account;
+/// - left out in a reply: the author of the message replied to.
+///
+/// A member that cannot be told is a mistake, so the command writes nothing.
 pub(super) async fn resolve_member(
     context: &Context<'_>,
-    name: &MemberRef,
+    named: &MemberRef,
 ) -> Result<Member, ClubError> {
-    match context
-        .club
-        .store()
-        .member_by_username(context.place.platform, &name.0)
-        .await?
-    {
-        MemberByName::Found(member) => Ok(member),
-        MemberByName::Unknown => Err(Mistake::UnknownMember {
-            name: format!("@{}", name.0),
+    let store = context.club.store();
+    let found = match named {
+        MemberRef::Name(name) => {
+            match store
+                .member_by_username(context.place.platform, name)
+                .await?
+            {
+                MemberByName::Found(member) => Some(member),
+                MemberByName::Ambiguous(candidates) => {
+                    return Err(Mistake::AmbiguousMember {
+                        name: format!("@{name}"),
+                        candidates,
+                    }
+                    .into());
+                }
+                MemberByName::Unknown => None,
+            }
         }
-        .into()),
+        MemberRef::Number(number) => store.member(MemberId(*number)).await?,
+        MemberRef::Mention { external_id, .. } => {
+            store
+                .identity_member(context.place.platform, external_id)
+                .await?
+        }
+        MemberRef::Replied => {
+            let replied = match context.reply_to {
+                Some(message) => store.message(message).await?,
+                None => None,
+            };
+            let Some(author) = replied.and_then(|message| message.author) else {
+                return Err(Mistake::NotAMembersMessage.into());
+            };
+            store.member(author).await?
+        }
+    };
+    found.ok_or_else(|| {
+        Mistake::UnknownMember {
+            name: named.typed().unwrap_or_default(),
+        }
+        .into()
+    })
+}
+
+/// `/whois <member>`: a member's number, names and platform accounts, so
+/// moderators can tell look-alike names apart and name a member by number.
+pub(super) async fn whois(context: &Context<'_>, named: &MemberRef) -> Result<String, ClubError> {
+    let member = resolve_member(context, named).await?;
+    let identities = context.club.store().identities_of(member.id).await?;
+    let texts = context.club.texts();
+    let lang = context.lang;
+    let mut lines = vec![texts.get(
+        lang,
+        "whois-header",
+        Some(&args([
+            ("number", text(&member.id.0.to_string())),
+            ("name", text(&member.display_name)),
+            ("since", text(&format_date(lang, member.fan_since))),
+        ])),
+    )];
+    for identity in identities {
+        let (id, username) = match &identity.username {
+            Some(username) => ("whois-identity", username.as_str()),
+            None => ("whois-identity-nameless", ""),
+        };
+        lines.push(texts.get(
+            lang,
+            id,
+            Some(&args([
+                ("platform", text(&identity.platform)),
+                ("id", text(&identity.external_id)),
+                ("username", text(username)),
+            ])),
+        ));
     }
+    Ok(lines.join("\n"))
 }
 
 /// "1 Punkt", "5 points".

@@ -30,7 +30,7 @@ use self::clock::Clock;
 use self::commands::{Access, Command};
 use self::error::{ClubError, Mistake};
 use self::i18n::Texts;
-use self::model::{Actor, Event, Incoming, Member, MessageId, Place, Platform};
+use self::model::{Actor, Event, Incoming, Member, Mention, MessageId, Place, Platform};
 use self::reply::{Audience, Button, Reply};
 use crate::config::{
     FaqSettings, Limits, PointsSettings, RecognitionSettings, Settings, ShopSettings,
@@ -140,6 +140,8 @@ pub(crate) struct Context<'a> {
     pub message: MessageId,
     /// The message the event's message replies to, if any.
     pub reply_to: Option<MessageId>,
+    /// The accounts the platform marked as mentioned in the message.
+    pub mentions: &'a [Mention],
     /// Unique per platform event; handlers derive idempotency keys from it.
     pub event_key: String,
     pub now: DateTime<Utc>,
@@ -176,6 +178,10 @@ impl<'a> Context<'a> {
             lang,
             message,
             reply_to: None,
+            mentions: match &incoming.event {
+                Event::Message { mentions, .. } => mentions,
+                _ => &[],
+            },
             event_key: incoming.event_key.clone().unwrap_or_default(),
             now,
         }
@@ -329,6 +335,7 @@ impl Club {
                 text,
                 reply_to,
                 external_id,
+                ..
             } => {
                 let mut handled = self
                     .on_message(
@@ -575,7 +582,11 @@ impl Club {
         {
             return Err(Mistake::NotAllowed { command: spec.name }.into());
         }
-        let command = commands::parse(text)?;
+        let naming = commands::Naming {
+            mentions: context.mentions,
+            replying: context.reply_to.is_some(),
+        };
+        let command = commands::parse_in(text, &naming)?;
         let private = command.spec().private && !context.place.private;
         let text = match command {
             Command::Faq { question } => return answers::ask(context, &question).await,
@@ -600,6 +611,7 @@ impl Club {
             }
             Command::Profile { member } => recognition::profile(context, member).await?,
             Command::Why { member } => voting::why(context, &member).await?,
+            Command::Whois { member } => handlers::whois(context, &member).await?,
             Command::Suspicious => voting::suspicious(context).await?,
             Command::RevokeVotes { member, since } => {
                 voting::revoke(context, &member, since.as_deref()).await?

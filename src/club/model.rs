@@ -4,6 +4,7 @@
 //! or teloxide type.
 
 use std::fmt;
+use std::ops::Range;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -116,6 +117,17 @@ pub struct Incoming {
     pub event: Event,
 }
 
+/// An account the platform itself marked in a message's text. Adapters
+/// fill these in; the core reads a mention that stands where a command
+/// expects a member as that member, never by the name it shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mention {
+    /// Where the mention stands in the message text, in bytes.
+    pub range: Range<usize>,
+    /// The mentioned account's id on the message's platform.
+    pub external_id: String,
+}
+
 /// The kinds of events the core understands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -128,6 +140,10 @@ pub enum Event {
         /// the store's id is the only one. The same platform message
         /// delivered twice is recognised by it and handled once.
         external_id: Option<String>,
+        /// Accounts the platform marked as mentioned in `text`, such as a
+        /// Telegram `text_mention` or a Discord `<@id>`: they name a member
+        /// exactly, whatever the text shows.
+        mentions: Vec<Mention>,
     },
     /// A reaction added to (or removed from) an earlier message.
     Reaction {

@@ -259,6 +259,7 @@ fn message(text: &str, reply_to: Option<MessageId>) -> Event {
         text: text.to_owned(),
         reply_to,
         external_id: None,
+        mentions: Vec::new(),
     }
 }
 

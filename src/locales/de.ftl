@@ -27,6 +27,7 @@ cmd-solved = Als Antwort gesendet: markiert die Lösung deiner Frage
 cmd-leaderboard = Rangliste: wer in diesem Zeitraum am meisten verdient hat
 cmd-profile = Profil mit Punkten, Rang, Abzeichen und Fan-seit-Jahr
 cmd-why = Heutige Stimmen für ein Mitglied und warum sie zählten (Moderation)
+cmd-whois = Nummer, Namen und Konten eines Mitglieds (Moderation)
 cmd-suspicious = Mitglieder, die sich auffällig oft gegenseitig hochvoten (Moderation)
 cmd-revoke_votes = Nimmt alle Punkte aus den Stimmen eines Mitglieds zurück (Moderation)
 arg-amount = punkte|kategorie
@@ -237,8 +238,16 @@ error-bad-member-name = „{ $value }“ ist kein Mitgliedsname.
 error-too-many-arguments = Das ist ein Argument zu viel: „{ $extra }“.
 error-not-allowed = /{ $command } dürfen nur Moderator*innen verwenden.
 error-unknown-member = Ein Mitglied namens { $name } kenne ich noch nicht.
+error-ambiguous-member = { $name } passt auf mehrere Mitglieder: { $candidates }. Welches meinst du? Nenne es mit seiner Nummer, etwa #{ $first }.
+error-not-a-members-message = Die Nachricht, auf die du antwortest, ist nicht von einem Mitglied. Nenne das Mitglied als @name oder #Nummer.
 error-too-long = Die Nachricht ist zu lang ({ $length } Zeichen, höchstens { $max }).
 error-odd-characters = Die Nachricht enthält unsichtbare Steuerzeichen. Bitte tippe sie ohne sie noch einmal.
 error-unknown-message = Eine Nachricht { $message } gibt es nicht.
 error-no-such-button = Die Nachricht { $message } hat keinen Knopf „{ $label }“.
 error-internal = Entschuldige, da ist bei mir etwas schiefgegangen. Bitte versuch es gleich noch einmal.
+
+## /whois
+
+whois-header = Mitglied #{ $number }: { $name } · Fan seit { $since }
+whois-identity = { $platform }: @{ $username } (Konto { $id })
+whois-identity-nameless = { $platform }: ohne Benutzernamen (Konto { $id })

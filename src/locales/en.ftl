@@ -26,6 +26,7 @@ cmd-solved = Sent as a reply: marks the answer that solved your question
 cmd-leaderboard = Leaderboard: who earned most in a period
 cmd-profile = Profile with points, rank, badges and fan-since year
 cmd-why = Today's votes for a member and why they paid or not (moderators)
+cmd-whois = A member's number, names and accounts (moderators)
 cmd-suspicious = Members who upvote each other suspiciously often (moderators)
 cmd-revoke_votes = Takes back every point a member's votes paid (moderators)
 arg-amount = points|category
@@ -236,8 +237,16 @@ error-bad-member-name = "{ $value }" is not a member name.
 error-too-many-arguments = That is one argument too many: "{ $extra }".
 error-not-allowed = Only moderators can use /{ $command }.
 error-unknown-member = I don't know a member called { $name } yet.
+error-ambiguous-member = { $name } could mean several members: { $candidates }. Which one do you mean? Name them by their number, such as #{ $first }.
+error-not-a-members-message = The message you reply to is not a member's. Name the member as @name or #number.
 error-too-long = The message is too long ({ $length } characters, at most { $max }).
 error-odd-characters = The message contains invisible control characters. Please type it again without them.
 error-unknown-message = There is no message { $message }.
 error-no-such-button = Message { $message } has no button "{ $label }".
 error-internal = Sorry, something went wrong on my side. Please try again in a moment.
+
+## /whois
+
+whois-header = Member #{ $number }: { $name } · fan since { $since }
+whois-identity = { $platform }: @{ $username } (account { $id })
+whois-identity-nameless = { $platform }: no username (account { $id })

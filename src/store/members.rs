@@ -3,6 +3,12 @@
 //! A member is the club's person; an identity is one account on one
 //! platform. Members are created on first sight of an identity; linking
 //! accounts later points a second identity at the same member.
+//!
+//! Usernames change on the platforms, so every sighting refreshes the
+//! identity's; a username names one account at a time, so the account that
+//! shows it now takes it from any other that was last seen with it. A name
+//! typed in a command is compared ignoring (ASCII) case, and when it fits
+//! several members the lookup says so rather than guessing.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
@@ -38,8 +44,31 @@ pub struct Sighting {
 /// The result of looking a member up by name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MemberByName {
+    /// Exactly one member has this name, ignoring case.
     Found(Member),
+    /// Several members have this name when case is ignored (`alice`,
+    /// `Alice`), in member number order: the caller must ask which one.
+    Ambiguous(Vec<NamedMember>),
     Unknown,
+}
+
+/// One of several members a name could mean, as the "which one?" answer
+/// lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedMember {
+    pub id: MemberId,
+    /// The username that matched.
+    pub username: String,
+    pub display_name: String,
+}
+
+/// One platform account of a member, as `/whois` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityRecord {
+    pub platform: String,
+    pub external_id: String,
+    pub username: Option<String>,
+    pub created_at: DateTime<Utc>,
 }
 
 /// A `SELECT` of a member's columns (table alias `m`) followed by `$rest`.
@@ -72,10 +101,10 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Sighting, StoreError> {
         let known = self
-            .identity_member(seen.platform, seen.external_id)
+            .identity_as_seen(seen.platform, seen.external_id)
             .await?;
-        if let Some(member) = known
-            && is_up_to_date(&member, seen)
+        if let Some((member, username)) = known
+            && is_up_to_date(&member, username.as_deref(), seen)
         {
             return Ok(Sighting {
                 member,
@@ -137,28 +166,110 @@ impl Store {
         .transpose()
     }
 
+    /// The member behind a platform account and the username it was last
+    /// seen with.
+    async fn identity_as_seen(
+        &self,
+        platform: Platform,
+        external_id: &str,
+    ) -> Result<Option<(Member, Option<String>)>, StoreError> {
+        let row = sqlx::query(select_member!(
+            ", i.username FROM identities i JOIN members m ON m.id = i.member_id \
+             WHERE i.platform = ? AND i.external_id = ?"
+        ))
+        .bind(platform.as_str())
+        .bind(external_id)
+        .fetch_optional(self.pool())
+        .await
+        .context("reading an identity as last seen")?;
+        row.map(|row| {
+            let username = row
+                .try_get("username")
+                .map_err(|source| StoreError::Query {
+                    context: "decoding a username",
+                    source,
+                })?;
+            Ok((member_from_row(&row)?, username))
+        })
+        .transpose()
+    }
+
     /// Finds a member by the username of one of their identities on
-    /// `platform` (case-insensitive), as typed in `@name` mentions.
+    /// `platform`, as typed in `@name`. Case is ignored (ASCII, as SQLite's
+    /// `NOCASE`), and a name that fits several members is
+    /// [`MemberByName::Ambiguous`], even when one of them matches exactly:
+    /// `alice` may well have been meant for `Alice`.
     #[tracing::instrument(skip_all)]
     pub async fn member_by_username(
         &self,
         platform: Platform,
         username: &str,
     ) -> Result<MemberByName, StoreError> {
-        let row = sqlx::query(select_member!(
-            "FROM identities i JOIN members m ON m.id = i.member_id \
+        let rows = sqlx::query(select_member!(
+            ", i.username FROM identities i JOIN members m ON m.id = i.member_id \
              WHERE i.platform = ? AND i.username = ? COLLATE NOCASE \
-             ORDER BY i.created_at DESC LIMIT 1"
+             ORDER BY m.id, i.created_at"
         ))
         .bind(platform.as_str())
         .bind(username)
-        .fetch_optional(self.pool())
+        .fetch_all(self.pool())
         .await
         .context("finding a member by name")?;
-        Ok(match row {
-            Some(row) => MemberByName::Found(member_from_row(&row)?),
-            None => MemberByName::Unknown,
+        let mut found: Vec<(Member, String)> = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let member = member_from_row(row)?;
+            if found.last().is_some_and(|(last, _)| last.id == member.id) {
+                continue;
+            }
+            let name = row
+                .try_get("username")
+                .map_err(|source| StoreError::Query {
+                    context: "decoding a username",
+                    source,
+                })?;
+            found.push((member, name));
+        }
+        Ok(match found.len() {
+            0 => MemberByName::Unknown,
+            1 => MemberByName::Found(found.remove(0).0),
+            _ => MemberByName::Ambiguous(
+                found
+                    .into_iter()
+                    .map(|(member, username)| NamedMember {
+                        id: member.id,
+                        username,
+                        display_name: member.display_name,
+                    })
+                    .collect(),
+            ),
         })
+    }
+
+    /// Every platform account of a member, oldest first.
+    #[tracing::instrument(skip_all)]
+    pub async fn identities_of(&self, member: MemberId) -> Result<Vec<IdentityRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT platform, external_id, username, created_at FROM identities \
+             WHERE member_id = ? ORDER BY created_at, platform, external_id",
+        )
+        .bind(member.0)
+        .fetch_all(self.pool())
+        .await
+        .context("listing a member's accounts")?;
+        let read = |source| StoreError::Query {
+            context: "decoding an identity",
+            source,
+        };
+        rows.iter()
+            .map(|row| {
+                Ok(IdentityRecord {
+                    platform: row.try_get("platform").map_err(read)?,
+                    external_id: row.try_get("external_id").map_err(read)?,
+                    username: row.try_get("username").map_err(read)?,
+                    created_at: row.try_get("created_at").map_err(read)?,
+                })
+            })
+            .collect()
     }
 
     /// The member's account id on `platform`, for private messages.
@@ -179,9 +290,35 @@ impl Store {
     }
 }
 
-fn is_up_to_date(member: &Member, seen: &IdentitySeen<'_>) -> bool {
+fn is_up_to_date(member: &Member, username: Option<&str>, seen: &IdentitySeen<'_>) -> bool {
     member.display_name == seen.display_name
+        && username == seen.username
         && seen.language.is_none_or(|lang| lang == member.language)
+}
+
+/// A username names one account at a time: another account last seen with
+/// `seen`'s username has since given it up (renamed), so it loses it.
+async fn release_username(
+    tx: &mut sqlx::SqliteConnection,
+    seen: &IdentitySeen<'_>,
+) -> Result<(), StoreError> {
+    let Some(username) = seen.username else {
+        return Ok(());
+    };
+    sqlx::query(
+        // The NOCASE comparison lets the username index find the rows.
+        "UPDATE identities SET username = NULL \
+         WHERE platform = ? AND username = ? COLLATE NOCASE AND username = ? \
+         AND external_id <> ?",
+    )
+    .bind(seen.platform.as_str())
+    .bind(username)
+    .bind(username)
+    .bind(seen.external_id)
+    .execute(&mut *tx)
+    .await
+    .context("releasing a username taken by another account")?;
+    Ok(())
 }
 
 async fn refresh_identity(
@@ -189,6 +326,7 @@ async fn refresh_identity(
     member_id: i64,
     seen: &IdentitySeen<'_>,
 ) -> Result<(), StoreError> {
+    release_username(tx, seen).await?;
     sqlx::query("UPDATE identities SET username = ? WHERE platform = ? AND external_id = ?")
         .bind(seen.username)
         .bind(seen.platform.as_str())
@@ -226,6 +364,7 @@ async fn create_member(
     .fetch_one(&mut *tx)
     .await
     .context("creating a member")?;
+    release_username(tx, seen).await?;
     sqlx::query(
         "INSERT INTO identities (platform, external_id, member_id, username, created_at) VALUES (?, ?, ?, ?, ?)",
     )

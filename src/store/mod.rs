@@ -36,7 +36,7 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 
 pub use doctor::DoctorReport;
 pub use ledger::{HistoryEntry, Posting, PostingOutcome, Standing};
-pub use members::{IdentitySeen, MemberByName, Sighting};
+pub use members::{IdentityRecord, IdentitySeen, MemberByName, NamedMember, Sighting};
 pub use messages::{NewMessage, StoredMessage};
 
 /// A failure of the store. None of these are the member's fault.

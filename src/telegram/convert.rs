@@ -1,9 +1,9 @@
 //! From Telegram's types to the core's nouns. Pure functions, so the
 //! translation is tested without a network.
 
-use teloxide::types::{Chat, Message, ReactionType, ThreadId, User};
+use teloxide::types::{Chat, Message, MessageEntityKind, ReactionType, ThreadId, User};
 
-use crate::club::model::{Actor, Place, Platform};
+use crate::club::model::{Actor, Mention, Place, Platform};
 
 /// What a message's text means for this bot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,6 +77,34 @@ pub(super) fn addressed(text: &str, bot_username: &str, private: bool) -> Addres
     Addressed::Command(format!("/{name}{rest}"))
 }
 
+/// The accounts a message mentions by `text_mention` entities (a member
+/// without a username, picked from Telegram's mention list: the text shows
+/// their name, the entity carries their id), as byte ranges in `addressed`,
+/// the text as [`addressed`] hands it to the core. A `@username` mention is
+/// plain text to the core and needs no entity. Mentions in a part of the
+/// text that `addressed` dropped (a deep-link payload) are left out.
+pub(super) fn mentions(message: &Message, addressed: &str) -> Vec<Mention> {
+    let entities = message
+        .parse_entities()
+        .or_else(|| message.parse_caption_entities())
+        .unwrap_or_default();
+    entities
+        .iter()
+        .filter_map(|entity| {
+            let MessageEntityKind::TextMention { user } = entity.kind() else {
+                return None;
+            };
+            // `addressed` keeps the original text after the command word.
+            let tail = &entity.message_text()[entity.start()..];
+            let start = addressed.len().checked_sub(tail.len())?;
+            addressed.ends_with(tail).then(|| Mention {
+                range: start..start + entity.len(),
+                external_id: user.id.0.to_string(),
+            })
+        })
+        .collect()
+}
+
 /// The emoji reactions an update adds and withdraws: new minus old are
 /// added, old minus new withdrawn (withdrawals first). Custom emoji and paid
 /// reactions are not votes and are left out.
@@ -147,6 +175,54 @@ mod tests {
             addressed(text_of(&message).unwrap(), "fanclub_bot", place.private),
             Addressed::Command("/faq Wie viele Punkte habe ich?".to_owned())
         );
+    }
+
+    /// A moderator picks Zoë (no username) from the mention list after
+    /// `/grant@fanclub_bot`; the entity's offsets count UTF-16 units.
+    const TEXT_MENTION: &str = r#"{"update_id": 9, "message": {
+        "message_id": 56, "date": 1790000000,
+        "chat": {"id": -1001234, "type": "supergroup", "title": "Club"},
+        "from": {"id": 1009, "is_bot": false, "first_name": "Mo", "username": "mo"},
+        "text": "/grant@fanclub_bot Zoë 🎉 Berg 5 Beta-Test",
+        "entities": [
+            {"type": "bot_command", "offset": 0, "length": 18},
+            {"type": "text_mention", "offset": 19, "length": 11,
+             "user": {"id": 4242, "is_bot": false, "first_name": "Zoë", "last_name": "🎉 Berg"}}
+        ]}}"#;
+
+    #[test]
+    fn a_text_mention_reaches_the_core_as_the_mentioned_account_where_the_command_shows_it() {
+        let UpdateKind::Message(message) = update(TEXT_MENTION).kind else {
+            panic!("a message");
+        };
+        let Addressed::Command(text) = addressed(text_of(&message).unwrap(), "fanclub_bot", false)
+        else {
+            panic!("a command");
+        };
+        assert_eq!(text, "/grant Zoë 🎉 Berg 5 Beta-Test");
+        let mentions = mentions(&message, &text);
+        assert_eq!(mentions.len(), 1, "{mentions:?}");
+        assert_eq!(mentions[0].external_id, "4242");
+        assert_eq!(&text[mentions[0].range.clone()], "Zoë 🎉 Berg");
+    }
+
+    #[test]
+    fn a_mention_in_a_dropped_deep_link_payload_is_left_out() {
+        let json = TEXT_MENTION
+            .replace("/grant@fanclub_bot", "/start             ")
+            .replace(
+                "-1001234, \"type\": \"supergroup\", \"title\": \"Club\"",
+                "1009, \"type\": \"private\", \"first_name\": \"Mo\"",
+            );
+        let UpdateKind::Message(message) = update(&json).kind else {
+            panic!("a message");
+        };
+        let text = match addressed(text_of(&message).unwrap(), "fanclub_bot", true) {
+            Addressed::Command(text) => text,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(text, "/start");
+        assert!(mentions(&message, &text).is_empty());
     }
 
     #[test]

@@ -372,6 +372,7 @@ impl Handler<'_> {
             }
             None => None,
         };
+        let mentions = convert::mentions(message, &text);
         let incoming = Incoming {
             actor: convert::actor(user, is_moderator),
             place,
@@ -380,6 +381,7 @@ impl Handler<'_> {
                 text,
                 reply_to,
                 external_id: Some(message.id.0.to_string()),
+                mentions,
             },
         };
         self.handle(incoming, Some(message.id)).await
