@@ -667,11 +667,17 @@ impl<'a> Reader<'a> {
     /// The mention that starts `text` (a slice of the line), also after an
     /// `@` typed in front of it.
     fn mention_at(&self, text: &str) -> Option<&'a Mention> {
-        let at = text.as_ptr() as usize - self.base.as_ptr() as usize;
+        let at = self.offset(text)?;
         let after_at = at + usize::from(text.starts_with('@'));
         self.mentions
             .iter()
             .find(|mention| mention.range.start == at || mention.range.start == after_at)
+    }
+
+    /// Where `text`, a non-empty slice of the line, starts in it.
+    fn offset(&self, text: &str) -> Option<usize> {
+        let at = (text.as_ptr() as usize).checked_sub(self.base.as_ptr() as usize)?;
+        (!text.is_empty() && at + text.len() <= self.base.len()).then_some(at)
     }
 
     /// A member argument at the start of `text` and what follows it.
@@ -680,9 +686,11 @@ impl<'a> Reader<'a> {
         spec: &'static CommandSpec,
         text: &'a str,
     ) -> Result<(MemberRef, &'a str), ParseError> {
-        if let Some(mention) = self.mention_at(text) {
-            let at = text.as_ptr() as usize - self.base.as_ptr() as usize;
-            let (covered, remaining) = text.split_at(mention.range.end - at);
+        if let Some(mention) = self.mention_at(text)
+            && let Some(at) = self.offset(text)
+            && let Some(covered) = text.get(..mention.range.end - at)
+        {
+            let remaining = &text[covered.len()..];
             let member = MemberRef::Mention {
                 external_id: mention.external_id.clone(),
                 shown: covered.to_owned(),
@@ -1203,6 +1211,14 @@ mod tests {
             Command::Why {
                 member: MemberRef::Name("dora".into()),
             },
+            Command::Whois {
+                member: MemberRef::Number(42),
+            },
+            Command::Grant {
+                member: MemberRef::Number(7),
+                amount: Amount::Points(5),
+                reason: Some("x".into()),
+            },
             Command::Suspicious,
             Command::Shop,
             Command::Redeem {
@@ -1244,6 +1260,185 @@ mod tests {
         for spec in COMMANDS {
             assert!(parse(&format!("/{}", spec.name)).map_or(true, |c| c.spec().name == spec.name));
         }
+    }
+
+    #[test]
+    fn a_required_member_argument_comes_first_so_a_reply_can_stand_for_it() {
+        for spec in COMMANDS {
+            for (index, arg) in spec.args.iter().enumerate() {
+                if arg.kind == ArgKind::Member && arg.required {
+                    assert_eq!(index, 0, "/{}", spec.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn members_are_named_by_name_or_by_member_number() {
+        assert_eq!(
+            parse("/whois #12"),
+            Ok(Command::Whois {
+                member: MemberRef::Number(12)
+            })
+        );
+        assert_eq!(
+            parse("/whois alice"),
+            Ok(Command::Whois {
+                member: MemberRef::Name("alice".into())
+            })
+        );
+        for bad in ["#0", "#-3", "#12a", "#", "#99999999999999999999"] {
+            assert!(
+                matches!(
+                    parse(&format!("/whois {bad}")),
+                    Err(ParseError::BadMemberName { .. })
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    fn mention(text: &str, shown: &str, external_id: &str) -> Mention {
+        let start = text.find(shown).expect("the mention is in the text");
+        Mention {
+            range: start..start + shown.len(),
+            external_id: external_id.to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_platform_mention_names_its_account_whatever_its_text_says() {
+        let line = "/grant Zoë 🎉 Berg 5 Beta-Test";
+        let mentions = [mention(line, "Zoë 🎉 Berg", "4242")];
+        let naming = Naming {
+            mentions: &mentions,
+            replying: false,
+        };
+        assert_eq!(
+            parse_in(line, &naming),
+            Ok(Command::Grant {
+                member: MemberRef::Mention {
+                    external_id: "4242".into(),
+                    shown: "Zoë 🎉 Berg".into()
+                },
+                amount: Amount::Points(5),
+                reason: Some("Beta-Test".into()),
+            })
+        );
+        let typed_at = "/whois @Zoë";
+        let mentions = [mention(typed_at, "Zoë", "4242")];
+        let naming = Naming {
+            mentions: &mentions,
+            replying: false,
+        };
+        assert!(matches!(
+            parse_in(typed_at, &naming),
+            Ok(Command::Whois {
+                member: MemberRef::Mention { .. }
+            })
+        ));
+    }
+
+    #[test]
+    fn a_mention_in_free_text_stays_text() {
+        let line = "/grant #3 5 thanks to Zoë";
+        let mentions = [mention(line, "Zoë", "4242")];
+        let naming = Naming {
+            mentions: &mentions,
+            replying: false,
+        };
+        assert_eq!(
+            parse_in(line, &naming),
+            Ok(Command::Grant {
+                member: MemberRef::Number(3),
+                amount: Amount::Points(5),
+                reason: Some("thanks to Zoë".into()),
+            })
+        );
+    }
+
+    #[test]
+    fn mentions_follow_the_line_through_normalisation() {
+        let line = "/whois e\u{301} Zoe\u{308}";
+        let mentions = [mention(line, "Zoe\u{308}", "7")];
+        let (normalized, moved) = normalize(line, &mentions);
+        assert_eq!(normalized, "/whois é Zoë");
+        assert_eq!(&normalized[moved[0].range.clone()], "Zoë");
+        let outside = [Mention {
+            range: 3..400,
+            external_id: "7".into(),
+        }];
+        assert!(normalize(line, &outside).1.is_empty());
+    }
+
+    #[test]
+    fn in_a_reply_a_required_member_left_out_is_the_replied_to_author() {
+        let reply = Naming {
+            mentions: &[],
+            replying: true,
+        };
+        let read = |line: &str| parse_in(line, &reply);
+        assert_eq!(
+            read("/grant 10 great answer"),
+            Ok(Command::Grant {
+                member: MemberRef::Replied,
+                amount: Amount::Points(10),
+                reason: Some("great answer".into()),
+            })
+        );
+        assert_eq!(
+            read("/grant beta_test"),
+            Ok(Command::Grant {
+                member: MemberRef::Replied,
+                amount: Amount::Category("beta_test".into()),
+                reason: None,
+            })
+        );
+        assert_eq!(
+            read("/whois"),
+            Ok(Command::Whois {
+                member: MemberRef::Replied
+            })
+        );
+        assert_eq!(
+            read("/revoke_votes 7d"),
+            Ok(Command::RevokeVotes {
+                member: MemberRef::Replied,
+                since: Some("7d".into()),
+            })
+        );
+        // Naming someone else still works in a reply.
+        assert_eq!(
+            read("/grant alice 5 x"),
+            Ok(Command::Grant {
+                member: MemberRef::Name("alice".into()),
+                amount: Amount::Points(5),
+                reason: Some("x".into()),
+            })
+        );
+        assert!(matches!(
+            read("/grant #4 5 x"),
+            Ok(Command::Grant {
+                member: MemberRef::Number(4),
+                ..
+            })
+        ));
+        // An optional member left out is still the asker.
+        assert_eq!(read("/balance"), Ok(Command::Balance { member: None }));
+        // Not a reply: the member is missing.
+        assert_eq!(
+            parse("/whois"),
+            Err(ParseError::MissingArgument {
+                command: "whois",
+                arg: "member"
+            })
+        );
+        let command = Command::Grant {
+            member: MemberRef::Replied,
+            amount: Amount::Points(-3),
+            reason: Some("spam".into()),
+        };
+        assert_eq!(read(&command.to_line()), Ok(command));
     }
 
     #[test]
