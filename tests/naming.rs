@@ -263,3 +263,33 @@ fn check_config_fails_when_claims_need_approval_but_no_platform_has_a_moderators
     );
     assert!(nothing_to_approve.success, "{}", nothing_to_approve.stderr);
 }
+
+#[tokio::test]
+async fn a_grant_file_row_naming_alice_when_alice_and_capital_alice_exist_is_a_problem_and_books_nothing()
+ {
+    use fanclub::club::grants::GrantRow;
+    let test = TestClub::new().await;
+    test.temp.member("alice").await;
+    let capital = test.temp.member("Alice").await;
+    let row = |line: usize, member: &str| GrantRow {
+        line,
+        member: member.to_owned(),
+        amount: "5".to_owned(),
+        reason: "Umfrage".to_owned(),
+    };
+    let rows = [row(1, "console:alice"), row(2, &format!("#{}", capital.0))];
+    let report = test.club.grant_batch(&rows, "file-1", false).await.unwrap();
+    assert_eq!(report.problems(), 1);
+    let problem = report.rows[0].outcome.as_ref().unwrap_err();
+    assert!(
+        problem.starts_with("`console:alice` could mean several members: "),
+        "{problem}"
+    );
+    assert!(
+        problem.contains(&format!("#{} @Alice", capital.0)),
+        "{problem}"
+    );
+    assert!(report.rows[1].outcome.is_ok());
+    assert_eq!(report.booked, 0);
+    assert_eq!(test.temp.store.balance(capital).await.unwrap(), 0);
+}

@@ -653,8 +653,7 @@ impl<'a> Reader<'a> {
         let rest = rest.trim_start();
         let word = split_word(rest).0;
         let explicit = word.starts_with(['@', '#']) || self.mention_at(rest).is_some();
-        let numeric = word.starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '-');
-        if word.is_empty() || (numeric && !explicit) {
+        if word.is_empty() || (starts_like_a_number(word) && !explicit) {
             return self.read_args(spec, rest, omitted());
         }
         let named = self.read_args(spec, rest, Vec::new());
@@ -728,9 +727,7 @@ impl<'a> Reader<'a> {
                 }
                 ArgKind::Amount { min, max } => {
                     let (word, remaining) = split_word(rest);
-                    let starts_numeric =
-                        word.starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '-');
-                    let value = if starts_numeric {
+                    let value = if starts_like_a_number(word) {
                         ArgValue::Integer(read_integer(spec, arg, word, min, max)?)
                     } else {
                         ArgValue::Word(read_word(spec, word)?.to_lowercase())
@@ -761,6 +758,11 @@ impl<'a> Reader<'a> {
         }
         Ok(values)
     }
+}
+
+/// Whether `word` is meant as a number (and is then read as one, or refused).
+fn starts_like_a_number(word: &str) -> bool {
+    word.starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '-')
 }
 
 /// A member typed as one word: `#42`, `@name` or `name`.
@@ -1298,24 +1300,24 @@ mod tests {
         }
     }
 
-    fn mention(text: &str, shown: &str, external_id: &str) -> Mention {
-        let start = text.find(shown).expect("the mention is in the text");
-        Mention {
+    /// `line` with `shown` in it marked as a mention of `external_id`.
+    fn parse_mentioning(line: &str, shown: &str, external_id: &str) -> Result<Command, ParseError> {
+        let start = line.find(shown).expect("the mention is in the text");
+        let mentions = [Mention {
             range: start..start + shown.len(),
             external_id: external_id.to_owned(),
-        }
-    }
-
-    #[test]
-    fn a_platform_mention_names_its_account_whatever_its_text_says() {
-        let line = "/grant Zoë 🎉 Berg 5 Beta-Test";
-        let mentions = [mention(line, "Zoë 🎉 Berg", "4242")];
+        }];
         let naming = Naming {
             mentions: &mentions,
             replying: false,
         };
+        parse_in(line, &naming)
+    }
+
+    #[test]
+    fn a_platform_mention_names_its_account_whatever_its_text_says() {
         assert_eq!(
-            parse_in(line, &naming),
+            parse_mentioning("/grant Zoë 🎉 Berg 5 Beta-Test", "Zoë 🎉 Berg", "4242"),
             Ok(Command::Grant {
                 member: MemberRef::Mention {
                     external_id: "4242".into(),
@@ -1325,14 +1327,8 @@ mod tests {
                 reason: Some("Beta-Test".into()),
             })
         );
-        let typed_at = "/whois @Zoë";
-        let mentions = [mention(typed_at, "Zoë", "4242")];
-        let naming = Naming {
-            mentions: &mentions,
-            replying: false,
-        };
         assert!(matches!(
-            parse_in(typed_at, &naming),
+            parse_mentioning("/whois @Zoë", "Zoë", "4242"),
             Ok(Command::Whois {
                 member: MemberRef::Mention { .. }
             })
@@ -1341,14 +1337,8 @@ mod tests {
 
     #[test]
     fn a_mention_in_free_text_stays_text() {
-        let line = "/grant #3 5 thanks to Zoë";
-        let mentions = [mention(line, "Zoë", "4242")];
-        let naming = Naming {
-            mentions: &mentions,
-            replying: false,
-        };
         assert_eq!(
-            parse_in(line, &naming),
+            parse_mentioning("/grant #3 5 thanks to Zoë", "Zoë", "4242"),
             Ok(Command::Grant {
                 member: MemberRef::Number(3),
                 amount: Amount::Points(5),
@@ -1360,7 +1350,10 @@ mod tests {
     #[test]
     fn mentions_follow_the_line_through_normalisation() {
         let line = "/whois e\u{301} Zoe\u{308}";
-        let mentions = [mention(line, "Zoe\u{308}", "7")];
+        let mentions = [Mention {
+            range: line.find('Z').unwrap()..line.len(),
+            external_id: "7".into(),
+        }];
         let (normalized, moved) = normalize(line, &mentions);
         assert_eq!(normalized, "/whois é Zoë");
         assert_eq!(&normalized[moved[0].range.clone()], "Zoë");

@@ -247,15 +247,9 @@ impl Club {
         let member = match self.member_by_reference(&row.member).await? {
             MemberByName::Found(member) => member,
             MemberByName::Ambiguous(candidates) => {
-                let ids: Vec<String> = candidates
-                    .iter()
-                    .map(|candidate| format!("#{} ({})", candidate.id.0, candidate.username))
-                    .collect();
-                return Ok(Err(format!(
-                    "`{}` could mean {}: write the member as #id",
-                    row.member,
-                    ids.join(", ")
-                )));
+                let name = format!("`{}`", row.member);
+                let mistake = Mistake::AmbiguousMember { name, candidates };
+                return Ok(Err(mistake.render(self.texts(), Lang::En)));
             }
             MemberByName::Unknown => {
                 return Ok(Err(format!(

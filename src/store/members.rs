@@ -182,16 +182,8 @@ impl Store {
         .fetch_optional(self.pool())
         .await
         .context("reading an identity as last seen")?;
-        row.map(|row| {
-            let username = row
-                .try_get("username")
-                .map_err(|source| StoreError::Query {
-                    context: "decoding a username",
-                    source,
-                })?;
-            Ok((member_from_row(&row)?, username))
-        })
-        .transpose()
+        row.map(|row| Ok((member_from_row(&row)?, username_from_row(&row)?)))
+            .transpose()
     }
 
     /// Finds a member by the username of one of their identities on
@@ -221,12 +213,8 @@ impl Store {
             if found.last().is_some_and(|(last, _)| last.id == member.id) {
                 continue;
             }
-            let name = row
-                .try_get("username")
-                .map_err(|source| StoreError::Query {
-                    context: "decoding a username",
-                    source,
-                })?;
+            // The query matched it, so it is there.
+            let name = username_from_row(row)?.unwrap_or_default();
             found.push((member, name));
         }
         Ok(match found.len() {
@@ -384,6 +372,14 @@ async fn create_member(
         .context("opening a balance")?;
     tracing::info!(member_id, "new member");
     Ok(member_id)
+}
+
+/// The `username` column of an identity row.
+fn username_from_row(row: &SqliteRow) -> Result<Option<String>, StoreError> {
+    row.try_get("username").map_err(|source| StoreError::Query {
+        context: "decoding a username",
+        source,
+    })
 }
 
 fn member_from_row(row: &SqliteRow) -> Result<Member, StoreError> {
