@@ -168,6 +168,7 @@ impl Store {
 
     /// The member behind a platform account and the username it was last
     /// seen with.
+    #[tracing::instrument(skip_all)]
     async fn identity_as_seen(
         &self,
         platform: Platform,
