@@ -29,6 +29,7 @@ pub mod cli;
 pub mod club;
 pub mod config;
 pub mod console;
+pub mod delivery;
 pub mod faq;
 pub mod lang;
 pub mod shop;

@@ -45,6 +45,8 @@ pub fn fast_tuning(settings: &TelegramSettings) -> Tuning {
         backoff_start: Duration::from_millis(20),
         backoff_cap: Duration::from_millis(200),
         group_interval: Duration::from_millis(5),
+        private_interval: Duration::from_millis(5),
+        poll_interval: Duration::from_millis(20),
         global_interval: Duration::from_millis(1),
         max_attempts: 5,
         max_flood_waits: 10,

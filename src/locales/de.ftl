@@ -242,3 +242,4 @@ error-odd-characters = Die Nachricht enthält unsichtbare Steuerzeichen. Bitte t
 error-unknown-message = Eine Nachricht { $message } gibt es nicht.
 error-no-such-button = Die Nachricht { $message } hat keinen Knopf „{ $label }“.
 error-internal = Entschuldige, da ist bei mir etwas schiefgegangen. Bitte versuch es gleich noch einmal.
+claim-to-ship = Bestellung #{ $claim } zum Versand: { $name } bekommt { $item } ({ $sku }) für { $cost }; keine Freigabe nötig.

@@ -241,3 +241,4 @@ error-odd-characters = The message contains invisible control characters. Please
 error-unknown-message = There is no message { $message }.
 error-no-such-button = Message { $message } has no button "{ $label }".
 error-internal = Sorry, something went wrong on my side. Please try again in a moment.
+claim-to-ship = Claim #{ $claim } to ship: { $name } gets { $item } ({ $sku }) for { $cost }; no approval needed.
