@@ -52,6 +52,9 @@ CREATE TABLE outbox (
     dedupe_key       TEXT UNIQUE,
     attempts         INTEGER NOT NULL DEFAULT 0,
     next_attempt_at  TEXT    NOT NULL,
+    -- A deliverer is sending it until then; cleared when the attempt is
+    -- recorded, and by the platform's deliverer when it starts (a crash).
+    leased_until     TEXT,
     delivered_at     TEXT,
     -- The platform's id of the sent message, and ours.
     external_id      TEXT,

@@ -20,8 +20,8 @@
 //!   they next use the bot.
 //! - **At least once.** A notice is marked delivered after the platform
 //!   answered; a crash in between sends it again after the restart (a lease
-//!   on the row, `next_attempt_at`, keeps a second deliverer off it
-//!   meanwhile). On shutdown the deliverer drains for up to a grace period.
+//!   on the row, `leased_until`, keeps it from being taken twice; the
+//!   platform's one deliverer frees its leases when it starts). On shutdown the deliverer drains for up to a grace period.
 //! - **Wall-clock time**, not the club's clock: delivery is about real
 //!   seconds, whatever day the club's rules think it is.
 //! - **A step function** ([`Deliverer::step`]) sends what is due and waits
@@ -157,6 +157,14 @@ impl<S: Sender> Deliverer<S> {
     /// is still waiting then is delivered after the next start. Store
     /// failures are logged and retried; the loop never ends on its own.
     pub async fn run(mut self, stop: impl Future<Output = ()>, grace: Duration) {
+        let platform = self.sender.platform();
+        match self.club.store().release_leases(platform).await {
+            Ok(0) => {}
+            Ok(freed) => {
+                tracing::warn!(freed, %platform, "notices being sent when the last process ended go again")
+            }
+            Err(error) => tracing::error!(error = %error_chain(&error), "releasing leases failed"),
+        }
         let mut written = self.club.notices_written();
         tokio::pin!(stop);
         loop {

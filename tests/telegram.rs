@@ -13,6 +13,7 @@ mod fixtures;
 mod answers;
 mod buttons;
 mod delivery;
+mod outbox;
 mod points;
 mod startup;
 

@@ -188,7 +188,7 @@ impl Store {
              LEFT JOIN members m ON m.id = o.member_id \
              LEFT JOIN outbox r ON r.id = o.replaces_notice \
              WHERE o.platform = ?1 AND o.delivered_at IS NULL AND o.failed_at IS NULL \
-               AND o.next_attempt_at <= ?2 \
+               AND o.next_attempt_at <= ?2 AND (o.leased_until IS NULL OR o.leased_until <= ?2) \
                AND o.place NOT IN (SELECT value FROM json_each(?3)) \
                AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.platform = o.platform \
                    AND e.place = o.place AND e.id < o.id \
@@ -218,7 +218,8 @@ impl Store {
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let taken = sqlx::query(
-            "UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND next_attempt_at <= ? \
+            "UPDATE outbox SET leased_until = ?1 WHERE id = ?2 AND next_attempt_at <= ?3 \
+             AND (leased_until IS NULL OR leased_until <= ?3) \
              AND delivered_at IS NULL AND failed_at IS NULL",
         )
         .bind(until)
@@ -228,6 +229,22 @@ impl Store {
         .await
         .context("leasing a notice")?;
         Ok(taken.rows_affected() == 1)
+    }
+
+    /// Frees the notices of `platform` a deliverer was sending when its
+    /// process ended: there is one deliverer per platform, and it calls this
+    /// when it starts. Those notices go again (at least once).
+    #[tracing::instrument(skip_all, fields(%platform))]
+    pub async fn release_leases(&self, platform: Platform) -> Result<u64, StoreError> {
+        let freed = sqlx::query(
+            "UPDATE outbox SET leased_until = NULL WHERE platform = ? AND leased_until IS NOT NULL \
+             AND delivered_at IS NULL AND failed_at IS NULL",
+        )
+        .bind(platform.as_str())
+        .execute(self.pool())
+        .await
+        .context("releasing notice leases")?;
+        Ok(freed.rows_affected())
     }
 
     /// Records that notice `id` was sent (or, for an edit, applied): the bot
@@ -279,8 +296,8 @@ impl Store {
             }
         };
         sqlx::query(
-            "UPDATE outbox SET delivered_at = ?, external_id = ?, message_id = ?, last_error = NULL \
-             WHERE id = ?",
+            "UPDATE outbox SET delivered_at = ?, external_id = ?, message_id = ?, last_error = NULL, \
+             leased_until = NULL WHERE id = ?",
         )
         .bind(now)
         .bind(sent.external_id)
@@ -304,12 +321,14 @@ impl Store {
     ) -> Result<(), StoreError> {
         let query = match retry_at {
             Some(at) => sqlx::query(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, \
+                 leased_until = NULL WHERE id = ?",
             )
             .bind(error)
             .bind(at),
             None => sqlx::query(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, failed_at = ? WHERE id = ?",
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, failed_at = ?, \
+                 leased_until = NULL WHERE id = ?",
             )
             .bind(error)
             .bind(now),
@@ -326,12 +345,15 @@ impl Store {
     /// blocked it, left): keep the notice until they next use the bot.
     #[tracing::instrument(skip_all)]
     pub async fn hold_notice(&self, id: i64, error: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE outbox SET platform = NULL, place = NULL, last_error = ? WHERE id = ?")
-            .bind(error)
-            .bind(id)
-            .execute(self.pool())
-            .await
-            .context("holding a notice")?;
+        sqlx::query(
+            "UPDATE outbox SET platform = NULL, place = NULL, last_error = ?, leased_until = NULL \
+             WHERE id = ?",
+        )
+        .bind(error)
+        .bind(id)
+        .execute(self.pool())
+        .await
+        .context("holding a notice")?;
         Ok(())
     }
 
@@ -386,8 +408,8 @@ impl Store {
         platform: Platform,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
         sqlx::query_scalar(
-            "SELECT MIN(next_attempt_at) FROM outbox WHERE platform = ? \
-             AND delivered_at IS NULL AND failed_at IS NULL",
+            "SELECT MIN(MAX(next_attempt_at, COALESCE(leased_until, next_attempt_at))) FROM outbox \
+             WHERE platform = ? AND delivered_at IS NULL AND failed_at IS NULL",
         )
         .bind(platform.as_str())
         .fetch_one(self.pool())
