@@ -170,6 +170,23 @@ impl Bench {
         .await;
     }
 
+    /// Waits (bounded) until every notice in the outbox was delivered and
+    /// recorded as such.
+    pub async fn until_delivered(&self) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let counts = self.club.temp.store.notice_counts().await.expect("counts");
+            if counts.undelivered == 0 {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "notices still undelivered: {counts:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// Waits until a message answering Telegram message `message_id` was
     /// delivered to `chat`, and returns it.
     pub async fn reply_to(&self, chat: i64, message_id: i64) -> Call {
@@ -245,6 +262,17 @@ impl std::io::Write for Logs {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+/// Prints the captured logs when the test fails.
+pub struct ShowLogsOnPanic(pub Logs);
+
+impl Drop for ShowLogsOnPanic {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("logs:\n{}", self.0.text());
+        }
     }
 }
 

@@ -198,6 +198,16 @@ pub const COMMANDS: &[CommandSpec] = &[
         private: false,
     },
     CommandSpec {
+        name: "notify",
+        args: &[ArgSpec {
+            name: "switch",
+            kind: ArgKind::Word,
+            required: true,
+        }],
+        access: Access::Everyone,
+        private: false,
+    },
+    CommandSpec {
         name: "grant",
         args: &[
             MEMBER,
@@ -395,6 +405,10 @@ pub enum Command {
     Claims,
     Cancel {
         claim: i64,
+    },
+    /// `/notify on|off`: private digests of points earned.
+    Notify {
+        switch: String,
     },
     Pending,
     Approve {
@@ -712,6 +726,9 @@ fn build(spec: &'static CommandSpec, values: Vec<Option<ArgValue>>) -> Command {
         "cancel" => Command::Cancel {
             claim: next().map(ArgValue::into_integer).unwrap_or_default(),
         },
+        "notify" => Command::Notify {
+            switch: next().map(ArgValue::into_text).unwrap_or_default(),
+        },
         "pending" => Command::Pending,
         "approve" => Command::Approve {
             claim: next().map(ArgValue::into_integer).unwrap_or_default(),
@@ -783,6 +800,7 @@ impl Command {
             Command::Redeem { .. } => "redeem",
             Command::Claims => "claims",
             Command::Cancel { .. } => "cancel",
+            Command::Notify { .. } => "notify",
             Command::Pending => "pending",
             Command::Approve { .. } => "approve",
             Command::Reject { .. } => "reject",
@@ -847,6 +865,7 @@ impl Command {
             | Command::ShopReload => {}
             Command::Redeem { sku } => push(sku),
             Command::Cancel { claim } => push(claim),
+            Command::Notify { switch } => push(switch),
             Command::Approve { claim, note }
             | Command::Fulfil {
                 claim,
@@ -1018,6 +1037,9 @@ mod tests {
             },
             Command::Claims,
             Command::Cancel { claim: 3 },
+            Command::Notify {
+                switch: "off".into(),
+            },
             Command::Pending,
             Command::Approve {
                 claim: 4,

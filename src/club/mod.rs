@@ -11,6 +11,7 @@
 mod answers;
 pub mod clock;
 pub mod commands;
+mod digest;
 pub mod error;
 pub mod grants;
 mod handlers;
@@ -422,7 +423,7 @@ impl Club {
             tracing::debug!("event handled meanwhile; its notices were written then");
             return Ok(Handled::nothing(handled.message));
         }
-        self.inner.written.send_modify(|count| *count += 1);
+        self.poke_deliverers();
         Ok(handled)
     }
 
@@ -439,8 +440,13 @@ impl Club {
             notices,
         };
         self.store().commit_event(&commit, Utc::now()).await?;
-        self.inner.written.send_modify(|count| *count += 1);
+        self.poke_deliverers();
         Ok(())
+    }
+
+    /// Tells this process's deliverers that notices were written.
+    fn poke_deliverers(&self) {
+        self.inner.written.send_modify(|count| *count += 1);
     }
 
     /// Changes whenever this process wrote notices: deliverers wait on it
@@ -679,6 +685,7 @@ impl Club {
             Command::Redeem { sku } => return shop::redeem(context, &sku).await,
             Command::Claims => shop::claims(context).await?,
             Command::Cancel { claim } => return shop::cancel(context, claim).await,
+            Command::Notify { switch } => digest::notify(context, &switch).await?,
             Command::Pending => shop::pending(context).await?,
             Command::Approve { claim, note } => {
                 return shop::decide(context, claim, Decision::Approve { note }).await;

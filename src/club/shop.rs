@@ -304,6 +304,46 @@ fn claim_args<'a>(club: &Club, lang: Lang, claim: &Claim, item: &Item) -> Args<'
     ])
 }
 
+/// The moderators' daily reminder of claims waiting longer than
+/// `shop.remind_after_hours`, once per day of the club's calendar (the
+/// outbox's dedupe key keeps it to one).
+pub(super) async fn reminder(club: &Club) -> Result<Option<Reply>, StoreError> {
+    let hours = club.config().shop.remind_after_hours;
+    let now = club.now();
+    let waited = now - Duration::hours(i64::from(hours));
+    let claims: Vec<Claim> = club
+        .store()
+        .pending_claims(LIST_LIMIT)
+        .await?
+        .into_iter()
+        .filter(|claim| claim.created_at <= waited)
+        .collect();
+    if claims.is_empty() {
+        return Ok(None);
+    }
+    let render = |lang: Lang| {
+        let mut lines = vec![club.texts().get(
+            lang,
+            "claims-reminder",
+            Some(&args([("hours", hours.into())])),
+        )];
+        lines.extend(claims.iter().map(|claim| claim_line(club, lang, claim)));
+        lines.join("\n")
+    };
+    let lang = club.config().default_language;
+    let day = super::points::local_day(now, &club.config().points);
+    Ok(Some(Reply {
+        audience: Audience::Moderators,
+        text: render(lang),
+        translations: vec![(lang.other(), render(lang.other()))],
+        buttons: Vec::new(),
+        reply_to: None,
+        replaces: None,
+        replaces_notice: None,
+        dedupe: Some(format!("claims-reminder:{day}")),
+    }))
+}
+
 /// `/claims`: the member's claims with state and dates.
 pub(super) async fn claims(context: &Context<'_>) -> Result<String, ClubError> {
     let claims = context

@@ -84,7 +84,7 @@ impl Console {
             }
             number += 1;
             let text = String::from_utf8_lossy(&buffer);
-            let mut printed = self.expire_claims().await;
+            let mut printed = self.run_timers().await;
             printed.push_str(&self.line(number, &text).await);
             output.write_all(printed.as_bytes()).await?;
             output.flush().await?;
@@ -92,12 +92,13 @@ impl Console {
         Ok(())
     }
 
-    /// Claims whose time ran out expire before the next line is read: the
-    /// console has no background output, so the timer is checked in step
-    /// with the input (it lives in the database and survives restarts).
-    async fn expire_claims(&self) -> String {
-        let outcome = match self.club.expire_claims().await {
-            Ok(_) => self.deliver().await,
+    /// The club's timers run before the next line is read (claims expire,
+    /// digests and reminders are written): the console has no background
+    /// output, so they run in step with the input (their state lives in the
+    /// database and survives restarts).
+    async fn run_timers(&self) -> String {
+        let outcome = match self.club.tick().await {
+            Ok(()) => self.deliver().await,
             Err(error) => Err(error),
         };
         outcome.unwrap_or_else(|error| {

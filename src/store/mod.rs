@@ -21,6 +21,7 @@
 //!   so batching can later sit behind it without touching callers.
 
 pub mod claims;
+pub mod digests;
 pub mod doctor;
 pub mod faq;
 pub mod ledger;

@@ -456,7 +456,7 @@ async fn used_platform(
 }
 
 /// One outbox row per addressee the notice reaches.
-async fn insert_notice(
+pub(super) async fn insert_notice(
     tx: &mut SqliteConnection,
     notice: &Reply,
     origin: Option<(&str, Option<MessageId>)>,

@@ -288,7 +288,7 @@ impl Telegram {
             let listen = async {
                 tokio::select! {
                     never = handler.poll() => match never {},
-                    never = handler.expire_claims() => match never {},
+                    never = handler.timers() => match never {},
                     () = until_stopped(stopped.clone()) => {}
                 }
             };
@@ -556,17 +556,17 @@ impl Handler<'_> {
         Ok(())
     }
 
-    /// Expires shop claims whose time ran out (the deadline lives in the
-    /// database, so a restart loses nothing); the club writes the notices
-    /// for members and moderators to the outbox. Failures are logged and
-    /// tried again at the next tick.
-    async fn expire_claims(&self) -> std::convert::Infallible {
+    /// The club's timers: claims whose time ran out expire (the deadline
+    /// lives in the database, so a restart loses nothing), digests of points
+    /// earned and the moderators' daily reminder are written to the outbox.
+    /// Failures are logged and tried again at the next tick.
+    async fn timers(&self) -> std::convert::Infallible {
         let every = Duration::from_secs(self.club.config().shop.expiry_check_seconds.max(1));
         let mut ticks = tokio::time::interval(every);
         loop {
             ticks.tick().await;
-            if let Err(error) = self.club.expire_claims().await {
-                tracing::error!(error = %error_chain(&error), "expiring claims failed");
+            if let Err(error) = self.club.tick().await {
+                tracing::error!(error = %error_chain(&error), "the club's timers failed");
             }
         }
     }

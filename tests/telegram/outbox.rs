@@ -76,17 +76,6 @@ impl Running {
     }
 }
 
-/// Prints the captured logs when the test fails.
-struct ShowLogsOnPanic(super::Logs);
-
-impl Drop for ShowLogsOnPanic {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            eprintln!("logs:\n{}", self.0.text());
-        }
-    }
-}
-
 /// Makes Telegram user `id` a member with `points`, on `store`.
 async fn member_with_points(store: &Store, id: i64, name: &str, points: i64) -> MemberId {
     let external = id.to_string();
@@ -115,9 +104,13 @@ async fn member_with_points(store: &Store, id: i64, name: &str, points: i64) -> 
     member
 }
 
+/// How long a story waits for a `fanclub run` child: it loads the FAQ
+/// model first, and the tests share the machine.
+const START: Duration = Duration::from_secs(40);
+
 /// Waits (bounded) until `what` holds on the store.
 async fn until_store(what: &str, store: &Store, done: impl AsyncFn(&Store) -> bool) {
-    let deadline = Instant::now() + WAIT;
+    let deadline = Instant::now() + START;
     while !done(store).await {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -225,7 +218,7 @@ async fn a_member_known_only_on_the_console_is_told_of_a_decision_a_telegram_mod
         posted,
         Some("claim:approve:1"),
     ));
-    let _shown = ShowLogsOnPanic(logs);
+    let _shown = super::ShowLogsOnPanic(logs);
     bench
         .until("the claim message edited with the decision", |calls| {
             calls.iter().any(|call| {
@@ -259,7 +252,8 @@ async fn a_claim_waiting_when_the_bot_is_stopped_reaches_the_moderators_once_aft
         .fake
         .push(&message(1, 10, GROUP, &anna, "/redeem tshirt-2026", None));
     bench
-        .until("the moderators' chat answering 500", |calls| {
+        .fake
+        .wait_for("the moderators' chat answering 500", START, |calls| {
             calls
                 .iter()
                 .any(|call| call.chat() == Some(MODERATORS_CHAT) && call.status == 500)
@@ -275,7 +269,7 @@ async fn a_claim_waiting_when_the_bot_is_stopped_reaches_the_moderators_once_aft
     let healthy = FakeTelegram::start(TOKEN).await;
     let mut second = Running::start(&database, dir.path(), &healthy.url);
     healthy
-        .wait_for("the claim in the moderators' chat", WAIT, |calls| {
+        .wait_for("the claim in the moderators' chat", START, |calls| {
             calls
                 .iter()
                 .any(|call| call.ok() && call.chat() == Some(MODERATORS_CHAT))
@@ -316,7 +310,7 @@ async fn a_reply_committed_just_before_the_process_is_killed_arrives_after_the_r
     let healthy = FakeTelegram::start(TOKEN).await;
     let mut second = Running::start(&database, dir.path(), &healthy.url);
     healthy
-        .wait_for("the balance in Anna's chat", WAIT, |calls| {
+        .wait_for("the balance in Anna's chat", START, |calls| {
             calls
                 .iter()
                 .any(|call| call.ok() && call.chat() == Some(1001))
