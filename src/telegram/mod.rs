@@ -103,6 +103,9 @@ pub struct Tuning {
     pub attempt_timeout: Duration,
     /// How often the outbox is looked at when nothing pokes the deliverer.
     pub poll_interval: Duration,
+    /// How long a button press on a bot message the store does not know yet
+    /// waits for the deliverer to record it.
+    pub record_wait: Duration,
     /// On shutdown, how long the deliverer may still send.
     pub shutdown_grace: Duration,
     /// How long delivered notices are kept.
@@ -127,6 +130,7 @@ impl Tuning {
             retry_after_unit: Duration::from_secs(1),
             attempt_timeout: Duration::from_secs(40),
             poll_interval: Duration::from_millis(500),
+            record_wait: Duration::from_millis(500),
             shutdown_grace: Duration::from_secs(10),
             keep: Duration::from_secs(14 * 86_400),
         }
@@ -441,6 +445,10 @@ impl Handler<'_> {
             false
         };
         let reply_to = match message.reply_to_message() {
+            Some(replied) if replied.from.as_ref().is_some_and(|from| from.is_bot) => {
+                self.bot_message(&place.id, &replied.id.0.to_string())
+                    .await?
+            }
             Some(replied) => {
                 self.club
                     .message_by_external(Platform::Telegram, &place.id, &replied.id.0.to_string())
@@ -522,8 +530,7 @@ impl Handler<'_> {
             None => convert::chat_place(pressed.chat(), None),
         };
         let Some(message) = self
-            .club
-            .message_by_external(Platform::Telegram, &place.id, &pressed.id().0.to_string())
+            .bot_message(&place.id, &pressed.id().0.to_string())
             .await?
         else {
             tracing::debug!("a button on a message the club does not know");
@@ -542,6 +549,29 @@ impl Handler<'_> {
             },
         };
         self.handle(incoming).await
+    }
+
+    /// The store's id of a bot message. The deliverer records a message a
+    /// moment after Telegram confirmed it; a member quick enough to press
+    /// its button (or reply to it) in that moment gets it found after a
+    /// short wait instead of being ignored.
+    async fn bot_message(
+        &self,
+        place: &str,
+        external: &str,
+    ) -> Result<Option<crate::club::model::MessageId>, StoreError> {
+        let step = self.tuning.record_wait / 10;
+        for attempt in 0..=10 {
+            let found = self
+                .club
+                .message_by_external(Platform::Telegram, place, external)
+                .await?;
+            if found.is_some() || attempt == 10 || step.is_zero() {
+                return Ok(found);
+            }
+            tokio::time::sleep(step).await;
+        }
+        Ok(None)
     }
 
     /// Hands an event to the club, which writes its replies to the outbox.
