@@ -5,6 +5,7 @@ mod club;
 mod console;
 mod faq;
 mod faq_chat;
+mod outbox;
 mod points;
 mod shop;
 mod store;

@@ -114,6 +114,21 @@ impl Store {
         .execute(self.pool())
         .await
         .context("registering a delivering platform")?;
+        // Notices for the moderators written while no platform had a
+        // moderators' place were kept: this one takes them.
+        if let Some(place) = moderators_place {
+            sqlx::query(
+                "UPDATE outbox SET platform = ?, place = ?, next_attempt_at = ? \
+                 WHERE addressee = 'moderators' AND platform IS NULL \
+                 AND delivered_at IS NULL AND failed_at IS NULL",
+            )
+            .bind(platform.as_str())
+            .bind(place)
+            .bind(Utc::now())
+            .execute(self.pool())
+            .await
+            .context("routing kept notices for the moderators")?;
+        }
         Ok(())
     }
 
