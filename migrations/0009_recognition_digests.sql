@@ -5,11 +5,12 @@
 CREATE TABLE earned_points (
     id           INTEGER PRIMARY KEY,
     member_id    INTEGER NOT NULL REFERENCES members (id),
-    kind         TEXT    NOT NULL CHECK (kind IN ('upvote', 'solution', 'thanks', 'grant')),
-    points       INTEGER NOT NULL CHECK (points <> 0),
+    kind         TEXT    NOT NULL CHECK (kind IN ('upvote', 'solution', 'thanks', 'grant', 'badge')),
+    -- A badge earns no points of its own.
+    points       INTEGER NOT NULL CHECK (points <> 0 OR kind = 'badge'),
     -- Who voted (their name as it was then); NULL for grants.
     from_name    TEXT,
-    -- A grant's or revocation's reason.
+    -- A grant's or revocation's reason; a badge's message id.
     reason       TEXT,
     source_key   TEXT    NOT NULL UNIQUE,
     created_at   TEXT    NOT NULL,

@@ -259,3 +259,45 @@ async fn notices_written_outside_an_event_reach_the_member_where_they_were_last_
         [("id-anna".to_owned(), "Hallo Anna".to_owned())]
     );
 }
+
+#[tokio::test]
+async fn a_first_solution_reaches_the_helper_privately_with_its_badge() {
+    let test = TestClub::configured(|config| config.points.min_voter_days = 0).await;
+    let store = test.club.store();
+    store
+        .register_platform(Platform::Telegram, None, Utc::now())
+        .await
+        .unwrap();
+    store
+        .register_platform(Platform::Console, Some("general"), Utc::now())
+        .await
+        .unwrap();
+    let carla = actor("carla", false);
+    let anna = actor("anna", false);
+    let question = test
+        .post(&carla, "Weiß jemand, wo die Sendungsnummer steht?", "q")
+        .await;
+    let answer = test
+        .reply(&anna, question, "Unter Mein Konto, Bestellungen.", "a")
+        .await
+        .message
+        .unwrap();
+    test.react(&carla, answer, "✅", true, "r").await;
+    test.clock.advance(chrono::Duration::minutes(i64::from(
+        test.club.config().recognition.digest_minutes,
+    )));
+    assert_eq!(test.club.send_digests().await.unwrap(), 1);
+    let telegram = Recording::new(Platform::Telegram);
+    let mut deliverer = Deliverer::new(test.club.clone(), telegram.clone(), pace());
+    drain(&mut deliverer).await;
+    let sent = telegram.sent();
+    let digest = sent
+        .iter()
+        .find(|(chat, _)| chat == "id-anna")
+        .map(|(_, text)| text.clone())
+        .unwrap_or_else(|| panic!("no digest for anna: {sent:?}"));
+    assert!(
+        digest.starts_with("+10 points: ✅ solution from carla, 🏅 new badge: First solution"),
+        "in anna's language (en): {digest}"
+    );
+}

@@ -50,7 +50,6 @@ pub fn fast_tuning(settings: &TelegramSettings) -> Tuning {
         poll_interval: Duration::from_millis(20),
         global_interval: Duration::from_millis(1),
         max_attempts: 5,
-        max_flood_waits: 10,
         retry_after_unit: Duration::from_millis(40),
         attempt_timeout: Duration::from_secs(1),
         ..Tuning::from_settings(settings)

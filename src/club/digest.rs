@@ -6,7 +6,9 @@
 //! rows into one private notice once the oldest has waited
 //! `recognition.digest_minutes`, so a member gets at most one digest per
 //! window. The digest is rendered in both languages and the deliverer picks
-//! the member's. `/notify off` stops digests (the rows are still marked).
+//! the member's. Milestone badges are in the digest too. `/notify off`
+//! stops digests (the rows are still marked); `/notify here` makes the
+//! platform it is sent on the member's choice for private notices.
 //!
 //! These run on timers ([`Club::tick`]): the adapters call it periodically,
 //! the console before each line. They use the club's clock.
@@ -32,7 +34,7 @@ pub(super) async fn earned(
     source_key: String,
 ) -> Result<(), StoreError> {
     let from = match kind {
-        EarnedKind::Grant => None,
+        EarnedKind::Grant | EarnedKind::Badge => None,
         _ => Some(context.member.display_name.clone()),
     };
     let earned = Earned {
@@ -57,6 +59,19 @@ pub(super) async fn notify(context: &Context<'_>, switch: &str) -> Result<String
     let on = match switch.to_lowercase().as_str() {
         "on" | "an" | "ein" => true,
         "off" | "aus" => false,
+        "here" | "hier" => {
+            let platform = context.actor.platform;
+            context
+                .club
+                .store()
+                .prefer_platform(context.member.id, platform, context.now)
+                .await?;
+            return Ok(texts.get(
+                lang,
+                "notify-here",
+                Some(&args([("platform", text(platform.as_str()))])),
+            ));
+        }
         _ => return Ok(texts.plain(lang, "notify-usage")),
     };
     context
@@ -133,7 +148,11 @@ impl Club {
 
     fn digest_text(&self, lang: Lang, items: &[&Earned]) -> String {
         let texts = self.texts();
-        let total: i64 = items.iter().map(|earned| earned.points).sum();
+        let total: i64 = items
+            .iter()
+            .filter(|earned| earned.kind != EarnedKind::Badge)
+            .map(|earned| earned.points)
+            .sum();
         let mut parts = Vec::new();
         for (kind, id) in [
             (EarnedKind::Upvote, "digest-upvotes"),
@@ -164,6 +183,13 @@ impl Club {
                     ("reason", text(earned.reason.as_deref().unwrap_or("-"))),
                 ])),
             ));
+        }
+        for earned in items
+            .iter()
+            .filter(|earned| earned.kind == EarnedKind::Badge)
+        {
+            let badge = texts.plain(lang, earned.reason.as_deref().unwrap_or_default());
+            parts.push(texts.get(lang, "digest-badge", Some(&args([("badge", text(&badge))]))));
         }
         texts.get(
             lang,

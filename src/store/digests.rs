@@ -21,6 +21,8 @@ pub enum EarnedKind {
     Thanks,
     /// A moderator's grant (negative: a revocation).
     Grant,
+    /// A milestone badge (no points; `reason` is its message id).
+    Badge,
 }
 
 impl EarnedKind {
@@ -30,6 +32,7 @@ impl EarnedKind {
             EarnedKind::Solution => "solution",
             EarnedKind::Thanks => "thanks",
             EarnedKind::Grant => "grant",
+            EarnedKind::Badge => "badge",
         }
     }
 
@@ -38,6 +41,7 @@ impl EarnedKind {
             "upvote" => EarnedKind::Upvote,
             "solution" => EarnedKind::Solution,
             "thanks" => EarnedKind::Thanks,
+            "badge" => EarnedKind::Badge,
             _ => EarnedKind::Grant,
         }
     }
@@ -165,6 +169,29 @@ impl Store {
         }
         tx.commit().await.context("committing a digest")?;
         Ok(true)
+    }
+
+    /// Sends `member`'s private notices to `platform` while it can reach
+    /// them, whichever platform they used last (`/notify here`).
+    #[tracing::instrument(skip_all)]
+    pub async fn prefer_platform(
+        &self,
+        member: MemberId,
+        platform: crate::club::model::Platform,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO member_delivery (member_id, preferred_platform, updated_at) VALUES (?, ?, ?) \
+             ON CONFLICT (member_id) DO UPDATE SET preferred_platform = excluded.preferred_platform, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(member.0)
+        .bind(platform.as_str())
+        .bind(now)
+        .execute(self.pool())
+        .await
+        .context("choosing where a member is reached")?;
+        Ok(())
     }
 
     /// Switches a member's digests of points earned on or off (`/notify`).

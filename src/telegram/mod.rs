@@ -89,11 +89,9 @@ pub struct Tuning {
     pub private_interval: Duration,
     /// Least time between any two messages.
     pub global_interval: Duration,
-    /// How often a message is tried when sending fails transiently (5xx,
-    /// network), before it is given up and logged.
+    /// How often a message is tried when sending fails (429, 5xx, network,
+    /// no answer in time) before it is marked failed (`delivery.max_attempts`).
     pub max_attempts: u32,
-    /// How many 429 answers one message may get before it is given up.
-    pub max_flood_waits: u32,
     /// How long one second of Telegram's `retry_after` lasts here: one second
     /// in production; tests shrink it to keep their flood stories short.
     pub retry_after_unit: Duration,
@@ -126,7 +124,6 @@ impl Tuning {
             private_interval: Duration::from_millis(1_000),
             global_interval: Duration::from_millis(35),
             max_attempts: 8,
-            max_flood_waits: 20,
             retry_after_unit: Duration::from_secs(1),
             attempt_timeout: Duration::from_secs(40),
             poll_interval: Duration::from_millis(500),

@@ -316,12 +316,12 @@ async fn a_reply_committed_just_before_the_process_is_killed_arrives_after_the_r
                 .any(|call| call.ok() && call.chat() == Some(1001))
         })
         .await;
-    second.stop("KILL").await;
-    let reply = healthy.delivered_to(1001);
-    assert_eq!(reply.len(), 1);
-    assert!(reply[0].text().contains("Punkte"), "{}", reply[0].text());
     until_store("the reply marked delivered", &store, async |store| {
         store.notice_counts().await.expect("counts").undelivered == 0
     })
     .await;
+    second.stop("KILL").await;
+    let reply = healthy.delivered_to(1001);
+    assert_eq!(reply.len(), 1);
+    assert!(reply[0].text().contains("Punkte"), "{}", reply[0].text());
 }
