@@ -333,6 +333,13 @@ impl Settings {
             "grants.categories: names are lowercase words with `_`, points are not zero",
         )?;
         rule(
+            self.delivery.max_attempts >= 1
+                && self.delivery.keep_days >= 1
+                && self.delivery.poll_interval_ms >= 1
+                && self.recognition.digest_minutes >= 1,
+            "delivery.max_attempts, delivery.keep_days, delivery.poll_interval_ms and recognition.digest_minutes must be at least 1",
+        )?;
+        rule(
             self.recognition
                 .welcome_channels
                 .iter()

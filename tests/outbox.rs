@@ -301,3 +301,25 @@ async fn a_first_solution_reaches_the_helper_privately_with_its_badge() {
         "in anna's language (en): {digest}"
     );
 }
+
+#[tokio::test]
+async fn delivered_notices_are_pruned_after_the_days_kept_and_waiting_ones_never() {
+    let test = TestClub::new().await;
+    let store = test.club.store();
+    store
+        .register_platform(Platform::Telegram, None, Utc::now())
+        .await
+        .unwrap();
+    let anna = actor("anna", false);
+    test.send(said(&anna, "/balance", "b1")).await;
+    let telegram = Recording::new(Platform::Telegram);
+    let mut deliverer = Deliverer::new(test.club.clone(), telegram.clone(), pace());
+    drain(&mut deliverer).await;
+    telegram.answer(Answer::ServerError);
+    test.send(said(&anna, "/balance", "b2")).await;
+    assert_eq!(store.notice_counts().await.unwrap().undelivered, 1);
+    let later = Utc::now() + chrono::Duration::days(1);
+    assert_eq!(store.prune_notices(later).await.unwrap(), 1);
+    assert_eq!(store.prune_notices(later).await.unwrap(), 0);
+    assert_eq!(store.notice_counts().await.unwrap().undelivered, 1);
+}
