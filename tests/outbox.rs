@@ -323,3 +323,41 @@ async fn delivered_notices_are_pruned_after_the_days_kept_and_waiting_ones_never
     assert_eq!(store.prune_notices(later).await.unwrap(), 0);
     assert_eq!(store.notice_counts().await.unwrap().undelivered, 1);
 }
+
+#[tokio::test]
+async fn moderators_are_reminded_once_a_day_of_claims_waiting_longer_than_the_configured_hours() {
+    let test = TestClub::new().await;
+    let store = test.club.store();
+    store
+        .register_platform(Platform::Console, Some("general"), Utc::now())
+        .await
+        .unwrap();
+    let anna = actor("anna", false);
+    let mia = actor("mia", true);
+    test.send(said(&anna, "hi", "a0")).await;
+    test.send(said(&mia, "/grant @anna 500 event", "g1")).await;
+    test.send(said(&anna, "/redeem tshirt-2026", "r1")).await;
+    let console = Recording::new(Platform::Console);
+    let mut deliverer = Deliverer::new(test.club.clone(), console.clone(), pace());
+    drain(&mut deliverer).await;
+    let reminders = |recording: &Recording| {
+        recording
+            .sent()
+            .iter()
+            .filter(|(chat, text)| chat == "general" && text.contains("seit mehr als 24 Stunden"))
+            .count()
+    };
+    test.club.tick().await.unwrap();
+    drain(&mut deliverer).await;
+    assert_eq!(reminders(&console), 0, "the claim is fresh");
+
+    test.clock.advance(chrono::Duration::hours(25));
+    test.club.tick().await.unwrap();
+    test.club.tick().await.unwrap();
+    drain(&mut deliverer).await;
+    assert_eq!(reminders(&console), 1, "{:?}", console.sent());
+    test.clock.advance(chrono::Duration::days(1));
+    test.club.tick().await.unwrap();
+    drain(&mut deliverer).await;
+    assert_eq!(reminders(&console), 2, "the next day, again");
+}
