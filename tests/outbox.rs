@@ -361,3 +361,52 @@ async fn moderators_are_reminded_once_a_day_of_claims_waiting_longer_than_the_co
     drain(&mut deliverer).await;
     assert_eq!(reminders(&console), 2, "the next day, again");
 }
+
+#[tokio::test]
+async fn a_message_recorded_before_a_crash_but_never_answered_is_answered_when_it_comes_again() {
+    use fanclub::lang::Lang;
+    use fanclub::store::{IdentitySeen, NewMessage};
+    let test = TestClub::new().await;
+    let store = test.club.store();
+    store
+        .register_platform(Platform::Telegram, None, Utc::now())
+        .await
+        .unwrap();
+    // The last process recorded Anna's message, then died before its reply
+    // and the handled mark were committed.
+    let seen = IdentitySeen {
+        platform: Platform::Telegram,
+        external_id: "id-anna",
+        username: Some("anna"),
+        display_name: "anna",
+        language: Some(Lang::En),
+        default_language: Lang::De,
+        today: Utc::now().date_naive(),
+        is_bot: false,
+    };
+    let member = store.member_seen(&seen, Utc::now()).await.unwrap().id;
+    store
+        .record_message(
+            &NewMessage {
+                platform: Platform::Telegram,
+                place: "-100123",
+                external_id: Some("u1"),
+                author: Some(member),
+                private: false,
+                reply_to: None,
+                body: "/balance",
+                buttons: &[],
+            },
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    let anna = actor("anna", false);
+    let again = test.send(said(&anna, "/balance", "u1")).await;
+    assert_eq!(again.replies.len(), 1, "the message was ignored as handled");
+    assert_eq!(store.notice_counts().await.unwrap().undelivered, 1);
+    // A third delivery is a duplicate.
+    let third = test.send(said(&anna, "/balance", "u1")).await;
+    assert!(third.replies.is_empty());
+    assert_eq!(store.notice_counts().await.unwrap().undelivered, 1);
+}
