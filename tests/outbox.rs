@@ -222,13 +222,30 @@ async fn a_member_the_platform_cannot_reach_keeps_the_notice_until_they_next_use
         "kept, not failed"
     );
 
-    // Anna starts the bot and writes to it: the kept notice goes first.
+    // Talking in the group again does not try her private chat again…
+    test.send(said(&anna, "hallo", "h0")).await;
+    assert_eq!(store.notice_counts().await.unwrap().held, 1);
+    // …but once she starts the bot and writes to it, the kept notice goes.
     telegram.answer(Answer::Deliver);
-    test.send(said(&anna, "hallo", "h1")).await;
+    let mut private = said(&anna, "hallo", "h1");
+    private.place = fanclub::club::model::Place {
+        platform: Platform::Telegram,
+        id: "id-anna".to_owned(),
+        private: true,
+    };
+    test.send(private).await;
     drain(&mut deliverer).await;
     let sent = telegram.sent();
-    let to_anna = sent.iter().filter(|(chat, _)| chat == "id-anna").count();
-    assert_eq!(to_anna, 1, "{sent:?}");
+    let to_anna: Vec<&str> = sent
+        .iter()
+        .filter(|(chat, _)| chat == "id-anna")
+        .map(|(_, text)| text.as_str())
+        .collect();
+    assert_eq!(to_anna.len(), 2, "{sent:?}");
+    assert!(
+        to_anna[0].starts_with("anna: 0 points"),
+        "the kept balance first: {to_anna:?}"
+    );
     assert_eq!(store.notice_counts().await.unwrap().undelivered, 0);
 }
 

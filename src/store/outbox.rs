@@ -167,7 +167,8 @@ impl Store {
             }
         }
         if let Some((member, platform)) = commit.actor {
-            used_platform(&mut tx, member, platform, now).await?;
+            let in_private = commit.origin.is_none();
+            used_platform(&mut tx, member, platform, in_private, now).await?;
         }
         for notice in commit.notices {
             // Only the acting member's own private notices fall back to a
@@ -357,12 +358,13 @@ impl Store {
     }
 
     /// The platform cannot reach the member (they never started the bot,
-    /// blocked it, left): keep the notice until they next use the bot.
+    /// blocked it, left): keep the notice until they next write to the bot
+    /// privately. Its origin is forgotten, so the hint is given once.
     #[tracing::instrument(skip_all)]
     pub async fn hold_notice(&self, id: i64, error: &str) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE outbox SET platform = NULL, place = NULL, last_error = ?, leased_until = NULL \
-             WHERE id = ?",
+            "UPDATE outbox SET platform = NULL, place = NULL, origin_place = NULL, \
+             origin_message = NULL, last_error = ?, leased_until = NULL WHERE id = ?",
         )
         .bind(error)
         .bind(id)
@@ -434,11 +436,14 @@ impl Store {
 }
 
 /// Remembers that `member` used `platform`, and routes the notices kept for
-/// them (nothing could reach them) to it.
+/// them to it: those no platform could take when they were written, and,
+/// when the member writes to the bot privately, those a platform refused
+/// (a Telegram member who had not started the bot then has).
 async fn used_platform(
     tx: &mut SqliteConnection,
     member: MemberId,
     platform: Platform,
+    in_private: bool,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     sqlx::query(
@@ -457,13 +462,14 @@ async fn used_platform(
            place = (SELECT external_id FROM identities WHERE member_id = ?2 AND platform = ?1 \
                     ORDER BY created_at LIMIT 1) \
          WHERE member_id = ?2 AND addressee = 'member' AND platform IS NULL \
-           AND delivered_at IS NULL AND failed_at IS NULL \
+           AND delivered_at IS NULL AND failed_at IS NULL AND (?4 OR last_error IS NULL) \
            AND EXISTS (SELECT 1 FROM identities WHERE member_id = ?2 AND platform = ?1) \
            AND EXISTS (SELECT 1 FROM delivery_platforms WHERE platform = ?1)",
     )
     .bind(platform.as_str())
     .bind(member.0)
     .bind(now)
+    .bind(in_private)
     .execute(&mut *tx)
     .await
     .context("routing kept notices")?;
