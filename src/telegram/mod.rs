@@ -21,7 +21,7 @@
 //!   start, after `getMe` succeeded, never again when polling reconnects.
 //! - **Notices go through the outbox.** The club writes every reply to the
 //!   outbox with the update's handled mark; the adapter's deliverer
-//!   (`crate::delivery` with the Telegram [`outbox::TelegramSender`]) sends
+//!   (`crate::delivery` with the Telegram sender in `outbox`) sends
 //!   them with Telegram's pace (twenty a minute per group, one a second per
 //!   private chat, thirty a second overall), one chat never waiting for
 //!   another, honouring `retry_after` and retrying transient failures with
