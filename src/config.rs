@@ -41,6 +41,7 @@ pub struct Settings {
     pub grants: GrantSettings,
     pub shop: ShopSettings,
     pub recognition: RecognitionSettings,
+    pub delivery: DeliverySettings,
     pub database: DatabaseSettings,
     pub limits: Limits,
     pub console: ConsoleSettings,
@@ -112,6 +113,8 @@ pub struct ShopSettings {
     pub claim_expiry_days: i64,
     pub two_approvals_from: i64,
     pub expiry_check_seconds: u64,
+    /// Moderators are reminded once a day of claims waiting longer.
+    pub remind_after_hours: u32,
 }
 
 /// Public recognition.
@@ -120,6 +123,22 @@ pub struct ShopSettings {
 pub struct RecognitionSettings {
     pub announce_milestones: bool,
     pub welcome_channels: Vec<String>,
+    /// Points earned are told privately at most once per this many minutes.
+    pub digest_minutes: u32,
+}
+
+/// How notices reach their addressees (the outbox and its deliverers).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliverySettings {
+    /// Attempts before a notice is marked failed.
+    pub max_attempts: u32,
+    /// On SIGTERM/SIGINT, how long the deliverers may still send.
+    pub shutdown_grace_seconds: u64,
+    /// Delivered notices are deleted after this many days.
+    pub keep_days: u32,
+    /// How often a deliverer looks for notices other processes wrote.
+    pub poll_interval_ms: u64,
 }
 
 /// Where and how the SQLite store is opened.
@@ -312,6 +331,13 @@ impl Settings {
                     && name.chars().all(|c| c.is_ascii_lowercase() || c == '_')
             }),
             "grants.categories: names are lowercase words with `_`, points are not zero",
+        )?;
+        rule(
+            self.delivery.max_attempts >= 1
+                && self.delivery.keep_days >= 1
+                && self.delivery.poll_interval_ms >= 1
+                && self.recognition.digest_minutes >= 1,
+            "delivery.max_attempts, delivery.keep_days, delivery.poll_interval_ms and recognition.digest_minutes must be at least 1",
         )?;
         rule(
             self.recognition

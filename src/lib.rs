@@ -7,13 +7,17 @@
 //! # Layout
 //!
 //! - [`club`]: the core. Members, places, the command grammar, rules and
-//!   replies. It knows nothing of any chat platform.
+//!   notices (addressed to members, the moderators or places). It knows
+//!   nothing of any chat platform.
 //! - [`store`]: the SQLite store. All SQL lives here, one file per table group.
+//! - [`delivery`]: the loop that takes due notices from the outbox and sends
+//!   them through a platform's [`delivery::Sender`]: per-chat queues,
+//!   pacing, retries, draining on shutdown. Each platform plugs in here.
 //! - [`console`]: the local console chat, an adapter like the platform ones;
 //!   the default when no platform token is configured, and the tests'
 //!   scripting interface.
-//! - [`telegram`]: the Telegram adapter (Bot API long polling, one paced
-//!   sender); runs when `TELEGRAM_BOT_TOKEN` is set.
+//! - [`telegram`]: the Telegram adapter (Bot API long polling, a Telegram
+//!   sender for the delivery loop); runs when `TELEGRAM_BOT_TOKEN` is set.
 //! - [`config`]: layered settings (committed defaults, local file,
 //!   environment) and secrets.
 //! - [`faq`]: the curated bilingual FAQ and the search that answers from it,
@@ -29,6 +33,7 @@ pub mod cli;
 pub mod club;
 pub mod config;
 pub mod console;
+pub mod delivery;
 pub mod faq;
 pub mod lang;
 pub mod shop;

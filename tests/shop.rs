@@ -260,11 +260,15 @@ async fn a_member_claims_the_shirt_and_a_moderator_approves_it_with_the_button()
         texts[1],
         "🎉 Your claim #1 (Fan club T-shirt 2026) is approved! Note: -"
     );
+    // The edit finds the claim's message by the notice it came from, on
+    // every platform it went to, not by searching the buttons.
+    assert_eq!(approved.replies[2].audience, Audience::Moderators);
     assert_eq!(
-        approved.replies[2].replaces,
-        Some(posted_id),
+        approved.replies[2].replaces_notice.as_deref(),
+        posted.dedupe.as_deref(),
         "the claim message shows the decision"
     );
+    assert!(posted.dedupe.is_some());
     assert!(
         texts[2].contains("genehmigt") && texts[2].contains("von mia"),
         "in the club's language: {}",
@@ -424,8 +428,14 @@ async fn the_shop_says_why_an_item_is_not_available_and_the_member_sees_their_cl
     let stickers = s.test.send(said(&s.alice, "/redeem stickers", "r1")).await;
     assert_eq!(
         stickers.replies.len(),
-        1,
-        "no approval needed, nothing for the moderators"
+        2,
+        "no approval needed, but the moderators ship it"
+    );
+    assert_eq!(stickers.replies[1].audience, Audience::Moderators);
+    assert!(
+        stickers.replies[1].text.contains("zum Versand") && stickers.replies[1].buttons.is_empty(),
+        "{:?}",
+        stickers.replies[1]
     );
     assert_eq!(
         stickers.replies[0].text,

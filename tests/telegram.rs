@@ -14,6 +14,7 @@ mod answers;
 mod buttons;
 mod delivery;
 mod naming;
+mod outbox;
 mod points;
 mod startup;
 
@@ -46,9 +47,10 @@ pub fn fast_tuning(settings: &TelegramSettings) -> Tuning {
         backoff_start: Duration::from_millis(20),
         backoff_cap: Duration::from_millis(200),
         group_interval: Duration::from_millis(5),
+        private_interval: Duration::from_millis(5),
+        poll_interval: Duration::from_millis(20),
         global_interval: Duration::from_millis(1),
         max_attempts: 5,
-        max_flood_waits: 10,
         retry_after_unit: Duration::from_millis(40),
         attempt_timeout: Duration::from_secs(1),
         ..Tuning::from_settings(settings)
@@ -168,6 +170,23 @@ impl Bench {
         .await;
     }
 
+    /// Waits (bounded) until every notice in the outbox was delivered and
+    /// recorded as such.
+    pub async fn until_delivered(&self) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let counts = self.club.temp.store.notice_counts().await.expect("counts");
+            if counts.undelivered == 0 {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "notices still undelivered: {counts:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// Waits until a message answering Telegram message `message_id` was
     /// delivered to `chat`, and returns it.
     pub async fn reply_to(&self, chat: i64, message_id: i64) -> Call {
@@ -243,6 +262,17 @@ impl std::io::Write for Logs {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+/// Prints the captured logs when the test fails.
+pub struct ShowLogsOnPanic(pub Logs);
+
+impl Drop for ShowLogsOnPanic {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("logs:\n{}", self.0.text());
+        }
     }
 }
 

@@ -6,6 +6,7 @@ mod console;
 mod faq;
 mod faq_chat;
 mod naming;
+mod outbox;
 mod points;
 mod shop;
 mod store;

@@ -1,7 +1,9 @@
 //! `fanclub run`: the bot on every platform whose token is set.
 //!
 //! Each platform adapter is its own task, side by side under `tokio::select!`
-//! with the shutdown signals. Adapters retry whatever fails and are not meant
+//! with the shutdown signals. On SIGTERM/SIGINT the adapters stop taking
+//! events and their deliverers drain the outbox for up to
+//! `delivery.shutdown_grace_seconds`. Adapters retry whatever fails and are not meant
 //! to end; if one does, the process says which one and exits with an error so
 //! that a supervisor restarts it, rather than running on half deaf. Discord
 //! will be one more branch. With no platform token, the console runs instead.
@@ -50,20 +52,37 @@ pub(super) async fn run(
     }
     let store = app::open_store(settings, database).await?;
     let club = app::club(store.clone(), settings).await?;
+    let tuning = Tuning::from_settings(&settings.telegram).with_delivery(&settings.delivery);
+    let grace = tuning.shutdown_grace;
     let telegram = Telegram::new(
         club.clone(),
         settings.telegram.clone(),
         telegram_token,
-        Tuning::from_settings(&settings.telegram),
+        tuning,
     )
     .context("setting up the Telegram adapter")?;
     let reloader = tokio::spawn(app::reload_on_hangup(club));
-    let mut telegram: JoinHandle<Result<(), TelegramError>> = tokio::spawn(telegram.run());
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let until_stopped = async move {
+        let mut stopping = stopping;
+        let _ = stopping.wait_for(|stop| *stop).await;
+    };
+    let mut telegram: JoinHandle<Result<(), TelegramError>> =
+        tokio::spawn(telegram.run_until(until_stopped));
     tracing::info!(database, "fanclub runs on Telegram");
     let stopped = tokio::select! {
         result = &mut telegram => Stopped::Platform("telegram", result),
         () = shutdown_signal() => Stopped::Signal,
     };
+    if matches!(stopped, Stopped::Signal) {
+        // The deliverers drain the outbox for up to the grace period; what
+        // is left goes after the next start.
+        let _ = stop.send(true);
+        let bound = grace + std::time::Duration::from_secs(5);
+        if tokio::time::timeout(bound, &mut telegram).await.is_err() {
+            tracing::warn!("the Telegram adapter did not stop in time");
+        }
+    }
     telegram.abort();
     reloader.abort();
     store.close().await;

@@ -206,6 +206,16 @@ pub const COMMANDS: &[CommandSpec] = &[
         private: false,
     },
     CommandSpec {
+        name: "notify",
+        args: &[ArgSpec {
+            name: "switch",
+            kind: ArgKind::Word,
+            required: true,
+        }],
+        access: Access::Everyone,
+        private: false,
+    },
+    CommandSpec {
         name: "grant",
         args: &[
             MEMBER,
@@ -447,6 +457,10 @@ pub enum Command {
     Claims,
     Cancel {
         claim: i64,
+    },
+    /// `/notify on|off`: private digests of points earned.
+    Notify {
+        switch: String,
     },
     Pending,
     Approve {
@@ -910,6 +924,9 @@ fn build(spec: &'static CommandSpec, values: Vec<Option<ArgValue>>) -> Command {
         "cancel" => Command::Cancel {
             claim: next().map(ArgValue::into_integer).unwrap_or_default(),
         },
+        "notify" => Command::Notify {
+            switch: next().map(ArgValue::into_text).unwrap_or_default(),
+        },
         "pending" => Command::Pending,
         "approve" => Command::Approve {
             claim: next().map(ArgValue::into_integer).unwrap_or_default(),
@@ -982,6 +999,7 @@ impl Command {
             Command::Redeem { .. } => "redeem",
             Command::Claims => "claims",
             Command::Cancel { .. } => "cancel",
+            Command::Notify { .. } => "notify",
             Command::Pending => "pending",
             Command::Approve { .. } => "approve",
             Command::Reject { .. } => "reject",
@@ -1048,6 +1066,7 @@ impl Command {
             | Command::ShopReload => {}
             Command::Redeem { sku } => push(sku),
             Command::Cancel { claim } => push(claim),
+            Command::Notify { switch } => push(switch),
             Command::Approve { claim, note }
             | Command::Fulfil {
                 claim,
@@ -1228,6 +1247,9 @@ mod tests {
             },
             Command::Claims,
             Command::Cancel { claim: 3 },
+            Command::Notify {
+                switch: "off".into(),
+            },
             Command::Pending,
             Command::Approve {
                 claim: 4,

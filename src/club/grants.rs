@@ -17,6 +17,7 @@ use super::i18n::{args, text};
 use super::model::{MemberId, Platform};
 use super::{Club, Context};
 use crate::lang::Lang;
+use crate::store::digests::EarnedKind;
 use crate::store::ledger::{AuditNote, LedgerKind};
 use crate::store::{IdentitySeen, MemberByName, Posting, PostingOutcome, StoreError};
 
@@ -51,9 +52,20 @@ pub(super) async fn grant(
         }),
     };
     let balance = match context.club.store().post(&posting, context.now).await? {
-        PostingOutcome::Applied { balance, .. } | PostingOutcome::AlreadyApplied { balance } => {
+        PostingOutcome::Applied { balance, .. } => {
+            // The member hears of it, with the reason, in their next digest.
+            super::digest::earned(
+                context,
+                target.id,
+                EarnedKind::Grant,
+                amount,
+                Some(reason.clone()),
+                posting.idempotency_key.clone(),
+            )
+            .await?;
             balance
         }
+        PostingOutcome::AlreadyApplied { balance } => balance,
         PostingOutcome::Insufficient { balance } => {
             return Err(Mistake::BelowZero {
                 name: target.display_name,

@@ -11,6 +11,7 @@
 mod answers;
 pub mod clock;
 pub mod commands;
+mod digest;
 pub mod error;
 pub mod grants;
 mod handlers;
@@ -31,7 +32,7 @@ use self::commands::{Access, Command};
 use self::error::{ClubError, Mistake};
 use self::i18n::Texts;
 use self::model::{Actor, Event, Incoming, Member, Mention, MessageId, Place, Platform};
-use self::reply::{Audience, Button, Reply};
+use self::reply::{Button, Reply};
 use crate::config::{
     FaqSettings, Limits, PointsSettings, RecognitionSettings, Settings, ShopSettings,
 };
@@ -40,7 +41,9 @@ use crate::shop::{Catalog, CatalogError};
 use crate::store::claims::Decision;
 use crate::store::messages::Recorded;
 use crate::store::votes::VoteKind;
-use crate::store::{IdentitySeen, NewMessage, Sighting, Store, StoreError, StoredMessage};
+use crate::store::{
+    EventCommit, IdentitySeen, NewMessage, Sighting, Store, StoreError, StoredMessage,
+};
 
 pub use self::answers::{FaqDesk, FaqDeskError};
 
@@ -104,6 +107,8 @@ struct Inner {
     clock: Arc<dyn Clock>,
     faq: FaqDesk,
     catalog: RwLock<Arc<Catalog>>,
+    /// Counts up whenever this process wrote notices.
+    written: tokio::sync::watch::Sender<u64>,
 }
 
 /// Why the club could not open.
@@ -120,7 +125,17 @@ pub enum OpenError {
 pub struct Handled {
     /// The id the event's message got in the store, if it was a message.
     pub message: Option<MessageId>,
+    /// The notices the event left (already in the outbox).
     pub replies: Vec<Reply>,
+}
+
+impl Handled {
+    fn nothing(message: Option<MessageId>) -> Handled {
+        Handled {
+            message,
+            replies: Vec::new(),
+        }
+    }
 }
 
 /// The parts of a message event `on_message` needs.
@@ -211,6 +226,7 @@ impl Club {
             clock,
             faq,
             catalog: RwLock::new(Arc::new(catalog)),
+            written: tokio::sync::watch::Sender::new(0),
         };
         Ok(Club {
             inner: Arc::new(inner),
@@ -263,11 +279,13 @@ impl Club {
         Ok(items)
     }
 
-    /// Expires pending claims whose time is up, with full refunds. Returns
-    /// the messages for members and moderators; adapters call this
-    /// periodically and deliver them.
+    /// Expires pending claims whose time is up, with full refunds, and
+    /// writes the notices for members and moderators to the outbox
+    /// (returned too). Adapters call this periodically.
     pub async fn expire_claims(&self) -> Result<Vec<Reply>, StoreError> {
-        shop::expire(self).await
+        let notices = shop::expire(self).await?;
+        self.tell(&notices).await?;
+        Ok(notices)
     }
 
     /// The FAQ and its search index.
@@ -311,6 +329,11 @@ impl Club {
     /// Handles one platform event. Member mistakes become replies; only a
     /// failing store is an error, which the adapter reports as an apology
     /// (see [`Club::apology`]).
+    ///
+    /// The replies are notices: they are written to the outbox in the
+    /// transaction that marks the event handled, and each platform's
+    /// deliverer sends them from there. They are also returned, for callers
+    /// that look at what was said (tests, the console's echo).
     #[tracing::instrument(skip_all, fields(platform = %incoming.actor.platform))]
     pub async fn handle(&self, incoming: Incoming) -> Result<Handled, StoreError> {
         let lang_hint = self.language_for(&incoming.actor, None);
@@ -322,6 +345,7 @@ impl Club {
                 mistake.render(self.texts(), lang_hint),
                 None,
             );
+            self.tell(std::slice::from_ref(&reply)).await?;
             return Ok(Handled {
                 message: None,
                 replies: vec![reply],
@@ -330,14 +354,14 @@ impl Club {
         let now = self.now();
         let Sighting { member, first } = self.member_seen(&incoming.actor, now).await?;
         let lang = self.language_for(&incoming.actor, Some(&member));
-        match &incoming.event {
+        let (handled, key) = match &incoming.event {
             Event::Message {
                 text,
                 reply_to,
                 external_id,
                 ..
             } => {
-                let mut handled = self
+                let (mut handled, key, new) = self
                     .on_message(
                         &incoming,
                         &member,
@@ -350,45 +374,93 @@ impl Club {
                         now,
                     )
                     .await?;
-                if first && self.inner.config.welcomes_in(&incoming.place) {
+                if first && new && self.inner.config.welcomes_in(&incoming.place) {
                     handled
                         .replies
                         .insert(0, self.welcome(&incoming.place, &member, lang));
                 }
-                Ok(handled)
+                (handled, key)
             }
             Event::Reaction {
                 message,
                 emoji,
                 added,
             } => {
+                if let Some(key) = &incoming.event_key
+                    && self.store().was_handled(key).await?
+                {
+                    tracing::debug!("reaction delivered twice; handled the first time");
+                    return Ok(Handled::nothing(None));
+                }
                 let replies = self
                     .on_reaction(&incoming, &member, lang, *message, emoji, *added, now)
                     .await?;
-                Ok(Handled {
+                let handled = Handled {
                     message: None,
                     replies,
-                })
+                };
+                (handled, incoming.event_key.clone())
             }
             Event::Button { message, action } => {
                 if let Some(key) = &incoming.event_key
-                    && !self.store().first_time(key, now).await?
+                    && self.store().was_handled(key).await?
                 {
                     tracing::debug!("button press delivered twice; handled the first time");
-                    return Ok(Handled {
-                        message: None,
-                        replies: Vec::new(),
-                    });
+                    return Ok(Handled::nothing(None));
                 }
                 let replies = self
                     .on_button(&incoming, &member, lang, *message, action, now)
                     .await?;
-                Ok(Handled {
+                let handled = Handled {
                     message: None,
                     replies,
-                })
+                };
+                (handled, incoming.event_key.clone())
             }
+        };
+        let origin =
+            (!incoming.place.private).then_some((incoming.place.id.as_str(), handled.message));
+        let commit = EventCommit {
+            event_key: key.as_deref(),
+            actor: Some((member.id, incoming.actor.platform)),
+            origin,
+            notices: &handled.replies,
+        };
+        if !self.store().commit_event(&commit, Utc::now()).await? {
+            tracing::debug!("event handled meanwhile; its notices were written then");
+            return Ok(Handled::nothing(handled.message));
         }
+        self.poke_deliverers();
+        Ok(handled)
+    }
+
+    /// Writes notices that no platform event owns (a timer's, an error
+    /// shown before anything was recorded) to the outbox.
+    pub async fn tell(&self, notices: &[Reply]) -> Result<(), StoreError> {
+        if notices.is_empty() {
+            return Ok(());
+        }
+        let commit = EventCommit {
+            event_key: None,
+            actor: None,
+            origin: None,
+            notices,
+        };
+        self.store().commit_event(&commit, Utc::now()).await?;
+        self.poke_deliverers();
+        Ok(())
+    }
+
+    /// Tells this process's deliverers that notices were written.
+    fn poke_deliverers(&self) {
+        self.inner.written.send_modify(|count| *count += 1);
+    }
+
+    /// Changes whenever this process wrote notices: deliverers wait on it
+    /// instead of polling fast (other processes' notices are found by
+    /// polling).
+    pub fn notices_written(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.written.subscribe()
     }
 
     /// The public welcome for a member's first message in a welcome channel.
@@ -517,7 +589,7 @@ impl Club {
         lang: Lang,
         posted: PostedMessage<'_>,
         now: DateTime<Utc>,
-    ) -> Result<Handled, StoreError> {
+    ) -> Result<(Handled, Option<String>, bool), StoreError> {
         let PostedMessage {
             text,
             reply_to,
@@ -540,18 +612,22 @@ impl Club {
                 now,
             )
             .await?;
-        let Recorded::New(message) = recorded else {
+        let message = recorded.id();
+        let key = incoming
+            .event_key
+            .clone()
+            .unwrap_or_else(|| format!("{}:message:{}", place.platform, message.0));
+        let new = matches!(recorded, Recorded::New(_));
+        if !new && self.store().was_handled(&key).await? {
             tracing::debug!("message delivered twice; handled the first time");
-            return Ok(Handled {
-                message: Some(recorded.id()),
-                replies: Vec::new(),
-            });
-        };
+            return Ok((Handled::nothing(Some(message)), None, false));
+        }
+        // Seen but not handled: the process stopped between recording the
+        // message and committing its notices. Handling it again changes
+        // nothing twice (every write is keyed by the event) and writes them.
         let mut context = Context::new(self, incoming, member, lang, message, now);
         context.reply_to = reply_to;
-        if incoming.event_key.is_none() {
-            context.event_key = format!("{}:message:{}", place.platform, message.0);
-        }
+        context.event_key = key.clone();
         let outcome = if commands::is_command(text) {
             self.run_command(&context, text).await
         } else {
@@ -565,10 +641,11 @@ impl Club {
                 Some(message),
             )],
         };
-        Ok(Handled {
+        let handled = Handled {
             message: Some(message),
             replies,
-        })
+        };
+        Ok((handled, Some(key), new))
     }
 
     async fn run_command(
@@ -620,6 +697,7 @@ impl Club {
             Command::Redeem { sku } => return shop::redeem(context, &sku).await,
             Command::Claims => shop::claims(context).await?,
             Command::Cancel { claim } => return shop::cancel(context, claim).await,
+            Command::Notify { switch } => digest::notify(context, &switch).await?,
             Command::Pending => shop::pending(context).await?,
             Command::Approve { claim, note } => {
                 return shop::decide(context, claim, Decision::Approve { note }).await;
@@ -633,13 +711,7 @@ impl Club {
             Command::ShopReload => shop::reload(context).await?,
         };
         if private {
-            return Ok(vec![Reply {
-                audience: Audience::Member(context.member.id),
-                text,
-                buttons: Vec::new(),
-                reply_to: None,
-                replaces: None,
-            }]);
+            return Ok(vec![Reply::to_member(context.member.id, text)]);
         }
         Ok(vec![Reply::in_place(
             context.place,

@@ -16,6 +16,7 @@ use super::Context;
 use super::error::{ClubError, Mistake};
 use super::model::{Member, MemberId, MessageId, Place, Platform};
 use crate::config::PointsSettings;
+use crate::store::digests::EarnedKind;
 use crate::store::votes::{NewVote, Verdict, VoteEdge, VoteFacts, VoteKind, VoteRecorded};
 
 /// Outcome codes of votes that the store records; `/why` translates them.
@@ -185,6 +186,16 @@ pub(super) async fn vote(
                 outcome = verdict.outcome,
                 "vote"
             );
+            if verdict.points > 0 {
+                let earned = match (kind, via) {
+                    (VoteKind::Solution, _) => EarnedKind::Solution,
+                    (VoteKind::Upvote, Via::Thanks) => EarnedKind::Thanks,
+                    (VoteKind::Upvote, _) => EarnedKind::Upvote,
+                };
+                let key = format!("vote:{vote}");
+                super::digest::earned(context, author.id, earned, verdict.points, None, key)
+                    .await?;
+            }
             VoteResult::Counted {
                 vote,
                 kind,

@@ -16,6 +16,7 @@ use super::model::{Member, MessageId};
 use super::points::{Period, VoteResult};
 use super::reply::Reply;
 use crate::lang::Lang;
+use crate::store::digests::EarnedKind;
 use crate::store::votes::{HelpRecord, VoteKind};
 
 /// How many members a leaderboard shows.
@@ -170,16 +171,13 @@ fn badges(texts: &Texts, lang: Lang, member: &Member, record: HelpRecord) -> Vec
     badges
 }
 
-/// A public congratulation when a paying vote took its author over a
-/// milestone, if configured.
+/// A milestone a paying vote took its author over: recorded for the
+/// author's next private digest, and congratulated publicly if configured.
 pub(super) async fn celebrate(
     context: &Context<'_>,
     target: MessageId,
     result: &VoteResult,
 ) -> Result<Vec<Reply>, ClubError> {
-    if !context.club.config().recognition.announce_milestones {
-        return Ok(Vec::new());
-    }
     let VoteResult::Counted {
         vote,
         verdict,
@@ -205,6 +203,20 @@ pub(super) async fn celebrate(
         }
         _ => return Ok(Vec::new()),
     };
+    // The member hears of it privately in their next digest; the channel
+    // only when the club announces milestones.
+    super::digest::earned(
+        context,
+        author.id,
+        EarnedKind::Badge,
+        0,
+        Some(badge.to_owned()),
+        format!("badge:{vote}"),
+    )
+    .await?;
+    if !context.club.config().recognition.announce_milestones {
+        return Ok(Vec::new());
+    }
     let texts = context.club.texts();
     let lang = context.lang;
     let text = texts.get(

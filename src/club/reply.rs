@@ -1,20 +1,39 @@
-//! What the core asks adapters to say.
+//! What the core tells whom: notices.
+//!
+//! A handler decides what to say to whom and returns [`Reply`] values (a
+//! notice: addressed to a member, the moderators or a place, never to an
+//! adapter). The club writes them into the outbox in the transaction that
+//! marks the event handled (`store::outbox`); each platform's deliverer
+//! sends them from there (`crate::delivery`). Texts are rendered by the
+//! handler in its language, with translations where the addressee may read
+//! another one (moderators, a member told on another platform); the
+//! deliverer picks the addressee's language when it sends.
 
 use serde::{Deserialize, Serialize};
 
 use super::model::{MemberId, MessageId, Place};
+use crate::lang::Lang;
 
-/// One message the bot should send.
+/// One notice the bot should deliver.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
     pub audience: Audience,
+    /// The text in the language the handler spoke.
     pub text: String,
+    /// The same text in other languages, for an addressee who reads one of
+    /// them. Empty when the handler knows who reads it.
+    pub translations: Vec<(Lang, String)>,
     pub buttons: Vec<Button>,
     /// The message this one answers, where the platform can show that.
     pub reply_to: Option<MessageId>,
     /// An earlier bot message this one replaces (edits in place), such as a
     /// claim whose buttons give way to who decided what.
     pub replaces: Option<MessageId>,
+    /// Replaces the message that the earlier notice with this dedupe key
+    /// became on each platform (a claim's message for the moderators).
+    pub replaces_notice: Option<String>,
+    /// Written once: a second notice with the same key is dropped.
+    pub dedupe: Option<String>,
 }
 
 /// Where a reply goes.
@@ -22,10 +41,11 @@ pub struct Reply {
 pub enum Audience {
     /// The place the event happened in.
     Place(Place),
-    /// A private message to a member, on the platform the adapter serves.
+    /// A private message to a member, on the platform they used last (or
+    /// chose); kept until they next use the bot when none can reach them.
     Member(MemberId),
-    /// The moderators' place on the platform the adapter serves (where
-    /// claims wait for a decision).
+    /// The moderators' place of every platform that has one (where claims
+    /// wait for a decision).
     Moderators,
 }
 
@@ -44,9 +64,37 @@ impl Reply {
         Reply {
             audience: Audience::Place(place.clone()),
             text: text.into(),
+            translations: Vec::new(),
             buttons: Vec::new(),
             reply_to,
             replaces: None,
+            replaces_notice: None,
+            dedupe: None,
         }
+    }
+
+    /// A private notice for `member`.
+    pub fn to_member(member: MemberId, text: impl Into<String>) -> Reply {
+        Reply {
+            audience: Audience::Member(member),
+            text: text.into(),
+            translations: Vec::new(),
+            buttons: Vec::new(),
+            reply_to: None,
+            replaces: None,
+            replaces_notice: None,
+            dedupe: None,
+        }
+    }
+
+    /// The text for a reader of `lang`.
+    pub fn text_in(&self, lang: Option<Lang>) -> &str {
+        lang.and_then(|lang| {
+            self.translations
+                .iter()
+                .find(|(candidate, _)| *candidate == lang)
+                .map(|(_, text)| text.as_str())
+        })
+        .unwrap_or(&self.text)
     }
 }

@@ -229,33 +229,46 @@ pub(super) async fn redeem(context: &Context<'_>, sku: &str) -> Result<Vec<Reply
         ),
         Some(context.message),
     )];
-    if claim.state == ClaimState::Pending {
-        replies.push(for_moderators(context.club, &claim, item));
-    }
+    replies.push(for_moderators(context.club, &claim, item));
     Ok(replies)
 }
 
-/// The claim as the moderators' place shows it, with Approve and Reject.
+/// The key of a claim's notice for the moderators; its later edits find the
+/// message it became by this key.
+fn moderators_notice(claim: i64) -> String {
+    format!("claim:{claim}:moderators")
+}
+
+/// The claim as the moderators' place shows it: waiting for a decision,
+/// with Approve and Reject, or (needing none) to ship.
 fn for_moderators(club: &Club, claim: &Claim, item: &Item) -> Reply {
     let texts = club.texts();
-    let lang = club.config().default_language;
-    let mut text = texts.get(
-        lang,
-        "claim-for-moderators",
-        Some(&claim_args(club, lang, claim, item)),
-    );
-    if claim.approvals_needed > 1 {
-        text.push('\n');
-        text.push_str(&texts.get(
+    let render = |lang: Lang| {
+        if claim.state != ClaimState::Pending {
+            return texts.get(
+                lang,
+                "claim-to-ship",
+                Some(&claim_args(club, lang, claim, item)),
+            );
+        }
+        let mut text = texts.get(
             lang,
-            "claim-needs-approvals",
-            Some(&args([("needed", claim.approvals_needed.into())])),
-        ));
-    }
-    Reply {
-        audience: Audience::Moderators,
-        text,
-        buttons: vec![
+            "claim-for-moderators",
+            Some(&claim_args(club, lang, claim, item)),
+        );
+        if claim.approvals_needed > 1 {
+            text.push('\n');
+            text.push_str(&texts.get(
+                lang,
+                "claim-needs-approvals",
+                Some(&args([("needed", claim.approvals_needed.into())])),
+            ));
+        }
+        text
+    };
+    let lang = club.config().default_language;
+    let buttons = if claim.state == ClaimState::Pending {
+        vec![
             Button {
                 label: texts.plain(lang, "button-approve"),
                 action: ClaimAction::Approve(claim.id).code(),
@@ -264,9 +277,19 @@ fn for_moderators(club: &Club, claim: &Claim, item: &Item) -> Reply {
                 label: texts.plain(lang, "button-reject"),
                 action: ClaimAction::Reject(claim.id).code(),
             },
-        ],
+        ]
+    } else {
+        Vec::new()
+    };
+    Reply {
+        audience: Audience::Moderators,
+        text: render(lang),
+        translations: vec![(lang.other(), render(lang.other()))],
+        buttons,
         reply_to: None,
         replaces: None,
+        replaces_notice: None,
+        dedupe: Some(moderators_notice(claim.id)),
     }
 }
 
@@ -279,6 +302,46 @@ fn claim_args<'a>(club: &Club, lang: Lang, claim: &Claim, item: &Item) -> Args<'
         ("cost", text(&points(club.texts(), lang, claim.cost))),
         ("expires", text(&club.format_time(lang, claim.expires_at))),
     ])
+}
+
+/// The moderators' daily reminder of claims waiting longer than
+/// `shop.remind_after_hours`, once per day of the club's calendar (the
+/// outbox's dedupe key keeps it to one).
+pub(super) async fn reminder(club: &Club) -> Result<Option<Reply>, StoreError> {
+    let hours = club.config().shop.remind_after_hours;
+    let now = club.now();
+    let waited = now - Duration::hours(i64::from(hours));
+    let claims: Vec<Claim> = club
+        .store()
+        .pending_claims(LIST_LIMIT)
+        .await?
+        .into_iter()
+        .filter(|claim| claim.created_at <= waited)
+        .collect();
+    if claims.is_empty() {
+        return Ok(None);
+    }
+    let render = |lang: Lang| {
+        let mut lines = vec![club.texts().get(
+            lang,
+            "claims-reminder",
+            Some(&args([("hours", hours.into())])),
+        )];
+        lines.extend(claims.iter().map(|claim| claim_line(club, lang, claim)));
+        lines.join("\n")
+    };
+    let lang = club.config().default_language;
+    let day = super::points::local_day(now, &club.config().points);
+    Ok(Some(Reply {
+        audience: Audience::Moderators,
+        text: render(lang),
+        translations: vec![(lang.other(), render(lang.other()))],
+        buttons: Vec::new(),
+        reply_to: None,
+        replaces: None,
+        replaces_notice: None,
+        dedupe: Some(format!("claims-reminder:{day}")),
+    }))
 }
 
 /// `/claims`: the member's claims with state and dates.
@@ -579,32 +642,26 @@ async fn tell_member(club: &Club, claim: &Claim, message: &str) -> Result<Reply,
             ("days", club.config().shop.claim_expiry_days.into()),
         ])),
     );
-    Ok(Reply {
-        audience: Audience::Member(claim.member),
-        text,
-        buttons: Vec::new(),
-        reply_to: None,
-        replaces: None,
-    })
+    Ok(Reply::to_member(claim.member, text))
 }
 
-/// Edits the claim's message in the moderators' place: no more buttons,
-/// and who decided what.
+/// Edits the claim's message in the moderators' place of every platform:
+/// no more buttons, and who decided what. The message is found by the
+/// notice it came from, whatever the platform's id for it is.
 async fn settle_moderators_message(
     club: &Club,
     claim: &Claim,
 ) -> Result<Option<Reply>, StoreError> {
-    let action = ClaimAction::Approve(claim.id).code();
-    let Some(message) = club.store().message_with_action(&action).await? else {
-        return Ok(None);
-    };
     let lang = club.config().default_language;
     Ok(Some(Reply {
         audience: Audience::Moderators,
         text: claim_line(club, lang, claim),
+        translations: vec![(lang.other(), claim_line(club, lang.other(), claim))],
         buttons: Vec::new(),
         reply_to: None,
-        replaces: Some(message),
+        replaces: None,
+        replaces_notice: Some(moderators_notice(claim.id)),
+        dedupe: None,
     }))
 }
 

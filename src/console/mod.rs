@@ -16,6 +16,10 @@
 //! ```
 //!
 //! Continuation lines of multi-line messages are indented by four spaces.
+//!
+//! The console delivers through the outbox like every platform: the club
+//! writes its notices there, and after each line the console prints the
+//! due console notices in the order they were written.
 
 pub mod line;
 
@@ -23,11 +27,11 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 
 use self::line::{Action, ConsoleLine, parse_line};
 use crate::club::model::{Actor, Event, Incoming, MessageId, Place, Platform};
-use crate::club::reply::{Audience, Reply};
+use crate::club::reply::Reply;
 use crate::club::{Club, Handled, error_chain};
 use crate::config::ConsoleSettings;
 use crate::lang::Lang;
-use crate::store::StoreError;
+use crate::store::{SentNotice, StoreError};
 
 /// Why the console stopped.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +65,16 @@ impl Console {
         W: AsyncWrite + Unpin,
     {
         let mut input = input;
+        // The console's moderators read the shared channel.
+        self.club
+            .store()
+            .register_platform(
+                Platform::Console,
+                Some(&self.settings.channel),
+                chrono::Utc::now(),
+            )
+            .await
+            .map_err(|error| std::io::Error::other(error_chain(&error)))?;
         let mut buffer = Vec::new();
         let mut number = 0usize;
         loop {
@@ -70,7 +84,7 @@ impl Console {
             }
             number += 1;
             let text = String::from_utf8_lossy(&buffer);
-            let mut printed = self.expire_claims().await;
+            let mut printed = self.run_timers().await;
             printed.push_str(&self.line(number, &text).await);
             output.write_all(printed.as_bytes()).await?;
             output.flush().await?;
@@ -78,12 +92,13 @@ impl Console {
         Ok(())
     }
 
-    /// Claims whose time ran out expire before the next line is read: the
-    /// console has no background output, so the timer is checked in step
-    /// with the input (it lives in the database and survives restarts).
-    async fn expire_claims(&self) -> String {
-        let outcome = match self.club.expire_claims().await {
-            Ok(replies) => self.deliver(&self.channel(), &replies).await,
+    /// The club's timers run before the next line is read (claims expire,
+    /// digests and reminders are written): the console has no background
+    /// output, so they run in step with the input (their state lives in the
+    /// database and survives restarts).
+    async fn run_timers(&self) -> String {
+        let outcome = match self.club.tick().await {
+            Ok(()) => self.deliver().await,
             Err(error) => Err(error),
         };
         outcome.unwrap_or_else(|error| {
@@ -140,7 +155,8 @@ impl Console {
                         let lang = self.club.language_for(&actor, None);
                         let reply =
                             Reply::in_place(&channel, self.club.explain(&error, lang), None);
-                        return self.deliver(&channel, &[reply]).await;
+                        self.club.tell(&[reply]).await?;
+                        return self.deliver().await;
                     }
                 }
             }
@@ -151,57 +167,48 @@ impl Console {
             event_key: None,
             event,
         };
-        let Handled { message, replies } = self.club.handle(incoming).await?;
+        let Handled { message, .. } = self.club.handle(incoming).await?;
         let mut printed = message.map(|id| self.echo(id, line)).unwrap_or_default();
-        printed.push_str(&self.deliver(&place, &replies).await?);
+        printed.push_str(&self.deliver().await?);
         Ok(printed)
     }
 
-    /// Records the bot's replies and renders them.
-    async fn deliver(&self, origin: &Place, replies: &[Reply]) -> Result<String, StoreError> {
+    /// The console's deliverer: prints every due console notice from the
+    /// outbox, oldest first, and records it as sent. Notices other
+    /// processes wrote for console members (a decision a Telegram moderator
+    /// took) show up here too, before the next line's output.
+    pub async fn deliver(&self) -> Result<String, StoreError> {
+        let store = self.club.store();
         let mut printed = String::new();
-        for reply in replies {
-            let place = match &reply.audience {
-                Audience::Place(place) => place.clone(),
-                Audience::Member(member) => {
-                    let name = self
-                        .club
-                        .store()
-                        .external_id_of(*member, Platform::Console)
-                        .await?;
-                    match name {
-                        Some(name) => self.private_place(&name),
-                        None => origin.clone(),
-                    }
-                }
-                // The console's moderators read the shared channel.
-                Audience::Moderators => self.channel(),
+        // One at a time: the oldest due notice is always the first of its
+        // chat, and the console prints in the order the club spoke.
+        while let Some(notice) = store
+            .due_notices(Platform::Console, chrono::Utc::now(), &[], 1)
+            .await?
+            .pop()
+        {
+            let sent = SentNotice {
+                external_id: None,
+                body: &notice.text,
             };
-            let id = match reply.replaces {
-                Some(id) => {
-                    self.club.record_edit(id, reply).await?;
-                    id
-                }
-                None => {
-                    self.club
-                        .record_sent(Platform::Console, &place, None, reply)
-                        .await?
-                }
-            };
-            let mut speaker = if place.private {
-                format!("{} → {} (private)", self.settings.bot_name, place.id)
+            let id = store
+                .notice_sent(&notice, &sent, chrono::Utc::now())
+                .await?;
+            let edited = notice.replaces.is_some() && !notice.replaced_lost;
+            let mut speaker = if notice.private {
+                format!("{} → {} (private)", self.settings.bot_name, notice.place)
             } else {
                 self.settings.bot_name.clone()
             };
-            if reply.replaces.is_some() {
+            if edited {
                 speaker.push_str(" (edited)");
             }
-            let buttons: String = reply
+            let buttons: String = notice
                 .buttons
                 .iter()
                 .map(|button| format!(" [{}]", button.label))
                 .collect();
-            printed.push_str(&render(id, &speaker, &format!("{}{buttons}", reply.text)));
+            printed.push_str(&render(id, &speaker, &format!("{}{buttons}", notice.text)));
         }
         Ok(printed)
     }

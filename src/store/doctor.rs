@@ -2,7 +2,8 @@
 //!
 //! The cached balances must equal what the ledger says, and no row may point
 //! at something that does not exist. Each check is one query that lists the
-//! rows breaking it, so the report says exactly where to look.
+//! rows breaking it, so the report says exactly where to look. The report
+//! also counts undelivered and failed notices of the outbox.
 
 use std::fmt;
 
@@ -21,6 +22,9 @@ pub struct Check {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DoctorReport {
     pub checks: Vec<Check>,
+    /// Notices waiting in the outbox and given up: reported, not a fault of
+    /// the store (a failed one is logged with its reason when it fails).
+    pub notices: super::NoticeCounts,
 }
 
 impl DoctorReport {
@@ -49,6 +53,12 @@ impl fmt::Display for DoctorReport {
                 writeln!(f, "      … and {} more", check.problems.len() - 20)?;
             }
         }
+        let notices = &self.notices;
+        writeln!(
+            f,
+            "notices: {} undelivered ({} kept for members nothing reaches yet), {} failed",
+            notices.undelivered, notices.held, notices.failed
+        )?;
         let verdict = if self.is_healthy() {
             "healthy"
         } else {
@@ -131,6 +141,7 @@ impl Store {
                 .context("reading an invariant check")?;
             checks.push(Check { name, problems });
         }
-        Ok(DoctorReport { checks })
+        let notices = self.notice_counts().await?;
+        Ok(DoctorReport { checks, notices })
     }
 }

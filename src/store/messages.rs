@@ -139,22 +139,6 @@ impl Store {
         Ok(inserted.rows_affected() == 1)
     }
 
-    /// The latest bot message carrying a button with `action`.
-    #[tracing::instrument(skip_all)]
-    pub async fn message_with_action(&self, action: &str) -> Result<Option<MessageId>, StoreError> {
-        let needle = serde_json::to_string(action).map_err(|error| {
-            StoreError::Inconsistent(format!("an action cannot be JSON: {error}"))
-        })?;
-        let id: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM messages WHERE from_bot = 1 AND instr(buttons, ?) > 0 ORDER BY id DESC LIMIT 1",
-        )
-        .bind(format!("\"action\":{needle}"))
-        .fetch_optional(self.pool())
-        .await
-        .context("finding a message by its button")?;
-        Ok(id.map(MessageId))
-    }
-
     /// The id of a platform message recorded before.
     #[tracing::instrument(skip_all)]
     pub async fn message_by_external(

@@ -6,8 +6,9 @@
 //! and the audit log written with it), [`faq`] (questions asked, phrasings
 //! learned, feedback), [`votes`] (upvotes and solutions, paying or not),
 //! [`messages`] (what was said where, so
-//! replies, reactions and buttons can refer to it) and [`doctor`] (invariant
-//! checks).
+//! replies, reactions and buttons can refer to it), [`outbox`] (notices
+//! waiting for delivery, and where members are reached) and [`doctor`]
+//! (invariant checks).
 //!
 //! Why it is built the way it is:
 //! - WAL mode, so readers never wait for the writer.
@@ -20,11 +21,13 @@
 //!   so batching can later sit behind it without touching callers.
 
 pub mod claims;
+pub mod digests;
 pub mod doctor;
 pub mod faq;
 pub mod ledger;
 pub mod members;
 pub mod messages;
+pub mod outbox;
 pub mod votes;
 
 use std::path::Path;
@@ -38,6 +41,7 @@ pub use doctor::DoctorReport;
 pub use ledger::{HistoryEntry, Posting, PostingOutcome, Standing};
 pub use members::{IdentityRecord, IdentitySeen, MemberByName, NamedMember, Sighting};
 pub use messages::{NewMessage, StoredMessage};
+pub use outbox::{DueNotice, EventCommit, NoticeCounts, SentNotice};
 
 /// A failure of the store. None of these are the member's fault.
 #[derive(Debug, thiserror::Error)]

@@ -19,13 +19,14 @@
 //! - **Startup work runs once.** The command menu (`setMyCommands`, from the
 //!   core's one command table; no `BotCommands` derive) is registered once per
 //!   start, after `getMe` succeeded, never again when polling reconnects.
-//! - **One sender with a queue** ([`outbox`]). Telegram limits bots to about
-//!   one message a second per group and thirty a second overall and answers
-//!   HTTP 429 with `retry_after` when they go faster; transient 5xx and
-//!   network failures happen. Every outgoing message goes through one task
-//!   that paces per chat, honours `retry_after`, retries transient failures
-//!   with backoff and logs every message it finally gives up on, with the
-//!   reason. Handling an update never waits for Telegram's flood limits.
+//! - **Notices go through the outbox.** The club writes every reply to the
+//!   outbox with the update's handled mark; the adapter's deliverer
+//!   (`crate::delivery` with the Telegram sender in `outbox`) sends
+//!   them with Telegram's pace (twenty a minute per group, one a second per
+//!   private chat, thirty a second overall), one chat never waiting for
+//!   another, honouring `retry_after` and retrying transient failures with
+//!   backoff. Handling an update never waits for Telegram's flood limits,
+//!   and a restart loses nothing.
 //! - **Idempotency comes from Telegram's ids.** Every event carries the key
 //!   `telegram:update:<update_id>`; messages also carry their `message_id`,
 //!   which the store recognises when the same message arrives twice. Updates
@@ -46,6 +47,16 @@ mod outbox;
 use std::fmt;
 use std::time::Duration;
 
+use self::convert::Addressed;
+use self::moderators::Moderators;
+use self::outbox::TelegramSender;
+use crate::club::model::{Event, Incoming, Platform};
+use crate::club::reply::Reply;
+use crate::club::{Club, error_chain};
+use crate::config::{DeliverySettings, TelegramSettings};
+use crate::delivery::{Deliverer, Pace};
+use crate::lang::Lang;
+use crate::store::StoreError;
 use secrecy::{ExposeSecret, SecretString};
 use teloxide::payloads::setters::*;
 use teloxide::requests::{Request, Requester};
@@ -53,17 +64,6 @@ use teloxide::types::{
     AllowedUpdate, CallbackQuery, Me, Message, MessageReactionUpdated, Update, UpdateKind,
 };
 use teloxide::{ApiError, Bot, RequestError};
-use tokio::sync::mpsc;
-
-use self::convert::Addressed;
-use self::moderators::Moderators;
-use self::outbox::{Fallback, Job, Outbox, Target};
-use crate::club::model::{Event, Incoming, MessageId, Place, Platform};
-use crate::club::reply::{Audience, Reply};
-use crate::club::{Club, Handled, error_chain};
-use crate::config::TelegramSettings;
-use crate::lang::Lang;
-use crate::store::StoreError;
 
 /// The updates the adapter asks Telegram for. Named explicitly: Telegram
 /// sends reactions only to bots that ask for them.
@@ -85,13 +85,13 @@ pub struct Tuning {
     pub backoff_cap: Duration,
     /// Least time between two messages to one group chat.
     pub group_interval: Duration,
+    /// Least time between two messages to one private chat.
+    pub private_interval: Duration,
     /// Least time between any two messages.
     pub global_interval: Duration,
-    /// How often a message is tried when sending fails transiently (5xx,
-    /// network), before it is given up and logged.
+    /// How often a message is tried when sending fails (429, 5xx, network,
+    /// no answer in time) before it is marked failed (`delivery.max_attempts`).
     pub max_attempts: u32,
-    /// How many 429 answers one message may get before it is given up.
-    pub max_flood_waits: u32,
     /// How long one second of Telegram's `retry_after` lasts here: one second
     /// in production; tests shrink it to keep their flood stories short.
     pub retry_after_unit: Duration,
@@ -99,25 +99,60 @@ pub struct Tuning {
     /// failure. (teloxide itself pauses ten seconds after any 5xx answer.)
     /// Every request also ends after `poll_timeout` plus 15 seconds.
     pub attempt_timeout: Duration,
-    /// How many outgoing messages may wait in the queue before handling
-    /// updates waits for the sender.
-    pub queue_capacity: usize,
+    /// How often the outbox is looked at when nothing pokes the deliverer.
+    pub poll_interval: Duration,
+    /// How long a button press on a bot message the store does not know yet
+    /// waits for the deliverer to record it.
+    pub record_wait: Duration,
+    /// On shutdown, how long the deliverer may still send.
+    pub shutdown_grace: Duration,
+    /// How long delivered notices are kept.
+    pub keep: Duration,
 }
 
 impl Tuning {
-    /// The production tuning, with the configured long-polling timeout.
+    /// The production tuning, with the configured long-polling timeout and
+    /// the delivery defaults (see [`Tuning::with_delivery`]).
     pub fn from_settings(settings: &TelegramSettings) -> Tuning {
         Tuning {
             poll_timeout: Duration::from_secs(settings.poll_timeout_seconds.into()),
             backoff_start: Duration::from_secs(1),
             backoff_cap: Duration::from_secs(60),
-            group_interval: Duration::from_millis(1_050),
+            // Telegram: twenty messages a minute per group, one a second per
+            // private chat, about thirty a second overall.
+            group_interval: Duration::from_millis(3_050),
+            private_interval: Duration::from_millis(1_000),
             global_interval: Duration::from_millis(35),
-            max_attempts: 5,
-            max_flood_waits: 20,
+            max_attempts: 8,
             retry_after_unit: Duration::from_secs(1),
             attempt_timeout: Duration::from_secs(40),
-            queue_capacity: 1_024,
+            poll_interval: Duration::from_millis(500),
+            record_wait: Duration::from_millis(500),
+            shutdown_grace: Duration::from_secs(10),
+            keep: Duration::from_secs(14 * 86_400),
+        }
+    }
+
+    /// This tuning with the `delivery.*` settings.
+    pub fn with_delivery(mut self, delivery: &DeliverySettings) -> Tuning {
+        self.max_attempts = delivery.max_attempts.max(1);
+        self.shutdown_grace = Duration::from_secs(delivery.shutdown_grace_seconds);
+        self.keep = Duration::from_secs(u64::from(delivery.keep_days) * 86_400);
+        self.poll_interval = Duration::from_millis(delivery.poll_interval_ms.max(1));
+        self
+    }
+
+    /// The delivery loop's pace.
+    pub fn pace(&self) -> Pace {
+        Pace {
+            global_interval: self.global_interval,
+            attempt_timeout: self.attempt_timeout,
+            backoff_start: self.backoff_start,
+            backoff_cap: self.backoff_cap,
+            max_attempts: self.max_attempts,
+            poll_interval: self.poll_interval,
+            batch: 64,
+            keep: self.keep,
         }
     }
 
@@ -137,8 +172,8 @@ pub enum TelegramError {
     ApiUrl { url: String, reason: String },
     #[error("the HTTP client for Telegram cannot be set up: {0}")]
     Client(String),
-    #[error("the Telegram sender stopped")]
-    SenderStopped,
+    #[error("the outbox cannot be used: {0}")]
+    Outbox(String),
 }
 
 /// The Telegram adapter.
@@ -193,31 +228,75 @@ impl Telegram {
     /// Connects (retrying until Telegram answers), registers the command menu
     /// once, then handles updates until the task is dropped.
     pub async fn run(self) -> Result<(), TelegramError> {
-        let me = self.connect().await;
-        let username = me.username.clone().unwrap_or_default();
-        self.drop_webhook().await;
-        menu::register(&self.bot, &self.club, &self.settings).await;
-        let (queue, jobs) = mpsc::channel(self.tuning.queue_capacity.max(1));
-        let outbox = Outbox::new(
-            self.bot.clone(),
-            self.club.clone(),
-            self.tuning.clone(),
-            username.clone(),
-        );
-        let handler = Handler {
-            club: &self.club,
-            bot: &self.bot,
-            settings: &self.settings,
-            tuning: &self.tuning,
-            moderators: Moderators::new(&self.settings),
-            queue,
-            username,
-        };
-        tokio::select! {
-            () = outbox.run(jobs) => Err(TelegramError::SenderStopped),
-            never = handler.poll() => match never {},
-            never = handler.expire_claims() => match never {},
+        self.run_until(std::future::pending()).await
+    }
+
+    /// Like [`Telegram::run`], until `stop` resolves: then polling stops and
+    /// the deliverer drains the outbox for up to `shutdown_grace`.
+    pub async fn run_until(
+        self,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> Result<(), TelegramError> {
+        let moderators_chat = self.settings.moderators_chat;
+        let moderators_place = (moderators_chat != 0).then(|| moderators_chat.to_string());
+        if moderators_place.is_none() {
+            tracing::warn!(
+                "telegram.moderators_chat is not set: the moderators' notices go to the \
+                 other platforms' moderators' places only"
+            );
         }
+        self.club
+            .store()
+            .register_platform(
+                Platform::Telegram,
+                moderators_place.as_deref(),
+                chrono::Utc::now(),
+            )
+            .await
+            .map_err(|error| TelegramError::Outbox(error_chain(&error)))?;
+        let (stopping, stopped) = tokio::sync::watch::channel(false);
+        let stop = async move {
+            stop.await;
+            let _ = stopping.send(true);
+        };
+        let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = stopped.wait_for(|stopped| *stopped).await;
+        };
+        let serve = async {
+            let me = tokio::select! {
+                me = self.connect() => me,
+                () = until_stopped(stopped.clone()) => return,
+            };
+            let username = me.username.clone().unwrap_or_default();
+            self.drop_webhook().await;
+            menu::register(&self.bot, &self.club, &self.settings).await;
+            let sender = TelegramSender {
+                bot: self.bot.clone(),
+                store: self.club.store().clone(),
+                tuning: self.tuning.clone(),
+                username: username.clone(),
+                default_language: self.club.config().default_language,
+            };
+            let deliverer = Deliverer::new(self.club.clone(), sender, self.tuning.pace());
+            let handler = Handler {
+                club: &self.club,
+                bot: &self.bot,
+                tuning: &self.tuning,
+                moderators: Moderators::new(&self.settings),
+                username,
+            };
+            let deliver = deliverer.run(until_stopped(stopped.clone()), self.tuning.shutdown_grace);
+            let listen = async {
+                tokio::select! {
+                    never = handler.poll() => match never {},
+                    never = handler.timers() => match never {},
+                    () = until_stopped(stopped.clone()) => {}
+                }
+            };
+            tokio::join!(deliver, listen);
+        };
+        tokio::join!(stop, serve);
+        Ok(())
     }
 
     /// Calls `getMe` until it succeeds: a wrong token or an unreachable
@@ -277,10 +356,8 @@ impl Telegram {
 struct Handler<'a> {
     club: &'a Club,
     bot: &'a Bot,
-    settings: &'a TelegramSettings,
     tuning: &'a Tuning,
     moderators: Moderators,
-    queue: mpsc::Sender<Job>,
     /// The bot's username, for `/command@username`.
     username: String,
 }
@@ -365,6 +442,10 @@ impl Handler<'_> {
             false
         };
         let reply_to = match message.reply_to_message() {
+            Some(replied) if replied.from.as_ref().is_some_and(|from| from.is_bot) => {
+                self.bot_message(&place.id, &replied.id.0.to_string())
+                    .await?
+            }
             Some(replied) => {
                 self.club
                     .message_by_external(Platform::Telegram, &place.id, &replied.id.0.to_string())
@@ -384,7 +465,7 @@ impl Handler<'_> {
                 mentions,
             },
         };
-        self.handle(incoming, Some(message.id)).await
+        self.handle(incoming).await
     }
 
     async fn on_reaction(
@@ -424,7 +505,7 @@ impl Handler<'_> {
                     added,
                 },
             };
-            self.handle(incoming, None).await?;
+            self.handle(incoming).await?;
         }
         Ok(())
     }
@@ -448,8 +529,7 @@ impl Handler<'_> {
             None => convert::chat_place(pressed.chat(), None),
         };
         let Some(message) = self
-            .club
-            .message_by_external(Platform::Telegram, &place.id, &pressed.id().0.to_string())
+            .bot_message(&place.id, &pressed.id().0.to_string())
             .await?
         else {
             tracing::debug!("a button on a message the club does not know");
@@ -467,159 +547,57 @@ impl Handler<'_> {
                 action: data.clone(),
             },
         };
-        self.handle(incoming, None).await
+        self.handle(incoming).await
     }
 
-    /// Hands an event to the club and queues its replies. `origin` is the
-    /// Telegram id of the member's message, when the event is one.
-    async fn handle(
+    /// The store's id of a bot message. The deliverer records a message a
+    /// moment after Telegram confirmed it; a member quick enough to press
+    /// its button (or reply to it) in that moment gets it found after a
+    /// short wait instead of being ignored.
+    async fn bot_message(
         &self,
-        incoming: Incoming,
-        origin: Option<teloxide::types::MessageId>,
-    ) -> Result<(), StoreError> {
-        let replies = match self.club.handle(incoming.clone()).await {
-            Ok(Handled { replies, .. }) => replies,
-            Err(error) => {
-                tracing::error!(error = %error_chain(&error), "the club failed to handle an event");
-                let lang = self.club.language_for(&incoming.actor, None);
-                vec![Reply::in_place(
-                    &incoming.place,
-                    self.club.apology(lang),
-                    None,
-                )]
+        place: &str,
+        external: &str,
+    ) -> Result<Option<crate::club::model::MessageId>, StoreError> {
+        let step = self.tuning.record_wait / 10;
+        for attempt in 0..=10 {
+            let found = self
+                .club
+                .message_by_external(Platform::Telegram, place, external)
+                .await?;
+            if found.is_some() || attempt == 10 || step.is_zero() {
+                return Ok(found);
             }
-        };
-        for reply in replies {
-            self.queue_reply(reply, Some(&incoming), origin).await?;
+            tokio::time::sleep(step).await;
+        }
+        Ok(None)
+    }
+
+    /// Hands an event to the club, which writes its replies to the outbox.
+    /// When the club fails, the member gets an apology where they acted.
+    async fn handle(&self, incoming: Incoming) -> Result<(), StoreError> {
+        if let Err(error) = self.club.handle(incoming.clone()).await {
+            tracing::error!(error = %error_chain(&error), "the club failed to handle an event");
+            let lang = self.club.language_for(&incoming.actor, None);
+            let apology = Reply::in_place(&incoming.place, self.club.apology(lang), None);
+            self.club.tell(&[apology]).await?;
         }
         Ok(())
     }
 
-    /// Queues one reply for the sender.
-    async fn queue_reply(
-        &self,
-        reply: Reply,
-        incoming: Option<&Incoming>,
-        origin: Option<teloxide::types::MessageId>,
-    ) -> Result<(), StoreError> {
-        let Some(job) = self.job(reply, incoming, origin).await? else {
-            return Ok(());
-        };
-        if self.queue.send(job).await.is_err() {
-            tracing::error!("the Telegram sender stopped; a reply is lost");
-        }
-        Ok(())
-    }
-
-    /// Expires shop claims whose time ran out (the deadline lives in the
-    /// database, so a restart loses nothing) and tells members and
-    /// moderators. Failures are logged and tried again at the next tick.
-    async fn expire_claims(&self) -> std::convert::Infallible {
+    /// The club's timers: claims whose time ran out expire (the deadline
+    /// lives in the database, so a restart loses nothing), digests of points
+    /// earned and the moderators' daily reminder are written to the outbox.
+    /// Failures are logged and tried again at the next tick.
+    async fn timers(&self) -> std::convert::Infallible {
         let every = Duration::from_secs(self.club.config().shop.expiry_check_seconds.max(1));
         let mut ticks = tokio::time::interval(every);
         loop {
             ticks.tick().await;
-            let replies = match self.club.expire_claims().await {
-                Ok(replies) => replies,
-                Err(error) => {
-                    tracing::error!(error = %error_chain(&error), "expiring claims failed");
-                    continue;
-                }
-            };
-            for reply in replies {
-                if let Err(error) = self.queue_reply(reply, None, None).await {
-                    tracing::error!(error = %error_chain(&error), "a claim expiry notice was not queued");
-                }
+            if let Err(error) = self.club.tick().await {
+                tracing::error!(error = %error_chain(&error), "the club's timers failed");
             }
         }
-    }
-
-    /// Where and how a reply is delivered, or `None` (logged) when it cannot be.
-    async fn job(
-        &self,
-        reply: Reply,
-        incoming: Option<&Incoming>,
-        origin: Option<teloxide::types::MessageId>,
-    ) -> Result<Option<Job>, StoreError> {
-        let mut fallback = None;
-        let place = match &reply.audience {
-            Audience::Place(place) => place.clone(),
-            Audience::Member(member) => {
-                let user = self
-                    .club
-                    .store()
-                    .external_id_of(*member, Platform::Telegram)
-                    .await?;
-                let Some(user) = user else {
-                    tracing::warn!(
-                        member = member.0,
-                        "a private reply for a member without a Telegram account; not delivered"
-                    );
-                    return Ok(None);
-                };
-                // Asked in a group by the member themselves: if they never
-                // started the bot, the group gets a hint instead.
-                if let Some(incoming) = incoming
-                    && !incoming.place.private
-                    && incoming.actor.external_id == user
-                {
-                    fallback = Some(Fallback {
-                        place: incoming.place.clone(),
-                        reply_to: origin,
-                        lang: self.club.language_for(&incoming.actor, None),
-                    });
-                }
-                Place {
-                    platform: Platform::Telegram,
-                    id: user,
-                    private: true,
-                }
-            }
-            Audience::Moderators => {
-                if self.settings.moderators_chat == 0 {
-                    tracing::warn!(
-                        "a message for the moderators, but telegram.moderators_chat is not set; not delivered"
-                    );
-                    return Ok(None);
-                }
-                Place {
-                    platform: Platform::Telegram,
-                    id: self.settings.moderators_chat.to_string(),
-                    private: false,
-                }
-            }
-        };
-        let Some(target) = Target::of(&place) else {
-            tracing::error!(place = %place.id, "not a Telegram chat id; reply not delivered");
-            return Ok(None);
-        };
-        let reply_to = match reply.reply_to {
-            Some(id) => self.external_in(id, &place).await?,
-            None => None,
-        };
-        let edit = match reply.replaces {
-            Some(id) => self
-                .external_in(id, &place)
-                .await?
-                .map(|external| (external, id)),
-            None => None,
-        };
-        Ok(Some(Job::new(
-            target, place, reply, reply_to, edit, fallback,
-        )))
-    }
-
-    /// The Telegram id of recorded message `id`, when it lives in `place`.
-    async fn external_in(
-        &self,
-        id: MessageId,
-        place: &Place,
-    ) -> Result<Option<teloxide::types::MessageId>, StoreError> {
-        let found = self.club.store().message_external(id).await?;
-        Ok(found
-            .filter(|(where_, _)| *where_ == place.id)
-            .and_then(|(_, external)| external.parse().ok())
-            .map(teloxide::types::MessageId))
     }
 }
 

@@ -1,27 +1,21 @@
-//! The one sender: every message and edit the bot makes goes through here.
+//! The Telegram sender: how a notice from the outbox becomes a Bot API call.
 //!
-//! Telegram lets a bot post about once a second into one group and about
-//! thirty messages a second overall; faster, it answers HTTP 429 with a
-//! `retry_after`. Its servers also fail now and then (5xx, dropped
-//! connections). So replies wait in a queue, and one task sends them:
+//! The delivery loop (`crate::delivery`) decides when a notice goes, keeps
+//! each chat's notices in order and retries; this module only knows
+//! Telegram: chat ids and forum topics, inline keyboards, which errors are
+//! flood limits (HTTP 429 with `retry_after`), which are worth another try
+//! (5xx, network, a proxy's error page) and which mean the member never
+//! started the bot. For those the member's notice is kept for their next
+//! visit and, when they asked in a group, the group gets a hint with the
+//! deep link that opens the chat.
 //!
-//! - per chat in order, each chat at its own pace, so one busy group does
-//!   not hold up a private answer elsewhere;
-//! - a 429 pauses that chat for `retry_after`, then the same message goes
-//!   again;
-//! - transient failures are retried with exponential backoff, up to
-//!   `max_attempts`;
-//! - nothing is dropped silently: a message finally given up is logged as an
-//!   error with the reason.
+//! Telegram's limits: about thirty messages a second overall, one a second
+//! per private chat, twenty a minute per group ([`super::Tuning`]).
 //!
-//! A private message Telegram refuses because the member never started the
-//! bot becomes a hint in the group where they asked, with the deep link that
-//! opens the chat.
-//!
-//! Once sent, a message is recorded with its Telegram id, so replies,
-//! reactions and button presses on it find their way back to the club.
+//! A sent message is recorded with its Telegram id, so replies, reactions,
+//! button presses and later edits find their way back to it.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::time::Duration;
 
 use teloxide::payloads::setters::*;
 use teloxide::requests::{Request, Requester};
@@ -30,14 +24,14 @@ use teloxide::types::{
     ReplyParameters, ThreadId,
 };
 use teloxide::{ApiError, Bot, RequestError};
-use tokio::sync::mpsc;
-use tokio::time::Instant;
 
 use super::{Tuning, start_hint};
+use crate::club::error_chain;
 use crate::club::model::{MessageId, Place, Platform};
 use crate::club::reply::{Button, Reply};
-use crate::club::{Club, error_chain};
+use crate::delivery::{SendFailure, Sender};
 use crate::lang::Lang;
+use crate::store::{DueNotice, Store, StoreError};
 
 /// A Telegram chat, and the forum topic in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,52 +56,6 @@ impl Target {
     /// Groups get Telegram's per-chat pace; private chats only the overall one.
     fn is_group(self) -> bool {
         self.chat.0 < 0
-    }
-}
-
-/// Where to say so when a private message cannot be delivered because the
-/// member never started the bot.
-#[derive(Debug, Clone)]
-pub(super) struct Fallback {
-    pub place: Place,
-    /// The member's message that asked, to answer it.
-    pub reply_to: Option<TelegramMessageId>,
-    pub lang: Lang,
-}
-
-/// One message (or edit) to deliver.
-#[derive(Debug)]
-pub(super) struct Job {
-    target: Target,
-    place: Place,
-    reply: Reply,
-    reply_to: Option<TelegramMessageId>,
-    /// Edit this Telegram message (our id for it second) instead of sending.
-    edit: Option<(TelegramMessageId, MessageId)>,
-    fallback: Option<Fallback>,
-    failures: u32,
-    flood_waits: u32,
-}
-
-impl Job {
-    pub(super) fn new(
-        target: Target,
-        place: Place,
-        reply: Reply,
-        reply_to: Option<TelegramMessageId>,
-        edit: Option<(TelegramMessageId, MessageId)>,
-        fallback: Option<Fallback>,
-    ) -> Job {
-        Job {
-            target,
-            place,
-            reply,
-            reply_to,
-            edit,
-            fallback,
-            failures: 0,
-            flood_waits: 0,
-        }
     }
 }
 
@@ -171,159 +119,97 @@ pub(super) fn keyboard(buttons: &[Button]) -> InlineKeyboardMarkup {
     }
 }
 
-/// The sender task's state.
-pub(super) struct Outbox {
-    bot: Bot,
-    club: Club,
-    tuning: Tuning,
+/// Sends notices to Telegram for the delivery loop.
+pub(super) struct TelegramSender {
+    pub(super) bot: Bot,
+    pub(super) store: Store,
+    pub(super) tuning: Tuning,
     /// The bot's username, for the deep link in the start hint.
-    username: String,
-    pending: VecDeque<Job>,
-    /// When each chat may get its next message.
-    chat_ready: HashMap<ChatId, Instant>,
-    /// When the next message of all may go.
-    global_ready: Instant,
+    pub(super) username: String,
+    /// The hint's language when the member's is unknown.
+    pub(super) default_language: Lang,
 }
 
-/// What the queue says to do next.
-enum Next {
-    Send(usize),
-    WaitUntil(Instant),
-}
+impl Sender for TelegramSender {
+    fn platform(&self) -> Platform {
+        Platform::Telegram
+    }
 
-impl Outbox {
-    pub(super) fn new(bot: Bot, club: Club, tuning: Tuning, username: String) -> Outbox {
-        Outbox {
-            bot,
-            club,
-            tuning,
-            username,
-            pending: VecDeque::new(),
-            chat_ready: HashMap::new(),
-            global_ready: Instant::now(),
+    fn chat_interval(&self, notice: &DueNotice) -> Duration {
+        match target_of(&notice.place) {
+            Some(target) if target.is_group() => self.tuning.group_interval,
+            _ => self.tuning.private_interval,
         }
     }
 
-    /// Sends jobs until the queue is closed and empty.
-    pub(super) async fn run(mut self, mut jobs: mpsc::Receiver<Job>) {
-        let mut open = true;
-        loop {
-            if self.pending.is_empty() {
-                match jobs.recv().await {
-                    Some(job) if open => self.pending.push_back(job),
-                    _ => return,
-                }
-            }
-            while let Ok(job) = jobs.try_recv() {
-                self.pending.push_back(job);
-            }
-            match self.next(Instant::now()) {
-                Next::Send(index) => {
-                    if let Some(job) = self.pending.remove(index) {
-                        self.attempt(job, index).await;
-                    }
-                }
-                Next::WaitUntil(until) if open => {
-                    tokio::select! {
-                        () = tokio::time::sleep_until(until) => {}
-                        job = jobs.recv() => match job {
-                            Some(job) => self.pending.push_back(job),
-                            None => open = false,
-                        },
-                    }
-                }
-                Next::WaitUntil(until) => tokio::time::sleep_until(until).await,
-            }
-        }
-    }
-
-    /// The first job whose chat may be written to now, keeping each chat's
-    /// messages in order; or when the earliest one may go.
-    fn next(&self, now: Instant) -> Next {
-        let mut seen = HashSet::new();
-        let mut earliest: Option<Instant> = None;
-        for (index, job) in self.pending.iter().enumerate() {
-            if !seen.insert(job.target.chat) {
-                continue;
-            }
-            let chat_ready = self.chat_ready.get(&job.target.chat).copied();
-            let ready = chat_ready.map_or(self.global_ready, |chat| chat.max(self.global_ready));
-            if ready <= now {
-                return Next::Send(index);
-            }
-            earliest = Some(earliest.map_or(ready, |earliest| earliest.min(ready)));
-        }
-        Next::WaitUntil(earliest.unwrap_or(now))
-    }
-
-    /// One try at delivering `job`, which stood at `index` in the queue.
-    async fn attempt(&mut self, mut job: Job, index: usize) {
-        let outcome = tokio::time::timeout(self.tuning.attempt_timeout, self.deliver(&job)).await;
-        let now = Instant::now();
-        self.global_ready = now + self.tuning.global_interval;
-        let failure = match outcome {
-            Ok(Ok(sent)) => {
-                if job.target.is_group() {
-                    self.chat_ready
-                        .insert(job.target.chat, now + self.tuning.group_interval);
-                }
-                self.record(&job, sent).await;
-                return;
-            }
-            Ok(Err(error)) => classify(&error),
-            Err(_) => Failure::Transient(format!(
-                "no answer within {} ms",
-                self.tuning.attempt_timeout.as_millis()
-            )),
+    async fn send(&self, notice: &DueNotice) -> Result<Option<String>, SendFailure> {
+        let Some(target) = target_of(&notice.place) else {
+            return Err(SendFailure::Permanent(format!(
+                "{} is not a Telegram chat id",
+                notice.place
+            )));
         };
-        let chat = job.target.chat.0;
-        match failure {
-            Failure::Flood(seconds) => {
-                job.flood_waits += 1;
-                if job.flood_waits > self.tuning.max_flood_waits {
-                    return give_up(&job, "flood limit: too many 429 answers in a row");
+        let found = |error: StoreError| SendFailure::Transient(error_chain(&error));
+        let reply_to = match notice.reply_to {
+            Some(id) => self.external_in(id, &notice.place).await.map_err(found)?,
+            None => None,
+        };
+        let edit = match notice.replaces.filter(|_| !notice.replaced_lost) {
+            Some(id) => self.external_in(id, &notice.place).await.map_err(found)?,
+            None => None,
+        };
+        match self.deliver(target, notice, reply_to, edit).await {
+            Ok(sent) => Ok(sent.map(|id| id.0.to_string())),
+            Err(error) => Err(match classify(&error) {
+                Failure::Flood(seconds) => {
+                    SendFailure::RetryAfter(self.tuning.retry_after_unit * seconds)
                 }
-                let wait = self.tuning.retry_after_unit * seconds;
-                tracing::warn!(
-                    chat,
-                    wait_ms = wait.as_millis() as u64,
-                    "Telegram flood limit (429)"
-                );
-                self.chat_ready.insert(job.target.chat, now + wait);
-                self.pending.insert(index, job);
-            }
-            Failure::Transient(reason) => {
-                job.failures += 1;
-                if job.failures >= self.tuning.max_attempts {
-                    return give_up(&job, &reason);
+                Failure::Transient(reason) => SendFailure::Transient(reason),
+                Failure::Forbidden(reason) if notice.private && notice.member.is_some() => {
+                    SendFailure::Unreachable(reason)
                 }
-                let wait = self.tuning.backoff(job.failures);
-                tracing::warn!(chat, attempt = job.failures, %reason, "sending failed; retrying");
-                self.chat_ready.insert(job.target.chat, now + wait);
-                self.pending.insert(index, job);
-            }
-            Failure::Forbidden(reason) => match job.fallback.take() {
-                Some(fallback) => {
-                    tracing::info!(
-                        chat,
-                        "the member has not started the bot; hinting in the group"
-                    );
-                    self.hint(fallback);
+                Failure::Forbidden(reason) | Failure::Permanent(reason) => {
+                    SendFailure::Permanent(reason)
                 }
-                None => give_up(&job, &reason),
-            },
-            Failure::Permanent(reason) => give_up(&job, &reason),
+            }),
         }
     }
 
+    /// A member who asked in a group but never started the bot gets a hint
+    /// there, answering their message, in their language.
+    fn unreachable(&self, notice: &DueNotice) -> Vec<Reply> {
+        let Some(origin) = &notice.origin_place else {
+            return Vec::new();
+        };
+        let place = Place {
+            platform: Platform::Telegram,
+            id: origin.clone(),
+            private: false,
+        };
+        let lang = notice.lang.unwrap_or(self.default_language);
+        vec![Reply::in_place(
+            &place,
+            start_hint(lang, &self.username),
+            notice.origin_message,
+        )]
+    }
+}
+
+impl TelegramSender {
     /// Sends or edits; the Telegram id of a sent message.
-    async fn deliver(&self, job: &Job) -> Result<Option<TelegramMessageId>, RequestError> {
-        let Target { chat, thread } = job.target;
-        let text = job.reply.text.clone();
-        if let Some((message, _)) = job.edit {
+    async fn deliver(
+        &self,
+        target: Target,
+        notice: &DueNotice,
+        reply_to: Option<TelegramMessageId>,
+        edit: Option<TelegramMessageId>,
+    ) -> Result<Option<TelegramMessageId>, RequestError> {
+        let Target { chat, thread } = target;
+        let text = notice.text.clone();
+        if let Some(message) = edit {
             let mut request = self.bot.edit_message_text(chat, message, text);
-            if !job.reply.buttons.is_empty() {
-                request = request.reply_markup(keyboard(&job.reply.buttons));
+            if !notice.buttons.is_empty() {
+                request = request.reply_markup(keyboard(&notice.buttons));
             }
             return match request.send().await {
                 Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(None),
@@ -334,66 +220,37 @@ impl Outbox {
         if let Some(thread) = thread {
             request = request.message_thread_id(thread);
         }
-        if let Some(message) = job.reply_to {
+        if let Some(message) = reply_to {
             request = request
                 .reply_parameters(ReplyParameters::new(message).allow_sending_without_reply());
         }
-        if !job.reply.buttons.is_empty() {
-            request = request.reply_markup(keyboard(&job.reply.buttons));
+        if !notice.buttons.is_empty() {
+            request = request.reply_markup(keyboard(&notice.buttons));
         }
         Ok(Some(request.send().await?.id))
     }
 
-    /// Tells the club what was sent or edited, so later events find it.
-    async fn record(&self, job: &Job, sent: Option<TelegramMessageId>) {
-        let recorded = match (job.edit, sent) {
-            (Some((_, ours)), _) => self.club.record_edit(ours, &job.reply).await,
-            (None, sent) => {
-                let external = sent.map(|id| id.0.to_string());
-                self.club
-                    .record_sent(
-                        Platform::Telegram,
-                        &job.place,
-                        external.as_deref(),
-                        &job.reply,
-                    )
-                    .await
-                    .map(|_| ())
-            }
-        };
-        if let Err(error) = recorded {
-            tracing::error!(
-                error = %error_chain(&error),
-                "a message was sent but could not be recorded; replies to it will not be understood"
-            );
-        }
-    }
-
-    /// Queues the start hint where the member asked.
-    fn hint(&mut self, fallback: Fallback) {
-        let Some(target) = Target::of(&fallback.place) else {
-            return;
-        };
-        let text = start_hint(fallback.lang, &self.username);
-        let reply = Reply::in_place(&fallback.place, text, None);
-        self.pending.push_back(Job::new(
-            target,
-            fallback.place,
-            reply,
-            fallback.reply_to,
-            None,
-            None,
-        ));
+    /// The Telegram id of recorded message `id`, when it lives in `place`.
+    async fn external_in(
+        &self,
+        id: MessageId,
+        place: &str,
+    ) -> Result<Option<TelegramMessageId>, StoreError> {
+        let found = self.store.message_external(id).await?;
+        Ok(found
+            .filter(|(where_, _)| where_ == place)
+            .and_then(|(_, external)| external.parse().ok())
+            .map(TelegramMessageId))
     }
 }
 
-fn give_up(job: &Job, reason: &str) {
-    tracing::error!(
-        chat = job.target.chat.0,
-        attempts = job.failures + job.flood_waits + 1,
-        %reason,
-        "a message could not be delivered to Telegram; given up"
-    );
+/// The chat of a place id.
+fn target_of(place: &str) -> Option<Target> {
+    Target::of(&Place {
+        platform: Platform::Telegram,
+        id: place.to_owned(),
+        private: false,
+    })
 }
 
 #[cfg(test)]

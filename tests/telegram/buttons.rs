@@ -143,6 +143,8 @@ fn claim_message(calls: &[Call]) -> Option<(i64, Vec<String>)> {
 
 #[tokio::test]
 async fn a_claim_waits_in_the_moderators_chat_and_only_a_moderator_approves_it() {
+    let (logs, _guard) = super::Logs::capture();
+    let _shown = super::ShowLogsOnPanic(logs);
     let bench = Bench::start().await;
     let moderator = user(1009, "Mod", "de");
     bench.fake.set_administrators(vec![moderator.clone()]);

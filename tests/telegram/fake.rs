@@ -89,6 +89,10 @@ struct State_ {
     forbidden_chats: HashSet<i64>,
     administrators: Vec<Value>,
     unauthorized: bool,
+    /// `sendMessage` to these chats answers only after this long.
+    hanging_chats: HashMap<i64, Duration>,
+    /// `sendMessage` to these chats always fails with this status.
+    failing_chats: HashMap<i64, u16>,
 }
 
 struct Shared {
@@ -169,6 +173,16 @@ impl FakeTelegram {
         self.state().administrators = users;
     }
 
+    /// `sendMessage` to `chat` hangs for `delay` before it is answered.
+    pub fn hang_chat(&self, chat: i64, delay: Duration) {
+        self.state().hanging_chats.insert(chat, delay);
+    }
+
+    /// `sendMessage` to `chat` answers HTTP `status` (a 5xx) until further notice.
+    pub fn fail_chat(&self, chat: i64, status: u16) {
+        self.state().failing_chats.insert(chat, status);
+    }
+
     /// Every call answers 401, as Telegram does for a wrong token.
     pub fn reject_token(&self) {
         self.state().unauthorized = true;
@@ -230,10 +244,30 @@ async fn answer(
     if method == "getupdates" {
         return get_updates(&shared, body).await;
     }
+    let chat = body["chat_id"].as_i64().unwrap_or_default();
+    let hang = (method == "sendmessage")
+        .then(|| {
+            shared
+                .state
+                .lock()
+                .unwrap()
+                .hanging_chats
+                .get(&chat)
+                .copied()
+        })
+        .flatten();
+    if let Some(delay) = hang {
+        tokio::time::sleep(delay).await;
+    }
     let mut state = shared.state.lock().unwrap();
+    let failing = (method == "sendmessage")
+        .then(|| state.failing_chats.get(&chat).copied())
+        .flatten();
     let authorized = !state.unauthorized && token.strip_prefix("bot") == Some(state.token.as_str());
     let (status, result, message_id) = if !authorized {
         (401, error(401, "Unauthorized", None), None)
+    } else if let Some(code) = failing {
+        (code, error(code, "Internal Server Error", None), None)
     } else if let Some(failure) = state
         .failures
         .get_mut(&method)

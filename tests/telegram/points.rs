@@ -61,6 +61,9 @@ async fn updates_delivered_again_after_a_restart_credit_nothing_twice() {
         .fake
         .push(&message(106, 34, GROUP, &anna, marker, None));
     bench.reply_to(GROUP, 34).await;
+    // …and once the outbox knows it went out: a process killed between
+    // Telegram's answer and that record sends the reply again (at least once).
+    bench.until_delivered().await;
     let replies_before = bench.fake.calls_of("sendMessage").len();
 
     // The process dies before Telegram learnt that the updates were handled:
@@ -101,4 +104,68 @@ async fn updates_delivered_again_after_a_restart_credit_nothing_twice() {
         .await
         .expect("the doctor runs");
     assert!(report.is_healthy(), "{report}");
+}
+
+#[tokio::test]
+async fn a_helper_earns_by_reactions_and_a_thanks_and_gets_one_private_digest_naming_who_upvoted() {
+    let bench = Bench::start().await;
+    for update in helpful_answer_updates() {
+        bench.fake.push(&update);
+    }
+    bench.until_balance(1001, 6).await;
+    let club = &bench.club.club;
+    // Nothing is told before the digest window has passed…
+    assert_eq!(club.send_digests().await.unwrap(), 0);
+    let minutes = club.config().recognition.digest_minutes;
+    bench
+        .club
+        .clock
+        .advance(chrono::Duration::minutes(i64::from(minutes)));
+    // …then one digest, once.
+    assert_eq!(club.send_digests().await.unwrap(), 1);
+    assert_eq!(club.send_digests().await.unwrap(), 0);
+    bench
+        .until("Anna's digest in her private chat", |calls| {
+            calls
+                .iter()
+                .any(|call| call.method == "sendmessage" && call.ok() && call.chat() == Some(1001))
+        })
+        .await;
+    // Time for a second one to show, were there one.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let told = bench.fake.delivered_to(1001);
+    assert_eq!(told.len(), 1, "{told:#?}");
+    let text = told[0].text();
+    assert!(
+        text.starts_with("+6 Punkte: 👍 von Ben und Dora, 🙏 Dank von Carla"),
+        "in Anna's language, naming who upvoted: {text}"
+    );
+    assert!(
+        bench.fake.delivered_to(GROUP).is_empty(),
+        "the group is not told"
+    );
+}
+
+#[tokio::test]
+async fn a_member_who_switched_notices_off_hears_nothing_of_points_earned() {
+    let bench = Bench::start().await;
+    let anna = user(1001, "Anna", "de");
+    bench
+        .fake
+        .push(&message(100, 29, 1001, &anna, "/notify off", None));
+    let answer = bench.reply_to(1001, 29).await;
+    assert!(answer.text().contains("nicht mehr"), "{}", answer.text());
+    for update in helpful_answer_updates() {
+        bench.fake.push(&update);
+    }
+    bench.until_balance(1001, 6).await;
+    let club = &bench.club.club;
+    bench.club.clock.advance(chrono::Duration::days(1));
+    assert_eq!(club.send_digests().await.unwrap(), 0);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        bench.fake.delivered_to(1001).len(),
+        1,
+        "only the /notify answer"
+    );
 }

@@ -1,0 +1,218 @@
+//! Points earned, gathered for the members' private digests.
+//!
+//! Each booking that earns (or, for a revocation, takes) points leaves a row
+//! here, keyed by what booked it so a replayed event leaves one. The club
+//! turns a member's waiting rows into one digest notice; the notice and the
+//! rows' `digested_at` are written in one transaction, so a digest is
+//! neither lost nor sent twice.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::{Context, Store, StoreError};
+use crate::club::model::MemberId;
+use crate::club::reply::Reply;
+
+/// What earned points, for the digest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EarnedKind {
+    Upvote,
+    Solution,
+    Thanks,
+    /// A moderator's grant (negative: a revocation).
+    Grant,
+    /// A milestone badge (no points; `reason` is its message id).
+    Badge,
+}
+
+impl EarnedKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            EarnedKind::Upvote => "upvote",
+            EarnedKind::Solution => "solution",
+            EarnedKind::Thanks => "thanks",
+            EarnedKind::Grant => "grant",
+            EarnedKind::Badge => "badge",
+        }
+    }
+
+    fn parse(kind: &str) -> EarnedKind {
+        match kind {
+            "upvote" => EarnedKind::Upvote,
+            "solution" => EarnedKind::Solution,
+            "thanks" => EarnedKind::Thanks,
+            "badge" => EarnedKind::Badge,
+            _ => EarnedKind::Grant,
+        }
+    }
+}
+
+/// Points booked for a member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Earned {
+    pub member: MemberId,
+    pub kind: EarnedKind,
+    pub points: i64,
+    pub from: Option<String>,
+    pub reason: Option<String>,
+    /// Unique per booking (the ledger's idempotency key will do).
+    pub source_key: String,
+}
+
+/// One member's waiting rows, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitingDigest {
+    pub member: MemberId,
+    /// Whether the member wants digests (`/notify`).
+    pub wanted: bool,
+    pub items: Vec<(i64, Earned)>,
+}
+
+impl Store {
+    /// Records points booked for a member's next digest.
+    #[tracing::instrument(skip_all)]
+    pub async fn record_earned(
+        &self,
+        earned: &Earned,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO earned_points (member_id, kind, points, from_name, reason, source_key, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(earned.member.0)
+        .bind(earned.kind.as_str())
+        .bind(earned.points)
+        .bind(&earned.from)
+        .bind(&earned.reason)
+        .bind(&earned.source_key)
+        .bind(now)
+        .execute(self.pool())
+        .await
+        .context("recording earned points")?;
+        Ok(())
+    }
+
+    /// The members whose oldest waiting row is from before `due_before`,
+    /// with all their waiting rows.
+    #[tracing::instrument(skip_all)]
+    pub async fn waiting_digests(
+        &self,
+        due_before: DateTime<Utc>,
+    ) -> Result<Vec<WaitingDigest>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT e.id, e.member_id, e.kind, e.points, e.from_name, e.reason, e.source_key, \
+                    COALESCE(d.recognition, 1) AS wanted \
+             FROM earned_points e LEFT JOIN member_delivery d ON d.member_id = e.member_id \
+             WHERE e.digested_at IS NULL AND e.member_id IN \
+               (SELECT member_id FROM earned_points WHERE digested_at IS NULL \
+                GROUP BY member_id HAVING MIN(created_at) <= ?) \
+             ORDER BY e.member_id, e.id",
+        )
+        .bind(due_before)
+        .fetch_all(self.pool())
+        .await
+        .context("reading waiting digests")?;
+        let mut digests: Vec<WaitingDigest> = Vec::new();
+        for row in rows {
+            let decode = || -> Result<(bool, i64, Earned), sqlx::Error> {
+                let earned = Earned {
+                    member: MemberId(row.try_get("member_id")?),
+                    kind: EarnedKind::parse(&row.try_get::<String, _>("kind")?),
+                    points: row.try_get("points")?,
+                    from: row.try_get("from_name")?,
+                    reason: row.try_get("reason")?,
+                    source_key: row.try_get("source_key")?,
+                };
+                Ok((row.try_get("wanted")?, row.try_get("id")?, earned))
+            };
+            let (wanted, id, earned) = decode().context("decoding earned points")?;
+            match digests.last_mut() {
+                Some(digest) if digest.member == earned.member => digest.items.push((id, earned)),
+                _ => digests.push(WaitingDigest {
+                    member: earned.member,
+                    wanted,
+                    items: vec![(id, earned)],
+                }),
+            }
+        }
+        Ok(digests)
+    }
+
+    /// Marks rows up to `last_id` of `member` digested and writes the
+    /// digest notice (none when the member opted out), in one transaction.
+    #[tracing::instrument(skip_all)]
+    pub async fn commit_digest(
+        &self,
+        member: MemberId,
+        last_id: i64,
+        notice: Option<&Reply>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let marked = sqlx::query(
+            "UPDATE earned_points SET digested_at = ? WHERE member_id = ? AND id <= ? AND digested_at IS NULL",
+        )
+        .bind(now)
+        .bind(member.0)
+        .bind(last_id)
+        .execute(&mut *tx)
+        .await
+        .context("marking earned points told")?;
+        if marked.rows_affected() == 0 {
+            // Another process sent this digest.
+            return Ok(false);
+        }
+        if let Some(notice) = notice {
+            // The outbox schedules by the wall clock, the digest by the club's.
+            super::outbox::insert_notice(&mut tx, notice, None, Utc::now()).await?;
+        }
+        tx.commit().await.context("committing a digest")?;
+        Ok(true)
+    }
+
+    /// Sends `member`'s private notices to `platform` while it can reach
+    /// them, whichever platform they used last (`/notify here`).
+    #[tracing::instrument(skip_all)]
+    pub async fn prefer_platform(
+        &self,
+        member: MemberId,
+        platform: crate::club::model::Platform,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO member_delivery (member_id, preferred_platform, updated_at) VALUES (?, ?, ?) \
+             ON CONFLICT (member_id) DO UPDATE SET preferred_platform = excluded.preferred_platform, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(member.0)
+        .bind(platform.as_str())
+        .bind(now)
+        .execute(self.pool())
+        .await
+        .context("choosing where a member is reached")?;
+        Ok(())
+    }
+
+    /// Switches a member's digests of points earned on or off (`/notify`).
+    #[tracing::instrument(skip_all)]
+    pub async fn set_recognition(
+        &self,
+        member: MemberId,
+        on: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO member_delivery (member_id, recognition, updated_at) VALUES (?, ?, ?) \
+             ON CONFLICT (member_id) DO UPDATE SET recognition = excluded.recognition, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(member.0)
+        .bind(on)
+        .bind(now)
+        .execute(self.pool())
+        .await
+        .context("switching a member's digests")?;
+        Ok(())
+    }
+}

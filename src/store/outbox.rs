@@ -1,0 +1,664 @@
+//! The outbox: notices waiting for their platform's deliverer.
+//!
+//! Why a table and not a channel: a notice must outlive the process that
+//! decided it. [`Store::commit_event`] writes an event's handled mark and its
+//! notices in one `BEGIN IMMEDIATE` transaction, so after a crash either
+//! both are there (the deliverer sends the notices after the restart) or
+//! neither (the platform delivers the event again and it is handled then).
+//!
+//! Addressing happens here, in the same transaction: a member's notice goes
+//! to the platform they chose or used last, among the platforms that deliver
+//! (`delivery_platforms`, which every adapter registers itself in at start);
+//! a notice for the moderators is written once per platform with a
+//! moderators' place; a member nothing can reach keeps the notice (platform
+//! NULL) until they next use the bot, when it is routed to that platform.
+//!
+//! Deliverers take due rows of their platform with a guarded update (there
+//! is no `SKIP LOCKED` in SQLite; the lease is `next_attempt_at`), and a
+//! chat's notices go out in order: a row is due only when no earlier row of
+//! its chat is still waiting.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::{Row, SqliteConnection};
+
+use super::{Context, Store, StoreError};
+use crate::club::model::{MemberId, MessageId, Platform};
+use crate::club::reply::{Audience, Button, Reply};
+use crate::lang::Lang;
+
+/// The texts of a notice as stored: the handler's text and its translations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct StoredTexts {
+    text: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    translations: Vec<(Lang, String)>,
+}
+
+/// What an event leaves behind, written in one transaction.
+#[derive(Debug, Clone)]
+pub struct EventCommit<'a> {
+    /// The event's idempotency key; `None` for notices no event owns (an
+    /// error shown before anything was recorded, a timer's notices).
+    pub event_key: Option<&'a str>,
+    /// The member who acted and the platform they used, remembered as
+    /// where their private notices go.
+    pub actor: Option<(MemberId, Platform)>,
+    /// Where the event happened and the member's message there.
+    pub origin: Option<(&'a str, Option<MessageId>)>,
+    pub notices: &'a [Reply],
+}
+
+/// A notice due for delivery, with what the deliverer needs to send it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueNotice {
+    pub id: i64,
+    pub platform: Platform,
+    /// The chat: a place id, or the member's account id for a private notice.
+    pub place: String,
+    pub private: bool,
+    pub member: Option<MemberId>,
+    /// The addressee's language, when it is a member.
+    pub lang: Option<Lang>,
+    pub text: String,
+    pub buttons: Vec<Button>,
+    pub reply_to: Option<MessageId>,
+    /// The bot message to edit instead of sending.
+    pub replaces: Option<MessageId>,
+    /// The replaced notice was given up: send this one as a new message.
+    pub replaced_lost: bool,
+    pub origin_place: Option<String>,
+    pub origin_message: Option<MessageId>,
+    /// Failed attempts so far.
+    pub attempts: u32,
+}
+
+/// How many notices are waiting or were given up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NoticeCounts {
+    /// Not delivered yet and not given up (held ones included).
+    pub undelivered: i64,
+    /// Waiting for a member nothing can reach yet.
+    pub held: i64,
+    /// Given up after the last attempt.
+    pub failed: i64,
+}
+
+/// What was sent for a notice, recorded as a bot message.
+#[derive(Debug, Clone)]
+pub struct SentNotice<'a> {
+    /// The platform's id of the message; `None` where the platform has none.
+    pub external_id: Option<&'a str>,
+    /// The text as sent, in the addressee's language.
+    pub body: &'a str,
+}
+
+impl Store {
+    /// Registers `platform` as delivering notices, with the place where its
+    /// moderators read (none: moderators' notices skip this platform).
+    #[tracing::instrument(skip_all, fields(%platform))]
+    pub async fn register_platform(
+        &self,
+        platform: Platform,
+        moderators_place: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO delivery_platforms (platform, moderators_place, registered_at) VALUES (?, ?, ?) \
+             ON CONFLICT (platform) DO UPDATE SET moderators_place = excluded.moderators_place, \
+             registered_at = excluded.registered_at",
+        )
+        .bind(platform.as_str())
+        .bind(moderators_place)
+        .bind(now)
+        .execute(self.pool())
+        .await
+        .context("registering a delivering platform")?;
+        // Notices for the moderators written while no platform had a
+        // moderators' place were kept: this one takes them.
+        if let Some(place) = moderators_place {
+            sqlx::query(
+                "UPDATE outbox SET platform = ?, place = ?, next_attempt_at = ? \
+                 WHERE addressee = 'moderators' AND platform IS NULL \
+                 AND delivered_at IS NULL AND failed_at IS NULL",
+            )
+            .bind(platform.as_str())
+            .bind(place)
+            .bind(Utc::now())
+            .execute(self.pool())
+            .await
+            .context("routing kept notices for the moderators")?;
+        }
+        Ok(())
+    }
+
+    /// Whether the event with `key` was handled (its notices written).
+    #[tracing::instrument(skip_all)]
+    pub async fn was_handled(&self, key: &str) -> Result<bool, StoreError> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM handled_events WHERE event_key = ?")
+                .bind(key)
+                .fetch_optional(self.pool())
+                .await
+                .context("checking a handled event")?;
+        Ok(found.is_some())
+    }
+
+    /// Marks the event handled and writes its notices, in one transaction.
+    /// `false` (and nothing written) when the event was handled before.
+    #[tracing::instrument(skip_all, fields(notices = commit.notices.len()))]
+    pub async fn commit_event(
+        &self,
+        commit: &EventCommit<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        if let Some(key) = commit.event_key {
+            let inserted = sqlx::query(
+                "INSERT INTO handled_events (event_key, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            )
+            .bind(key)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .context("marking an event handled")?;
+            if inserted.rows_affected() == 0 {
+                return Ok(false);
+            }
+        }
+        if let Some((member, platform)) = commit.actor {
+            let in_private = commit.origin.is_none();
+            used_platform(&mut tx, member, platform, in_private, now).await?;
+        }
+        for notice in commit.notices {
+            // Only the acting member's own private notices fall back to a
+            // hint where they acted.
+            let own = matches!(notice.audience, Audience::Member(member)
+                if commit.actor.is_some_and(|(actor, _)| actor == member));
+            let origin = commit.origin.filter(|_| own);
+            insert_notice(&mut tx, notice, origin, now).await?;
+        }
+        tx.commit().await.context("committing an event")?;
+        Ok(true)
+    }
+
+    /// Due notices of `platform`, oldest first, at most `limit`: each the
+    /// first waiting one of its chat, skipping the chats in `busy`.
+    #[tracing::instrument(skip_all, fields(%platform))]
+    pub async fn due_notices(
+        &self,
+        platform: Platform,
+        now: DateTime<Utc>,
+        busy: &[String],
+        limit: usize,
+    ) -> Result<Vec<DueNotice>, StoreError> {
+        let busy = serde_json::to_string(busy).map_err(|error| {
+            StoreError::Inconsistent(format!("chat ids cannot be JSON: {error}"))
+        })?;
+        let rows = sqlx::query(
+            "SELECT o.id, o.platform, o.place, o.private, o.member_id, m.language, o.texts, o.buttons, \
+                    o.reply_to, COALESCE(o.replaces, r.message_id) AS replaces, \
+                    (o.replaces_notice IS NOT NULL AND r.message_id IS NULL) AS replaced_lost, \
+                    o.origin_place, o.origin_message, o.attempts \
+             FROM outbox o \
+             LEFT JOIN members m ON m.id = o.member_id \
+             LEFT JOIN outbox r ON r.id = o.replaces_notice \
+             WHERE o.platform = ?1 AND o.delivered_at IS NULL AND o.failed_at IS NULL \
+               AND o.next_attempt_at <= ?2 AND (o.leased_until IS NULL OR o.leased_until <= ?2) \
+               AND o.place NOT IN (SELECT value FROM json_each(?3)) \
+               AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.platform = o.platform \
+                   AND e.place = o.place AND e.id < o.id \
+                   AND e.delivered_at IS NULL AND e.failed_at IS NULL) \
+             ORDER BY o.id LIMIT ?4",
+        )
+        .bind(platform.as_str())
+        .bind(now)
+        .bind(busy)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(self.pool())
+        .await
+        .context("reading due notices")?;
+        rows.iter()
+            .map(|row| due_from_row(row, platform))
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .context("decoding a due notice")
+    }
+
+    /// Takes notice `id` for one attempt until `until`; `false` when another
+    /// deliverer took it or it is no longer due.
+    #[tracing::instrument(skip_all)]
+    pub async fn lease_notice(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let taken = sqlx::query(
+            "UPDATE outbox SET leased_until = ?1 WHERE id = ?2 AND next_attempt_at <= ?3 \
+             AND (leased_until IS NULL OR leased_until <= ?3) \
+             AND delivered_at IS NULL AND failed_at IS NULL",
+        )
+        .bind(until)
+        .bind(id)
+        .bind(now)
+        .execute(self.pool())
+        .await
+        .context("leasing a notice")?;
+        Ok(taken.rows_affected() == 1)
+    }
+
+    /// Frees the notices of `platform` a deliverer was sending when its
+    /// process ended: there is one deliverer per platform, and it calls this
+    /// when it starts. Those notices go again (at least once).
+    #[tracing::instrument(skip_all, fields(%platform))]
+    pub async fn release_leases(&self, platform: Platform) -> Result<u64, StoreError> {
+        let freed = sqlx::query(
+            "UPDATE outbox SET leased_until = NULL WHERE platform = ? AND leased_until IS NOT NULL \
+             AND delivered_at IS NULL AND failed_at IS NULL",
+        )
+        .bind(platform.as_str())
+        .execute(self.pool())
+        .await
+        .context("releasing notice leases")?;
+        Ok(freed.rows_affected())
+    }
+
+    /// Records that notice `id` was sent (or, for an edit, applied): the bot
+    /// message is recorded (or updated) and the notice marked delivered, in
+    /// one transaction. Returns the bot message's id.
+    #[tracing::instrument(skip_all)]
+    pub async fn notice_sent(
+        &self,
+        notice: &DueNotice,
+        sent: &SentNotice<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<MessageId, StoreError> {
+        let buttons = serde_json::to_string(&notice.buttons).map_err(|error| {
+            StoreError::Inconsistent(format!("buttons cannot be stored as JSON: {error}"))
+        })?;
+        let mut tx = self.begin_write().await?;
+        let message = match notice.replaces.filter(|_| !notice.replaced_lost) {
+            Some(message) => {
+                sqlx::query(
+                    "UPDATE messages SET body = ?, buttons = ? WHERE id = ? AND from_bot = 1",
+                )
+                .bind(sent.body)
+                .bind(&buttons)
+                .bind(message.0)
+                .execute(&mut *tx)
+                .await
+                .context("recording an edited bot message")?;
+                message
+            }
+            None => {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO messages (platform, place, external_id, author_id, from_bot, private, reply_to, body, buttons, created_at) \
+                     VALUES (?, ?, ?, NULL, 1, ?, ?, ?, ?, ?) \
+                     ON CONFLICT (platform, place, external_id) WHERE external_id IS NOT NULL \
+                     DO UPDATE SET body = excluded.body RETURNING id",
+                )
+                .bind(notice.platform.as_str())
+                .bind(&notice.place)
+                .bind(sent.external_id)
+                .bind(notice.private)
+                .bind(notice.reply_to.map(|id| id.0))
+                .bind(sent.body)
+                .bind(&buttons)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .context("recording a sent bot message")?;
+                MessageId(id)
+            }
+        };
+        sqlx::query(
+            "UPDATE outbox SET delivered_at = ?, external_id = ?, message_id = ?, last_error = NULL, \
+             leased_until = NULL WHERE id = ?",
+        )
+        .bind(now)
+        .bind(sent.external_id)
+        .bind(message.0)
+        .bind(notice.id)
+        .execute(&mut *tx)
+        .await
+        .context("marking a notice delivered")?;
+        tx.commit().await.context("committing a sent notice")?;
+        Ok(message)
+    }
+
+    /// An attempt failed: try again at `at`, or give up (`failed`).
+    #[tracing::instrument(skip_all)]
+    pub async fn notice_attempt_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let query = match retry_at {
+            Some(at) => sqlx::query(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, \
+                 leased_until = NULL WHERE id = ?",
+            )
+            .bind(error)
+            .bind(at),
+            None => sqlx::query(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, failed_at = ?, \
+                 leased_until = NULL WHERE id = ?",
+            )
+            .bind(error)
+            .bind(now),
+        };
+        query
+            .bind(id)
+            .execute(self.pool())
+            .await
+            .context("recording a failed delivery")?;
+        Ok(())
+    }
+
+    /// The platform cannot reach the member (they never started the bot,
+    /// blocked it, left): keep the notice until they next write to the bot
+    /// privately. Its origin is forgotten, so the hint is given once.
+    #[tracing::instrument(skip_all)]
+    pub async fn hold_notice(&self, id: i64, error: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE outbox SET platform = NULL, place = NULL, origin_place = NULL, \
+             origin_message = NULL, last_error = ?, leased_until = NULL WHERE id = ?",
+        )
+        .bind(error)
+        .bind(id)
+        .execute(self.pool())
+        .await
+        .context("holding a notice")?;
+        Ok(())
+    }
+
+    /// Deletes notices delivered before `before`; how many.
+    #[tracing::instrument(skip_all)]
+    pub async fn prune_notices(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        // Notices that replace a pruned one keep working: they were
+        // delivered already, or the reference is cleared first.
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE outbox SET replaces_notice = NULL WHERE replaces_notice IN \
+             (SELECT id FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?)",
+        )
+        .bind(before)
+        .execute(&mut *tx)
+        .await
+        .context("unlinking notices to prune")?;
+        let done =
+            sqlx::query("DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?")
+                .bind(before)
+                .execute(&mut *tx)
+                .await
+                .context("pruning delivered notices")?;
+        tx.commit().await.context("committing a prune")?;
+        Ok(done.rows_affected())
+    }
+
+    /// Undelivered, held and failed notices.
+    #[tracing::instrument(skip_all)]
+    pub async fn notice_counts(&self) -> Result<NoticeCounts, StoreError> {
+        let row = sqlx::query(
+            "SELECT \
+               COALESCE(SUM(delivered_at IS NULL AND failed_at IS NULL), 0) AS undelivered, \
+               COALESCE(SUM(delivered_at IS NULL AND failed_at IS NULL AND platform IS NULL), 0) AS held, \
+               COALESCE(SUM(failed_at IS NOT NULL), 0) AS failed \
+             FROM outbox",
+        )
+        .fetch_one(self.pool())
+        .await
+        .context("counting notices")?;
+        Ok(NoticeCounts {
+            undelivered: row.try_get("undelivered").context("reading counts")?,
+            held: row.try_get("held").context("reading counts")?,
+            failed: row.try_get("failed").context("reading counts")?,
+        })
+    }
+
+    /// The earliest time a notice of `platform` becomes due, if any waits.
+    #[tracing::instrument(skip_all)]
+    pub async fn next_notice_at(
+        &self,
+        platform: Platform,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        sqlx::query_scalar(
+            "SELECT MIN(MAX(next_attempt_at, COALESCE(leased_until, next_attempt_at))) FROM outbox \
+             WHERE platform = ? AND delivered_at IS NULL AND failed_at IS NULL",
+        )
+        .bind(platform.as_str())
+        .fetch_one(self.pool())
+        .await
+        .context("finding the next due notice")
+    }
+}
+
+/// Remembers that `member` used `platform`, and routes the notices kept for
+/// them to it: those no platform could take when they were written, and,
+/// when the member writes to the bot privately, those a platform refused
+/// (a Telegram member who had not started the bot then has).
+async fn used_platform(
+    tx: &mut SqliteConnection,
+    member: MemberId,
+    platform: Platform,
+    in_private: bool,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO member_delivery (member_id, last_platform, updated_at) VALUES (?, ?, ?) \
+         ON CONFLICT (member_id) DO UPDATE SET last_platform = excluded.last_platform, \
+         updated_at = excluded.updated_at WHERE last_platform IS NOT excluded.last_platform",
+    )
+    .bind(member.0)
+    .bind(platform.as_str())
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .context("remembering the platform a member used")?;
+    sqlx::query(
+        "UPDATE outbox SET platform = ?1, next_attempt_at = ?3, \
+           place = (SELECT external_id FROM identities WHERE member_id = ?2 AND platform = ?1 \
+                    ORDER BY created_at LIMIT 1) \
+         WHERE member_id = ?2 AND addressee = 'member' AND platform IS NULL \
+           AND delivered_at IS NULL AND failed_at IS NULL AND (?4 OR last_error IS NULL) \
+           AND EXISTS (SELECT 1 FROM identities WHERE member_id = ?2 AND platform = ?1) \
+           AND EXISTS (SELECT 1 FROM delivery_platforms WHERE platform = ?1)",
+    )
+    .bind(platform.as_str())
+    .bind(member.0)
+    .bind(now)
+    .bind(in_private)
+    .execute(&mut *tx)
+    .await
+    .context("routing kept notices")?;
+    Ok(())
+}
+
+/// One outbox row per addressee the notice reaches.
+pub(super) async fn insert_notice(
+    tx: &mut SqliteConnection,
+    notice: &Reply,
+    origin: Option<(&str, Option<MessageId>)>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let texts = serde_json::to_string(&StoredTexts {
+        text: notice.text.clone(),
+        translations: notice.translations.clone(),
+    })
+    .map_err(|error| StoreError::Inconsistent(format!("a notice cannot be JSON: {error}")))?;
+    let buttons = serde_json::to_string(&notice.buttons).map_err(|error| {
+        StoreError::Inconsistent(format!("buttons cannot be stored as JSON: {error}"))
+    })?;
+    // (addressee, member, platform, place, private, dedupe key, replaced notice key)
+    let mut rows: Vec<Route> = Vec::new();
+    match &notice.audience {
+        Audience::Place(place) => rows.push(Route {
+            addressee: "place",
+            member: None,
+            platform: Some(place.platform.as_str().to_owned()),
+            place: Some(place.id.clone()),
+            private: place.private,
+            dedupe: notice.dedupe.clone(),
+            replaces_key: notice.replaces_notice.clone(),
+        }),
+        Audience::Member(member) => {
+            let route: Option<(String, String)> = sqlx::query_as(
+                "SELECT i.platform, i.external_id FROM identities i \
+                 JOIN delivery_platforms p ON p.platform = i.platform \
+                 LEFT JOIN member_delivery d ON d.member_id = i.member_id \
+                 WHERE i.member_id = ? \
+                 ORDER BY COALESCE(i.platform = d.preferred_platform, 0) DESC, \
+                          COALESCE(i.platform = d.last_platform, 0) DESC, i.created_at DESC \
+                 LIMIT 1",
+            )
+            .bind(member.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .context("finding where a member is reached")?;
+            let (platform, place) = route.unzip();
+            rows.push(Route {
+                addressee: "member",
+                member: Some(*member),
+                platform,
+                place,
+                private: true,
+                dedupe: notice.dedupe.clone(),
+                replaces_key: notice.replaces_notice.clone(),
+            });
+        }
+        Audience::Moderators => {
+            let places: Vec<(String, String)> = sqlx::query_as(
+                "SELECT platform, moderators_place FROM delivery_platforms \
+                 WHERE moderators_place IS NOT NULL ORDER BY platform",
+            )
+            .fetch_all(&mut *tx)
+            .await
+            .context("finding the moderators' places")?;
+            if places.is_empty() {
+                tracing::warn!(
+                    "a notice for the moderators, but no platform has a moderators' place; kept"
+                );
+            }
+            let per_platform = |key: &Option<String>, platform: &str| {
+                key.as_ref().map(|key| format!("{key}@{platform}"))
+            };
+            for (platform, place) in &places {
+                rows.push(Route {
+                    addressee: "moderators",
+                    member: None,
+                    dedupe: per_platform(&notice.dedupe, platform),
+                    replaces_key: per_platform(&notice.replaces_notice, platform),
+                    platform: Some(platform.clone()),
+                    place: Some(place.clone()),
+                    private: false,
+                });
+            }
+            if places.is_empty() {
+                rows.push(Route {
+                    addressee: "moderators",
+                    member: None,
+                    platform: None,
+                    place: None,
+                    private: false,
+                    dedupe: notice.dedupe.clone(),
+                    replaces_key: None,
+                });
+            }
+        }
+    }
+    for route in rows {
+        // A notice that replaces one never written (or already pruned)
+        // stays an edit of nothing: skip it rather than post a stray text.
+        let replaces_notice: Option<i64> = match &route.replaces_key {
+            Some(key) => {
+                let found: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM outbox WHERE dedupe_key = ?")
+                        .bind(key)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .context("finding the notice to replace")?;
+                if found.is_none() && notice.replaces.is_none() {
+                    continue;
+                }
+                found
+            }
+            None => None,
+        };
+        sqlx::query(
+            "INSERT INTO outbox (addressee, member_id, platform, place, private, texts, buttons, \
+                 reply_to, replaces, replaces_notice, origin_place, origin_message, dedupe_key, \
+                 next_attempt_at, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(route.addressee)
+        .bind(route.member.map(|member| member.0))
+        .bind(route.platform)
+        .bind(route.place)
+        .bind(route.private)
+        .bind(&texts)
+        .bind(&buttons)
+        .bind(notice.reply_to.map(|id| id.0))
+        .bind(notice.replaces.map(|id| id.0))
+        .bind(replaces_notice)
+        .bind(origin.map(|(place, _)| place))
+        .bind(origin.and_then(|(_, message)| message).map(|id| id.0))
+        .bind(route.dedupe)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .context("writing a notice")?;
+    }
+    Ok(())
+}
+
+/// Where one outbox row goes.
+struct Route {
+    addressee: &'static str,
+    member: Option<MemberId>,
+    platform: Option<String>,
+    place: Option<String>,
+    private: bool,
+    dedupe: Option<String>,
+    replaces_key: Option<String>,
+}
+
+fn due_from_row(
+    row: &sqlx::sqlite::SqliteRow,
+    platform: Platform,
+) -> Result<DueNotice, sqlx::Error> {
+    let texts: String = row.try_get("texts")?;
+    let texts: StoredTexts =
+        serde_json::from_str(&texts).map_err(|error| sqlx::Error::Decode(Box::new(error)))?;
+    let lang = row
+        .try_get::<Option<String>, _>("language")?
+        .and_then(|code| Lang::from_locale(&code));
+    let text = texts
+        .translations
+        .iter()
+        .find(|(candidate, _)| Some(*candidate) == lang)
+        .map_or(texts.text.clone(), |(_, text)| text.clone());
+    let buttons: String = row.try_get("buttons")?;
+    Ok(DueNotice {
+        id: row.try_get("id")?,
+        platform,
+        place: row
+            .try_get::<Option<String>, _>("place")?
+            .unwrap_or_default(),
+        private: row.try_get("private")?,
+        member: row.try_get::<Option<i64>, _>("member_id")?.map(MemberId),
+        lang,
+        text,
+        buttons: serde_json::from_str(&buttons).unwrap_or_default(),
+        reply_to: row.try_get::<Option<i64>, _>("reply_to")?.map(MessageId),
+        replaces: row.try_get::<Option<i64>, _>("replaces")?.map(MessageId),
+        replaced_lost: row.try_get("replaced_lost")?,
+        origin_place: row.try_get("origin_place")?,
+        origin_message: row
+            .try_get::<Option<i64>, _>("origin_message")?
+            .map(MessageId),
+        attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
+    })
+}

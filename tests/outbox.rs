@@ -1,0 +1,429 @@
+//! Issue 11, in the core: notices are addressed to members, the moderators
+//! or a place; a deliverer plugs in with a `Sender`; its step function
+//! drains the outbox so these stories need no sleeping. A recording sender
+//! stands in for a platform here; the Telegram stories use the real client.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use fanclub::club::model::Platform;
+use fanclub::club::reply::Reply;
+use fanclub::delivery::{Deliverer, Pace, SendFailure, Sender};
+use fanclub::store::DueNotice;
+
+use crate::support::{TestClub, actor, said};
+
+/// What the recording sender does with each notice.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    Deliver,
+    ServerError,
+    Unreachable,
+}
+
+/// A platform that records what it was asked to send.
+#[derive(Clone)]
+struct Recording {
+    platform: Platform,
+    answer: Arc<Mutex<Answer>>,
+    sent: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+impl Recording {
+    fn new(platform: Platform) -> Recording {
+        Recording {
+            platform,
+            answer: Arc::new(Mutex::new(Answer::Deliver)),
+            sent: Arc::default(),
+        }
+    }
+
+    fn answer(&self, answer: Answer) {
+        *self.answer.lock().unwrap() = answer;
+    }
+
+    /// `(chat, text)` of every notice sent.
+    fn sent(&self) -> Vec<(String, String)> {
+        self.sent.lock().unwrap().clone()
+    }
+}
+
+impl Sender for Recording {
+    fn platform(&self) -> Platform {
+        self.platform
+    }
+
+    fn chat_interval(&self, _notice: &DueNotice) -> Duration {
+        Duration::ZERO
+    }
+
+    async fn send(&self, notice: &DueNotice) -> Result<Option<String>, SendFailure> {
+        match *self.answer.lock().unwrap() {
+            Answer::Deliver => {
+                let mut sent = self.sent.lock().unwrap();
+                sent.push((notice.place.clone(), notice.text.clone()));
+                Ok(Some(format!("m{}", sent.len())))
+            }
+            Answer::ServerError => Err(SendFailure::Transient("502 Bad Gateway".to_owned())),
+            Answer::Unreachable => Err(SendFailure::Unreachable("never started".to_owned())),
+        }
+    }
+}
+
+fn pace() -> Pace {
+    Pace {
+        global_interval: Duration::ZERO,
+        attempt_timeout: Duration::from_secs(5),
+        backoff_start: Duration::ZERO,
+        backoff_cap: Duration::ZERO,
+        max_attempts: 3,
+        poll_interval: Duration::from_millis(10),
+        batch: 64,
+        keep: Duration::from_secs(86_400),
+    }
+}
+
+/// Steps until nothing more is sent.
+async fn drain(deliverer: &mut Deliverer<Recording>) {
+    for _ in 0..20 {
+        if deliverer.step().await.expect("the outbox is readable") == 0 {
+            return;
+        }
+    }
+    panic!("the outbox did not drain in 20 steps");
+}
+
+#[tokio::test]
+async fn a_reply_is_written_with_the_event_and_sent_once_by_the_platforms_deliverer() {
+    let test = TestClub::new().await;
+    let store = test.club.store();
+    store
+        .register_platform(Platform::Telegram, Some("-100500"), Utc::now())
+        .await
+        .unwrap();
+    let anna = actor("anna", false);
+    let handled = test
+        .send(said(&anna, "/faq Wie viele Punkte habe ich?", "u1"))
+        .await;
+    assert_eq!(handled.replies.len(), 1);
+    assert_eq!(store.notice_counts().await.unwrap().undelivered, 1);
+    // The same platform event again writes nothing more.
+    test.send(said(&anna, "/faq Wie viele Punkte habe ich?", "u1"))
+        .await;
+    assert_eq!(store.notice_counts().await.unwrap().undelivered, 1);
+
+    let telegram = Recording::new(Platform::Telegram);
+    let mut deliverer = Deliverer::new(test.club.clone(), telegram.clone(), pace());
+    drain(&mut deliverer).await;
+    let sent = telegram.sent();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].0, "-100123");
+    assert_eq!(sent[0].1, handled.replies[0].text);
+    let counts = store.notice_counts().await.unwrap();
+    assert_eq!((counts.undelivered, counts.failed), (0, 0));
+}
+
+#[tokio::test]
+async fn the_moderators_hear_of_a_claim_on_every_platform_and_each_copy_is_edited_with_the_decision()
+ {
+    let test = TestClub::new().await;
+    let store = test.club.store();
+    store
+        .register_platform(Platform::Telegram, Some("-100500"), Utc::now())
+        .await
+        .unwrap();
+    store
+        .register_platform(Platform::Console, Some("general"), Utc::now())
+        .await
+        .unwrap();
+    let anna = actor("anna", false);
+    let mia = actor("mia", true);
+    test.send(said(&mia, "hi", "m0")).await;
+    test.send(said(&anna, "hi", "a0")).await;
+    test.send(said(&mia, "/grant @anna 500 event", "g2")).await;
+    test.send(said(&anna, "/redeem tshirt-2026", "r1")).await;
+    let telegram = Recording::new(Platform::Telegram);
+    let console = Recording::new(Platform::Console);
+    let mut on_telegram = Deliverer::new(test.club.clone(), telegram.clone(), pace());
+    let mut on_console = Deliverer::new(test.club.clone(), console.clone(), pace());
+    drain(&mut on_telegram).await;
+    drain(&mut on_console).await;
+    let claim_in = |sent: Vec<(String, String)>, place: &str| {
+        sent.iter()
+            .filter(|(chat, text)| chat == place && text.contains("#1"))
+            .count()
+    };
+    assert_eq!(claim_in(telegram.sent(), "-100500"), 1);
+    assert_eq!(claim_in(console.sent(), "general"), 1);
+
+    test.send(said(&mia, "/approve 1", "d1")).await;
+    drain(&mut on_telegram).await;
+    drain(&mut on_console).await;
+    // Each platform's copy is replaced: the deliverer is handed the bot
+    // message the claim notice became there.
+    for (recording, place) in [(&telegram, "-100500"), (&console, "general")] {
+        let edits: Vec<_> = recording
+            .sent()
+            .into_iter()
+            .filter(|(chat, text)| chat == place && text.contains("mia"))
+            .collect();
+        assert_eq!(edits.len(), 1, "{place}: {:?}", recording.sent());
+    }
+}
+
+#[tokio::test]
+async fn a_notice_that_keeps_failing_is_marked_failed_after_the_last_attempt_and_counted_by_the_doctor()
+ {
+    let test = TestClub::new().await;
+    let store = test.club.store();
+    store
+        .register_platform(Platform::Telegram, None, Utc::now())
+        .await
+        .unwrap();
+    let anna = actor("anna", false);
+    test.send(said(&anna, "/faq Wie viele Punkte habe ich?", "u1"))
+        .await;
+    let telegram = Recording::new(Platform::Telegram);
+    telegram.answer(Answer::ServerError);
+    let mut deliverer = Deliverer::new(test.club.clone(), telegram.clone(), pace());
+    drain(&mut deliverer).await;
+    let counts = store.notice_counts().await.unwrap();
+    assert_eq!((counts.undelivered, counts.failed), (0, 1));
+    let report = store.doctor().await.unwrap();
+    assert!(
+        report.to_string().contains("0 undelivered") && report.to_string().contains("1 failed"),
+        "{report}"
+    );
+    // Nothing is left to try.
+    telegram.answer(Answer::Deliver);
+    drain(&mut deliverer).await;
+    assert!(telegram.sent().is_empty());
+}
+
+#[tokio::test]
+async fn a_member_the_platform_cannot_reach_keeps_the_notice_until_they_next_use_the_bot() {
+    let test = TestClub::new().await;
+    let store = test.club.store();
+    store
+        .register_platform(Platform::Telegram, None, Utc::now())
+        .await
+        .unwrap();
+    let anna = actor("anna", false);
+    test.send(said(&anna, "/balance", "b1")).await;
+    let telegram = Recording::new(Platform::Telegram);
+    telegram.answer(Answer::Unreachable);
+    let mut deliverer = Deliverer::new(test.club.clone(), telegram.clone(), pace());
+    drain(&mut deliverer).await;
+    let counts = store.notice_counts().await.unwrap();
+    assert_eq!(
+        (counts.undelivered, counts.held),
+        (1, 1),
+        "kept, not failed"
+    );
+
+    // Talking in the group again does not try her private chat again…
+    test.send(said(&anna, "hallo", "h0")).await;
+    assert_eq!(store.notice_counts().await.unwrap().held, 1);
+    // …but once she starts the bot and writes to it, the kept notice goes.
+    telegram.answer(Answer::Deliver);
+    let mut private = said(&anna, "hallo", "h1");
+    private.place = fanclub::club::model::Place {
+        platform: Platform::Telegram,
+        id: "id-anna".to_owned(),
+        private: true,
+    };
+    test.send(private).await;
+    drain(&mut deliverer).await;
+    let sent = telegram.sent();
+    let to_anna: Vec<&str> = sent
+        .iter()
+        .filter(|(chat, _)| chat == "id-anna")
+        .map(|(_, text)| text.as_str())
+        .collect();
+    assert_eq!(to_anna.len(), 2, "{sent:?}");
+    assert!(
+        to_anna[0].starts_with("anna: 0 points"),
+        "the kept balance first: {to_anna:?}"
+    );
+    assert_eq!(store.notice_counts().await.unwrap().undelivered, 0);
+}
+
+#[tokio::test]
+async fn notices_written_outside_an_event_reach_the_member_where_they_were_last_seen() {
+    let test = TestClub::new().await;
+    let store = test.club.store();
+    store
+        .register_platform(Platform::Telegram, None, Utc::now())
+        .await
+        .unwrap();
+    let anna = actor("anna", false);
+    test.send(said(&anna, "hi", "h1")).await;
+    let member = store
+        .identity_member(Platform::Telegram, "id-anna")
+        .await
+        .unwrap()
+        .unwrap();
+    test.club
+        .tell(&[Reply::to_member(member.id, "Hallo Anna")])
+        .await
+        .unwrap();
+    let telegram = Recording::new(Platform::Telegram);
+    let mut deliverer = Deliverer::new(test.club.clone(), telegram.clone(), pace());
+    drain(&mut deliverer).await;
+    assert_eq!(
+        telegram.sent(),
+        [("id-anna".to_owned(), "Hallo Anna".to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn a_first_solution_reaches_the_helper_privately_with_its_badge() {
+    let test = TestClub::configured(|config| config.points.min_voter_days = 0).await;
+    let store = test.club.store();
+    store
+        .register_platform(Platform::Telegram, None, Utc::now())
+        .await
+        .unwrap();
+    store
+        .register_platform(Platform::Console, Some("general"), Utc::now())
+        .await
+        .unwrap();
+    let carla = actor("carla", false);
+    let anna = actor("anna", false);
+    let question = test
+        .post(&carla, "Weiß jemand, wo die Sendungsnummer steht?", "q")
+        .await;
+    let answer = test
+        .reply(&anna, question, "Unter Mein Konto, Bestellungen.", "a")
+        .await
+        .message
+        .unwrap();
+    test.react(&carla, answer, "✅", true, "r").await;
+    test.clock.advance(chrono::Duration::minutes(i64::from(
+        test.club.config().recognition.digest_minutes,
+    )));
+    assert_eq!(test.club.send_digests().await.unwrap(), 1);
+    let telegram = Recording::new(Platform::Telegram);
+    let mut deliverer = Deliverer::new(test.club.clone(), telegram.clone(), pace());
+    drain(&mut deliverer).await;
+    let sent = telegram.sent();
+    let digest = sent
+        .iter()
+        .find(|(chat, _)| chat == "id-anna")
+        .map(|(_, text)| text.clone())
+        .unwrap_or_else(|| panic!("no digest for anna: {sent:?}"));
+    assert!(
+        digest.starts_with("+10 points: ✅ solution from carla, 🏅 new badge: First solution"),
+        "in anna's language (en): {digest}"
+    );
+}
+
+#[tokio::test]
+async fn delivered_notices_are_pruned_after_the_days_kept_and_waiting_ones_never() {
+    let test = TestClub::new().await;
+    let store = test.club.store();
+    store
+        .register_platform(Platform::Telegram, None, Utc::now())
+        .await
+        .unwrap();
+    let anna = actor("anna", false);
+    test.send(said(&anna, "/balance", "b1")).await;
+    let telegram = Recording::new(Platform::Telegram);
+    let mut deliverer = Deliverer::new(test.club.clone(), telegram.clone(), pace());
+    drain(&mut deliverer).await;
+    telegram.answer(Answer::ServerError);
+    test.send(said(&anna, "/balance", "b2")).await;
+    assert_eq!(store.notice_counts().await.unwrap().undelivered, 1);
+    let later = Utc::now() + chrono::Duration::days(1);
+    assert_eq!(store.prune_notices(later).await.unwrap(), 1);
+    assert_eq!(store.prune_notices(later).await.unwrap(), 0);
+    assert_eq!(store.notice_counts().await.unwrap().undelivered, 1);
+}
+
+#[tokio::test]
+async fn moderators_are_reminded_once_a_day_of_claims_waiting_longer_than_the_configured_hours() {
+    let test = TestClub::new().await;
+    let store = test.club.store();
+    store
+        .register_platform(Platform::Console, Some("general"), Utc::now())
+        .await
+        .unwrap();
+    let anna = actor("anna", false);
+    let mia = actor("mia", true);
+    test.send(said(&anna, "hi", "a0")).await;
+    test.send(said(&mia, "/grant @anna 500 event", "g1")).await;
+    test.send(said(&anna, "/redeem tshirt-2026", "r1")).await;
+    let console = Recording::new(Platform::Console);
+    let mut deliverer = Deliverer::new(test.club.clone(), console.clone(), pace());
+    drain(&mut deliverer).await;
+    let reminders = |recording: &Recording| {
+        recording
+            .sent()
+            .iter()
+            .filter(|(chat, text)| chat == "general" && text.contains("seit mehr als 24 Stunden"))
+            .count()
+    };
+    test.club.tick().await.unwrap();
+    drain(&mut deliverer).await;
+    assert_eq!(reminders(&console), 0, "the claim is fresh");
+
+    test.clock.advance(chrono::Duration::hours(25));
+    test.club.tick().await.unwrap();
+    test.club.tick().await.unwrap();
+    drain(&mut deliverer).await;
+    assert_eq!(reminders(&console), 1, "{:?}", console.sent());
+    test.clock.advance(chrono::Duration::days(1));
+    test.club.tick().await.unwrap();
+    drain(&mut deliverer).await;
+    assert_eq!(reminders(&console), 2, "the next day, again");
+}
+
+#[tokio::test]
+async fn a_message_recorded_before_a_crash_but_never_answered_is_answered_when_it_comes_again() {
+    use fanclub::lang::Lang;
+    use fanclub::store::{IdentitySeen, NewMessage};
+    let test = TestClub::new().await;
+    let store = test.club.store();
+    store
+        .register_platform(Platform::Telegram, None, Utc::now())
+        .await
+        .unwrap();
+    // The last process recorded Anna's message, then died before its reply
+    // and the handled mark were committed.
+    let seen = IdentitySeen {
+        platform: Platform::Telegram,
+        external_id: "id-anna",
+        username: Some("anna"),
+        display_name: "anna",
+        language: Some(Lang::En),
+        default_language: Lang::De,
+        today: Utc::now().date_naive(),
+        is_bot: false,
+    };
+    let member = store.member_seen(&seen, Utc::now()).await.unwrap().id;
+    store
+        .record_message(
+            &NewMessage {
+                platform: Platform::Telegram,
+                place: "-100123",
+                external_id: Some("u1"),
+                author: Some(member),
+                private: false,
+                reply_to: None,
+                body: "/balance",
+                buttons: &[],
+            },
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    let anna = actor("anna", false);
+    let again = test.send(said(&anna, "/balance", "u1")).await;
+    assert_eq!(again.replies.len(), 1, "the message was ignored as handled");
+    assert_eq!(store.notice_counts().await.unwrap().undelivered, 1);
+    // A third delivery is a duplicate.
+    let third = test.send(said(&anna, "/balance", "u1")).await;
+    assert!(third.replies.is_empty());
+    assert_eq!(store.notice_counts().await.unwrap().undelivered, 1);
+}
