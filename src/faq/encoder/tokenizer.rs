@@ -307,7 +307,7 @@ mod tests {
             bos: 0,
             eos: 2,
             unk: 3,
-            normalisation: vec![('\t', vec![' ']), ('\u{1}', vec![]), ('ﬁ', vec!['f', 'i'])],
+            normalisation: vec![('\u{1}', vec![]), ('\t', vec![' ']), ('ﬁ', vec!['f', 'i'])],
         })
         .unwrap()
     }
