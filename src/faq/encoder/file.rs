@@ -135,13 +135,17 @@ impl<'a> ModelFile<'a> {
         if block != BLOCK {
             return Err(invalid("block size", block));
         }
-        if hidden == 0 || heads == 0 || hidden % heads != 0 || hidden % BLOCK != 0 {
+        if hidden == 0
+            || heads == 0
+            || !hidden.is_multiple_of(heads)
+            || !hidden.is_multiple_of(BLOCK)
+        {
             return Err(invalid(
                 "hidden size",
                 format!("{hidden} with {heads} heads"),
             ));
         }
-        if feed_forward == 0 || feed_forward % BLOCK != 0 {
+        if feed_forward == 0 || !feed_forward.is_multiple_of(BLOCK) {
             return Err(invalid("feed-forward size", feed_forward));
         }
         if layers == 0 || positions < 3 || token_types == 0 {
@@ -209,7 +213,7 @@ impl<'a> ModelFile<'a> {
         let elements = rows * cols;
         if !entry.quantized
             || entry.elements != elements
-            || cols % BLOCK != 0
+            || !cols.is_multiple_of(BLOCK)
             || entry.bytes.len() != elements / BLOCK * BLOCK_BYTES
         {
             return Err(ModelFileError::TensorShape {
