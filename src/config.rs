@@ -65,6 +65,8 @@ pub struct FaqSettings {
     pub path: PathBuf,
     /// The sentence model file; empty turns meaning off.
     pub model: PathBuf,
+    /// Where the FAQ's vectors are kept between runs (a cache).
+    pub cache_dir: PathBuf,
     pub unprompted: bool,
     pub unanswered_days: u32,
     pub search: SearchSettings,

@@ -12,7 +12,7 @@ use fanclub::faq::{
 };
 use fanclub::lang::Lang;
 
-use crate::support::faq_model;
+use crate::support::{faq_cache_dir, faq_model};
 
 fn starter_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("config/faq.toml")
@@ -33,7 +33,7 @@ fn starter_index() -> FaqIndex {
 /// The sentence model as `scripts/fetch-model` installs it (README's test
 /// command runs that first); one load per test process.
 fn meaning() -> Option<Arc<Embedder>> {
-    Some(Embedder::shared(&faq_model()).unwrap_or_else(|error| panic!("{error}")))
+    Some(Embedder::shared(&faq_model(), &faq_cache_dir()).unwrap_or_else(|error| panic!("{error}")))
 }
 
 fn eval_set() -> EvalSet {

@@ -66,14 +66,16 @@ pub fn starter_faq() -> PathBuf {
 }
 
 /// The sentence model that `scripts/fetch-model` installs, with the starter
-/// FAQ's phrasing vectors on disk before the first binary starts (every
-/// binary started without them would embed them itself, at once).
+/// FAQ's phrasing vectors on disk (in [`faq_cache_dir`]) before the first
+/// binary starts (every binary started without them would embed them
+/// itself, at once).
 pub fn faq_model() -> PathBuf {
     static WARM: OnceLock<PathBuf> = OnceLock::new();
     WARM.get_or_init(|| {
         let path =
             Path::new(env!("CARGO_MANIFEST_DIR")).join(fanclub::faq::semantic::DEFAULT_MODEL_PATH);
-        let embedder = Embedder::shared(&path).unwrap_or_else(|error| panic!("{error}"));
+        let embedder =
+            Embedder::shared(&path, &faq_cache_dir()).unwrap_or_else(|error| panic!("{error}"));
         let book = FaqBook::load(&starter_faq()).expect("the starter FAQ loads");
         let phrasings: Vec<&str> = book
             .entries()
@@ -87,6 +89,12 @@ pub fn faq_model() -> PathBuf {
         path
     })
     .clone()
+}
+
+/// The tests' cache of FAQ vectors: under the target directory, shared by
+/// every test process and build, never the repository's `data/`.
+pub fn faq_cache_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("faq-cache")
 }
 
 pub fn url_in(dir: &Path) -> String {
@@ -133,6 +141,7 @@ impl TestClub {
         let mut config = ClubConfig::from_settings(&Settings::defaults());
         config.faq.path = starter_faq();
         config.faq.model = faq_model();
+        config.faq.cache_dir = faq_cache_dir();
         config.shop.catalog = starter_catalog();
         change(&mut config);
         let club = Club::open(temp.store.clone(), config, clock.clone())
@@ -216,6 +225,7 @@ impl TestClub {
         let mut config = ClubConfig::from_settings(&Settings::defaults());
         config.faq.path = starter_faq();
         config.faq.model = faq_model();
+        config.faq.cache_dir = faq_cache_dir();
         config.shop.catalog = starter_catalog();
         let club = Club::open(store.clone(), config, clock.clone())
             .await
@@ -281,6 +291,7 @@ pub fn fanclub() -> Command {
         .env_remove("RUST_LOG")
         .env("FANCLUB__FAQ__PATH", starter_faq())
         .env("FANCLUB__FAQ__MODEL", faq_model())
+        .env("FANCLUB__FAQ__CACHE_DIR", faq_cache_dir())
         .env("FANCLUB__SHOP__CATALOG", starter_catalog());
     command
 }

@@ -3,6 +3,10 @@
 
 mod club;
 mod console;
+mod e5_file;
+mod e5_fuzz;
+mod e5_parity;
+mod e5_tokenizer;
 mod faq;
 mod faq_chat;
 mod naming;

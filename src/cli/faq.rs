@@ -50,7 +50,7 @@ pub(super) fn run(settings: &Settings, command: FaqCommand) -> anyhow::Result<Ex
 fn index(settings: &Settings, path: Option<&Path>) -> anyhow::Result<FaqIndex> {
     let path: PathBuf = path.map_or_else(|| settings.faq.path.clone(), Path::to_path_buf);
     let book = FaqBook::load(&path)?;
-    let embedder = semantic::configured(&settings.faq.model);
+    let embedder = semantic::configured(&settings.faq.model, &settings.faq.cache_dir);
     Ok(FaqIndex::build(
         book,
         &[],

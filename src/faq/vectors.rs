@@ -1,20 +1,23 @@
-//! The phrasing vectors kept on disk between runs.
+//! The FAQ's vectors kept on disk between runs.
 //!
-//! Embedding a phrasing costs about 13 ms on two cores, so the starter
-//! FAQ's 1,100 phrasings take some 15 s: too long for every start of the
+//! Embedding a phrasing costs some 10–20 ms on two cores, so the starter
+//! FAQ's 1,100 phrasings take seconds: too long for every start of the
 //! bot, every `fanclub faq ask` and every test. The embedder keeps the
-//! vectors it computed in a file beside the model (`e5-small-q4.bin` →
-//! `e5-small-q4.vectors`) and reads them back on the next start, so only
-//! new or edited phrasings are embedded.
+//! vectors it computed in the cache directory (`faq.cache_dir`, default
+//! `data/cache`), in a file named after the model's SHA-256
+//! (`e5-<first 16 hex digits>.vectors`), and reads them back on the next
+//! start, so only new or edited texts are embedded. Each vector is keyed
+//! by the model (the file name and its header), its role (`query: ` or
+//! `passage: `) and its text.
 //!
 //! The file is a cache: a missing, foreign or damaged file is ignored (and
 //! rewritten), a file that cannot be written is logged and skipped. It is
 //! replaced whole through a temporary file and a rename, so processes that
 //! share it (the bot, the CLI, tests) never read a half-written one.
 //!
-//! Format (little endian): `FCV1`, the model's SHA-256 (32 bytes), the
-//! dimension (u32), then per phrasing its UTF-8 length (u32), its bytes and
-//! `dimension` f32s.
+//! Format (little endian): `FCV2`, the model's SHA-256 (32 bytes), the
+//! dimension (u32), then per text its role (u8: 0 query, 1 passage), its
+//! UTF-8 length (u32), its bytes and `dimension` f32s.
 
 use std::collections::HashMap;
 use std::fs;
@@ -22,17 +25,22 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use super::semantic::Vector;
+use super::semantic::encoder::Role;
 
-const MAGIC: &[u8; 4] = b"FCV1";
+const MAGIC: &[u8; 4] = b"FCV2";
 
-/// The cache file for the model at `model`.
-pub fn path_for(model: &Path) -> PathBuf {
-    model.with_extension("vectors")
+/// The cached vectors, by role and text.
+pub type Cached = HashMap<(Role, String), Vector>;
+
+/// The cache file in `dir` for the model with SHA-256 `model_sha`.
+pub fn path_in(dir: &Path, model_sha: &[u8; 32]) -> PathBuf {
+    let short: String = model_sha[..8].iter().map(|b| format!("{b:02x}")).collect();
+    dir.join(format!("e5-{short}.vectors"))
 }
 
 /// The vectors in `path` when it was written for this model and dimension;
 /// empty otherwise.
-pub fn read(path: &Path, model_sha: &[u8; 32], dim: usize) -> HashMap<String, Vector> {
+pub fn read(path: &Path, model_sha: &[u8; 32], dim: usize) -> Cached {
     let Ok(bytes) = fs::read(path) else {
         return HashMap::new();
     };
@@ -42,7 +50,7 @@ pub fn read(path: &Path, model_sha: &[u8; 32], dim: usize) -> HashMap<String, Ve
     })
 }
 
-fn parse(bytes: &[u8], model_sha: &[u8; 32], dim: usize) -> Option<HashMap<String, Vector>> {
+fn parse(bytes: &[u8], model_sha: &[u8; 32], dim: usize) -> Option<Cached> {
     let mut reader = Reader { bytes };
     if reader.take(4)? != MAGIC || reader.take(32)? != model_sha {
         return None;
@@ -52,6 +60,11 @@ fn parse(bytes: &[u8], model_sha: &[u8; 32], dim: usize) -> Option<HashMap<Strin
     }
     let mut vectors = HashMap::new();
     while !reader.bytes.is_empty() {
+        let role = match reader.take(1)?[0] {
+            0 => Role::Query,
+            1 => Role::Passage,
+            _ => return None,
+        };
         let len = reader.u32()? as usize;
         let text = std::str::from_utf8(reader.take(len)?).ok()?.to_owned();
         let floats = reader.take(dim * 4)?;
@@ -59,35 +72,35 @@ fn parse(bytes: &[u8], model_sha: &[u8; 32], dim: usize) -> Option<HashMap<Strin
             .chunks_exact(4)
             .map(|chunk| f32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]))
             .collect();
-        vectors.insert(text, vector);
+        vectors.insert((role, text), vector);
     }
     Some(vectors)
 }
 
 /// Replaces `path` with `vectors`.
-pub fn write(
-    path: &Path,
-    model_sha: &[u8; 32],
-    dim: usize,
-    vectors: &HashMap<String, Vector>,
-) -> io::Result<()> {
+pub fn write(path: &Path, model_sha: &[u8; 32], dim: usize, vectors: &Cached) -> io::Result<()> {
     let mut bytes = Vec::with_capacity(40 + vectors.len() * (dim * 4 + 64));
     bytes.extend_from_slice(MAGIC);
     bytes.extend_from_slice(model_sha);
     bytes.extend_from_slice(&u32::try_from(dim).map_err(io::Error::other)?.to_le_bytes());
-    let mut texts: Vec<&String> = vectors.keys().collect();
-    texts.sort();
-    for text in texts {
-        let vector = &vectors[text];
+    let mut keys: Vec<&(Role, String)> = vectors.keys().collect();
+    keys.sort_by_key(|(role, text)| (*role == Role::Passage, text.as_str()));
+    for key in keys {
+        let vector = &vectors[key];
         if vector.len() != dim {
             continue;
         }
+        let (role, text) = key;
+        bytes.push(u8::from(*role == Role::Passage));
         let len = u32::try_from(text.len()).map_err(io::Error::other)?;
         bytes.extend_from_slice(&len.to_le_bytes());
         bytes.extend_from_slice(text.as_bytes());
         for value in vector.iter() {
             bytes.extend_from_slice(&value.to_le_bytes());
         }
+    }
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
     }
     let partial = path.with_extension(format!("vectors.{}.partial", std::process::id()));
     let mut file = fs::File::create(&partial)?;
@@ -123,22 +136,33 @@ impl<'a> Reader<'a> {
 mod tests {
     use super::*;
 
-    fn sample() -> HashMap<String, Vector> {
+    fn sample() -> Cached {
         HashMap::from([
             (
-                "Wie viele Punkte?".to_owned(),
+                (Role::Query, "Wie viele Punkte?".to_owned()),
                 Vector::from(vec![0.5, -0.25]),
             ),
-            ("how many points".to_owned(), Vector::from(vec![1.0, 0.0])),
+            (
+                (Role::Query, "how many points".to_owned()),
+                Vector::from(vec![1.0, 0.0]),
+            ),
+            (
+                (Role::Passage, "how many points".to_owned()),
+                Vector::from(vec![0.0, 1.0]),
+            ),
         ])
     }
 
     #[test]
     fn vectors_survive_a_round_trip_through_the_file() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("model.vectors");
+        let path = path_in(&dir.path().join("cache"), &[7; 32]);
         write(&path, &[7; 32], 2, &sample()).unwrap();
         assert_eq!(read(&path, &[7; 32], 2), sample());
+        assert_eq!(
+            path.file_name().unwrap().to_str(),
+            Some("e5-0707070707070707.vectors")
+        );
     }
 
     #[test]
