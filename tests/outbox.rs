@@ -427,3 +427,56 @@ async fn a_message_recorded_before_a_crash_but_never_answered_is_answered_when_i
     assert!(third.replies.is_empty());
     assert_eq!(store.notice_counts().await.unwrap().undelivered, 1);
 }
+
+#[tokio::test]
+async fn a_grant_that_fails_before_its_event_commits_books_nothing_and_handled_again_books_once_and_replies_once()
+ {
+    use sqlx::Connection;
+    let test = TestClub::new().await;
+    let store = test.club.store();
+    store
+        .register_platform(Platform::Telegram, None, Utc::now())
+        .await
+        .unwrap();
+    let (mia, anna) = (actor("mia", true), actor("anna", false));
+    test.post(&anna, "hallo", "a1").await;
+    let before = store.notice_counts().await.unwrap().undelivered;
+    // The outbox refuses every notice: the grant is booked, then writing
+    // its notices fails, as a crash before the commit would.
+    let mut raw = sqlx::SqliteConnection::connect(&test.temp.url())
+        .await
+        .unwrap();
+    sqlx::query(
+        "CREATE TRIGGER refuse_notices BEFORE INSERT ON outbox \
+         BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+    )
+    .execute(&mut raw)
+    .await
+    .unwrap();
+    let grant = said(&mia, "/grant @anna 5 event", "g1");
+    assert!(test.club.handle(grant.clone()).await.is_err());
+    assert_eq!(
+        test.balance(&anna).await,
+        0,
+        "the booking outlived its event"
+    );
+    assert!(!store.was_handled("g1").await.unwrap());
+    assert_eq!(store.notice_counts().await.unwrap().undelivered, before);
+
+    sqlx::query("DROP TRIGGER refuse_notices")
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    // Telegram delivers the update again.
+    let again = test.send(grant.clone()).await;
+    assert!(!again.replies.is_empty(), "the grant was not answered");
+    assert_eq!(test.balance(&anna).await, 5);
+    assert!(store.was_handled("g1").await.unwrap());
+    let written = store.notice_counts().await.unwrap().undelivered;
+    assert_eq!(written - before, again.replies.len() as i64);
+    // And once more: a duplicate books and says nothing.
+    let third = test.send(grant).await;
+    assert!(third.replies.is_empty());
+    assert_eq!(test.balance(&anna).await, 5);
+    assert_eq!(store.notice_counts().await.unwrap().undelivered, written);
+}

@@ -237,3 +237,66 @@ async fn raw_connection(temp: &TempStore) -> sqlx::SqliteConnection {
     use sqlx::Connection;
     sqlx::SqliteConnection::connect(&temp.url()).await.unwrap()
 }
+
+#[tokio::test]
+async fn inside_one_event_a_refused_debit_is_undone_and_the_credit_before_it_commits_with_the_event()
+ {
+    let temp = TempStore::new().await;
+    let alice = temp.member("alice").await;
+    let store = &temp.store;
+    let outcomes = store
+        .atomically(async {
+            let credit = store
+                .post(&posting(alice, 10, "e1:credit"), Utc::now())
+                .await?;
+            let debit = store
+                .post(&posting(alice, -50, "e1:debit"), Utc::now())
+                .await?;
+            Ok::<_, fanclub::store::StoreError>((credit, debit))
+        })
+        .await
+        .unwrap();
+    assert!(matches!(
+        outcomes.0,
+        PostingOutcome::Applied { balance: 10, .. }
+    ));
+    assert!(matches!(
+        outcomes.1,
+        PostingOutcome::Insufficient { balance: 10 }
+    ));
+    assert_eq!(store.balance(alice).await.unwrap(), 10);
+    // The refused debit left no ledger row: booked now, it applies.
+    let later = store
+        .post(&posting(alice, -5, "e1:debit"), Utc::now())
+        .await;
+    assert!(matches!(
+        later.unwrap(),
+        PostingOutcome::Applied { balance: 5, .. }
+    ));
+}
+
+#[tokio::test]
+async fn an_event_that_fails_after_booking_leaves_no_booking_behind() {
+    let temp = TempStore::new().await;
+    let alice = temp.member("alice").await;
+    let store = &temp.store;
+    let failed: Result<(), fanclub::store::StoreError> = store
+        .atomically(async {
+            store
+                .post(&posting(alice, 10, "e2:credit"), Utc::now())
+                .await?;
+            // The handler saw its own booking before the event failed.
+            assert_eq!(store.balance(alice).await?, 10);
+            Err(fanclub::store::StoreError::Inconsistent("injected".into()))
+        })
+        .await;
+    assert!(failed.is_err());
+    assert_eq!(store.balance(alice).await.unwrap(), 0);
+    let again = store
+        .post(&posting(alice, 10, "e2:credit"), Utc::now())
+        .await;
+    assert!(matches!(
+        again.unwrap(),
+        PostingOutcome::Applied { balance: 10, .. }
+    ));
+}

@@ -283,8 +283,17 @@ impl Club {
     /// writes the notices for members and moderators to the outbox
     /// (returned too). Adapters call this periodically.
     pub async fn expire_claims(&self) -> Result<Vec<Reply>, StoreError> {
-        let notices = shop::expire(self).await?;
-        self.tell(&notices).await?;
+        let notices = self
+            .store()
+            .atomically(async {
+                let notices = shop::expire(self).await?;
+                self.write_notices(&notices).await?;
+                Ok::<_, StoreError>(notices)
+            })
+            .await?;
+        if !notices.is_empty() {
+            self.poke_deliverers();
+        }
         Ok(notices)
     }
 
@@ -354,38 +363,74 @@ impl Club {
         let now = self.now();
         let Sighting { member, first } = self.member_seen(&incoming.actor, now).await?;
         let lang = self.language_for(&incoming.actor, Some(&member));
-        let (handled, key) = match &incoming.event {
+        // The message is recorded on its own: the record is idempotent (by
+        // its platform id), and what it says may need slow work (a FAQ
+        // search) before anything is written.
+        let recorded = match &incoming.event {
             Event::Message {
                 text,
                 reply_to,
                 external_id,
                 ..
             } => {
-                let (mut handled, key, new) = self
-                    .on_message(
-                        &incoming,
-                        &member,
-                        lang,
-                        PostedMessage {
-                            text,
-                            reply_to: *reply_to,
-                            external_id: external_id.as_deref(),
-                        },
-                        now,
-                    )
+                let posted = PostedMessage {
+                    text,
+                    reply_to: *reply_to,
+                    external_id: external_id.as_deref(),
+                };
+                Some(self.record_posted(&incoming, &member, &posted, now).await?)
+            }
+            Event::Reaction { .. } | Event::Button { .. } => None,
+        };
+        // The handler's state change, the handled mark and the notices
+        // commit together or not at all.
+        let handled = self
+            .store()
+            .atomically(self.handle_recorded(&incoming, &member, first, lang, recorded, now))
+            .await?;
+        if !handled.replies.is_empty() {
+            self.poke_deliverers();
+        }
+        Ok(handled)
+    }
+
+    /// [`Club::handle`] after the sighting and the message's record, inside
+    /// the event's transaction.
+    async fn handle_recorded(
+        &self,
+        incoming: &Incoming,
+        member: &Member,
+        first: bool,
+        lang: Lang,
+        recorded: Option<Recorded>,
+        now: DateTime<Utc>,
+    ) -> Result<Handled, StoreError> {
+        let (handled, key) = match (&incoming.event, recorded) {
+            (Event::Message { text, reply_to, .. }, Some(recorded)) => {
+                let (mut handled, key) = self
+                    .on_message(incoming, member, lang, text, *reply_to, recorded, now)
                     .await?;
+                let new = matches!(recorded, Recorded::New(_));
                 if first && new && self.inner.config.welcomes_in(&incoming.place) {
                     handled
                         .replies
-                        .insert(0, self.welcome(&incoming.place, &member, lang));
+                        .insert(0, self.welcome(&incoming.place, member, lang));
                 }
                 (handled, key)
             }
-            Event::Reaction {
-                message,
-                emoji,
-                added,
-            } => {
+            (Event::Message { .. }, None) => {
+                return Err(StoreError::Inconsistent(
+                    "a message was handled without its record".into(),
+                ));
+            }
+            (
+                Event::Reaction {
+                    message,
+                    emoji,
+                    added,
+                },
+                _,
+            ) => {
                 if let Some(key) = &incoming.event_key
                     && self.store().was_handled(key).await?
                 {
@@ -393,7 +438,7 @@ impl Club {
                     return Ok(Handled::nothing(None));
                 }
                 let replies = self
-                    .on_reaction(&incoming, &member, lang, *message, emoji, *added, now)
+                    .on_reaction(incoming, member, lang, *message, emoji, *added, now)
                     .await?;
                 let handled = Handled {
                     message: None,
@@ -401,7 +446,7 @@ impl Club {
                 };
                 (handled, incoming.event_key.clone())
             }
-            Event::Button { message, action } => {
+            (Event::Button { message, action }, _) => {
                 if let Some(key) = &incoming.event_key
                     && self.store().was_handled(key).await?
                 {
@@ -409,7 +454,7 @@ impl Club {
                     return Ok(Handled::nothing(None));
                 }
                 let replies = self
-                    .on_button(&incoming, &member, lang, *message, action, now)
+                    .on_button(incoming, member, lang, *message, action, now)
                     .await?;
                 let handled = Handled {
                     message: None,
@@ -430,13 +475,23 @@ impl Club {
             tracing::debug!("event handled meanwhile; its notices were written then");
             return Ok(Handled::nothing(handled.message));
         }
-        self.poke_deliverers();
         Ok(handled)
     }
 
     /// Writes notices that no platform event owns (a timer's, an error
     /// shown before anything was recorded) to the outbox.
     pub async fn tell(&self, notices: &[Reply]) -> Result<(), StoreError> {
+        if notices.is_empty() {
+            return Ok(());
+        }
+        self.write_notices(notices).await?;
+        self.poke_deliverers();
+        Ok(())
+    }
+
+    /// Writes notices no event owns, without waking the deliverers (the
+    /// caller does, once its transaction committed).
+    async fn write_notices(&self, notices: &[Reply]) -> Result<(), StoreError> {
         if notices.is_empty() {
             return Ok(());
         }
@@ -447,7 +502,6 @@ impl Club {
             notices,
         };
         self.store().commit_event(&commit, Utc::now()).await?;
-        self.poke_deliverers();
         Ok(())
     }
 
@@ -582,36 +636,44 @@ impl Club {
         self.store().sighting(&seen, now).await
     }
 
+    /// Records a member's message (once per platform message).
+    async fn record_posted(
+        &self,
+        incoming: &Incoming,
+        member: &Member,
+        posted: &PostedMessage<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Recorded, StoreError> {
+        let place = &incoming.place;
+        self.store()
+            .record_message(
+                &NewMessage {
+                    platform: place.platform,
+                    place: &place.id,
+                    external_id: posted.external_id,
+                    author: Some(member.id),
+                    private: place.private,
+                    reply_to: posted.reply_to,
+                    body: posted.text,
+                    buttons: &[],
+                },
+                now,
+            )
+            .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
     async fn on_message(
         &self,
         incoming: &Incoming,
         member: &Member,
         lang: Lang,
-        posted: PostedMessage<'_>,
+        text: &str,
+        reply_to: Option<MessageId>,
+        recorded: Recorded,
         now: DateTime<Utc>,
-    ) -> Result<(Handled, Option<String>, bool), StoreError> {
-        let PostedMessage {
-            text,
-            reply_to,
-            external_id,
-        } = posted;
+    ) -> Result<(Handled, Option<String>), StoreError> {
         let place = &incoming.place;
-        let recorded = self
-            .store()
-            .record_message(
-                &NewMessage {
-                    platform: place.platform,
-                    place: &place.id,
-                    external_id,
-                    author: Some(member.id),
-                    private: place.private,
-                    reply_to,
-                    body: text,
-                    buttons: &[],
-                },
-                now,
-            )
-            .await?;
         let message = recorded.id();
         let key = incoming
             .event_key
@@ -620,11 +682,11 @@ impl Club {
         let new = matches!(recorded, Recorded::New(_));
         if !new && self.store().was_handled(&key).await? {
             tracing::debug!("message delivered twice; handled the first time");
-            return Ok((Handled::nothing(Some(message)), None, false));
+            return Ok((Handled::nothing(Some(message)), None));
         }
         // Seen but not handled: the process stopped between recording the
-        // message and committing its notices. Handling it again changes
-        // nothing twice (every write is keyed by the event) and writes them.
+        // message and committing the event's transaction, which took the
+        // handler's writes with it. Handling it again writes them once.
         let mut context = Context::new(self, incoming, member, lang, message, now);
         context.reply_to = reply_to;
         context.event_key = key.clone();
@@ -645,7 +707,7 @@ impl Club {
             message: Some(message),
             replies,
         };
-        Ok((handled, Some(key), new))
+        Ok((handled, Some(key)))
     }
 
     async fn run_command(
@@ -727,10 +789,17 @@ impl Club {
         if context.place.private {
             return answers::ask(context, text).await;
         }
+        // The search first: it is slow, and the thanks' vote would start the
+        // event's write transaction and hold it across the search.
+        let answer = if self.inner.config.faq.unprompted
+            && self.inner.config.is_support_channel(context.place)
+        {
+            answers::unprompted(context, text).await?
+        } else {
+            Vec::new()
+        };
         let mut replies = voting::thanks(context, text).await?;
-        if self.inner.config.faq.unprompted && self.inner.config.is_support_channel(context.place) {
-            replies.extend(answers::unprompted(context, text).await?);
-        }
+        replies.extend(answer);
         Ok(replies)
     }
 

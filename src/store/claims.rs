@@ -397,11 +397,7 @@ impl Store {
     /// A claim by id.
     #[tracing::instrument(skip_all)]
     pub async fn claim(&self, id: i64) -> Result<Option<Claim>, StoreError> {
-        let mut connection = self
-            .pool()
-            .acquire()
-            .await
-            .context("acquiring a connection")?;
+        let mut connection = self.reader().await?;
         find_claim(&mut connection, id).await
     }
 
@@ -413,7 +409,7 @@ impl Store {
         ))
         .bind(member.0)
         .bind(i64::from(limit))
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.reader().await?)
         .await
         .context("listing a member's claims")?;
         rows.iter().map(claim_from_row).collect()
@@ -426,7 +422,7 @@ impl Store {
             "WHERE c.state = 'pending' ORDER BY c.id LIMIT ?"
         ))
         .bind(i64::from(limit))
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.reader().await?)
         .await
         .context("listing pending claims")?;
         rows.iter().map(claim_from_row).collect()
@@ -440,7 +436,7 @@ impl Store {
              WHERE state IN ('pending', 'approved', 'fulfilled') GROUP BY sku",
         )
         .bind(member.0)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.reader().await?)
         .await
         .context("counting claims")?;
         rows.iter()
@@ -460,7 +456,7 @@ impl Store {
     pub async fn held(&self, member: MemberId) -> Result<i64, StoreError> {
         let held: Option<i64> = sqlx::query_scalar("SELECT held FROM balances WHERE member_id = ?")
             .bind(member.0)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.reader().await?)
             .await
             .context("reading held points")?;
         Ok(held.unwrap_or(0))
@@ -478,7 +474,7 @@ impl Store {
              FROM claims c JOIN members m ON m.id = c.member_id WHERE c.state = ? ORDER BY c.id",
         )
         .bind(state.as_str())
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.reader().await?)
         .await
         .context("exporting claims")?;
         rows.iter()

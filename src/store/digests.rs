@@ -87,7 +87,7 @@ impl Store {
         .bind(&earned.reason)
         .bind(&earned.source_key)
         .bind(now)
-        .execute(self.pool())
+        .execute(&mut *self.writer().await?)
         .await
         .context("recording earned points")?;
         Ok(())
@@ -110,7 +110,7 @@ impl Store {
              ORDER BY e.member_id, e.id",
         )
         .bind(due_before)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.reader().await?)
         .await
         .context("reading waiting digests")?;
         let mut digests: Vec<WaitingDigest> = Vec::new();
@@ -188,7 +188,7 @@ impl Store {
         .bind(member.0)
         .bind(platform.as_str())
         .bind(now)
-        .execute(self.pool())
+        .execute(&mut *self.writer().await?)
         .await
         .context("choosing where a member is reached")?;
         Ok(())
@@ -210,7 +210,7 @@ impl Store {
         .bind(member.0)
         .bind(on)
         .bind(now)
-        .execute(self.pool())
+        .execute(&mut *self.writer().await?)
         .await
         .context("switching a member's digests")?;
         Ok(())

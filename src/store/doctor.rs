@@ -131,7 +131,7 @@ impl Store {
         let mut checks = Vec::with_capacity(CHECKS.len());
         for (name, sql) in CHECKS {
             let rows = sqlx::query(*sql)
-                .fetch_all(self.pool())
+                .fetch_all(&mut *self.reader().await?)
                 .await
                 .context("running an invariant check")?;
             let problems = rows

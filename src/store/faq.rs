@@ -83,7 +83,7 @@ impl Store {
         .bind(query.score)
         .bind(query.unprompted)
         .bind(now)
-        .execute(self.pool())
+        .execute(&mut *self.writer().await?)
         .await
         .context("logging a FAQ question")?;
         Ok(())
@@ -108,7 +108,7 @@ impl Store {
         .bind(source.as_str())
         .bind(member.0)
         .bind(now)
-        .execute(self.pool())
+        .execute(&mut *self.writer().await?)
         .await
         .context("learning a FAQ phrasing")?;
         Ok(result.rows_affected() == 1)
@@ -118,7 +118,7 @@ impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn learned_phrases(&self) -> Result<Vec<LearnedPhrase>, StoreError> {
         let rows = sqlx::query("SELECT entry_id, phrase FROM faq_learned ORDER BY id")
-            .fetch_all(self.pool())
+            .fetch_all(&mut *self.reader().await?)
             .await
             .context("reading learned phrasings")?;
         rows.iter()
@@ -146,7 +146,7 @@ impl Store {
         )
         .bind(entry_id)
         .bind(i64::from(limit))
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.reader().await?)
         .await
         .context("listing learned phrasings")?;
         rows.iter()
@@ -169,7 +169,7 @@ impl Store {
     pub async fn forget_phrase(&self, id: i64) -> Result<Option<(String, String)>, StoreError> {
         let row = sqlx::query("DELETE FROM faq_learned WHERE id = ? RETURNING entry_id, phrase")
             .bind(id)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.writer().await?)
             .await
             .context("forgetting a learned phrasing")?;
         row.map(|row| Ok((row.try_get("entry_id")?, row.try_get("phrase")?)))
@@ -197,7 +197,7 @@ impl Store {
         .bind(entry_id)
         .bind(helpful)
         .bind(now)
-        .execute(self.pool())
+        .execute(&mut *self.writer().await?)
         .await
         .context("recording FAQ feedback")?;
         Ok(result.rows_affected() == 1)
@@ -218,7 +218,7 @@ impl Store {
         )
         .bind(since)
         .bind(i64::from(limit))
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.reader().await?)
         .await
         .context("listing unanswered questions")?;
         rows.iter()

@@ -149,7 +149,7 @@ impl Store {
         let balance: Option<i64> =
             sqlx::query_scalar("SELECT balance FROM balances WHERE member_id = ?")
                 .bind(member.0)
-                .fetch_optional(self.pool())
+                .fetch_optional(&mut *self.reader().await?)
                 .await
                 .context("reading a balance")?;
         Ok(balance.unwrap_or(0))
@@ -166,7 +166,7 @@ impl Store {
              FROM balances b WHERE b.member_id = ?",
         )
         .bind(member.0)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.reader().await?)
         .await
         .context("reading a standing")?
         .ok_or_else(|| {
@@ -198,7 +198,7 @@ impl Store {
              GROUP BY l.member_id HAVING earned > 0 ORDER BY earned DESC, m.display_name",
         )
         .bind(since)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.reader().await?)
         .await
         .context("ranking earners")?;
         rows.iter()
@@ -225,7 +225,7 @@ impl Store {
         )
         .bind(member.0)
         .bind(i64::from(limit))
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.reader().await?)
         .await
         .context("reading a history")?;
         rows.iter()
@@ -249,11 +249,7 @@ impl Store {
         subject: Option<MemberId>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let mut connection = self
-            .pool()
-            .acquire()
-            .await
-            .context("acquiring a connection")?;
+        let mut connection = self.writer().await?;
         record_audit(&mut connection, audit, subject, now).await
     }
 
@@ -262,7 +258,7 @@ impl Store {
     pub async fn audit_count(&self, action: &str) -> Result<i64, StoreError> {
         sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = ?")
             .bind(action)
-            .fetch_one(self.pool())
+            .fetch_one(&mut *self.reader().await?)
             .await
             .context("counting audit entries")
     }

@@ -139,7 +139,7 @@ impl Store {
     pub async fn member(&self, id: MemberId) -> Result<Option<Member>, StoreError> {
         sqlx::query(select_member!("FROM members m WHERE m.id = ?"))
             .bind(id.0)
-            .fetch_optional(self.pool())
+            .fetch_optional(&mut *self.reader().await?)
             .await
             .context("reading a member")?
             .map(|row| member_from_row(&row))
@@ -159,7 +159,7 @@ impl Store {
         ))
         .bind(platform.as_str())
         .bind(external_id)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.reader().await?)
         .await
         .context("reading an identity's member")?
         .map(|row| member_from_row(&row))
@@ -180,7 +180,7 @@ impl Store {
         ))
         .bind(platform.as_str())
         .bind(external_id)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.reader().await?)
         .await
         .context("reading an identity as last seen")?;
         row.map(|row| Ok((member_from_row(&row)?, username_from_row(&row)?)))
@@ -205,7 +205,7 @@ impl Store {
         ))
         .bind(platform.as_str())
         .bind(username)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.reader().await?)
         .await
         .context("finding a member by name")?;
         let mut found: Vec<(Member, String)> = Vec::with_capacity(rows.len());
@@ -242,7 +242,7 @@ impl Store {
              WHERE member_id = ? ORDER BY created_at, platform, external_id",
         )
         .bind(member.0)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.reader().await?)
         .await
         .context("listing a member's accounts")?;
         let read = |source| StoreError::Query {
@@ -273,7 +273,7 @@ impl Store {
         )
         .bind(member.0)
         .bind(platform.as_str())
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.reader().await?)
         .await
         .context("finding a member's account")
     }

@@ -84,7 +84,7 @@ impl Store {
         .bind(message.body)
         .bind(buttons)
         .bind(now)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.writer().await?)
         .await
         .context("recording a message")?;
         if let Some(id) = inserted {
@@ -96,7 +96,7 @@ impl Store {
         .bind(message.platform.as_str())
         .bind(message.place)
         .bind(message.external_id)
-        .fetch_one(self.pool())
+        .fetch_one(&mut *self.reader().await?)
         .await
         .context("finding a message seen before")?;
         Ok(Recorded::Seen(MessageId(existing)))
@@ -117,7 +117,7 @@ impl Store {
             .bind(body)
             .bind(buttons)
             .bind(id.0)
-            .execute(self.pool())
+            .execute(&mut *self.writer().await?)
             .await
             .context("editing a bot message")?;
         Ok(())
@@ -133,7 +133,7 @@ impl Store {
         let inserted = sqlx::query("INSERT INTO handled_events (event_key, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING")
             .bind(event_key)
             .bind(now)
-            .execute(self.pool())
+            .execute(&mut *self.writer().await?)
             .await
             .context("recording a handled event")?;
         Ok(inserted.rows_affected() == 1)
@@ -158,7 +158,7 @@ impl Store {
         .bind(platform.as_str())
         .bind(place)
         .bind(external_id)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.reader().await?)
         .await
         .context("finding a platform message")?;
         Ok(id.map(MessageId))
@@ -175,7 +175,7 @@ impl Store {
         let row: Option<(String, Option<String>)> =
             sqlx::query_as("SELECT place, external_id FROM messages WHERE id = ?")
                 .bind(id.0)
-                .fetch_optional(self.pool())
+                .fetch_optional(&mut *self.reader().await?)
                 .await
                 .context("finding a message's platform id")?;
         Ok(row.and_then(|(place, external)| external.map(|external| (place, external))))
@@ -189,7 +189,7 @@ impl Store {
              FROM messages WHERE id = ?",
         )
         .bind(id.0)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.reader().await?)
         .await
         .context("reading a message")?;
         let Some(row) = row else {

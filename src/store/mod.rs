@@ -19,6 +19,11 @@
 //!   checking `rows_affected`; state changes are guarded updates.
 //! - The write API is event-shaped (post this, record that, get the outcome),
 //!   so batching can later sit behind it without touching callers.
+//! - One event, one transaction: inside [`Store::atomically`] every write
+//!   (and every read after the first write) of the task goes through one
+//!   transaction, committed at the end (see [`unit`]). A handler's state
+//!   change, the event's handled mark and its notices therefore commit
+//!   together or not at all, without every call taking a connection.
 
 pub mod claims;
 pub mod digests;
@@ -28,20 +33,22 @@ pub mod ledger;
 pub mod members;
 pub mod messages;
 pub mod outbox;
+mod unit;
 pub mod votes;
 
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
 
 pub use doctor::DoctorReport;
 pub use ledger::{HistoryEntry, Posting, PostingOutcome, Standing};
 pub use members::{IdentityRecord, IdentitySeen, MemberByName, NamedMember, Sighting};
 pub use messages::{NewMessage, StoredMessage};
 pub use outbox::{DueNotice, EventCommit, NoticeCounts, SentNotice};
+pub(crate) use unit::{Conn, Write};
 
 /// A failure of the store. None of these are the member's fault.
 #[derive(Debug, thiserror::Error)]
@@ -141,14 +148,25 @@ impl Store {
         Ok(Store { pool })
     }
 
-    /// Starts a write transaction that holds the write lock from its start.
-    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
-        self.pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .context("starting a write transaction")
+    /// Starts a write transaction that holds the write lock from its start;
+    /// inside [`Store::atomically`] a savepoint of the event's transaction.
+    pub(crate) async fn begin_write(&self) -> Result<Write, StoreError> {
+        unit::begin_write(&self.pool).await
     }
 
+    /// A connection for one read: the event's transaction once it wrote,
+    /// else any pooled connection.
+    pub(crate) async fn reader(&self) -> Result<Conn, StoreError> {
+        unit::reader(&self.pool).await
+    }
+
+    /// A connection for one single-statement write: the event's
+    /// transaction inside [`Store::atomically`], else autocommit.
+    pub(crate) async fn writer(&self) -> Result<Conn, StoreError> {
+        unit::writer(&self.pool).await
+    }
+
+    #[cfg(test)]
     pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
     }

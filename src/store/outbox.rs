@@ -111,7 +111,7 @@ impl Store {
         .bind(platform.as_str())
         .bind(moderators_place)
         .bind(now)
-        .execute(self.pool())
+        .execute(&mut *self.writer().await?)
         .await
         .context("registering a delivering platform")?;
         // Notices for the moderators written while no platform had a
@@ -125,7 +125,7 @@ impl Store {
             .bind(platform.as_str())
             .bind(place)
             .bind(Utc::now())
-            .execute(self.pool())
+            .execute(&mut *self.writer().await?)
             .await
             .context("routing kept notices for the moderators")?;
         }
@@ -138,7 +138,7 @@ impl Store {
         let found: Option<i64> =
             sqlx::query_scalar("SELECT 1 FROM handled_events WHERE event_key = ?")
                 .bind(key)
-                .fetch_optional(self.pool())
+                .fetch_optional(&mut *self.reader().await?)
                 .await
                 .context("checking a handled event")?;
         Ok(found.is_some())
@@ -215,7 +215,7 @@ impl Store {
         .bind(now)
         .bind(busy)
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.reader().await?)
         .await
         .context("reading due notices")?;
         rows.iter()
@@ -241,7 +241,7 @@ impl Store {
         .bind(until)
         .bind(id)
         .bind(now)
-        .execute(self.pool())
+        .execute(&mut *self.writer().await?)
         .await
         .context("leasing a notice")?;
         Ok(taken.rows_affected() == 1)
@@ -257,7 +257,7 @@ impl Store {
              AND delivered_at IS NULL AND failed_at IS NULL",
         )
         .bind(platform.as_str())
-        .execute(self.pool())
+        .execute(&mut *self.writer().await?)
         .await
         .context("releasing notice leases")?;
         Ok(freed.rows_affected())
@@ -351,7 +351,7 @@ impl Store {
         };
         query
             .bind(id)
-            .execute(self.pool())
+            .execute(&mut *self.writer().await?)
             .await
             .context("recording a failed delivery")?;
         Ok(())
@@ -368,7 +368,7 @@ impl Store {
         )
         .bind(error)
         .bind(id)
-        .execute(self.pool())
+        .execute(&mut *self.writer().await?)
         .await
         .context("holding a notice")?;
         Ok(())
@@ -408,7 +408,7 @@ impl Store {
                COALESCE(SUM(failed_at IS NOT NULL), 0) AS failed \
              FROM outbox",
         )
-        .fetch_one(self.pool())
+        .fetch_one(&mut *self.reader().await?)
         .await
         .context("counting notices")?;
         Ok(NoticeCounts {
@@ -429,7 +429,7 @@ impl Store {
              WHERE platform = ? AND delivered_at IS NULL AND failed_at IS NULL",
         )
         .bind(platform.as_str())
-        .fetch_one(self.pool())
+        .fetch_one(&mut *self.reader().await?)
         .await
         .context("finding the next due notice")
     }

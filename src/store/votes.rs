@@ -291,7 +291,7 @@ impl Store {
         )
         .bind(author.0)
         .bind(day)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.reader().await?)
         .await
         .context("listing votes received")?;
         rows.iter()
@@ -322,7 +322,7 @@ impl Store {
              GROUP BY v.voter_id, v.author_id",
         )
         .bind(since)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *self.reader().await?)
         .await
         .context("counting votes between members")?;
         rows.iter()
@@ -350,7 +350,7 @@ impl Store {
                   WHERE author_id = ?1 AND kind = 'solution' AND active = 1 AND points > 0) AS solutions",
         )
         .bind(member.0)
-        .fetch_one(self.pool())
+        .fetch_one(&mut *self.reader().await?)
         .await
         .context("reading a help record")?;
         Ok(HelpRecord {
@@ -371,7 +371,7 @@ impl Store {
         )
         .bind(message.0)
         .bind(except)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.reader().await?)
         .await
         .context("looking for earlier upvotes")?;
         Ok(found.is_some())
