@@ -4,6 +4,7 @@
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 
@@ -23,10 +24,26 @@ pub(super) fn run(settings: &Settings, command: FaqCommand) -> anyhow::Result<Ex
             ask(&index, json, &question.join(" "))
         }
         FaqCommand::Check { path } => check(&path),
-        FaqCommand::Eval { faq, set, split } => {
-            let index = index(settings, faq.as_deref())?;
-            let set =
-                eval::load_eval_set(&set).with_context(|| format!("reading {}", set.display()))?;
+        FaqCommand::Eval {
+            faq,
+            questions,
+            json,
+            thin,
+            split,
+        } => {
+            let started = Instant::now();
+            let index = index_thinned(settings, faq.as_deref(), thin)?;
+            eprintln!(
+                "index built in {:.1} s{}",
+                started.elapsed().as_secs_f32(),
+                if index.has_meaning() {
+                    ""
+                } else {
+                    " (words only: no sentence model)"
+                }
+            );
+            let set = eval::load_eval_set(&questions)
+                .with_context(|| format!("reading {}", questions.display()))?;
             let set = match split
                 .as_deref()
                 .map(|name| (name, eval::Split::parse(name)))
@@ -40,16 +57,49 @@ pub(super) fn run(settings: &Settings, command: FaqCommand) -> anyhow::Result<Ex
                     )
                 }
             };
-            print!("{}", eval::evaluate(&index, &set));
+            let report = eval::evaluate_with_progress(&index, &set, progress());
+            if json {
+                println!("{}", report.to_json());
+            } else {
+                println!("{report}");
+            }
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Reports `done/total` on stderr every ten seconds and at the end.
+fn progress() -> impl FnMut(usize, usize) {
+    let started = Instant::now();
+    let mut last = Instant::now();
+    move |done, total| {
+        if done == total || last.elapsed() >= Duration::from_secs(10) {
+            last = Instant::now();
+            eprintln!(
+                "{done}/{total} questions ({:.0} s)",
+                started.elapsed().as_secs_f32()
+            );
         }
     }
 }
 
 /// The index of `path`, or of the configured FAQ, without learned phrasings.
 fn index(settings: &Settings, path: Option<&Path>) -> anyhow::Result<FaqIndex> {
+    index_thinned(settings, path, None)
+}
+
+/// [`index`], keeping at most `thin` alternatives per entry and language.
+fn index_thinned(
+    settings: &Settings,
+    path: Option<&Path>,
+    thin: Option<usize>,
+) -> anyhow::Result<FaqIndex> {
     let path: PathBuf = path.map_or_else(|| settings.faq.path.clone(), Path::to_path_buf);
     let book = FaqBook::load(&path)?;
+    let book = match thin {
+        Some(alternatives) => book.thinned(alternatives),
+        None => book,
+    };
     let embedder = semantic::configured(&settings.faq.model);
     Ok(FaqIndex::build(
         book,

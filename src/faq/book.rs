@@ -181,6 +181,31 @@ impl FaqBook {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+
+    /// The same FAQ with at most `alternatives` alternatives per entry and
+    /// language (the first ones): what a typical operator writes, for
+    /// measuring the search on a thin FAQ (`fanclub faq eval --thin 2`).
+    pub fn thinned(&self, alternatives: usize) -> FaqBook {
+        let thin = |text: &FaqText| FaqText {
+            alternatives: text.alternatives.iter().take(alternatives).cloned().collect(),
+            ..text.clone()
+        };
+        let entries = self
+            .entries
+            .iter()
+            .map(|entry| FaqEntry {
+                texts: match &entry.texts {
+                    Texts::One(lang, text) => Texts::One(*lang, thin(text)),
+                    Texts::Both { de, en } => Texts::Both {
+                        de: thin(de),
+                        en: thin(en),
+                    },
+                },
+                ..entry.clone()
+            })
+            .collect();
+        FaqBook { entries }
+    }
 }
 
 impl FaqEntry {
