@@ -103,7 +103,7 @@ mod: /faq_unanswered
 #[test]
 fn picking_a_suggestion_teaches_the_faq_and_the_lesson_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let first = console(dir.path(), "en", "alice: /faq point count\n");
+    let first = console(dir.path(), "en", "alice: /faq points total\n");
     let suggestion = line_starting(&first.stdout, "#2 bot: ");
     assert_eq!(
         suggestion, "#2 bot: Did you mean one of these questions?",
@@ -126,16 +126,16 @@ fn picking_a_suggestion_teaches_the_faq_and_the_lesson_survives_a_restart() {
     let second = console(
         dir.path(),
         "en",
-        &format!("alice [{number}] #2\nalice: /faq point count\nmod: /faq_learned\n"),
+        &format!("alice [{number}] #2\nalice: /faq points total\nmod: /faq_learned\n"),
     );
     let out = &second.stdout;
     assert!(out.starts_with(&format!("#3 bot: {balance}")), "{out}");
     assert!(
-        out.contains(&format!("#4 alice: /faq point count\n#5 bot: {balance}")),
+        out.contains(&format!("#4 alice: /faq points total\n#5 bot: {balance}")),
         "the learned phrasing now answers:\n{out}"
     );
     assert!(
-        out.contains("check-balance: \"point count\" (suggestion, by alice,"),
+        out.contains("check-balance: \"points total\" (suggestion, by alice,"),
         "{out}"
     );
 }
@@ -144,7 +144,7 @@ fn picking_a_suggestion_teaches_the_faq_and_the_lesson_survives_a_restart() {
 fn marking_an_answer_helpful_teaches_the_askers_wording_but_a_bystander_cannot() {
     let dir = tempfile::tempdir().unwrap();
     let script = "\
-alice: /faq wo seh ich meine punkte
+alice: /faq wie viele punkte hab ich
 carol [Hilfreich] #2
 alice [Hilfreich] #2
 alice [Hilfreich] #2
@@ -165,7 +165,7 @@ mod: /faq_learned
         "{out}"
     );
     assert!(
-        out.contains("„wo seh ich meine punkte“ (helpful, von alice,"),
+        out.contains("„wie viele punkte hab ich“ (helpful, von alice,"),
         "{out}"
     );
     assert_eq!(out.matches("(helpful, von").count(), 1, "{out}");

@@ -104,7 +104,7 @@ fn index_thinned(
     Ok(FaqIndex::build(
         book,
         &[],
-        settings.faq.search.clone(),
+        settings.faq.search_settings(),
         embedder,
     ))
 }

@@ -192,7 +192,7 @@ impl Club {
         let embedder = crate::faq::semantic::configured(&config.faq.model);
         let faq = FaqDesk::open(
             config.faq.path.clone(),
-            config.faq.search.clone(),
+            config.faq.search_settings(),
             embedder,
             &store,
         )

@@ -187,7 +187,12 @@ impl FaqBook {
     /// measuring the search on a thin FAQ (`fanclub faq eval --thin 2`).
     pub fn thinned(&self, alternatives: usize) -> FaqBook {
         let thin = |text: &FaqText| FaqText {
-            alternatives: text.alternatives.iter().take(alternatives).cloned().collect(),
+            alternatives: text
+                .alternatives
+                .iter()
+                .take(alternatives)
+                .cloned()
+                .collect(),
             ..text.clone()
         };
         let entries = self

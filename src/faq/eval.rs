@@ -26,9 +26,11 @@
 //!   offered (of answerable questions);
 //! - wrong confident answers: answered with a wrong entry (of all
 //!   questions, unanswerable ones included);
-//! - refused: no answer and no suggestion for an unanswerable question (of
-//!   unanswerable questions). Suggesting something for those is reported
-//!   separately: it is neither wrong nor a refusal.
+//! - refused: no confident answer to an unanswerable question (of
+//!   unanswerable questions). Suggestions count as no answer, as in the
+//!   README of `../shared/faq-sets/velora`; how many unanswerable
+//!   questions got suggestions rather than a plain "no answer" is
+//!   reported separately.
 
 use std::fmt;
 use std::path::Path;
@@ -270,8 +272,11 @@ pub struct EvalReport {
     pub within_suggestions: usize,
     /// Confident answers with a wrong entry, over all questions.
     pub wrong_answers: usize,
-    /// Unanswerable questions with outcome none.
+    /// Unanswerable questions not answered (outcome none or suggestions).
     pub refused: usize,
+    /// Answerable questions whose entry the ranking put in its first three,
+    /// whatever the decision (what suggesting always would reach).
+    pub ranked_within: usize,
     /// Unanswerable questions that got suggestions.
     pub unanswerable_suggested: usize,
     pub answered_correctly_rate: f32,
@@ -358,16 +363,13 @@ pub fn evaluate_with_progress(
     mut progress: impl FnMut(usize, usize),
 ) -> EvalReport {
     let total = set.cases.len();
-    let results: Vec<(&EvalCase, SearchResult)> = set
-        .cases
-        .iter()
-        .enumerate()
-        .map(|(done, case)| {
-            let result = index.search(&case.question);
-            progress(done + 1, total);
-            (case, result)
-        })
-        .collect();
+    let mut results: Vec<(&EvalCase, SearchResult)> = Vec::with_capacity(total);
+    // Batches of 50: one embedding call each, progress in between.
+    for chunk in set.cases.chunks(50) {
+        let questions: Vec<&str> = chunk.iter().map(|case| case.question.as_str()).collect();
+        results.extend(chunk.iter().zip(index.search_all(&questions)));
+        progress(results.len(), total);
+    }
     let mut report = tally(results.iter().map(|(case, result)| (*case, result)));
     report.by_lang = Lang::ALL
         .into_iter()
@@ -389,7 +391,12 @@ fn tally<'a>(results: impl Iterator<Item = (&'a EvalCase, &'a SearchResult)>) ->
     for (case, result) in results {
         report.questions += 1;
         let correct = match &case.expect {
-            Some(expect) => score_answerable(&mut report, expect, &result.outcome),
+            Some(expect) => {
+                if result.ranked.iter().take(3).any(|(id, _)| id == expect) {
+                    report.ranked_within += 1;
+                }
+                score_answerable(&mut report, expect, &result.outcome)
+            }
             None => score_unanswerable(&mut report, &result.outcome),
         };
         if !correct {
@@ -441,8 +448,9 @@ fn score_unanswerable(report: &mut EvalReport, outcome: &Outcome) -> bool {
             true
         }
         Outcome::Suggest(_) => {
+            report.refused += 1;
             report.unanswerable_suggested += 1;
-            false
+            true
         }
         Outcome::Answer(_) => {
             report.wrong_answers += 1;
@@ -491,10 +499,17 @@ impl fmt::Display for EvalReport {
             self.unanswerable,
             pct(TARGET_REFUSED)
         )?;
-        write!(
+        writeln!(
             f,
             "unanswerable suggested:         {} of {}",
             self.unanswerable_suggested, self.unanswerable
+        )?;
+        write!(
+            f,
+            "ranked in the first three:      {:5.1}% ({}/{})",
+            pct(ratio(self.ranked_within, self.answerable)),
+            self.ranked_within,
+            self.answerable
         )?;
         for (lang, report) in &self.by_lang {
             let [answered, within, wrong, refused] = report.percentages();

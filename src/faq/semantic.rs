@@ -70,6 +70,10 @@ pub enum SemanticError {
 /// cosine).
 pub type Vector = Arc<[f32]>;
 
+/// What a passage's cache key starts with (a control character no
+/// phrasing from a file holds).
+const PASSAGE_KEY: &str = "\u{1}passage: ";
+
 /// The loaded model plus the cache of phrasing vectors.
 pub struct Embedder {
     engine: Engine,
@@ -136,6 +140,28 @@ impl Embedder {
     /// The vectors of FAQ phrasings, from the cache where possible; the
     /// missing ones are embedded in one batch and cached.
     pub fn phrasings(&self, texts: &[&str]) -> Result<Vec<Vector>, SemanticError> {
+        self.cached(texts, true)
+    }
+
+    /// The vectors of FAQ passages (an entry's question, alternatives and
+    /// answer in one text), embedded with e5's `passage: ` prefix, cached
+    /// and batched like [`Embedder::phrasings`].
+    pub fn passages(&self, texts: &[&str]) -> Result<Vec<Vector>, SemanticError> {
+        self.cached(texts, false)
+    }
+
+    /// Cached vectors with the query or the passage prefix; passages are
+    /// cached under a key of their own, so a phrasing and an identical
+    /// passage text do not share a vector.
+    fn cached(&self, texts: &[&str], is_query: bool) -> Result<Vec<Vector>, SemanticError> {
+        let key = |text: &str| -> String {
+            if is_query {
+                text.to_owned()
+            } else {
+                format!("{PASSAGE_KEY}{text}")
+            }
+        };
+        let keys: Vec<String> = texts.iter().map(|text| key(text)).collect();
         let _one_at_a_time = self
             .embedding
             .lock()
@@ -144,8 +170,9 @@ impl Embedder {
             let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
             let mut missing: Vec<&str> = texts
                 .iter()
-                .copied()
-                .filter(|text| !cache.contains_key(*text))
+                .zip(&keys)
+                .filter(|(_, key)| !cache.contains_key(key.as_str()))
+                .map(|(text, _)| *text)
                 .collect();
             missing.sort_unstable();
             missing.dedup();
@@ -161,15 +188,15 @@ impl Embedder {
             } else {
                 tracing::info!(phrasings = missing.len(), "embedding new FAQ phrasings");
             }
-            let vectors = self.engine.embed(&missing)?;
+            let vectors = self.engine.embed(&missing, is_query)?;
             let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
             for (text, vector) in missing.into_iter().zip(vectors) {
-                cache.insert(text.to_owned(), vector);
+                cache.insert(key(text), vector);
             }
             self.keep(&cache);
         }
         let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        Ok(texts.iter().map(|text| Arc::clone(&cache[*text])).collect())
+        Ok(keys.iter().map(|key| Arc::clone(&cache[key])).collect())
     }
 
     /// Writes the cache to its file, if it has one; a failure only costs
@@ -186,7 +213,7 @@ impl Embedder {
     /// The vector of a member's question (not cached: questions rarely
     /// repeat word for word).
     pub fn question(&self, text: &str) -> Result<Vector, SemanticError> {
-        let mut vectors = self.engine.embed(&[text])?;
+        let mut vectors = self.engine.embed(&[text], true)?;
         Ok(vectors.remove(0))
     }
 }
@@ -378,8 +405,8 @@ impl Engine {
     }
 
     /// L2-normalised vectors of `texts`, with the model's "query: " prefix
-    /// (questions are compared with questions).
-    fn embed(&self, texts: &[&str]) -> Result<Vec<Vector>, SemanticError> {
+    /// or, unless `is_query`, its "passage: " prefix.
+    fn embed(&self, texts: &[&str], is_query: bool) -> Result<Vec<Vector>, SemanticError> {
         let failed = || SemanticError::Embed { count: texts.len() };
         if texts.is_empty() {
             return Ok(Vec::new());
@@ -396,7 +423,7 @@ impl Engine {
                 self.model.as_ptr(),
                 pointers.as_mut_ptr(),
                 count,
-                1,
+                c_int::from(is_query),
                 out.as_mut_ptr(),
             )
         };
