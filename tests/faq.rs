@@ -22,8 +22,19 @@ fn eval_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/faq_eval.toml")
 }
 
+/// The shipped FAQ as the club shows it: placeholders rendered from the
+/// committed settings and catalog.
 fn starter_book() -> FaqBook {
-    FaqBook::load(&starter_path()).expect("the starter FAQ loads")
+    let settings = fanclub::config::Settings::defaults();
+    let catalog = fanclub::shop::Catalog::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("config/catalog.toml"),
+    )
+    .expect("the starter catalog loads");
+    let values = fanclub::faq::setting_values(&settings.points, Some(&catalog));
+    FaqBook::load(&starter_path())
+        .expect("the starter FAQ loads")
+        .render(&values, "config/faq.toml")
+        .expect("the starter FAQ names only known settings")
 }
 
 fn starter_index() -> FaqIndex {
@@ -66,6 +77,32 @@ fn the_starter_faq_states_the_clubs_rules() {
     assert!(answer("daily-reset", Lang::En).contains("Europe/Berlin"));
     assert!(answer("upvote-how", Lang::De).contains("👍"));
     assert!(answer("solution-bonus", Lang::En).contains("10 points"));
+}
+
+/// The shipped FAQ names its numbers through placeholders, so it shows
+/// what the operator configured.
+#[test]
+fn the_starter_faq_shows_the_configured_points() {
+    let raw = FaqBook::load(&starter_path()).expect("the starter FAQ loads");
+    let raw_answer = &raw
+        .get("daily-points-cap")
+        .expect("entry")
+        .text(Lang::En)
+        .answer;
+    assert!(
+        raw_answer.contains("{points.daily_points_cap}"),
+        "{raw_answer}"
+    );
+    let mut points = fanclub::config::Settings::defaults().points;
+    points.daily_points_cap = 80;
+    let values = fanclub::faq::setting_values(&points, None);
+    let shown = raw.render(&values, "config/faq.toml").expect("renders");
+    let answer = &shown
+        .get("daily-points-cap")
+        .expect("entry")
+        .text(Lang::En)
+        .answer;
+    assert!(answer.contains("at most 80 points per day"), "{answer}");
 }
 
 #[test]

@@ -260,6 +260,77 @@ async fn a_broken_faq_file_on_reload_keeps_the_old_faq() {
 }
 
 #[test]
+fn a_moderator_marks_a_question_as_not_covered_and_the_bot_stops_answering_it_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = "\
+alice: /faq wie viele punkte hab ich
+alice: /faq_not_covered wie viele punkte hab ich
+mod: /faq_not_covered
+mod > #1: /faq_not_covered
+mod > #1: /faq_not_covered
+alice: /faq wie viele punkte hab ich
+";
+    let run = console(dir.path(), "de", script);
+    let out = &run.stdout;
+    let balance = question_of("check-balance", Lang::De);
+    assert!(
+        out.contains(&format!("#2 bot: {balance}")),
+        "answered at first:\n{out}"
+    );
+    assert!(
+        out.contains("/faq_not_covered dürfen nur Moderator*innen verwenden."),
+        "{out}"
+    );
+    assert!(
+        out.contains("bot: Antworte mit /faq_not_covered auf die Nachricht mit der Frage"),
+        "{out}"
+    );
+    assert!(
+        out.contains("bot: Gemerkt: „wie viele punkte hab ich“ beantwortet das FAQ nicht."),
+        "{out}"
+    );
+    assert!(
+        out.contains("bot: Das wusste ich schon: „wie viele punkte hab ich“"),
+        "{out}"
+    );
+    let last = out
+        .lines()
+        .rev()
+        .find(|line| line.contains(" bot: "))
+        .unwrap_or_default();
+    assert!(
+        last.ends_with("bot: Dazu steht noch nichts im FAQ. Eine Helferin oder ein Helfer wird die Frage aufgreifen."),
+        "refused now:\n{out}"
+    );
+    let again = console(dir.path(), "de", "bob: /faq Wie viele Punkte hab ich?\n");
+    assert!(
+        again.stdout.contains("bot: Dazu steht noch nichts im FAQ."),
+        "still refused after a restart:\n{}",
+        again.stdout
+    );
+}
+
+#[test]
+fn a_moderator_lists_the_entry_ids_that_faq_link_takes() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = "\
+alice: /faq_entries
+mod: /faq_entries
+mod: /faq_entries no-such-tag
+";
+    let run = console(dir.path(), "en", script);
+    let out = &run.stdout;
+    assert!(
+        out.contains("Only moderators can use /faq_entries."),
+        "{out}"
+    );
+    let balance = question_of("check-balance", Lang::En);
+    assert!(out.contains(&format!("check-balance: {balance}")), "{out}");
+    assert!(out.contains("FAQ entries ("), "{out}");
+    assert!(out.contains("No FAQ entries with this tag."), "{out}");
+}
+
+#[test]
 fn a_broken_faq_file_at_start_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let faq = dir.path().join("faq.toml");
@@ -342,6 +413,17 @@ fn faq_check_names_the_entry_and_the_file_of_a_problem() {
     assert!(!run.success);
     assert!(
         run.stderr.contains("twice") && run.stderr.contains("bad.toml"),
+        "{}",
+        run.stderr
+    );
+    let typo = dir.path().join("typo.toml");
+    fs::write(&typo, "[[entry]]\nid = \"cap\"\n[entry.en]\nquestion = \"q\"\nanswer = \"at most {points.daily_cap} points\"\n").unwrap();
+    let run = run_in(dir.path(), &["faq", "check", typo.to_str().unwrap()], "");
+    assert!(!run.success);
+    assert!(
+        run.stderr
+            .contains("typo.toml: entry `cap` uses the unknown placeholder {points.daily_cap}")
+            && run.stderr.contains("points.daily_points_cap"),
         "{}",
         run.stderr
     );

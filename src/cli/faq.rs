@@ -23,7 +23,7 @@ pub(super) fn run(settings: &Settings, command: FaqCommand) -> anyhow::Result<Ex
             let index = index(settings, faq.as_deref())?;
             ask(&index, json, &question.join(" "))
         }
-        FaqCommand::Check { path } => check(&path),
+        FaqCommand::Check { path } => check(settings, &path),
         FaqCommand::Eval {
             faq,
             questions,
@@ -95,7 +95,7 @@ fn index_thinned(
     thin: Option<usize>,
 ) -> anyhow::Result<FaqIndex> {
     let path: PathBuf = path.map_or_else(|| settings.faq.path.clone(), Path::to_path_buf);
-    let book = FaqBook::load(&path)?;
+    let book = load(settings, &path)?;
     let book = match thin {
         Some(alternatives) => book.thinned(alternatives),
         None => book,
@@ -107,6 +107,14 @@ fn index_thinned(
         settings.faq.search_settings(),
         embedder,
     ))
+}
+
+/// Reads a FAQ file with its placeholders rendered from the settings (and
+/// the shop catalog, when it loads).
+fn load(settings: &Settings, path: &Path) -> anyhow::Result<FaqBook> {
+    let catalog = crate::shop::Catalog::load(&settings.shop.catalog).ok();
+    let values = crate::faq::setting_values(&settings.points, catalog.as_ref());
+    Ok(FaqBook::load(path)?.render(&values, &path.display().to_string())?)
 }
 
 /// Answers `question`, or every line of stdin when it is empty.
@@ -142,8 +150,8 @@ fn describe(result: &SearchResult) -> String {
     format!("{decision} (score {:.3})", result.score)
 }
 
-fn check(path: &Path) -> anyhow::Result<ExitCode> {
-    let book = FaqBook::load(path)?;
+fn check(settings: &Settings, path: &Path) -> anyhow::Result<ExitCode> {
+    let book = load(settings, path)?;
     let in_lang = |lang: Lang| {
         book.entries()
             .iter()

@@ -177,6 +177,9 @@ pub struct FaqIndex {
     /// Every phrasing's normalized form (see [`exact_key`]) and the
     /// entries (book positions, ascending) that have it.
     exact: HashMap<String, Vec<u32>>,
+    /// The normalized forms of the questions marked as not covered: never
+    /// answered again word for word (unless also learned as a phrasing).
+    not_covered: std::collections::HashSet<String>,
     calibration: Calibration,
 }
 
@@ -338,6 +341,7 @@ impl FaqIndex {
             tfidf,
             meaning,
             exact,
+            not_covered: negatives.iter().map(|q| exact_key(q)).collect(),
             calibration: Calibration::default(),
         };
         let started = std::time::Instant::now();
@@ -415,6 +419,7 @@ impl FaqIndex {
         let outcome = match self.exact.get(&exact_key(question)) {
             Some(entries) => decide_exact(entries, &analysis.ranked),
             None if top.is_empty() => Decision::None,
+            None if self.not_covered.contains(&exact_key(question)) => Decision::None,
             None if !meaning_failed && p_answer >= calibration.answer_threshold => {
                 Decision::Answer(top[0])
             }

@@ -35,6 +35,34 @@ pub use index::{
 };
 pub use text::MAX_ANALYSED_CHARS;
 
+/// The values FAQ answers may name as placeholders, from the live
+/// settings: `{points.upvote}`, `{points.solution}`,
+/// `{points.daily_points_cap}`, `{points.daily_votes_per_voter}`,
+/// `{points.daily_votes_per_pair}`, `{points.min_voter_days}`,
+/// `{points.max_message_age_days}` and, per shop item,
+/// `{shop.SKU.cost}`.
+pub fn setting_values(
+    points: &crate::config::PointsSettings,
+    catalog: Option<&crate::shop::Catalog>,
+) -> std::collections::BTreeMap<String, String> {
+    let mut values: std::collections::BTreeMap<String, String> = [
+        ("points.upvote", points.upvote_points),
+        ("points.solution", points.solution_points),
+        ("points.daily_points_cap", points.daily_points_cap),
+        ("points.daily_votes_per_voter", points.daily_votes_per_voter),
+        ("points.daily_votes_per_pair", points.daily_votes_per_pair),
+        ("points.min_voter_days", points.min_voter_days),
+        ("points.max_message_age_days", points.max_message_age_days),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_owned(), value.to_string()))
+    .collect();
+    for item in catalog.map(crate::shop::Catalog::items).unwrap_or_default() {
+        values.insert(format!("shop.{}.cost", item.sku), item.cost.to_string());
+    }
+    values
+}
+
 /// Words that open a question in German or English, folded (ä→ae …).
 const QUESTION_OPENERS: &[&str] = &[
     "wie", "was", "wo", "woher", "wohin", "wozu", "womit", "warum", "wieso", "weshalb", "wann",
