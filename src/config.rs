@@ -69,7 +69,30 @@ pub struct FaqSettings {
     pub cache_dir: PathBuf,
     pub unprompted: bool,
     pub unanswered_days: u32,
-    pub search: SearchSettings,
+    /// The share of questions the bot may answer with a wrong entry, as
+    /// measured on the FAQ's own practice questions at every load.
+    pub max_wrong_rate: f32,
+    /// The thresholds and weights of the search before issue 10 (retired:
+    /// the decision is now fitted per FAQ). Still accepted so that older
+    /// override files load; a non-empty table is logged and ignored.
+    #[serde(default)]
+    pub search: toml::Table,
+}
+
+impl FaqSettings {
+    /// What the search needs of these settings.
+    pub fn search_settings(&self) -> SearchSettings {
+        if !self.search.is_empty() {
+            tracing::warn!(
+                keys = ?self.search.keys().collect::<Vec<_>>(),
+                "faq.search is retired and ignored: the FAQ fits its decision at load; set faq.max_wrong_rate instead"
+            );
+        }
+        SearchSettings {
+            max_wrong_rate: self.max_wrong_rate,
+            ..SearchSettings::default()
+        }
+    }
 }
 
 /// The rules for points from helpful answers.
@@ -359,6 +382,10 @@ impl Settings {
             "faq.unanswered_days must be at least 1",
         )?;
         rule(
+            (0.0..0.5).contains(&self.faq.max_wrong_rate),
+            "faq.max_wrong_rate must be at least 0 and below 0.5",
+        )?;
+        rule(
             self.telegram.api_url.starts_with("http://")
                 || self.telegram.api_url.starts_with("https://"),
             "telegram.api_url must be an http:// or https:// URL",
@@ -490,8 +517,10 @@ mod tests {
     }
 
     #[test]
-    fn the_committed_search_settings_are_the_tuned_defaults() {
-        assert_eq!(Settings::defaults().faq.search, SearchSettings::default());
+    fn the_committed_search_settings_are_the_code_defaults() {
+        let faq = Settings::defaults().faq;
+        assert_eq!(faq.search_settings(), SearchSettings::default());
+        assert!(faq.search.is_empty(), "faq.search is retired");
     }
 
     #[test]

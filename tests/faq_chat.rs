@@ -103,7 +103,7 @@ mod: /faq_unanswered
 #[test]
 fn picking_a_suggestion_teaches_the_faq_and_the_lesson_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let first = console(dir.path(), "en", "alice: /faq point count\n");
+    let first = console(dir.path(), "en", "alice: /faq points total\n");
     let suggestion = line_starting(&first.stdout, "#2 bot: ");
     assert_eq!(
         suggestion, "#2 bot: Did you mean one of these questions?",
@@ -126,16 +126,16 @@ fn picking_a_suggestion_teaches_the_faq_and_the_lesson_survives_a_restart() {
     let second = console(
         dir.path(),
         "en",
-        &format!("alice [{number}] #2\nalice: /faq point count\nmod: /faq_learned\n"),
+        &format!("alice [{number}] #2\nalice: /faq points total\nmod: /faq_learned\n"),
     );
     let out = &second.stdout;
     assert!(out.starts_with(&format!("#3 bot: {balance}")), "{out}");
     assert!(
-        out.contains(&format!("#4 alice: /faq point count\n#5 bot: {balance}")),
+        out.contains(&format!("#4 alice: /faq points total\n#5 bot: {balance}")),
         "the learned phrasing now answers:\n{out}"
     );
     assert!(
-        out.contains("check-balance: \"point count\" (suggestion, by alice,"),
+        out.contains("check-balance: \"points total\" (suggestion, by alice,"),
         "{out}"
     );
 }
@@ -144,7 +144,7 @@ fn picking_a_suggestion_teaches_the_faq_and_the_lesson_survives_a_restart() {
 fn marking_an_answer_helpful_teaches_the_askers_wording_but_a_bystander_cannot() {
     let dir = tempfile::tempdir().unwrap();
     let script = "\
-alice: /faq wo seh ich meine punkte
+alice: /faq wie viele punkte hab ich
 carol [Hilfreich] #2
 alice [Hilfreich] #2
 alice [Hilfreich] #2
@@ -165,7 +165,7 @@ mod: /faq_learned
         "{out}"
     );
     assert!(
-        out.contains("„wo seh ich meine punkte“ (helpful, von alice,"),
+        out.contains("„wie viele punkte hab ich“ (helpful, von alice,"),
         "{out}"
     );
     assert_eq!(out.matches("(helpful, von").count(), 1, "{out}");
@@ -260,6 +260,77 @@ async fn a_broken_faq_file_on_reload_keeps_the_old_faq() {
 }
 
 #[test]
+fn a_moderator_marks_a_question_as_not_covered_and_the_bot_stops_answering_it_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = "\
+alice: /faq wie viele punkte hab ich
+alice: /faq_not_covered wie viele punkte hab ich
+mod: /faq_not_covered
+mod > #1: /faq_not_covered
+mod > #1: /faq_not_covered
+alice: /faq wie viele punkte hab ich
+";
+    let run = console(dir.path(), "de", script);
+    let out = &run.stdout;
+    let balance = question_of("check-balance", Lang::De);
+    assert!(
+        out.contains(&format!("#2 bot: {balance}")),
+        "answered at first:\n{out}"
+    );
+    assert!(
+        out.contains("/faq_not_covered dürfen nur Moderator*innen verwenden."),
+        "{out}"
+    );
+    assert!(
+        out.contains("bot: Antworte mit /faq_not_covered auf die Nachricht mit der Frage"),
+        "{out}"
+    );
+    assert!(
+        out.contains("bot: Gemerkt: „wie viele punkte hab ich“ beantwortet das FAQ nicht."),
+        "{out}"
+    );
+    assert!(
+        out.contains("bot: Das wusste ich schon: „wie viele punkte hab ich“"),
+        "{out}"
+    );
+    let last = out
+        .lines()
+        .rev()
+        .find(|line| line.contains(" bot: "))
+        .unwrap_or_default();
+    assert!(
+        last.ends_with("bot: Dazu steht noch nichts im FAQ. Eine Helferin oder ein Helfer wird die Frage aufgreifen."),
+        "refused now:\n{out}"
+    );
+    let again = console(dir.path(), "de", "bob: /faq Wie viele Punkte hab ich?\n");
+    assert!(
+        again.stdout.contains("bot: Dazu steht noch nichts im FAQ."),
+        "still refused after a restart:\n{}",
+        again.stdout
+    );
+}
+
+#[test]
+fn a_moderator_lists_the_entry_ids_that_faq_link_takes() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = "\
+alice: /faq_entries
+mod: /faq_entries
+mod: /faq_entries no-such-tag
+";
+    let run = console(dir.path(), "en", script);
+    let out = &run.stdout;
+    assert!(
+        out.contains("Only moderators can use /faq_entries."),
+        "{out}"
+    );
+    let balance = question_of("check-balance", Lang::En);
+    assert!(out.contains(&format!("check-balance: {balance}")), "{out}");
+    assert!(out.contains("FAQ entries ("), "{out}");
+    assert!(out.contains("No FAQ entries with this tag."), "{out}");
+}
+
+#[test]
 fn a_broken_faq_file_at_start_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let faq = dir.path().join("faq.toml");
@@ -342,6 +413,17 @@ fn faq_check_names_the_entry_and_the_file_of_a_problem() {
     assert!(!run.success);
     assert!(
         run.stderr.contains("twice") && run.stderr.contains("bad.toml"),
+        "{}",
+        run.stderr
+    );
+    let typo = dir.path().join("typo.toml");
+    fs::write(&typo, "[[entry]]\nid = \"cap\"\n[entry.en]\nquestion = \"q\"\nanswer = \"at most {points.daily_cap} points\"\n").unwrap();
+    let run = run_in(dir.path(), &["faq", "check", typo.to_str().unwrap()], "");
+    assert!(!run.success);
+    assert!(
+        run.stderr
+            .contains("typo.toml: entry `cap` uses the unknown placeholder {points.daily_cap}")
+            && run.stderr.contains("points.daily_points_cap"),
         "{}",
         run.stderr
     );

@@ -4,6 +4,7 @@
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 
@@ -22,11 +23,27 @@ pub(super) fn run(settings: &Settings, command: FaqCommand) -> anyhow::Result<Ex
             let index = index(settings, faq.as_deref())?;
             ask(&index, json, &question.join(" "))
         }
-        FaqCommand::Check { path } => check(&path),
-        FaqCommand::Eval { faq, set, split } => {
-            let index = index(settings, faq.as_deref())?;
-            let set =
-                eval::load_eval_set(&set).with_context(|| format!("reading {}", set.display()))?;
+        FaqCommand::Check { path } => check(settings, &path),
+        FaqCommand::Eval {
+            faq,
+            questions,
+            json,
+            thin,
+            split,
+        } => {
+            let started = Instant::now();
+            let index = index_thinned(settings, faq.as_deref(), thin)?;
+            eprintln!(
+                "index built in {:.1} s{}",
+                started.elapsed().as_secs_f32(),
+                if index.has_meaning() {
+                    ""
+                } else {
+                    " (words only: no sentence model)"
+                }
+            );
+            let set = eval::load_eval_set(&questions)
+                .with_context(|| format!("reading {}", questions.display()))?;
             let set = match split
                 .as_deref()
                 .map(|name| (name, eval::Split::parse(name)))
@@ -40,23 +57,64 @@ pub(super) fn run(settings: &Settings, command: FaqCommand) -> anyhow::Result<Ex
                     )
                 }
             };
-            print!("{}", eval::evaluate(&index, &set));
+            let report = eval::evaluate_with_progress(&index, &set, progress());
+            if json {
+                println!("{}", report.to_json());
+            } else {
+                println!("{report}");
+            }
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Reports `done/total` on stderr every ten seconds and at the end.
+fn progress() -> impl FnMut(usize, usize) {
+    let started = Instant::now();
+    let mut last = Instant::now();
+    move |done, total| {
+        if done == total || last.elapsed() >= Duration::from_secs(10) {
+            last = Instant::now();
+            eprintln!(
+                "{done}/{total} questions ({:.0} s)",
+                started.elapsed().as_secs_f32()
+            );
         }
     }
 }
 
 /// The index of `path`, or of the configured FAQ, without learned phrasings.
 fn index(settings: &Settings, path: Option<&Path>) -> anyhow::Result<FaqIndex> {
+    index_thinned(settings, path, None)
+}
+
+/// [`index`], keeping at most `thin` alternatives per entry and language.
+fn index_thinned(
+    settings: &Settings,
+    path: Option<&Path>,
+    thin: Option<usize>,
+) -> anyhow::Result<FaqIndex> {
     let path: PathBuf = path.map_or_else(|| settings.faq.path.clone(), Path::to_path_buf);
-    let book = FaqBook::load(&path)?;
+    let book = load(settings, &path)?;
+    let book = match thin {
+        Some(alternatives) => book.thinned(alternatives),
+        None => book,
+    };
     let embedder = semantic::configured(&settings.faq.model, &settings.faq.cache_dir);
     Ok(FaqIndex::build(
         book,
         &[],
-        settings.faq.search.clone(),
+        settings.faq.search_settings(),
         embedder,
     ))
+}
+
+/// Reads a FAQ file with its placeholders rendered from the settings (and
+/// the shop catalog, when it loads).
+fn load(settings: &Settings, path: &Path) -> anyhow::Result<FaqBook> {
+    let catalog = crate::shop::Catalog::load(&settings.shop.catalog).ok();
+    let values = crate::faq::setting_values(&settings.points, catalog.as_ref());
+    Ok(FaqBook::load(path)?.render(&values, &path.display().to_string())?)
 }
 
 /// Answers `question`, or every line of stdin when it is empty.
@@ -92,8 +150,8 @@ fn describe(result: &SearchResult) -> String {
     format!("{decision} (score {:.3})", result.score)
 }
 
-fn check(path: &Path) -> anyhow::Result<ExitCode> {
-    let book = FaqBook::load(path)?;
+fn check(settings: &Settings, path: &Path) -> anyhow::Result<ExitCode> {
+    let book = load(settings, path)?;
     let in_lang = |lang: Lang| {
         book.entries()
             .iter()

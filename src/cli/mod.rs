@@ -117,9 +117,22 @@ pub enum FaqCommand {
         /// FAQ file instead of the configured `faq.path`.
         #[arg(long, value_name = "PATH")]
         faq: Option<PathBuf>,
-        /// Evaluation set.
-        #[arg(long, value_name = "PATH", default_value = "tests/data/faq_eval.toml")]
-        set: PathBuf,
+        /// Evaluation set: this repository's split format or a
+        /// `[[query]]` list (`text`, `lang`, `expect`; empty for none).
+        #[arg(
+            long,
+            alias = "set",
+            value_name = "PATH",
+            default_value = "tests/data/faq_eval.toml"
+        )]
+        questions: PathBuf,
+        /// The figures as one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Keep only the first N alternatives per entry and language (the
+        /// shipped FAQ thinned to what operators usually write).
+        #[arg(long, value_name = "N")]
+        thin: Option<usize>,
         /// Only one split of the set: dev, holdout, fresh, blind, probe,
         /// gate, curate, sealed or sealed2 (dev is what the search was
         /// tuned on; the sealed ones were written blind to it).

@@ -28,7 +28,7 @@ use crate::faq::{
     SearchSettings, semantic::Embedder,
 };
 use crate::lang::Lang;
-use crate::store::faq::{FaqQuery, LearnedFrom};
+use crate::store::faq::{FaqQuery, LearnedFrom, NegativeFrom};
 use crate::store::{Store, StoreError, StoredMessage};
 
 /// Longest question the club learns as a phrasing; longer ones are stories,
@@ -42,6 +42,8 @@ const MAX_LABEL_CHARS: usize = 60;
 /// rebuild it when the file changes or the club learns a phrasing.
 pub struct FaqDesk {
     path: PathBuf,
+    /// The live settings the answers' placeholders show.
+    values: std::collections::BTreeMap<String, String>,
     settings: SearchSettings,
     /// The sentence model, when configured and loaded.
     embedder: Option<Arc<Embedder>>,
@@ -74,13 +76,15 @@ impl FaqDesk {
     /// Loads the FAQ file and the learned phrasings and builds the index.
     pub async fn open(
         path: PathBuf,
+        values: std::collections::BTreeMap<String, String>,
         settings: SearchSettings,
         embedder: Option<Arc<Embedder>>,
         store: &Store,
     ) -> Result<FaqDesk, FaqDeskError> {
-        let book = FaqBook::load(&path)?;
+        let book = load(&path, &values)?;
         let learned = store.learned_phrases().await?;
-        let index = build(book, learned, settings.clone(), embedder.clone()).await?;
+        let negatives = store.faq_negatives().await?;
+        let index = build(book, learned, negatives, settings.clone(), embedder.clone()).await?;
         tracing::info!(
             entries = index.book().len(),
             path = %path.display(),
@@ -89,6 +93,7 @@ impl FaqDesk {
         );
         Ok(FaqDesk {
             path,
+            values,
             settings,
             embedder,
             index: RwLock::new(Arc::new(index)),
@@ -107,7 +112,7 @@ impl FaqDesk {
     /// Reads the file again. A broken file keeps the FAQ loaded before.
     pub async fn reload(&self, store: &Store) -> Result<usize, FaqDeskError> {
         let _one_at_a_time = self.rebuilding.lock().await;
-        let book = FaqBook::load(&self.path)?;
+        let book = load(&self.path, &self.values)?;
         let entries = book.len();
         self.rebuild(book, store).await?;
         tracing::info!(entries, "FAQ reloaded");
@@ -123,7 +128,15 @@ impl FaqDesk {
 
     async fn rebuild(&self, book: FaqBook, store: &Store) -> Result<(), FaqDeskError> {
         let learned = store.learned_phrases().await?;
-        let index = build(book, learned, self.settings.clone(), self.embedder.clone()).await?;
+        let negatives = store.faq_negatives().await?;
+        let index = build(
+            book,
+            learned,
+            negatives,
+            self.settings.clone(),
+            self.embedder.clone(),
+        )
+        .await?;
         *self
             .index
             .write()
@@ -132,17 +145,28 @@ impl FaqDesk {
     }
 }
 
+/// Reads the FAQ file with its placeholders rendered.
+fn load(
+    path: &std::path::Path,
+    values: &std::collections::BTreeMap<String, String>,
+) -> Result<FaqBook, FaqFileError> {
+    FaqBook::load(path)?.render(values, &path.display().to_string())
+}
+
 /// Index building is CPU work (seconds for tens of thousands of entries, or
 /// for new phrasings to embed), so it runs off the async threads.
 async fn build(
     book: FaqBook,
     learned: Vec<LearnedPhrase>,
+    negatives: Vec<String>,
     settings: SearchSettings,
     embedder: Option<Arc<Embedder>>,
 ) -> Result<FaqIndex, FaqDeskError> {
-    tokio::task::spawn_blocking(move || FaqIndex::build(book, &learned, settings, embedder))
-        .await
-        .map_err(FaqDeskError::Build)
+    tokio::task::spawn_blocking(move || {
+        FaqIndex::build_with_negatives(book, &learned, &negatives, settings, embedder)
+    })
+    .await
+    .map_err(FaqDeskError::Build)
 }
 
 /// What a FAQ button does; encoded compactly for Telegram's 64 bytes.
@@ -273,6 +297,9 @@ pub(super) async fn press(
     };
     if first && helpful {
         teach_from(context, pressed, &id, LearnedFrom::Helpful).await?;
+    }
+    if first && !helpful {
+        refuse_from(context, pressed, &id).await?;
     }
     Ok(vec![Reply::in_place(
         context.place,
@@ -520,6 +547,113 @@ async fn teach_from(
         learn(context, id, &phrase, source).await?;
     }
     Ok(())
+}
+
+/// Remembers the question that bot message `pressed` answered with entry
+/// `id` as one the FAQ should not have answered, when the one pressing
+/// asked it or moderates; the decision practises refusing it from now on.
+async fn refuse_from(
+    context: &Context<'_>,
+    pressed: &StoredMessage,
+    id: &str,
+) -> Result<(), ClubError> {
+    let Some(question_id) = pressed.reply_to else {
+        return Ok(());
+    };
+    let Some(question) = context.club.store().message(question_id).await? else {
+        return Ok(());
+    };
+    if !may_teach(context, question.author) {
+        return Ok(());
+    }
+    if let Some(phrase) = question_text(&question.body) {
+        mark_not_covered(context, &phrase, Some(id), NegativeFrom::NotHelpful).await?;
+    }
+    Ok(())
+}
+
+/// Stores a question as not covered and refits the decision when it is new.
+async fn mark_not_covered(
+    context: &Context<'_>,
+    question: &str,
+    id: Option<&str>,
+    source: NegativeFrom,
+) -> Result<bool, ClubError> {
+    let new = context
+        .club
+        .store()
+        .mark_not_covered(question, id, source, context.member.id, context.now)
+        .await?;
+    if new {
+        relearn(context).await?;
+        tracing::info!(
+            entry = id,
+            source = source.as_str(),
+            "FAQ learned a question it does not answer"
+        );
+    }
+    Ok(new)
+}
+
+/// `/faq_not_covered [question]` (moderators): the question given, or the
+/// one replied to, is not covered by the FAQ; the search practises
+/// refusing it from the next rebuild on (which this starts).
+pub(super) async fn not_covered(
+    context: &Context<'_>,
+    question: Option<&str>,
+) -> Result<String, ClubError> {
+    let texts = context.club.texts();
+    let question = match question.map(str::trim).filter(|q| !q.is_empty()) {
+        Some(question) => Some(question.to_owned()),
+        None => match context.reply_to {
+            Some(id) => context
+                .club
+                .store()
+                .message(id)
+                .await?
+                .and_then(|message| question_text(&message.body)),
+            None => None,
+        },
+    };
+    let Some(question) = question else {
+        return Ok(texts.plain(context.lang, "faq-not-covered-needs-question"));
+    };
+    let new = mark_not_covered(context, &question, None, NegativeFrom::Moderator).await?;
+    context.audit("faq_not_covered", question.clone()).await?;
+    let message = if new {
+        "faq-not-covered"
+    } else {
+        "faq-not-covered-known"
+    };
+    Ok(texts.get(
+        context.lang,
+        message,
+        Some(&args([("question", text(&question))])),
+    ))
+}
+
+/// `/faq_entries [tag]` (moderators): every entry id with its question in
+/// the moderator's language, the ids `/faq_link` takes.
+pub(super) fn entries(context: &Context<'_>, tag: Option<&str>) -> String {
+    let index = context.club.faq().index();
+    let texts = context.club.texts();
+    let lines: Vec<String> = index
+        .book()
+        .entries()
+        .iter()
+        .filter(|entry| tag.is_none_or(|tag| entry.tags.iter().any(|t| t == tag)))
+        .map(|entry| format!("{}: {}", entry.id, entry.text(context.lang).question))
+        .collect();
+    if lines.is_empty() {
+        return texts.plain(context.lang, "faq-entries-empty");
+    }
+    let count = i64::try_from(lines.len()).unwrap_or(i64::MAX);
+    let head = texts.get(
+        context.lang,
+        "faq-entries",
+        Some(&args([("count", fluent_bundle::FluentValue::from(count))])),
+    );
+    format!("{head}\n{}", lines.join("\n"))
 }
 
 fn may_teach(context: &Context<'_>, asker: Option<MemberId>) -> bool {

@@ -325,6 +325,26 @@ pub const COMMANDS: &[CommandSpec] = &[
         private: false,
     },
     CommandSpec {
+        name: "faq_not_covered",
+        args: &[ArgSpec {
+            name: "question",
+            kind: ArgKind::Text,
+            required: false,
+        }],
+        access: Access::Moderator,
+        private: false,
+    },
+    CommandSpec {
+        name: "faq_entries",
+        args: &[ArgSpec {
+            name: "tag",
+            kind: ArgKind::Word,
+            required: false,
+        }],
+        access: Access::Moderator,
+        private: false,
+    },
+    CommandSpec {
         name: "faq_learned",
         args: &[ArgSpec {
             required: false,
@@ -487,6 +507,14 @@ pub enum Command {
     },
     FaqUnanswered,
     FaqReload,
+    /// The question given, or the one replied to, is not covered by the FAQ.
+    FaqNotCovered {
+        question: Option<String>,
+    },
+    /// Entry ids with their question, optionally of one tag.
+    FaqEntries {
+        tag: Option<String>,
+    },
 }
 
 /// Why a command line could not be read. These are the member's mistakes and
@@ -909,6 +937,12 @@ fn build(spec: &'static CommandSpec, values: Vec<Option<ArgValue>>) -> Command {
         "faq_learned" => Command::FaqLearned {
             entry: next().map(ArgValue::into_text),
         },
+        "faq_not_covered" => Command::FaqNotCovered {
+            question: next().map(ArgValue::into_text),
+        },
+        "faq_entries" => Command::FaqEntries {
+            tag: next().map(ArgValue::into_text),
+        },
         "faq_forget" => Command::FaqForget {
             number: next().map(ArgValue::into_integer).unwrap_or_default(),
         },
@@ -1010,6 +1044,8 @@ impl Command {
             Command::FaqForget { .. } => "faq_forget",
             Command::FaqUnanswered => "faq_unanswered",
             Command::FaqReload => "faq_reload",
+            Command::FaqNotCovered { .. } => "faq_not_covered",
+            Command::FaqEntries { .. } => "faq_entries",
         };
         spec(name).expect("every command variant has a spec")
     }
@@ -1028,6 +1064,16 @@ impl Command {
             Command::FaqLearned { entry } => {
                 if let Some(entry) = entry {
                     push(entry);
+                }
+            }
+            Command::FaqNotCovered { question } => {
+                if let Some(question) = question {
+                    push(question);
+                }
+            }
+            Command::FaqEntries { tag } => {
+                if let Some(tag) = tag {
+                    push(tag);
                 }
             }
             Command::FaqForget { number } => push(number),
@@ -1207,6 +1253,14 @@ mod tests {
                 entry: Some("join-club".into()),
             },
             Command::FaqForget { number: 12 },
+            Command::FaqNotCovered { question: None },
+            Command::FaqNotCovered {
+                question: Some("Wann kommt das neue Handy raus?".into()),
+            },
+            Command::FaqEntries { tag: None },
+            Command::FaqEntries {
+                tag: Some("points".into()),
+            },
             Command::FaqUnanswered,
             Command::FaqReload,
             Command::Grant {

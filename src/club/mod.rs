@@ -211,14 +211,15 @@ impl Club {
         clock: Arc<dyn Clock>,
     ) -> Result<Club, OpenError> {
         let embedder = crate::faq::semantic::configured(&config.faq.model, &config.faq.cache_dir);
+        let catalog = Catalog::load(&config.shop.catalog)?;
         let faq = FaqDesk::open(
             config.faq.path.clone(),
-            config.faq.search.clone(),
+            crate::faq::setting_values(&config.points, Some(&catalog)),
+            config.faq.search_settings(),
             embedder,
             &store,
         )
         .await?;
-        let catalog = Catalog::load(&config.shop.catalog)?;
         let inner = Inner {
             store,
             texts: Texts::load(),
@@ -734,6 +735,10 @@ impl Club {
             Command::FaqForget { number } => answers::forget(context, number).await?,
             Command::FaqUnanswered => answers::unanswered(context).await?,
             Command::FaqReload => answers::reload(context).await?,
+            Command::FaqNotCovered { question } => {
+                answers::not_covered(context, question.as_deref()).await?
+            }
+            Command::FaqEntries { tag } => answers::entries(context, tag.as_deref()),
             Command::Start => handlers::welcome(context),
             Command::Help => handlers::help(context),
             Command::Balance { member } => handlers::balance(context, member).await?,

@@ -40,6 +40,15 @@ pub enum FaqFileError {
     DuplicateId { origin: String, id: String },
     #[error("{origin}: entry `{id}` has no language: add [entry.de] and/or [entry.en]")]
     NoLanguage { origin: String, id: String },
+    #[error(
+        "{origin}: entry `{id}` uses the unknown placeholder {{{name}}} in its answer; known: {known}"
+    )]
+    UnknownPlaceholder {
+        origin: String,
+        id: String,
+        name: String,
+        known: String,
+    },
     #[error("{origin}: entry `{id}` has an empty {field} in [entry.{lang}]")]
     EmptyText {
         origin: String,
@@ -181,6 +190,83 @@ impl FaqBook {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+
+    /// The same FAQ with every `{name}` placeholder in its answers replaced
+    /// by `values[name]` (the club's live settings: `{points.upvote}`,
+    /// `{points.daily_points_cap}`, `{shop.SKU.cost}`, …), so an answer
+    /// stays true when the operator changes a rule. An unknown name is an
+    /// error naming `origin`, the entry and the known names.
+    pub fn render(
+        &self,
+        values: &std::collections::BTreeMap<String, String>,
+        origin: &str,
+    ) -> Result<FaqBook, FaqFileError> {
+        let render_text = |id: &str, text: &FaqText| -> Result<FaqText, FaqFileError> {
+            let answer = render_placeholders(&text.answer, |name| {
+                values
+                    .get(name)
+                    .cloned()
+                    .ok_or_else(|| FaqFileError::UnknownPlaceholder {
+                        origin: origin.to_owned(),
+                        id: id.to_owned(),
+                        name: name.to_owned(),
+                        known: values.keys().cloned().collect::<Vec<_>>().join(", "),
+                    })
+            })?;
+            Ok(FaqText {
+                answer,
+                ..text.clone()
+            })
+        };
+        let entries = self
+            .entries
+            .iter()
+            .map(|entry| {
+                let texts = match &entry.texts {
+                    Texts::One(lang, text) => Texts::One(*lang, render_text(&entry.id, text)?),
+                    Texts::Both { de, en } => Texts::Both {
+                        de: render_text(&entry.id, de)?,
+                        en: render_text(&entry.id, en)?,
+                    },
+                };
+                Ok(FaqEntry {
+                    texts,
+                    ..entry.clone()
+                })
+            })
+            .collect::<Result<_, FaqFileError>>()?;
+        Ok(FaqBook { entries })
+    }
+
+    /// The same FAQ with at most `alternatives` alternatives per entry and
+    /// language (the first ones): what a typical operator writes, for
+    /// measuring the search on a thin FAQ (`fanclub faq eval --thin 2`).
+    pub fn thinned(&self, alternatives: usize) -> FaqBook {
+        let thin = |text: &FaqText| FaqText {
+            alternatives: text
+                .alternatives
+                .iter()
+                .take(alternatives)
+                .cloned()
+                .collect(),
+            ..text.clone()
+        };
+        let entries = self
+            .entries
+            .iter()
+            .map(|entry| FaqEntry {
+                texts: match &entry.texts {
+                    Texts::One(lang, text) => Texts::One(*lang, thin(text)),
+                    Texts::Both { de, en } => Texts::Both {
+                        de: thin(de),
+                        en: thin(en),
+                    },
+                },
+                ..entry.clone()
+            })
+            .collect();
+        FaqBook { entries }
+    }
 }
 
 impl FaqEntry {
@@ -200,6 +286,34 @@ impl FaqEntry {
         }
         .validate(origin)
     }
+}
+
+/// `text` with every `{name}` (lowercase ascii letters, digits, `.`, `_`
+/// and `-`) replaced by `value(name)`; other braces stay as they are.
+fn render_placeholders<E>(
+    text: &str,
+    mut value: impl FnMut(&str) -> Result<String, E>,
+) -> Result<String, E> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let name_len = after
+            .find(|c: char| {
+                !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+            })
+            .unwrap_or(after.len());
+        if name_len > 0 && after[name_len..].starts_with('}') {
+            out.push_str(&value(&after[..name_len])?);
+            rest = &after[name_len + 1..];
+        } else {
+            out.push('{');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// Is `id` 1–48 lowercase ascii letters, digits and `-`?
@@ -312,6 +426,40 @@ impl RawText {
 
 #[cfg(test)]
 mod tests {
+
+    fn one_entry(answer: &str) -> FaqBook {
+        let text = FaqText {
+            question: "Wie viele Punkte?".into(),
+            alternatives: Vec::new(),
+            answer: answer.into(),
+        };
+        let entry = FaqEntry::new("points", Vec::new(), Some(text), None, "faq.toml").unwrap();
+        FaqBook::from_entries(vec![entry], "faq.toml").unwrap()
+    }
+
+    #[test]
+    fn placeholders_in_answers_show_the_live_settings() {
+        let values = [("points.upvote".to_owned(), "3".to_owned())].into();
+        let book = one_entry("Ein Upvote bringt {points.upvote} Punkte. {nicht ersetzt} {}");
+        let rendered = book.render(&values, "faq.toml").unwrap();
+        assert_eq!(
+            rendered.entries()[0].text(Lang::De).answer,
+            "Ein Upvote bringt 3 Punkte. {nicht ersetzt} {}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_placeholder_names_the_file_the_entry_and_the_known_names() {
+        let values = [("points.upvote".to_owned(), "3".to_owned())].into();
+        let error = one_entry("{points.upvotes} Punkte")
+            .render(&values, "faq.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(error.starts_with("faq.toml: entry `points`"), "{error}");
+        assert!(error.contains("{points.upvotes}"), "{error}");
+        assert!(error.contains("known: points.upvote"), "{error}");
+    }
+
     use super::*;
 
     #[test]

@@ -26,23 +26,26 @@
 //!   offered (of answerable questions);
 //! - wrong confident answers: answered with a wrong entry (of all
 //!   questions, unanswerable ones included);
-//! - refused: no answer and no suggestion for an unanswerable question (of
-//!   unanswerable questions). Suggesting something for those is reported
-//!   separately: it is neither wrong nor a refusal.
+//! - refused: no confident answer to an unanswerable question (of
+//!   unanswerable questions). Suggestions count as no answer, as in the
+//!   README of `../shared/faq-sets/velora`; how many unanswerable
+//!   questions got suggestions rather than a plain "no answer" is
+//!   reported separately.
 
 use std::fmt;
 use std::path::Path;
 
 use serde::Deserialize;
 
-use super::index::{FaqIndex, Outcome};
+use super::index::{FaqIndex, Outcome, SearchResult};
 use crate::lang::Lang;
 
-/// The targets from the issue.
-pub const TARGET_ANSWERED_CORRECTLY: f32 = 0.85;
-pub const TARGET_WITHIN_SUGGESTIONS: f32 = 0.97;
-pub const TARGET_WRONG_ANSWERS: f32 = 0.03;
-pub const TARGET_REFUSED: f32 = 0.90;
+/// The targets of issue 10 for a thin FAQ written by someone else
+/// (question plus two alternatives per language).
+pub const TARGET_ANSWERED_CORRECTLY: f32 = 0.40;
+pub const TARGET_WITHIN_SUGGESTIONS: f32 = 0.92;
+pub const TARGET_WRONG_ANSWERS: f32 = 0.04;
+pub const TARGET_REFUSED: f32 = 0.85;
 
 /// Which half of the evaluation set a case belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,12 +188,50 @@ pub fn load_eval_set(path: &Path) -> Result<EvalSet, EvalError> {
     parse_eval_set(&text, &origin)
 }
 
-/// Parses evaluation TOML; `origin` names it in errors.
+/// One question of a set in the `[[query]]` format (`text`, `lang`,
+/// `expect`, where an empty `expect` means the FAQ has no answer), as in
+/// `../shared/faq-sets/*/queries.toml`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuery {
+    text: String,
+    lang: Lang,
+    expect: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQueryFile {
+    query: Vec<RawQuery>,
+}
+
+/// Parses evaluation TOML in either format: named splits of
+/// `{ lang, expect, q }` (this repository's `tests/data/faq_eval.toml`) or
+/// a list of `[[query]]` tables (`text`, `lang`, `expect`, empty for none),
+/// whose cases all count as [`Split::Dev`]. `origin` names it in errors.
 pub fn parse_eval_set(text: &str, origin: &str) -> Result<EvalSet, EvalError> {
     let syntax = |message: String| EvalError::Syntax {
         origin: origin.to_owned(),
         message,
     };
+    let value: toml::Table =
+        toml::from_str(text).map_err(|error| syntax(error.to_string().trim_end().to_owned()))?;
+    if value.contains_key("query") {
+        let raw: RawQueryFile = toml::from_str(text)
+            .map_err(|error| syntax(error.to_string().trim_end().to_owned()))?;
+        let cases = raw
+            .query
+            .into_iter()
+            .map(|query| EvalCase {
+                question: query.text,
+                expect: (!query.expect.is_empty() && query.expect != "none")
+                    .then_some(query.expect),
+                lang: query.lang,
+                split: Split::Dev,
+            })
+            .collect();
+        return Ok(EvalSet { cases });
+    }
     let mut raw: RawEvalFile =
         toml::from_str(text).map_err(|error| syntax(error.to_string().trim_end().to_owned()))?;
     if let Some(unknown) = raw.keys().find(|name| Split::parse(name).is_none()) {
@@ -231,8 +272,11 @@ pub struct EvalReport {
     pub within_suggestions: usize,
     /// Confident answers with a wrong entry, over all questions.
     pub wrong_answers: usize,
-    /// Unanswerable questions with outcome none.
+    /// Unanswerable questions not answered (outcome none or suggestions).
     pub refused: usize,
+    /// Answerable questions whose entry the ranking put in its first three,
+    /// whatever the decision (what suggesting always would reach).
+    pub ranked_within: usize,
     /// Unanswerable questions that got suggestions.
     pub unanswerable_suggested: usize,
     pub answered_correctly_rate: f32,
@@ -241,6 +285,9 @@ pub struct EvalReport {
     pub refused_rate: f32,
     /// Every case that was not a correct answer or a refusal.
     pub misses: Vec<EvalMiss>,
+    /// The same figures for the questions of each language (empty inside
+    /// a per-language report).
+    pub by_lang: Vec<(Lang, EvalReport)>,
 }
 
 impl EvalReport {
@@ -253,6 +300,47 @@ impl EvalReport {
     }
 }
 
+impl EvalReport {
+    /// The four figures in percent, one decimal: answered, within, wrong,
+    /// refused.
+    pub fn percentages(&self) -> [f32; 4] {
+        [
+            self.answered_correctly_rate,
+            self.within_suggestions_rate,
+            self.wrong_answer_rate,
+            self.refused_rate,
+        ]
+        .map(|rate| (rate * 1000.0).round() / 10.0)
+    }
+
+    /// The figures as one JSON object (overall, then `by_lang`), for
+    /// scripts: `{"questions": 334, "answered": 41.2, …, "by_lang": {…}}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut value = self.figures_json();
+        let by_lang: serde_json::Map<String, serde_json::Value> = self
+            .by_lang
+            .iter()
+            .map(|(lang, report)| (lang.code().to_owned(), report.figures_json()))
+            .collect();
+        value["by_lang"] = serde_json::Value::Object(by_lang);
+        value
+    }
+
+    fn figures_json(&self) -> serde_json::Value {
+        let [answered, within, wrong, refused] = self.percentages();
+        serde_json::json!({
+            "questions": self.questions,
+            "answerable": self.answerable,
+            "unanswerable": self.unanswerable,
+            "answered": answered,
+            "within": within,
+            "wrong": wrong,
+            "refused": refused,
+            "unanswerable_suggested": self.unanswerable_suggested,
+        })
+    }
+}
+
 fn ratio(part: usize, whole: usize) -> f32 {
     if whole == 0 {
         1.0
@@ -261,15 +349,55 @@ fn ratio(part: usize, whole: usize) -> f32 {
     }
 }
 
-/// Runs every case through the index and counts.
+/// Runs every case through the index and counts, over all cases and per
+/// language.
 pub fn evaluate(index: &FaqIndex, set: &EvalSet) -> EvalReport {
+    evaluate_with_progress(index, set, |_, _| {})
+}
+
+/// [`evaluate`], calling `progress(done, total)` after every question (a
+/// long run on a large set takes minutes with the sentence model).
+pub fn evaluate_with_progress(
+    index: &FaqIndex,
+    set: &EvalSet,
+    mut progress: impl FnMut(usize, usize),
+) -> EvalReport {
+    let total = set.cases.len();
+    let mut results: Vec<(&EvalCase, SearchResult)> = Vec::with_capacity(total);
+    // Batches of 50: one embedding call each, progress in between.
+    for chunk in set.cases.chunks(50) {
+        let questions: Vec<&str> = chunk.iter().map(|case| case.question.as_str()).collect();
+        results.extend(chunk.iter().zip(index.search_all(&questions)));
+        progress(results.len(), total);
+    }
+    let mut report = tally(results.iter().map(|(case, result)| (*case, result)));
+    report.by_lang = Lang::ALL
+        .into_iter()
+        .filter(|lang| set.cases.iter().any(|case| case.lang == *lang))
+        .map(|lang| {
+            let cases = results
+                .iter()
+                .filter(|(case, _)| case.lang == lang)
+                .map(|(case, result)| (*case, result));
+            (lang, tally(cases))
+        })
+        .collect();
+    report
+}
+
+/// The figures of some searched cases.
+fn tally<'a>(results: impl Iterator<Item = (&'a EvalCase, &'a SearchResult)>) -> EvalReport {
     let mut report = EvalReport::default();
-    for case in &set.cases {
-        let result = index.search(&case.question);
+    for (case, result) in results {
         report.questions += 1;
-        let correct = match (&case.expect, &result.outcome) {
-            (Some(expect), outcome) => score_answerable(&mut report, expect, outcome),
-            (None, outcome) => score_unanswerable(&mut report, outcome),
+        let correct = match &case.expect {
+            Some(expect) => {
+                if result.ranked.iter().take(3).any(|(id, _)| id == expect) {
+                    report.ranked_within += 1;
+                }
+                score_answerable(&mut report, expect, &result.outcome)
+            }
+            None => score_unanswerable(&mut report, &result.outcome),
         };
         if !correct {
             report.misses.push(EvalMiss {
@@ -320,8 +448,9 @@ fn score_unanswerable(report: &mut EvalReport, outcome: &Outcome) -> bool {
             true
         }
         Outcome::Suggest(_) => {
+            report.refused += 1;
             report.unanswerable_suggested += 1;
-            false
+            true
         }
         Outcome::Answer(_) => {
             report.wrong_answers += 1;
@@ -370,11 +499,29 @@ impl fmt::Display for EvalReport {
             self.unanswerable,
             pct(TARGET_REFUSED)
         )?;
-        write!(
+        writeln!(
             f,
             "unanswerable suggested:         {} of {}",
             self.unanswerable_suggested, self.unanswerable
-        )
+        )?;
+        write!(
+            f,
+            "ranked in the first three:      {:5.1}% ({}/{})",
+            pct(ratio(self.ranked_within, self.answerable)),
+            self.ranked_within,
+            self.answerable
+        )?;
+        for (lang, report) in &self.by_lang {
+            let [answered, within, wrong, refused] = report.percentages();
+            write!(
+                f,
+                "\n{}: {answered:.1} / {within:.1} / {wrong:.1} / {refused:.1}  \
+                 (answered / within / wrong / refused, {} questions)",
+                lang.code(),
+                report.questions
+            )?;
+        }
+        Ok(())
     }
 }
 

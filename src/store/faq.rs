@@ -44,6 +44,24 @@ impl LearnedFrom {
     }
 }
 
+/// Who said a question is not covered by the FAQ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NegativeFrom {
+    /// The asker (or a moderator) marked the bot's answer as not helpful.
+    NotHelpful,
+    /// A moderator marked it with `/faq_not_covered`.
+    Moderator,
+}
+
+impl NegativeFrom {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NegativeFrom::NotHelpful => "not_helpful",
+            NegativeFrom::Moderator => "moderator",
+        }
+    }
+}
+
 /// A learned phrasing as moderators see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LearnedRow {
@@ -112,6 +130,47 @@ impl Store {
         .await
         .context("learning a FAQ phrasing")?;
         Ok(result.rows_affected() == 1)
+    }
+
+    /// Stores a question the FAQ should not answer (with the entry that
+    /// answered it wrongly, if any); `false` when it was known already.
+    #[tracing::instrument(skip_all)]
+    pub async fn mark_not_covered(
+        &self,
+        question: &str,
+        entry_id: Option<&str>,
+        source: NegativeFrom,
+        member: MemberId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "INSERT INTO faq_negatives (question, entry_id, source, member_id, created_at) VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT (question, entry_id) DO NOTHING",
+        )
+        .bind(question)
+        .bind(entry_id.unwrap_or(""))
+        .bind(source.as_str())
+        .bind(member.0)
+        .bind(now)
+        .execute(&mut *self.writer().await?)
+        .await
+        .context("marking a question as not covered by the FAQ")?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Every question marked as not covered, for fitting the FAQ's
+    /// decision (each once, oldest first).
+    #[tracing::instrument(skip_all)]
+    pub async fn faq_negatives(&self) -> Result<Vec<String>, StoreError> {
+        let rows =
+            sqlx::query("SELECT question FROM faq_negatives GROUP BY question ORDER BY MIN(id)")
+                .fetch_all(&mut *self.reader().await?)
+                .await
+                .context("reading questions not covered by the FAQ")?;
+        rows.iter()
+            .map(|row| row.try_get("question"))
+            .collect::<Result<_, sqlx::Error>>()
+            .context("decoding questions not covered by the FAQ")
     }
 
     /// Every learned phrasing, for building the search index.
