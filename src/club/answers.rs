@@ -8,10 +8,13 @@
 //!
 //! The club learns: when the asker picks a suggestion or marks an answer
 //! helpful, or a moderator links a question to an entry, the question is
-//! stored as a phrasing of that entry and the index is rebuilt with it. Only
+//! stored as a phrasing of that entry and the index is rebuilt with it, after
+//! the event's transaction commits (see [`rebuilding_after`]). Only
 //! the asker and moderators teach, so a bystander cannot attach nonsense to
 //! somebody else's question.
 
+use std::cell::Cell;
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
@@ -682,7 +685,41 @@ async fn learn(
     Ok(new)
 }
 
+tokio::task_local! {
+    /// Set when an event's handler taught the FAQ something.
+    static LESSON_PENDING: Cell<bool>;
+}
+
+/// Runs an event's work (its transaction included); when the work taught
+/// the FAQ a phrasing or a refusal, rebuilds the index afterwards. Refitting
+/// the decision takes seconds on a large FAQ: done inside the event it
+/// would hold SQLite's write lock that long, and every other writer (the
+/// deliverers, other events) would wait for it.
+pub(super) async fn rebuilding_after<T, E>(
+    club: &super::Club,
+    work: impl Future<Output = Result<T, E>>,
+) -> Result<T, E> {
+    let (result, learned) = LESSON_PENDING
+        .scope(Cell::new(false), async {
+            let result = work.await;
+            (result, LESSON_PENDING.with(Cell::get))
+        })
+        .await;
+    if learned
+        && result.is_ok()
+        && let Err(error) = club.faq().relearn(club.store()).await
+    {
+        tracing::error!(error = %super::error_chain(&error), "rebuilding the FAQ index failed");
+    }
+    result
+}
+
+/// The FAQ learned something: inside an event (see [`rebuilding_after`])
+/// the index is rebuilt once the event committed, elsewhere at once.
 async fn relearn(context: &Context<'_>) -> Result<(), ClubError> {
+    if LESSON_PENDING.try_with(|pending| pending.set(true)).is_ok() {
+        return Ok(());
+    }
     match context.club.faq().relearn(context.club.store()).await {
         Ok(()) => Ok(()),
         Err(FaqDeskError::Store(error)) => Err(error.into()),

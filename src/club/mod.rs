@@ -385,10 +385,12 @@ impl Club {
         };
         // The handler's state change, the handled mark and the notices
         // commit together or not at all.
-        let handled = self
-            .store()
-            .atomically(self.handle_recorded(&incoming, &member, first, lang, recorded, now))
-            .await?;
+        let handled = answers::rebuilding_after(
+            self,
+            self.store()
+                .atomically(self.handle_recorded(&incoming, &member, first, lang, recorded, now)),
+        )
+        .await?;
         if !handled.replies.is_empty() {
             self.poke_deliverers();
         }
