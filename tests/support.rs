@@ -86,9 +86,31 @@ pub fn faq_model() -> PathBuf {
         embedder
             .phrasings(&phrasings)
             .expect("the starter FAQ is embedded");
+        warm_the_binarys_faq(&path);
         path
     })
     .clone()
+}
+
+/// Lets the binary build the starter FAQ's index once, as the club does
+/// (answers rendered with the default settings, passages and the practice
+/// passages its decision is fitted on), so the vectors are in
+/// [`faq_cache_dir`] before any test waits for a started binary's answer.
+fn warm_the_binarys_faq(model: &Path) {
+    let output = Command::new(env!("CARGO_BIN_EXE_fanclub"))
+        .args(["faq", "ask", "--json", "warm up"])
+        .env_remove("RUST_LOG")
+        .env("FANCLUB__FAQ__PATH", starter_faq())
+        .env("FANCLUB__FAQ__MODEL", model)
+        .env("FANCLUB__FAQ__CACHE_DIR", faq_cache_dir())
+        .env("FANCLUB__SHOP__CATALOG", starter_catalog())
+        .output()
+        .expect("fanclub faq ask runs");
+    assert!(
+        output.status.success(),
+        "warming the FAQ failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// The tests' cache of FAQ vectors: under the target directory, shared by
