@@ -537,16 +537,7 @@ async fn teach_from(
     id: &str,
     source: LearnedFrom,
 ) -> Result<(), ClubError> {
-    let Some(question_id) = pressed.reply_to else {
-        return Ok(());
-    };
-    let Some(question) = context.club.store().message(question_id).await? else {
-        return Ok(());
-    };
-    if !may_teach(context, question.author) {
-        return Ok(());
-    }
-    if let Some(phrase) = question_text(&question.body) {
+    if let Some(phrase) = question_to_teach(context, pressed).await? {
         learn(context, id, &phrase, source).await?;
     }
     Ok(())
@@ -560,19 +551,28 @@ async fn refuse_from(
     pressed: &StoredMessage,
     id: &str,
 ) -> Result<(), ClubError> {
-    let Some(question_id) = pressed.reply_to else {
-        return Ok(());
-    };
-    let Some(question) = context.club.store().message(question_id).await? else {
-        return Ok(());
-    };
-    if !may_teach(context, question.author) {
-        return Ok(());
-    }
-    if let Some(phrase) = question_text(&question.body) {
+    if let Some(phrase) = question_to_teach(context, pressed).await? {
         mark_not_covered(context, &phrase, Some(id), NegativeFrom::NotHelpful).await?;
     }
     Ok(())
+}
+
+/// The question bot message `pressed` answered, as a phrasing, when the one
+/// pressing may teach the FAQ about it (they asked it, or they moderate).
+async fn question_to_teach(
+    context: &Context<'_>,
+    pressed: &StoredMessage,
+) -> Result<Option<String>, ClubError> {
+    let Some(question_id) = pressed.reply_to else {
+        return Ok(None);
+    };
+    let Some(question) = context.club.store().message(question_id).await? else {
+        return Ok(None);
+    };
+    if !may_teach(context, question.author) {
+        return Ok(None);
+    }
+    Ok(question_text(&question.body))
 }
 
 /// Stores a question as not covered and refits the decision when it is new.
