@@ -55,18 +55,23 @@ pub async fn reload_on_hangup(club: Club) {
             }
         };
         while hangups.recv().await.is_some() {
-            match club.faq().reload(club.store()).await {
-                Ok(entries) => tracing::info!(entries, "FAQ reloaded on SIGHUP"),
-                Err(error) => tracing::error!(
-                    error = %crate::club::error_chain(&error),
-                    "FAQ reload on SIGHUP failed; keeping the old FAQ"
-                ),
-            }
+            // The catalog first: the FAQ's answers quote its prices.
             if let Err(error) = club.reload_catalog() {
                 tracing::error!(
                     error = %crate::club::error_chain(&error),
                     "catalog reload on SIGHUP failed; keeping the old catalog"
                 );
+            }
+            match club
+                .faq()
+                .revalue(club.setting_values(), club.store())
+                .await
+            {
+                Ok(entries) => tracing::info!(entries, "FAQ reloaded on SIGHUP"),
+                Err(error) => tracing::error!(
+                    error = %crate::club::error_chain(&error),
+                    "FAQ reload on SIGHUP failed; keeping the old FAQ"
+                ),
             }
         }
     }

@@ -606,3 +606,46 @@ async fn a_reload_with_less_stock_keeps_claims_valid_and_a_broken_catalog_keeps_
         "Claim #2: Sticker pack for 40 points is confirmed!"
     );
 }
+
+#[tokio::test]
+async fn after_a_price_change_and_a_shop_reload_the_faq_quotes_the_new_price() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("catalog.toml");
+    std::fs::copy(crate::support::starter_catalog(), &catalog).unwrap();
+    let faq = dir.path().join("faq.toml");
+    std::fs::write(
+        &faq,
+        "[[entry]]\nid = \"sticker-price\"\n\n[entry.en]\nquestion = \"What do the stickers cost?\"\n\
+         answer = \"The sticker pack costs {shop.stickers.cost} points.\"\n",
+    )
+    .unwrap();
+    let test = TestClub::configured(|config| {
+        config.shop.catalog = catalog.clone();
+        config.faq.path = faq.clone();
+    })
+    .await;
+    let (alice, mia) = (actor("alice", false), actor("mia", true));
+    let asked = test
+        .send(said(&alice, "/faq What do the stickers cost?", "q1"))
+        .await;
+    assert!(
+        asked.replies[0].text.contains("costs 40 points"),
+        "{:?}",
+        asked.replies
+    );
+
+    let cheaper = std::fs::read_to_string(&catalog)
+        .unwrap()
+        .replace("cost = 40", "cost = 25");
+    std::fs::write(&catalog, cheaper).unwrap();
+    test.send(said(&mia, "/shop_reload", "reload")).await;
+
+    let again = test
+        .send(said(&alice, "/faq What do the stickers cost?", "q2"))
+        .await;
+    assert!(
+        again.replies[0].text.contains("costs 25 points"),
+        "the answer follows the shop: {:?}",
+        again.replies
+    );
+}

@@ -45,8 +45,9 @@ const MAX_LABEL_CHARS: usize = 60;
 /// rebuild it when the file changes or the club learns a phrasing.
 pub struct FaqDesk {
     path: PathBuf,
-    /// The live settings the answers' placeholders show.
-    values: std::collections::BTreeMap<String, String>,
+    /// The live settings the answers' placeholders show; the shop's
+    /// change on `/shop_reload`.
+    values: RwLock<std::collections::BTreeMap<String, String>>,
     settings: SearchSettings,
     /// The sentence model, when configured and loaded.
     embedder: Option<Arc<Embedder>>,
@@ -96,7 +97,7 @@ impl FaqDesk {
         );
         Ok(FaqDesk {
             path,
-            values,
+            values: RwLock::new(values),
             settings,
             embedder,
             index: RwLock::new(Arc::new(index)),
@@ -115,11 +116,30 @@ impl FaqDesk {
     /// Reads the file again. A broken file keeps the FAQ loaded before.
     pub async fn reload(&self, store: &Store) -> Result<usize, FaqDeskError> {
         let _one_at_a_time = self.rebuilding.lock().await;
-        let book = load(&self.path, &self.values)?;
+        let values = self
+            .values
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        let book = load(&self.path, &values)?;
         let entries = book.len();
         self.rebuild(book, store).await?;
         tracing::info!(entries, "FAQ reloaded");
         Ok(entries)
+    }
+
+    /// Shows new setting values in the answers (the shop's prices after
+    /// `/shop_reload`): reads the file again and renders it with them.
+    pub async fn revalue(
+        &self,
+        values: std::collections::BTreeMap<String, String>,
+        store: &Store,
+    ) -> Result<usize, FaqDeskError> {
+        *self
+            .values
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = values;
+        self.reload(store).await
     }
 
     /// Rebuilds the index with the current file and every learned phrasing.

@@ -266,6 +266,11 @@ impl Club {
             .clone()
     }
 
+    /// The settings and prices the FAQ's placeholders show, as in force.
+    pub fn setting_values(&self) -> std::collections::BTreeMap<String, String> {
+        crate::faq::setting_values(&self.inner.config.points, Some(&self.catalog()))
+    }
+
     /// Reads the catalog file again; a broken file keeps the old catalog.
     /// Claims already made stay valid whatever the new stock says.
     pub fn reload_catalog(&self) -> Result<usize, CatalogError> {

@@ -584,6 +584,25 @@ pub(super) async fn fulfil(
     ])
 }
 
+/// The FAQ's answers quote the shop (`{shop.SKU.cost}`): render them
+/// with the catalog just loaded. A FAQ file broken meanwhile keeps the old
+/// answers; the catalog reload still stands.
+async fn revalue_faq(context: &Context<'_>) -> Result<(), ClubError> {
+    let club = context.club;
+    match club
+        .faq()
+        .revalue(club.setting_values(), club.store())
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(super::answers::FaqDeskError::Store(error)) => Err(error.into()),
+        Err(error) => {
+            tracing::warn!(error = %super::error_chain(&error), "the FAQ keeps its old prices: it could not be read again");
+            Ok(())
+        }
+    }
+}
+
 /// `/shop_reload`: reads the catalog again; a broken file keeps the old one.
 pub(super) async fn reload(context: &Context<'_>) -> Result<String, ClubError> {
     let texts = context.club.texts();
@@ -593,6 +612,7 @@ pub(super) async fn reload(context: &Context<'_>) -> Result<String, ClubError> {
             context
                 .audit("shop_reload", format!("{items} items"))
                 .await?;
+            revalue_faq(context).await?;
             texts.get(
                 lang,
                 "shop-reloaded",

@@ -416,6 +416,15 @@ impl FaqIndex {
             .take(self.settings.max_suggestions.max(1))
             .map(|(entry, _)| *entry)
             .collect();
+        tracing::trace!(
+            target: "fanclub::faq::decision",
+            question,
+            features = ?analysis.features,
+            p_answer,
+            p_offer = calibration.offer.probability(&analysis.features),
+            top = ?top.iter().map(|&e| &self.book.entries()[e].id).collect::<Vec<_>>(),
+            "decided"
+        );
         let outcome = match self.exact.get(&exact_key(question)) {
             Some(entries) => decide_exact(entries, &analysis.ranked),
             None if top.is_empty() => Decision::None,
