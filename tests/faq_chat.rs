@@ -83,7 +83,7 @@ fn a_question_the_faq_cannot_answer_is_refused_honestly_and_shown_to_moderators(
     let dir = tempfile::tempdir().unwrap();
     let script = "\
 alice: /faq Wann kommt das neue Handy raus?
-bob: /faq wann kommt das neue handy raus
+bob: /faq wann kommt das neue Handy raus
 alice: /faq_unanswered
 mod: /faq_unanswered
 ";
