@@ -78,9 +78,18 @@ impl ClubConfig {
         }
     }
 
-    /// Whether new members are welcomed when they first speak in `place`.
+    /// Whether new members are welcomed when they first speak in `place`:
+    /// in the listed welcome places, or in every support channel when none
+    /// is listed; never when `recognition.welcome_new_members` is off.
     pub fn welcomes_in(&self, place: &Place) -> bool {
-        listed(&self.recognition.welcome_channels, place)
+        let recognition = &self.recognition;
+        if !recognition.welcome_new_members || place.private {
+            return false;
+        }
+        if recognition.welcome_channels.is_empty() {
+            return self.is_support_channel(place);
+        }
+        listed(&recognition.welcome_channels, place)
     }
 
     /// Whether members' questions in `place` may be answered unprompted
@@ -414,7 +423,10 @@ impl Club {
                     .on_message(incoming, member, lang, text, *reply_to, recorded, now)
                     .await?;
                 let new = matches!(recorded, Recorded::New(_));
-                if first && new && self.inner.config.welcomes_in(&incoming.place) {
+                // `/start` welcomes in its own words: one welcome is enough.
+                let starts = commands::is_command(text)
+                    && commands::spec_of(text).is_some_and(|spec| spec.name == "start");
+                if first && new && !starts && self.inner.config.welcomes_in(&incoming.place) {
                     handled
                         .replies
                         .insert(0, self.welcome(&incoming.place, member, lang));
