@@ -772,7 +772,7 @@ impl Club {
             Command::Whois { member } => handlers::whois(context, &member).await?,
             Command::Suspicious => voting::suspicious(context).await?,
             Command::RevokeVotes { member, since } => {
-                voting::revoke(context, &member, since.as_deref()).await?
+                return voting::revoke(context, &member, since.as_deref()).await;
             }
             Command::Shop => shop::shop(context).await?,
             Command::Redeem { sku } => return shop::redeem(context, &sku).await,
