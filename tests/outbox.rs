@@ -560,3 +560,60 @@ async fn revoked_votes_are_told_privately_to_each_author_who_lost_points_once() 
     let report = test.club.store().doctor().await.unwrap();
     assert!(report.is_healthy(), "{report}");
 }
+
+#[tokio::test]
+async fn a_vote_withdrawn_before_the_digest_is_not_in_it() {
+    let (test, first, second) = answered_twice().await;
+    let (ben, dora) = (actor("ben", false), actor("dora", false));
+    test.react(&ben, first, "👍", true, "b1").await;
+    test.react(&dora, second, "👍", true, "d1").await;
+    test.react(&ben, first, "👍", false, "b1-off").await;
+    assert_eq!(
+        told_alice(&test).await,
+        ["+2 points: 👍 from dora. (/notify off stops these messages.)"]
+    );
+
+    // Nothing left: no digest at all.
+    test.react(&ben, second, "👍", true, "b2").await;
+    test.react(&ben, second, "👍", false, "b2-off").await;
+    assert!(told_alice(&test).await.is_empty());
+
+    // Withdrawn after its digest went out: the digest stays told, the
+    // balance shows the withdrawal, and no later digest repeats it.
+    test.react(&ben, first, "⭐", true, "b3").await;
+    assert_eq!(told_alice(&test).await.len(), 1);
+    test.react(&ben, first, "⭐", false, "b3-off").await;
+    assert!(told_alice(&test).await.is_empty());
+    assert_eq!(test.balance(&actor("alice", false)).await, 2);
+}
+
+#[tokio::test]
+async fn a_revoked_vote_still_waiting_leaves_the_digest_and_a_spent_part_stays_in_it() {
+    let (test, first, second) = answered_twice().await;
+    let (ben, dora, mia) = (actor("ben", false), actor("dora", false), actor("mia", true));
+    test.react(&ben, first, "👍", true, "b1").await;
+    test.react(&dora, second, "👍", true, "d1").await;
+    test.send(said(&mia, "/revoke_votes @ben", "revoke")).await;
+    let mut told = told_alice(&test).await;
+    told.sort();
+    assert_eq!(
+        told,
+        [
+            "+2 points: 👍 from dora. (/notify off stops these messages.)",
+            "−2 points: the votes of ben on your answers were revoked by the moderators.",
+        ]
+    );
+
+    // Alice's points go to a debit before ben withdraws his next vote: of
+    // its 2 points only 1 is left to take back, and the digest keeps the 1
+    // that was spent.
+    test.react(&ben, second, "⭐", true, "b2").await;
+    test.send(said(&mia, "/grant @alice -3 Korrektur", "debit"))
+        .await;
+    test.react(&ben, second, "⭐", false, "b2-off").await;
+    assert_eq!(test.balance(&actor("alice", false)).await, 0);
+    assert_eq!(
+        told_alice(&test).await,
+        ["-2 points: 👍 from ben, 🎁 -3 points from a moderator: Korrektur. (/notify off stops these messages.)"]
+    );
+}

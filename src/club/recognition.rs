@@ -215,7 +215,7 @@ pub(super) async fn celebrate(
         EarnedKind::Badge,
         0,
         Some(badge.to_owned()),
-        format!("badge:{vote}"),
+        crate::store::digests::badge_source_key(*vote),
     )
     .await?;
     if !context.club.config().recognition.announce_milestones {

@@ -493,6 +493,7 @@ fn standing_vote(row: &sqlx::sqlite::SqliteRow) -> Result<StandingVote, sqlx::Er
 /// Ends a standing vote and books the reversal of what it paid, at most the
 /// author's balance (a balance never goes below zero; what was already spent
 /// stays spent, and the vote row records what was actually taken back).
+/// What the author was not told yet leaves their waiting digest with it.
 async fn reverse(
     tx: &mut sqlx::SqliteConnection,
     vote: &StandingVote,
@@ -521,6 +522,7 @@ async fn reverse(
         .execute(&mut *tx)
         .await
         .context("ending a vote")?;
+    super::digests::untell_reversed_vote(tx, vote.id, reversed).await?;
     if reversed < vote.points {
         tracing::warn!(
             vote = vote.id,
