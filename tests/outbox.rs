@@ -495,10 +495,17 @@ async fn answered_twice() -> (
         .await
         .unwrap();
     let (carla, alice) = (actor("carla", false), actor("alice", false));
-    let question = test.post(&carla, "Wo finde ich die Sendungsnummer?", "q").await;
+    let question = test
+        .post(&carla, "Wo finde ich die Sendungsnummer?", "q")
+        .await;
     let mut answers = Vec::new();
     for (text, key) in [("Unter Mein Konto.", "a1"), ("Oder in der Mail.", "a2")] {
-        answers.push(test.reply(&alice, question, text, key).await.message.unwrap());
+        answers.push(
+            test.reply(&alice, question, text, key)
+                .await
+                .message
+                .unwrap(),
+        );
     }
     (test, answers[0], answers[1])
 }
@@ -548,10 +555,16 @@ async fn revoked_votes_are_told_privately_to_each_author_who_lost_points_once() 
     // The platform delivers the command again; a later revocation finds
     // nothing left to take.
     assert!(test.send(revoke).await.replies.is_empty());
-    let again = test.send(said(&mia, "/revoke_votes @ben", "revoke-2")).await;
+    let again = test
+        .send(said(&mia, "/revoke_votes @ben", "revoke-2"))
+        .await;
     assert_eq!(again.replies.len(), 1, "{:?}", again.replies);
 
-    assert_eq!(test.balance(&actor("alice", false)).await, 2, "dora's vote stands");
+    assert_eq!(
+        test.balance(&actor("alice", false)).await,
+        2,
+        "dora's vote stands"
+    );
     assert_eq!(
         told_alice(&test).await,
         [notice],
@@ -590,7 +603,11 @@ async fn a_vote_withdrawn_before_the_digest_is_not_in_it() {
 #[tokio::test]
 async fn a_revoked_vote_still_waiting_leaves_the_digest_and_a_spent_part_stays_in_it() {
     let (test, first, second) = answered_twice().await;
-    let (ben, dora, mia) = (actor("ben", false), actor("dora", false), actor("mia", true));
+    let (ben, dora, mia) = (
+        actor("ben", false),
+        actor("dora", false),
+        actor("mia", true),
+    );
     test.react(&ben, first, "👍", true, "b1").await;
     test.react(&dora, second, "👍", true, "d1").await;
     test.send(said(&mia, "/revoke_votes @ben", "revoke")).await;
@@ -614,6 +631,8 @@ async fn a_revoked_vote_still_waiting_leaves_the_digest_and_a_spent_part_stays_i
     assert_eq!(test.balance(&actor("alice", false)).await, 0);
     assert_eq!(
         told_alice(&test).await,
-        ["-2 points: 👍 from ben, 🎁 -3 points from a moderator: Korrektur. (/notify off stops these messages.)"]
+        [
+            "-2 points: 👍 from ben, 🎁 -3 points from a moderator: Korrektur. (/notify off stops these messages.)"
+        ]
     );
 }

@@ -573,8 +573,7 @@ fn welcomes(handled: &fanclub::club::Handled) -> usize {
 
 #[tokio::test]
 async fn a_new_member_is_welcomed_once_in_any_support_channel_when_no_place_is_listed() {
-    let test =
-        TestClub::configured(|config| config.recognition.welcome_new_members = true).await;
+    let test = TestClub::configured(|config| config.recognition.welcome_new_members = true).await;
     let zoe = actor("zoe", false);
     let greeted = test.send(crate::support::said(&zoe, "Hallo!", "z1")).await;
     assert_eq!(welcomes(&greeted), 1, "{:?}", greeted.replies);
@@ -585,7 +584,9 @@ async fn a_new_member_is_welcomed_once_in_any_support_channel_when_no_place_is_l
         "{:?}",
         greeted.replies
     );
-    let later = test.send(crate::support::said(&zoe, "Noch da?", "z2")).await;
+    let later = test
+        .send(crate::support::said(&zoe, "Noch da?", "z2"))
+        .await;
     assert_eq!(welcomes(&later), 0, "only the first message");
 
     // A first word in private is no public welcome, and the member is not
@@ -687,7 +688,10 @@ bob > #1: Meist zwei bis drei Tage.
     let quiet = tempfile::tempdir().unwrap();
     let off = [("FANCLUB__RECOGNITION__WELCOME_NEW_MEMBERS", "false")];
     let out = shipped_console(quiet.path(), &off, script);
-    assert!(out.contains(" bob > #1: Meist zwei bis drei Tage."), "{out}");
+    assert!(
+        out.contains(" bob > #1: Meist zwei bis drei Tage."),
+        "{out}"
+    );
     assert!(!out.contains("Willkommen"), "welcomes are off:\n{out}");
 }
 
