@@ -146,7 +146,11 @@ pub struct ShopSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecognitionSettings {
+    /// Milestones are congratulated publicly where the vote happened.
     pub announce_milestones: bool,
+    /// New members are welcomed the first time they speak in a welcome place.
+    pub welcome_new_members: bool,
+    /// The welcome places; empty means every support channel.
     pub welcome_channels: Vec<String>,
     /// Points earned are told privately at most once per this many minutes.
     pub digest_minutes: u32,
@@ -531,6 +535,19 @@ mod tests {
         assert_eq!(loaded.settings.club.default_language, Lang::En);
         assert_eq!(loaded.settings.club.name, "Fanclub");
         assert_eq!(loaded.files, vec![file.path().to_path_buf()]);
+    }
+
+    #[test]
+    fn welcomes_and_milestones_are_on_unless_an_older_file_turns_them_off() {
+        let recognition = Settings::defaults().recognition;
+        assert!(recognition.welcome_new_members && recognition.announce_milestones);
+        assert!(recognition.welcome_channels.is_empty());
+        // A file written before `welcome_new_members` existed still loads.
+        let file = file_with("[recognition]\nannounce_milestones = false\n");
+        let loaded =
+            Settings::load_from(Some(file.path()), Path::new("/nonexistent"), no_env()).unwrap();
+        assert!(!loaded.settings.recognition.announce_milestones);
+        assert!(loaded.settings.recognition.welcome_new_members);
     }
 
     #[test]

@@ -480,3 +480,159 @@ async fn a_grant_that_fails_before_its_event_commits_books_nothing_and_handled_a
     assert_eq!(test.balance(&anna).await, 5);
     assert_eq!(store.notice_counts().await.unwrap().undelivered, written);
 }
+
+/// A support thread on a club where new members' votes pay: carla asks,
+/// alice answers twice. Private notices go out on Telegram.
+async fn answered_twice() -> (
+    TestClub,
+    fanclub::club::model::MessageId,
+    fanclub::club::model::MessageId,
+) {
+    let test = TestClub::configured(|config| config.points.min_voter_days = 0).await;
+    test.club
+        .store()
+        .register_platform(Platform::Telegram, None, Utc::now())
+        .await
+        .unwrap();
+    let (carla, alice) = (actor("carla", false), actor("alice", false));
+    let question = test
+        .post(&carla, "Wo finde ich die Sendungsnummer?", "q")
+        .await;
+    let mut answers = Vec::new();
+    for (text, key) in [("Unter Mein Konto.", "a1"), ("Oder in der Mail.", "a2")] {
+        answers.push(
+            test.reply(&alice, question, text, key)
+                .await
+                .message
+                .unwrap(),
+        );
+    }
+    (test, answers[0], answers[1])
+}
+
+/// Lets the digest window pass and delivers what is due: what alice was
+/// told privately meanwhile.
+async fn told_alice(test: &TestClub) -> Vec<String> {
+    test.clock.advance(chrono::Duration::minutes(i64::from(
+        test.club.config().recognition.digest_minutes,
+    )));
+    test.club.send_digests().await.unwrap();
+    let telegram = Recording::new(Platform::Telegram);
+    let mut deliverer = Deliverer::new(test.club.clone(), telegram.clone(), pace());
+    drain(&mut deliverer).await;
+    telegram
+        .sent()
+        .into_iter()
+        .filter(|(chat, _)| chat == "id-alice")
+        .map(|(_, text)| text)
+        .collect()
+}
+
+#[tokio::test]
+async fn revoked_votes_are_told_privately_to_each_author_who_lost_points_once() {
+    let (test, first, second) = answered_twice().await;
+    let (ben, dora) = (actor("ben", false), actor("dora", false));
+    test.react(&ben, first, "👍", true, "b1").await;
+    test.react(&ben, second, "👍", true, "b2").await;
+    test.react(&dora, second, "👍", true, "d1").await;
+    assert_eq!(
+        told_alice(&test).await,
+        ["+6 points: 👍 from ben and dora. (/notify off stops these messages.)"]
+    );
+
+    // The moderator speaks German; alice reads English.
+    let mut mia = actor("mia", true);
+    mia.locale = Some("de".to_owned());
+    let revoke = said(&mia, "/revoke_votes @ben", "revoke");
+    let handled = test.send(revoke.clone()).await;
+    assert_eq!(
+        handled.replies[0].text,
+        "Stimmen von ben zurückgenommen: 2 Stimmen, 4 Punkte abgezogen."
+    );
+    let notice = "−4 points: the votes of ben on your answers were revoked by the moderators.";
+    assert_eq!(handled.replies.len(), 2, "{:?}", handled.replies);
+    assert_eq!(handled.replies[1].text, notice);
+    // The platform delivers the command again; a later revocation finds
+    // nothing left to take.
+    assert!(test.send(revoke).await.replies.is_empty());
+    let again = test
+        .send(said(&mia, "/revoke_votes @ben", "revoke-2"))
+        .await;
+    assert_eq!(again.replies.len(), 1, "{:?}", again.replies);
+
+    assert_eq!(
+        test.balance(&actor("alice", false)).await,
+        2,
+        "dora's vote stands"
+    );
+    assert_eq!(
+        told_alice(&test).await,
+        [notice],
+        "told once, and no digest after it"
+    );
+    let report = test.club.store().doctor().await.unwrap();
+    assert!(report.is_healthy(), "{report}");
+}
+
+#[tokio::test]
+async fn a_vote_withdrawn_before_the_digest_is_not_in_it() {
+    let (test, first, second) = answered_twice().await;
+    let (ben, dora) = (actor("ben", false), actor("dora", false));
+    test.react(&ben, first, "👍", true, "b1").await;
+    test.react(&dora, second, "👍", true, "d1").await;
+    test.react(&ben, first, "👍", false, "b1-off").await;
+    assert_eq!(
+        told_alice(&test).await,
+        ["+2 points: 👍 from dora. (/notify off stops these messages.)"]
+    );
+
+    // Nothing left: no digest at all.
+    test.react(&ben, second, "👍", true, "b2").await;
+    test.react(&ben, second, "👍", false, "b2-off").await;
+    assert!(told_alice(&test).await.is_empty());
+
+    // Withdrawn after its digest went out: the digest stays told, the
+    // balance shows the withdrawal, and no later digest repeats it.
+    test.react(&ben, first, "⭐", true, "b3").await;
+    assert_eq!(told_alice(&test).await.len(), 1);
+    test.react(&ben, first, "⭐", false, "b3-off").await;
+    assert!(told_alice(&test).await.is_empty());
+    assert_eq!(test.balance(&actor("alice", false)).await, 2);
+}
+
+#[tokio::test]
+async fn a_revoked_vote_still_waiting_leaves_the_digest_and_a_spent_part_stays_in_it() {
+    let (test, first, second) = answered_twice().await;
+    let (ben, dora, mia) = (
+        actor("ben", false),
+        actor("dora", false),
+        actor("mia", true),
+    );
+    test.react(&ben, first, "👍", true, "b1").await;
+    test.react(&dora, second, "👍", true, "d1").await;
+    test.send(said(&mia, "/revoke_votes @ben", "revoke")).await;
+    let mut told = told_alice(&test).await;
+    told.sort();
+    assert_eq!(
+        told,
+        [
+            "+2 points: 👍 from dora. (/notify off stops these messages.)",
+            "−2 points: the votes of ben on your answers were revoked by the moderators.",
+        ]
+    );
+
+    // Alice's points go to a debit before ben withdraws his next vote: of
+    // its 2 points only 1 is left to take back, and the digest keeps the 1
+    // that was spent.
+    test.react(&ben, second, "⭐", true, "b2").await;
+    test.send(said(&mia, "/grant @alice -3 Korrektur", "debit"))
+        .await;
+    test.react(&ben, second, "⭐", false, "b2-off").await;
+    assert_eq!(test.balance(&actor("alice", false)).await, 0);
+    assert_eq!(
+        told_alice(&test).await,
+        [
+            "-2 points: 👍 from ben, 🎁 -3 points from a moderator: Korrektur. (/notify off stops these messages.)"
+        ]
+    );
+}

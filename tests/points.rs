@@ -538,6 +538,7 @@ async fn a_profile_shows_points_help_badges_and_tenure() {
 async fn milestones_and_new_members_are_celebrated_where_configured() {
     let test = TestClub::configured(|config| {
         config.recognition.announce_milestones = true;
+        config.recognition.welcome_new_members = true;
         config.recognition.welcome_channels = vec!["telegram:-100123".into()];
     })
     .await;
@@ -558,6 +559,140 @@ async fn milestones_and_new_members_are_celebrated_where_configured() {
         handled.replies[1].text,
         "🎉 Congratulations, bob: First solution!"
     );
+}
+
+/// How many of `handled`'s replies welcome a new member (`/start`'s own
+/// welcome does not count).
+fn welcomes(handled: &fanclub::club::Handled) -> usize {
+    handled
+        .replies
+        .iter()
+        .filter(|reply| reply.text.contains("Ask your questions, and help others"))
+        .count()
+}
+
+#[tokio::test]
+async fn a_new_member_is_welcomed_once_in_any_support_channel_when_no_place_is_listed() {
+    let test = TestClub::configured(|config| config.recognition.welcome_new_members = true).await;
+    let zoe = actor("zoe", false);
+    let greeted = test.send(crate::support::said(&zoe, "Hallo!", "z1")).await;
+    assert_eq!(welcomes(&greeted), 1, "{:?}", greeted.replies);
+    assert!(
+        greeted.replies[0]
+            .text
+            .starts_with("Welcome to Fanclub, zoe! Ask your questions"),
+        "{:?}",
+        greeted.replies
+    );
+    let later = test
+        .send(crate::support::said(&zoe, "Noch da?", "z2"))
+        .await;
+    assert_eq!(welcomes(&later), 0, "only the first message");
+
+    // A first word in private is no public welcome, and the member is not
+    // new any more when they come to the group.
+    let yuki = actor("yuki", false);
+    let mut private = crate::support::said(&yuki, "Hallo?", "y1");
+    private.place = fanclub::club::model::Place {
+        platform: fanclub::club::model::Platform::Telegram,
+        id: "id-yuki".to_owned(),
+        private: true,
+    };
+    assert_eq!(welcomes(&test.send(private).await), 0);
+    let in_group = test.send(crate::support::said(&yuki, "Hallo!", "y2")).await;
+    assert_eq!(welcomes(&in_group), 0);
+
+    // `/start` welcomes in its own words, once.
+    let started = test
+        .send(crate::support::said(&actor("max", false), "/start", "m1"))
+        .await;
+    assert_eq!(started.replies.len(), 1, "{:?}", started.replies);
+    assert_eq!(welcomes(&started), 0);
+}
+
+#[tokio::test]
+async fn no_welcome_outside_the_support_channels_nor_when_welcomes_are_off() {
+    let elsewhere = TestClub::configured(|config| {
+        config.recognition.welcome_new_members = true;
+        config.support_channels = vec!["telegram:-100999".into()];
+    })
+    .await;
+    let handled = elsewhere
+        .send(crate::support::said(&actor("zoe", false), "Hallo!", "z"))
+        .await;
+    assert_eq!(welcomes(&handled), 0, "not a support channel");
+
+    let off = TestClub::configured(|config| {
+        config.recognition.welcome_new_members = false;
+        config.recognition.welcome_channels = vec!["telegram:-100123".into()];
+    })
+    .await;
+    let handled = off
+        .send(crate::support::said(&actor("zoe", false), "Hallo!", "z"))
+        .await;
+    assert_eq!(welcomes(&handled), 0, "welcome_new_members = false wins");
+}
+
+/// Runs the console as shipped (welcomes and milestones on, new members'
+/// votes paying) with `env` set, on the database in `dir`.
+fn shipped_console(dir: &std::path::Path, env: &[(&str, &str)], script: &str) -> String {
+    let mut command = crate::support::fanclub_as_shipped();
+    command.env("FANCLUB__POINTS__MIN_VOTER_DAYS", "0");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let url = crate::support::url_in(dir);
+    let run = crate::support::run_command(
+        command,
+        dir,
+        &["--database", &url, "--lang", "de", "console"],
+        script,
+    );
+    assert!(run.success, "{}", run.stderr);
+    run.stdout
+}
+
+#[test]
+fn as_shipped_the_console_welcomes_new_members_and_announces_a_first_solution() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = "\
+alice: Wie lange dauert die Freigabe einer Bestellung?
+bob > #1: Meist zwei bis drei Tage.
+";
+    let out = shipped_console(dir.path(), &[], script);
+    assert!(
+        out.starts_with(
+            "#1 alice: Wie lange dauert die Freigabe einer Bestellung?\n\
+             #2 bot: Willkommen im Fanclub, alice! Stell gern deine Fragen"
+        ),
+        "the welcome comes first, one message:\n{out}"
+    );
+    let answer: Vec<&str> = out
+        .lines()
+        .skip_while(|line| !line.contains(" bob > #1: "))
+        .take(2)
+        .collect();
+    assert!(
+        answer[1].contains(" bot: Willkommen im Fanclub, bob!"),
+        "bob is welcomed after his first message:\n{out}"
+    );
+    assert_eq!(out.matches("Willkommen im Fanclub").count(), 2, "{out}");
+    let number = answer[0].split(' ').next().unwrap();
+
+    let solved = shipped_console(dir.path(), &[], &format!("alice +✅ {number}\n"));
+    assert!(
+        solved.ends_with(" bot: 🎉 Glückwunsch, bob: Erste Lösung!\n"),
+        "the milestone is announced in the channel:\n{solved}"
+    );
+
+    let quiet = tempfile::tempdir().unwrap();
+    let off = [("FANCLUB__RECOGNITION__WELCOME_NEW_MEMBERS", "false")];
+    let out = shipped_console(quiet.path(), &off, script);
+    assert!(
+        out.contains(" bob > #1: Meist zwei bis drei Tage."),
+        "{out}"
+    );
+    assert!(!out.contains("Willkommen"), "welcomes are off:\n{out}");
 }
 
 #[test]

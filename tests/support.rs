@@ -137,6 +137,23 @@ pub fn grant_posting(member: MemberId, amount: i64, key: &str) -> fanclub::store
     }
 }
 
+/// The shipped settings with the starter files, and without the public
+/// welcome and milestone messages: they are on by default, but most
+/// stories are about something else, and their transcripts and reply lists
+/// would shift by a message for every new member. The stories about
+/// welcomes and milestones turn them back on (or run the binary as
+/// shipped, see [`fanclub_as_shipped`]).
+pub fn test_config() -> ClubConfig {
+    let mut config = ClubConfig::from_settings(&Settings::defaults());
+    config.faq.path = starter_faq();
+    config.faq.model = faq_model();
+    config.faq.cache_dir = faq_cache_dir();
+    config.shop.catalog = starter_catalog();
+    config.recognition.welcome_new_members = false;
+    config.recognition.announce_milestones = false;
+    config
+}
+
 /// A club on a temporary store whose clock tests can move.
 pub struct TestClub {
     pub club: Club,
@@ -160,11 +177,7 @@ impl TestClub {
         let clock = Arc::new(ManualClock::at(
             Utc.with_ymd_and_hms(2026, 11, 2, 10, 0, 0).unwrap(),
         ));
-        let mut config = ClubConfig::from_settings(&Settings::defaults());
-        config.faq.path = starter_faq();
-        config.faq.model = faq_model();
-        config.faq.cache_dir = faq_cache_dir();
-        config.shop.catalog = starter_catalog();
+        let mut config = test_config();
         change(&mut config);
         let club = Club::open(temp.store.clone(), config, clock.clone())
             .await
@@ -244,11 +257,7 @@ impl TestClub {
             .await
             .expect("the store reopens");
         let clock = Arc::new(ManualClock::at(self.club.now() + after));
-        let mut config = ClubConfig::from_settings(&Settings::defaults());
-        config.faq.path = starter_faq();
-        config.faq.model = faq_model();
-        config.faq.cache_dir = faq_cache_dir();
-        config.shop.catalog = starter_catalog();
+        let config = test_config();
         let club = Club::open(store.clone(), config, clock.clone())
             .await
             .expect("the club reopens");
@@ -302,8 +311,18 @@ pub fn said(actor: &Actor, text: &str, key: &str) -> Incoming {
     }
 }
 
-/// The built `fanclub` binary.
+/// The built `fanclub` binary, without public welcomes and milestone
+/// messages (for the reason given at [`test_config`]).
 pub fn fanclub() -> Command {
+    let mut command = fanclub_as_shipped();
+    command
+        .env("FANCLUB__RECOGNITION__WELCOME_NEW_MEMBERS", "false")
+        .env("FANCLUB__RECOGNITION__ANNOUNCE_MILESTONES", "false");
+    command
+}
+
+/// The built `fanclub` binary with the shipped recognition settings.
+pub fn fanclub_as_shipped() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_fanclub"));
     // Keep the caller's environment from leaking in.
     command
@@ -311,6 +330,8 @@ pub fn fanclub() -> Command {
         .env_remove("TELEGRAM_BOT_TOKEN")
         .env_remove("DISCORD_TOKEN")
         .env_remove("RUST_LOG")
+        .env_remove("FANCLUB__RECOGNITION__WELCOME_NEW_MEMBERS")
+        .env_remove("FANCLUB__RECOGNITION__ANNOUNCE_MILESTONES")
         .env("FANCLUB__FAQ__PATH", starter_faq())
         .env("FANCLUB__FAQ__MODEL", faq_model())
         .env("FANCLUB__FAQ__CACHE_DIR", faq_cache_dir())

@@ -78,9 +78,18 @@ impl ClubConfig {
         }
     }
 
-    /// Whether new members are welcomed when they first speak in `place`.
+    /// Whether new members are welcomed when they first speak in `place`:
+    /// in the listed welcome places, or in every support channel when none
+    /// is listed; never when `recognition.welcome_new_members` is off.
     pub fn welcomes_in(&self, place: &Place) -> bool {
-        listed(&self.recognition.welcome_channels, place)
+        let recognition = &self.recognition;
+        if !recognition.welcome_new_members || place.private {
+            return false;
+        }
+        if recognition.welcome_channels.is_empty() {
+            return self.is_support_channel(place);
+        }
+        listed(&recognition.welcome_channels, place)
     }
 
     /// Whether members' questions in `place` may be answered unprompted
@@ -419,7 +428,10 @@ impl Club {
                     .on_message(incoming, member, lang, text, *reply_to, recorded, now)
                     .await?;
                 let new = matches!(recorded, Recorded::New(_));
-                if first && new && self.inner.config.welcomes_in(&incoming.place) {
+                // `/start` welcomes in its own words: one welcome is enough.
+                let starts = commands::is_command(text)
+                    && commands::spec_of(text).is_some_and(|spec| spec.name == "start");
+                if first && new && !starts && self.inner.config.welcomes_in(&incoming.place) {
                     handled
                         .replies
                         .insert(0, self.welcome(&incoming.place, member, lang));
@@ -765,7 +777,7 @@ impl Club {
             Command::Whois { member } => handlers::whois(context, &member).await?,
             Command::Suspicious => voting::suspicious(context).await?,
             Command::RevokeVotes { member, since } => {
-                voting::revoke(context, &member, since.as_deref()).await?
+                return voting::revoke(context, &member, since.as_deref()).await;
             }
             Command::Shop => shop::shop(context).await?,
             Command::Redeem { sku } => return shop::redeem(context, &sku).await,

@@ -192,7 +192,7 @@ pub(super) async fn vote(
                     (VoteKind::Upvote, Via::Thanks) => EarnedKind::Thanks,
                     (VoteKind::Upvote, _) => EarnedKind::Upvote,
                 };
-                let key = format!("vote:{vote}");
+                let key = crate::store::digests::vote_source_key(vote);
                 super::digest::earned(context, author.id, earned, verdict.points, None, key)
                     .await?;
             }

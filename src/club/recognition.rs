@@ -2,7 +2,11 @@
 //!
 //! Leaderboards rank points *earned* in a period, never the balance, so
 //! redeeming merchandise does not push anyone down. Public congratulations
-//! and welcomes are off unless configured: they are noise in busy groups.
+//! on milestones and one short welcome for a new member are on by default:
+//! a club that celebrates its helpers keeps them. A busy group can turn
+//! them off (`recognition.announce_milestones`,
+//! `recognition.welcome_new_members`); the member still hears of a badge in
+//! their private digest.
 
 use chrono::Datelike;
 use fluent_bundle::FluentValue;
@@ -211,7 +215,7 @@ pub(super) async fn celebrate(
         EarnedKind::Badge,
         0,
         Some(badge.to_owned()),
-        format!("badge:{vote}"),
+        crate::store::digests::badge_source_key(*vote),
     )
     .await?;
     if !context.club.config().recognition.announce_milestones {

@@ -12,7 +12,7 @@ use super::commands::MemberRef;
 use super::error::{ClubError, Mistake};
 use super::handlers::points as points_text;
 use super::i18n::{args, text};
-use super::model::MessageId;
+use super::model::{Member, MemberId, MessageId};
 use super::points::{self, Finding, Via, VoteResult};
 use super::recognition;
 use super::reply::Reply;
@@ -276,11 +276,13 @@ pub(super) async fn suspicious(context: &Context<'_>) -> Result<String, ClubErro
 
 /// `/revoke_votes <voter> [since]`: reverses every payout the voter's votes
 /// caused (since a date `2026-11-01` or `7d` ago), with one audit entry.
+/// Each author who lost points is told privately why; the notices commit
+/// with the revocation, in the event's transaction.
 pub(super) async fn revoke(
     context: &Context<'_>,
     member: &MemberRef,
     since: Option<&str>,
-) -> Result<String, ClubError> {
+) -> Result<Vec<Reply>, ClubError> {
     let voter = super::handlers::resolve_member(context, member).await?;
     let since = since.map(|since| parse_since(context, since)).transpose()?;
     let revoked = context
@@ -290,7 +292,7 @@ pub(super) async fn revoke(
         .await?;
     let texts = context.club.texts();
     let lang = context.lang;
-    Ok(texts.get(
+    let summary = texts.get(
         lang,
         "revoked",
         Some(&args([
@@ -298,7 +300,44 @@ pub(super) async fn revoke(
             ("votes", revoked.votes.into()),
             ("points", text(&points_text(texts, lang, revoked.points))),
         ])),
-    ))
+    );
+    let mut replies = vec![Reply::in_place(
+        context.place,
+        summary,
+        Some(context.message),
+    )];
+    for &(author, lost) in &revoked.losses {
+        replies.push(tell_loss(context, &voter, author, lost).await?);
+    }
+    Ok(replies)
+}
+
+/// The private notice to `author` that the revocation of `voter`'s votes
+/// took `lost` points, in the author's language.
+async fn tell_loss(
+    context: &Context<'_>,
+    voter: &Member,
+    author: MemberId,
+    lost: i64,
+) -> Result<Reply, ClubError> {
+    let club = context.club;
+    let lang = club
+        .store()
+        .member(author)
+        .await?
+        .map_or(club.config().default_language, |member| member.language);
+    let texts = club.texts();
+    let notice = texts.get(
+        lang,
+        "member-votes-revoked",
+        Some(&args([
+            ("points", text(&points_text(texts, lang, lost))),
+            ("name", text(&voter.display_name)),
+        ])),
+    );
+    let mut reply = Reply::to_member(author, notice);
+    reply.dedupe = Some(format!("{}:revoked:{}", context.event_key, author.0));
+    Ok(reply)
 }
 
 /// `2026-11-01` (local midnight) or `7d` (seven days ago).

@@ -119,6 +119,7 @@ suspicious-pair = { $a } ⇄ { $b }: { $ab } / { $ba } Stimmen
 suspicious-ring = Ring { $a } → { $b } → { $c } → { $a }: { $ab } / { $bc } / { $ca } Stimmen
 suspicious-none = In den letzten { $days } Tagen fällt niemand auf.
 revoked = Stimmen von { $name } zurückgenommen: { $votes } Stimmen, { $points } abgezogen.
+member-votes-revoked = −{ $points }: Die Stimmen von { $name } für deine Antworten wurden von der Moderation zurückgenommen.
 revoke-bad-since = „{ $since }“ ist kein Startdatum. Nutze z. B. 2026-11-01 oder 7d.
 leaderboard-header = 🏆 Rangliste ({ $period }):
 leaderboard-line = { $rank }. { $name } – { $points }

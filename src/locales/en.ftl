@@ -118,6 +118,7 @@ suspicious-pair = { $a } ⇄ { $b }: { $ab } / { $ba } votes
 suspicious-ring = ring { $a } → { $b } → { $c } → { $a }: { $ab } / { $bc } / { $ca } votes
 suspicious-none = Nobody stands out in the last { $days } days.
 revoked = Votes of { $name } revoked: { $votes } votes, { $points } taken back.
+member-votes-revoked = −{ $points }: the votes of { $name } on your answers were revoked by the moderators.
 revoke-bad-since = "{ $since }" is not a start date. Use e.g. 2026-11-01 or 7d.
 leaderboard-header = 🏆 Leaderboard ({ $period }):
 leaderboard-line = { $rank }. { $name } – { $points }

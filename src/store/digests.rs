@@ -5,9 +5,14 @@
 //! turns a member's waiting rows into one digest notice; the notice and the
 //! rows' `digested_at` are written in one transaction, so a digest is
 //! neither lost nor sent twice.
+//!
+//! A vote withdrawn or revoked before its digest went out takes its row
+//! (and the badge it brought) out of the waiting digest in the reversal's
+//! transaction, so the digest tells only points the member still has. Once
+//! told, a row stays: the member's balance shows the reversal.
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
+use sqlx::{Row, SqliteConnection};
 
 use super::{Context, Store, StoreError};
 use crate::club::model::MemberId;
@@ -66,6 +71,46 @@ pub struct WaitingDigest {
     /// Whether the member wants digests (`/notify`).
     pub wanted: bool,
     pub items: Vec<(i64, Earned)>,
+}
+
+/// The row of what vote `vote` paid its author.
+pub fn vote_source_key(vote: i64) -> String {
+    format!("vote:{vote}")
+}
+
+/// The row of the milestone badge vote `vote` took its author to.
+pub fn badge_source_key(vote: i64) -> String {
+    format!("badge:{vote}")
+}
+
+/// Takes the `reversed` points of vote `vote`, and the badge it brought,
+/// out of its author's waiting digest; rows already told stay.
+pub(super) async fn untell_reversed_vote(
+    tx: &mut SqliteConnection,
+    vote: i64,
+    reversed: i64,
+) -> Result<(), StoreError> {
+    let paid = vote_source_key(vote);
+    sqlx::query(
+        "DELETE FROM earned_points WHERE source_key IN (?, ?) AND digested_at IS NULL \
+         AND (kind = 'badge' OR points <= ?)",
+    )
+    .bind(&paid)
+    .bind(badge_source_key(vote))
+    .bind(reversed)
+    .execute(&mut *tx)
+    .await
+    .context("taking a reversed vote out of a digest")?;
+    // Part of it was spent and stays: the rest is still the member's.
+    sqlx::query(
+        "UPDATE earned_points SET points = points - ? WHERE source_key = ? AND digested_at IS NULL",
+    )
+    .bind(reversed)
+    .bind(&paid)
+    .execute(&mut *tx)
+    .await
+    .context("offsetting a reversed vote in a digest")?;
+    Ok(())
 }
 
 impl Store {

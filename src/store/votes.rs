@@ -139,10 +139,29 @@ pub struct VoteEdge {
 }
 
 /// What `/revoke_votes` undid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Revoked {
     pub votes: i64,
     pub points: i64,
+    /// The points each author lost, in the order of their first revoked
+    /// vote, so each can be told; an author whose points were already spent
+    /// lost nothing and is not listed.
+    pub losses: Vec<(MemberId, i64)>,
+}
+
+impl Revoked {
+    /// Counts one revoked vote that took `points` from `author`.
+    fn lost(&mut self, author: MemberId, points: i64) {
+        self.votes += 1;
+        self.points += points;
+        if points == 0 {
+            return;
+        }
+        match self.losses.iter_mut().find(|(who, _)| *who == author) {
+            Some((_, lost)) => *lost += points,
+            None => self.losses.push((author, points)),
+        }
+    }
 }
 
 /// A member's helping record, for `/profile`.
@@ -239,7 +258,7 @@ impl Store {
     }
 
     /// Reverses every standing paying vote `voter` cast since `since`, with
-    /// one audit entry by `moderator`.
+    /// one audit entry by `moderator`, and says what each author lost.
     #[tracing::instrument(skip_all)]
     pub async fn revoke_votes(
         &self,
@@ -261,8 +280,8 @@ impl Store {
         let mut revoked = Revoked::default();
         for row in &rows {
             let standing = standing_vote(row).context("decoding a vote")?;
-            revoked.points += reverse(&mut tx, &standing, "revoked", now).await?;
-            revoked.votes += 1;
+            let taken = reverse(&mut tx, &standing, "revoked", now).await?;
+            revoked.lost(standing.author, taken);
         }
         let note = AuditNote {
             actor: moderator,
@@ -474,6 +493,7 @@ fn standing_vote(row: &sqlx::sqlite::SqliteRow) -> Result<StandingVote, sqlx::Er
 /// Ends a standing vote and books the reversal of what it paid, at most the
 /// author's balance (a balance never goes below zero; what was already spent
 /// stays spent, and the vote row records what was actually taken back).
+/// What the author was not told yet leaves their waiting digest with it.
 async fn reverse(
     tx: &mut sqlx::SqliteConnection,
     vote: &StandingVote,
@@ -502,6 +522,7 @@ async fn reverse(
         .execute(&mut *tx)
         .await
         .context("ending a vote")?;
+    super::digests::untell_reversed_vote(tx, vote.id, reversed).await?;
     if reversed < vote.points {
         tracing::warn!(
             vote = vote.id,
