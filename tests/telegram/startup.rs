@@ -136,6 +136,11 @@ async fn the_command_menu_is_registered_once_per_language_and_polling_asks_for_r
     }
 }
 
+/// A freshly started binary loads the sentence model and fits the FAQ's
+/// decision before it polls; with the whole test suite beside it on two
+/// cores that has taken more than [`WAIT`].
+const STARTUP_WAIT: Duration = Duration::from_secs(60);
+
 #[tokio::test]
 async fn fanclub_run_with_a_token_runs_the_telegram_adapter_instead_of_the_console() {
     let bench = Bench::idle(|_| {}).await;
@@ -153,6 +158,12 @@ async fn fanclub_run_with_a_token_runs_the_telegram_adapter_instead_of_the_conso
         .spawn()
         .expect("fanclub starts");
     let mut running = Running(Some(child));
+    bench
+        .fake
+        .wait_for("fanclub run to poll", STARTUP_WAIT, |calls| {
+            calls.iter().any(|call| call.method == "getupdates")
+        })
+        .await;
     let anna = user(1001, "Anna", "de");
     bench.fake.push(&message(
         1,

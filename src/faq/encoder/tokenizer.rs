@@ -46,7 +46,7 @@ pub struct Tokenizer {
     /// Open addressing: piece id + 1, 0 = empty; length a power of two.
     table: Vec<u32>,
     longest: usize,
-    unk_score: f32,
+    unk_score: f64,
     /// Sorted by code point.
     normalisation: Vec<(char, Vec<char>)>,
     pub bos: u32,
@@ -100,7 +100,7 @@ impl Tokenizer {
             .map(|(piece, _)| piece.len())
             .max()
             .unwrap_or(1);
-        let unk_score = scores.iter().copied().fold(f32::INFINITY, f32::min) - 10.0;
+        let unk_score = f64::from(scores.iter().copied().fold(f32::INFINITY, f32::min)) - 10.0;
         let size = (pieces.len() * 2).next_power_of_two();
         let mut tokenizer = Tokenizer {
             text,
@@ -215,11 +215,14 @@ impl Tokenizer {
         let n = starts.len() - 1;
         // best[e]: score of the best segmentation of the first e characters,
         // with the last piece (None = unknown) and where it started.
-        let mut best: Vec<(f32, Option<u32>, usize)> = vec![(f32::NEG_INFINITY, None, 0); n + 1];
+        // Sums in f64, as the reference Unigram model adds them: two
+        // segmentations of equal score are then told apart by the same
+        // rounding, and ties go to the same one.
+        let mut best: Vec<(f64, Option<u32>, usize)> = vec![(f64::NEG_INFINITY, None, 0); n + 1];
         best[0].0 = 0.0;
         for i in 0..n {
             let base = best[i].0;
-            if base == f32::NEG_INFINITY {
+            if base == f64::NEG_INFINITY {
                 continue;
             }
             for e in i + 1..=n {
@@ -228,7 +231,7 @@ impl Tokenizer {
                     break;
                 }
                 if let Some(id) = self.lookup(span).filter(|id| *id != self.unk as usize) {
-                    let score = base + self.scores[id];
+                    let score = base + f64::from(self.scores[id]);
                     if score > best[e].0 {
                         best[e] = (score, Some(id as u32), i);
                     }
