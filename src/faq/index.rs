@@ -16,9 +16,10 @@
 //! (`chatter.toml`) and the questions moderators marked as not covered. The
 //! answer threshold keeps wrong answers on the practice questions at
 //! [`SearchSettings::max_wrong_rate`]; a second model decides whether the
-//! best entries are worth suggesting. It also practises on hurried copies
-//! of the phrasings ([`hurried`]), because members type less tidily than
-//! operators and a gate that has only seen tidy questions refuses theirs.
+//! best entries are worth suggesting. Both models also learn from hurried
+//! copies of the phrasings ([`hurried`]), because members type less tidily
+//! than operators; the answer threshold is still read off the tidy
+//! practice.
 //! A question closer by meaning to the shipped chatter than to any
 //! phrasing is small talk and gets no suggestions. A question equal to a
 //! phrasing word for word (after folding) is answered by that entry
@@ -221,7 +222,8 @@ struct PracticeQuestion {
     text: String,
     /// The reduced passage that stands for its entry meanwhile.
     passage: usize,
-    /// A [`hurried`] copy: it teaches only the suggestion gate.
+    /// A [`hurried`] copy: the models learn from it, the answer threshold
+    /// is read without it.
     hurried: bool,
 }
 
@@ -730,29 +732,30 @@ impl FaqIndex {
             })
             .collect();
 
+        // Each kind of practice weighs its share, spread over its samples:
+        // over all of them where a model learns, over the tidy ones where
+        // the answer threshold is read.
         let share = |share: f32, count: usize| share / count.max(1) as f32;
-        let tidy = answerable.iter().filter(|(_, _, h)| !h).count();
-        let (w_answerable, w_offer, w_near, w_off) = (
-            share(ANSWERABLE_SHARE, tidy),
-            share(ANSWERABLE_SHARE, answerable.len()),
-            share(NEAR_MISS_SHARE, tidy),
-            share(OFF_TOPIC_SHARE, off.len()),
-        );
-        let refuse = |analysis: &Analysis, weight: f32| Sample {
+        let tidy = answerable.iter().filter(|(_, _, hurried)| !hurried).count();
+        let all = answerable.len();
+        let w_off = share(OFF_TOPIC_SHARE, off.len());
+        let sample = |analysis: &Analysis, label: bool, weight: f32| Sample {
             features: analysis.features,
-            label: false,
+            label,
             weight,
         };
-        let mut answer_samples = Vec::new();
+        // The answer model learns from tidy and hurried practice alike (it
+        // then leans less on how tidy a question is); its threshold is read
+        // off the tidy practice, so `max_wrong_rate` keeps its meaning.
+        let mut learn_samples = Vec::new();
+        let mut threshold_samples = Vec::new();
         let mut offer_samples = Vec::new();
         for (analysis, entry, hurried) in &answerable {
             let first = analysis.ranked.first().map(|(e, _)| *e);
+            let right = first == Some(*entry);
+            learn_samples.push(sample(analysis, right, share(ANSWERABLE_SHARE, all)));
             if !hurried {
-                answer_samples.push(Sample {
-                    features: analysis.features,
-                    label: first == Some(*entry),
-                    weight: w_answerable,
-                });
+                threshold_samples.push(sample(analysis, right, share(ANSWERABLE_SHARE, tidy)));
             }
             let within = analysis
                 .ranked
@@ -760,31 +763,31 @@ impl FaqIndex {
                 .take(self.settings.max_suggestions.max(1))
                 .any(|(e, _)| e == entry);
             if within {
-                offer_samples.push(Sample {
-                    features: analysis.features,
-                    label: true,
-                    weight: w_offer,
-                });
+                offer_samples.push(sample(analysis, true, share(ANSWERABLE_SHARE, all)));
             }
         }
         // Near-misses are left out of the suggestion gate: they speak the
         // FAQ's language, and suggesting for them is no wrong answer.
-        for (analysis, _) in near_miss.iter().filter(|(_, hurried)| !hurried) {
-            answer_samples.push(refuse(analysis, w_near));
+        for (analysis, hurried) in &near_miss {
+            learn_samples.push(sample(analysis, false, share(NEAR_MISS_SHARE, all)));
+            if !hurried {
+                threshold_samples.push(sample(analysis, false, share(NEAR_MISS_SHARE, tidy)));
+            }
         }
         for analysis in &off {
-            answer_samples.push(refuse(analysis, w_off));
-            offer_samples.push(refuse(analysis, w_off));
+            learn_samples.push(sample(analysis, false, w_off));
+            threshold_samples.push(sample(analysis, false, w_off));
+            offer_samples.push(sample(analysis, false, w_off));
         }
-        if answerable.len() < MIN_PRACTICE {
+        if tidy < MIN_PRACTICE {
             // Too little to learn from: suggest, never answer outright.
             return Ok(Calibration {
-                practice: [answerable.len(), near_miss.len(), off.len()],
+                practice: [tidy, near_miss.len() - (all - tidy), off.len()],
                 ..Calibration::default()
             });
         }
-        let answer = Logistic::fit(&answer_samples);
-        let scored: Vec<(f32, Sample)> = answer_samples
+        let answer = Logistic::fit(&learn_samples);
+        let scored: Vec<(f32, Sample)> = threshold_samples
             .iter()
             .map(|s| (answer.probability(&s.features), *s))
             .collect();
@@ -801,7 +804,7 @@ impl FaqIndex {
             answer_threshold,
             offer,
             offer_threshold,
-            practice: [answerable.len(), near_miss.len(), off.len()],
+            practice: [tidy, near_miss.len() - (all - tidy), off.len()],
         })
     }
 }
@@ -810,11 +813,12 @@ impl FaqIndex {
 /// punctuation, every third word left out, and the longest word with two
 /// letters swapped. `None` for phrasings of fewer than three words.
 ///
-/// Only the suggestion gate practises on these: members' messages sit
-/// further from the FAQ's wording (cosines 0.82–0.85) than its own tidy
-/// phrasings do (0.88–0.91), and a gate fitted on tidy ones alone refused
-/// real questions whose entry ranked first. The answer gate keeps its
-/// tidy practice, so its wrong-answer rate stays what the setting says.
+/// Members' messages sit further from the FAQ's wording (cosines
+/// 0.82–0.85) than its own tidy phrasings do (0.88–0.91): a suggestion
+/// gate fitted on tidy ones alone refused real questions whose entry
+/// ranked first, and an answer model fitted on them leaned on tidiness.
+/// Both models learn from these copies too; the answer threshold is read
+/// off the tidy practice alone, so `max_wrong_rate` keeps its meaning.
 /// Figures: `docs/faq-search.md`, round ten.
 fn hurried(phrasing: &str) -> Option<String> {
     let words: Vec<String> = phrasing
