@@ -211,8 +211,8 @@ const PHRASING_WEIGHT: f32 = 0.5;
 
 /// The suggestion gate only keeps chatter out: it lets through this share
 /// of the answerable practice questions (tidy and [`hurried`]) whose entry
-/// ranked in the first three. Suggestions are not answers, so a near-miss that gets them costs
-/// the member a look, not a wrong answer.
+/// ranked in the first three. Suggestions are not answers, so a near-miss
+/// that gets them costs the member a look, not a wrong answer.
 const OFFER_RECALL: f32 = 0.995;
 
 /// A phrasing of the FAQ asked as a question against the FAQ without it.
