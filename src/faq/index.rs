@@ -429,16 +429,16 @@ impl FaqIndex {
                 ranked: Vec::new(),
             };
         }
-        let small_talk = match &vector {
-            Ok(Some(vector)) => self.is_small_talk(vector),
-            _ => false,
-        };
-        let (analysis, meaning_failed) = match vector {
-            Ok(vector) => (self.analyse(question, vector.as_deref()), false),
+        let ((analysis, nearest_phrasing), meaning_failed) = match &vector {
+            Ok(vector) => (self.analyse_nearest(question, vector.as_deref()), false),
             Err(error) => {
                 tracing::warn!(%error, "comparing this question by spelling only");
-                (self.analyse(question, None), true)
+                (self.analyse_nearest(question, None), true)
             }
+        };
+        let small_talk = match &vector {
+            Ok(Some(vector)) => self.is_small_talk(vector, nearest_phrasing),
+            _ => false,
         };
         let calibration = &self.calibration;
         let p_answer = calibration.answer.probability(&analysis.features);
@@ -510,18 +510,18 @@ impl FaqIndex {
     }
 
     /// Is the question closer by meaning to the shipped chatter than to
-    /// every phrasing of the FAQ?
-    fn is_small_talk(&self, vector: &[f32]) -> bool {
+    /// every phrasing of the FAQ (the nearest of which is
+    /// `nearest_phrasing` away)?
+    fn is_small_talk(&self, vector: &[f32], nearest_phrasing: f32) -> bool {
         let Some(meaning) = &self.meaning else {
             return false;
         };
-        let closest = |vectors: &[Vector]| {
-            vectors
-                .iter()
-                .map(|other| cosine(vector, other))
-                .fold(f32::NEG_INFINITY, f32::max)
-        };
-        closest(&meaning.chatter) > closest(&meaning.phrasings)
+        let nearest_chatter = meaning
+            .chatter
+            .iter()
+            .map(|chatter| cosine(vector, chatter))
+            .fold(f32::NEG_INFINITY, f32::max);
+        nearest_chatter > nearest_phrasing
     }
 
     /// The question's vector, or `None` without the model.
@@ -535,11 +535,38 @@ impl FaqIndex {
     /// Ranks the entries for a question (with its vector when the model is
     /// loaded) and computes the decision's features.
     fn analyse(&self, question: &str, vector: Option<&[f32]>) -> Analysis {
+        self.analyse_nearest(question, vector).0
+    }
+
+    /// [`FaqIndex::analyse`], plus the closeness by meaning of the
+    /// phrasing nearest to the question (−∞ without a vector).
+    fn analyse_nearest(&self, question: &str, vector: Option<&[f32]>) -> (Analysis, f32) {
         let (e5, tf) = self.doc_scores(question, vector);
         let entries = self.book.len();
-        let e5 = e5.map(|scores| self.entry_meaning(&scores, vector, None));
+        let closest = self.closest_phrasings(vector);
+        let e5 = e5.map(|scores| self.entry_meaning(&scores, closest.as_deref(), None));
         let tf = self.entry_best(&tf, entries, None);
-        analyse_scores(e5.as_deref(), &tf, content_words(question).len())
+        let nearest = closest
+            .iter()
+            .flatten()
+            .copied()
+            .fold(f32::NEG_INFINITY, f32::max);
+        let analysis = analyse_scores(e5.as_deref(), &tf, content_words(question).len());
+        (analysis, nearest)
+    }
+
+    /// Each entry's closest phrasing to the question by meaning (−∞ for an
+    /// entry without phrasings); `None` without the model or a vector.
+    fn closest_phrasings(&self, vector: Option<&[f32]>) -> Option<Vec<f32>> {
+        let (Some(meaning), Some(vector)) = (&self.meaning, vector) else {
+            return None;
+        };
+        let mut closest = vec![f32::NEG_INFINITY; self.book.len()];
+        for (phrasing, &entry) in meaning.phrasings.iter().zip(&meaning.phrasing_entry) {
+            let entry = entry as usize;
+            closest[entry] = closest[entry].max(cosine(vector, phrasing));
+        }
+        Some(closest)
     }
 
     /// Every passage's closeness to the question by meaning (when there is
@@ -557,25 +584,21 @@ impl FaqIndex {
     }
 
     /// Each entry's closeness by meaning: its best passage, blended with
-    /// its closest phrasing; `leave_out`'s is NaN.
+    /// its closest phrasing (from [`FaqIndex::closest_phrasings`]);
+    /// `leave_out`'s is NaN.
     fn entry_meaning(
         &self,
         doc_scores: &[f32],
-        vector: Option<&[f32]>,
+        closest: Option<&[f32]>,
         leave_out: Option<usize>,
     ) -> Vec<f32> {
         let entries = self.book.len();
         let mut best = self.entry_best(doc_scores, entries, leave_out);
         let weight = PHRASING_WEIGHT;
-        let (Some(meaning), Some(vector)) = (&self.meaning, vector) else {
+        let Some(closest) = closest else {
             return best;
         };
-        let mut phrasing_best = vec![f32::NEG_INFINITY; entries];
-        for (phrasing, &entry) in meaning.phrasings.iter().zip(&meaning.phrasing_entry) {
-            let entry = entry as usize;
-            phrasing_best[entry] = phrasing_best[entry].max(cosine(vector, phrasing));
-        }
-        for (score, phrasing) in best.iter_mut().zip(phrasing_best) {
+        for (score, &phrasing) in best.iter_mut().zip(closest) {
             if score.is_finite() && phrasing.is_finite() {
                 *score = (1.0 - weight) * *score + weight * phrasing;
             }
@@ -692,9 +715,10 @@ impl FaqIndex {
             let query_tf = self.tfidf.vector(question);
             let (e5, tf) = self.doc_scores(question, vector);
             let words = content_words(question).len();
-            let e5_left = e5
-                .as_ref()
-                .map(|s| self.entry_meaning(s, vector, Some(*entry)));
+            let e5_left = e5.as_ref().map(|s| {
+                let closest = self.closest_phrasings(vector);
+                self.entry_meaning(s, closest.as_deref(), Some(*entry))
+            });
             let tf_left = self.entry_best(&tf, entries, Some(*entry));
             near_miss.push((
                 analyse_scores(e5_left.as_deref(), &tf_left, words),
