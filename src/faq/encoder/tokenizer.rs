@@ -255,34 +255,32 @@ impl Tokenizer {
 
 /// `text` split before every `▁`.
 fn words(text: &str) -> impl Iterator<Item = &str> {
-    let mut rest = text;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let cut = rest
-            .char_indices()
+    pieces(text, |rest| {
+        rest.char_indices()
             .skip(1)
             .find(|(_, c)| *c == META)
-            .map_or(rest.len(), |(at, _)| at);
-        let (head, tail) = rest.split_at(cut);
-        rest = tail;
-        Some(head)
+            .map_or(rest.len(), |(at, _)| at)
     })
 }
 
 /// `text` in pieces of at most `max` characters.
 fn chunks(text: &str, max: usize) -> impl Iterator<Item = &str> {
+    pieces(text, move |rest| {
+        rest.char_indices()
+            .nth(max)
+            .map_or(rest.len(), |(at, _)| at)
+    })
+}
+
+/// `text` cut into consecutive pieces; `cut` says where the next piece of
+/// what is left ends (a byte offset on a character boundary, above 0).
+fn pieces(text: &str, cut: impl Fn(&str) -> usize) -> impl Iterator<Item = &str> {
     let mut rest = text;
     std::iter::from_fn(move || {
         if rest.is_empty() {
             return None;
         }
-        let cut = rest
-            .char_indices()
-            .nth(max)
-            .map_or(rest.len(), |(at, _)| at);
-        let (head, tail) = rest.split_at(cut);
+        let (head, tail) = rest.split_at(cut(rest));
         rest = tail;
         Some(head)
     })
