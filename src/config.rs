@@ -561,9 +561,15 @@ mod tests {
         use crate::club::model::Platform;
         let points = Settings::defaults().points;
         // Telegram's fixed reaction list has neither ✅ nor ⭐.
-        assert_eq!(points.upvote_emoji.on(Platform::Telegram), ["👍", "❤", "🔥", "👏", "💯"]);
+        assert_eq!(
+            points.upvote_emoji.on(Platform::Telegram),
+            ["👍", "❤", "🔥", "👏", "💯"]
+        );
         assert_eq!(points.solution_emoji.on(Platform::Telegram), ["🏆"]);
-        assert_eq!(points.upvote_emoji.on(Platform::Discord), ["👍", "⭐", "❤️"]);
+        assert_eq!(
+            points.upvote_emoji.on(Platform::Discord),
+            ["👍", "⭐", "❤️"]
+        );
         assert_eq!(points.solution_emoji.on(Platform::Discord), ["✅"]);
         assert_eq!(points.solution_emoji.on(Platform::Console), ["✅"]);
     }

@@ -95,7 +95,9 @@ async fn on_telegram_the_emoji_of_telegrams_own_reaction_list_count() {
     t.test.react(&t.carol, t.answer, "⭐", true, "star").await;
     t.test.react(&t.alice, t.answer, "✅", true, "check").await;
     assert_eq!(t.test.balance(&t.bob).await, 0, "not Telegram's emoji");
-    t.test.react(&t.carol, t.answer, "💯", true, "hundred").await;
+    t.test
+        .react(&t.carol, t.answer, "💯", true, "hundred")
+        .await;
     t.test.react(&t.alice, t.answer, "🏆", true, "trophy").await;
     assert_eq!(t.test.balance(&t.bob).await, 12, "💯 upvotes, 🏆 solves");
 }

@@ -16,6 +16,7 @@ pub mod error;
 pub mod grants;
 mod handlers;
 pub mod i18n;
+mod linking;
 pub mod model;
 pub mod points;
 mod recognition;
@@ -784,6 +785,8 @@ impl Club {
             Command::Claims => shop::claims(context).await?,
             Command::Cancel { claim } => return shop::cancel(context, claim).await,
             Command::Notify { switch } => digest::notify(context, &switch).await?,
+            Command::Link { code } => return linking::link(context, code.as_deref()).await,
+            Command::Unlink { platform } => linking::unlink(context, &platform).await?,
             Command::Pending => shop::pending(context).await?,
             Command::Approve { claim, note } => {
                 return shop::decide(context, claim, Decision::Approve { note }).await;

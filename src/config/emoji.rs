@@ -20,8 +20,8 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::club::model::Platform;
 
@@ -70,7 +70,11 @@ impl ReactionEmoji {
     /// Sets the list of `platform`.
     pub fn set(&mut self, platform: Platform, emoji: &[&str]) {
         let emoji: Vec<String> = emoji.iter().map(|emoji| (*emoji).to_owned()).collect();
-        match self.platforms.iter_mut().find(|(listed, _)| *listed == platform) {
+        match self
+            .platforms
+            .iter_mut()
+            .find(|(listed, _)| *listed == platform)
+        {
             Some((_, list)) => *list = emoji,
             None => self.platforms.push((platform, emoji)),
         }
