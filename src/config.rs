@@ -22,6 +22,10 @@ use serde::Deserialize;
 use crate::faq::SearchSettings;
 use crate::lang::Lang;
 
+mod emoji;
+
+pub use self::emoji::ReactionEmoji;
+
 /// The defaults, exactly as committed in `config/default.toml`.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 
@@ -99,8 +103,10 @@ impl FaqSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PointsSettings {
-    pub upvote_emoji: Vec<String>,
-    pub solution_emoji: Vec<String>,
+    /// Reactions that upvote, per platform (see [`ReactionEmoji`]).
+    pub upvote_emoji: ReactionEmoji,
+    /// Reactions with which the asker marks the solution, per platform.
+    pub solution_emoji: ReactionEmoji,
     pub thanks_words: Vec<String>,
     pub upvote_points: i64,
     pub solution_points: i64,
@@ -548,6 +554,47 @@ mod tests {
             Settings::load_from(Some(file.path()), Path::new("/nonexistent"), no_env()).unwrap();
         assert!(!loaded.settings.recognition.announce_milestones);
         assert!(loaded.settings.recognition.welcome_new_members);
+    }
+
+    #[test]
+    fn each_platform_counts_reactions_its_members_can_give() {
+        use crate::club::model::Platform;
+        let points = Settings::defaults().points;
+        // Telegram's fixed reaction list has neither ✅ nor ⭐.
+        assert_eq!(
+            points.upvote_emoji.on(Platform::Telegram),
+            ["👍", "❤", "🔥", "👏", "💯"]
+        );
+        assert_eq!(points.solution_emoji.on(Platform::Telegram), ["🏆"]);
+        assert_eq!(
+            points.upvote_emoji.on(Platform::Discord),
+            ["👍", "⭐", "❤️"]
+        );
+        assert_eq!(points.solution_emoji.on(Platform::Discord), ["✅"]);
+        assert_eq!(points.solution_emoji.on(Platform::Console), ["✅"]);
+    }
+
+    #[test]
+    fn an_older_file_with_one_emoji_list_still_loads_and_counts_it_everywhere() {
+        use crate::club::model::Platform;
+        let file = file_with("[points]\nupvote_emoji = [\"👍\"]\nsolution_emoji = [\"✅\"]\n");
+        let loaded =
+            Settings::load_from(Some(file.path()), Path::new("/nonexistent"), no_env()).unwrap();
+        let points = loaded.settings.points;
+        assert_eq!(points.upvote_emoji.on(Platform::Telegram), ["👍"]);
+        assert_eq!(points.solution_emoji.on(Platform::Discord), ["✅"]);
+    }
+
+    #[test]
+    fn a_table_of_emoji_changes_only_the_platforms_it_names() {
+        use crate::club::model::Platform;
+        let file = file_with("[points.solution_emoji]\ntelegram = [\"🎯\"]\n");
+        let loaded =
+            Settings::load_from(Some(file.path()), Path::new("/nonexistent"), no_env()).unwrap();
+        let points = loaded.settings.points;
+        assert_eq!(points.solution_emoji.on(Platform::Telegram), ["🎯"]);
+        assert_eq!(points.solution_emoji.on(Platform::Discord), ["✅"]);
+        assert_eq!(points.upvote_emoji.on(Platform::Telegram)[0], "👍");
     }
 
     #[test]

@@ -299,7 +299,7 @@ async fn a_first_solution_reaches_the_helper_privately_with_its_badge() {
         .await
         .message
         .unwrap();
-    test.react(&carla, answer, "✅", true, "r").await;
+    test.react(&carla, answer, "🏆", true, "r").await;
     test.clock.advance(chrono::Duration::minutes(i64::from(
         test.club.config().recognition.digest_minutes,
     )));
@@ -593,9 +593,9 @@ async fn a_vote_withdrawn_before_the_digest_is_not_in_it() {
 
     // Withdrawn after its digest went out: the digest stays told, the
     // balance shows the withdrawal, and no later digest repeats it.
-    test.react(&ben, first, "⭐", true, "b3").await;
+    test.react(&ben, first, "🔥", true, "b3").await;
     assert_eq!(told_alice(&test).await.len(), 1);
-    test.react(&ben, first, "⭐", false, "b3-off").await;
+    test.react(&ben, first, "🔥", false, "b3-off").await;
     assert!(told_alice(&test).await.is_empty());
     assert_eq!(test.balance(&actor("alice", false)).await, 2);
 }
@@ -624,10 +624,10 @@ async fn a_revoked_vote_still_waiting_leaves_the_digest_and_a_spent_part_stays_i
     // Alice's points go to a debit before ben withdraws his next vote: of
     // its 2 points only 1 is left to take back, and the digest keeps the 1
     // that was spent.
-    test.react(&ben, second, "⭐", true, "b2").await;
+    test.react(&ben, second, "🔥", true, "b2").await;
     test.send(said(&mia, "/grant @alice -3 Korrektur", "debit"))
         .await;
-    test.react(&ben, second, "⭐", false, "b2-off").await;
+    test.react(&ben, second, "🔥", false, "b2-off").await;
     assert_eq!(test.balance(&actor("alice", false)).await, 0);
     assert_eq!(
         told_alice(&test).await,

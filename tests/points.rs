@@ -77,13 +77,29 @@ async fn a_helpful_answer_earns_points_from_reactions_thanks_and_a_solution() {
         "a thanks reply is an upvote"
     );
 
-    t.test.react(&t.alice, t.answer, "✅", true, "solved").await;
+    // On Telegram the solution is 🏆: its reactions have no ✅.
+    t.test.react(&t.alice, t.answer, "🏆", true, "solved").await;
     assert_eq!(
         t.test.balance(&t.bob).await,
         16,
-        "the asker's ✅ marks the solution: +10"
+        "the asker's 🏆 marks the solution: +10"
     );
     assert!(t.test.temp.store.doctor().await.unwrap().is_healthy());
+}
+
+#[tokio::test]
+async fn on_telegram_the_emoji_of_telegrams_own_reaction_list_count() {
+    let t = thread().await;
+    // Telegram members cannot react with ⭐ or ✅: what arrives is from
+    // Telegram's list, and `points.*_emoji.telegram` names those.
+    t.test.react(&t.carol, t.answer, "⭐", true, "star").await;
+    t.test.react(&t.alice, t.answer, "✅", true, "check").await;
+    assert_eq!(t.test.balance(&t.bob).await, 0, "not Telegram's emoji");
+    t.test
+        .react(&t.carol, t.answer, "💯", true, "hundred")
+        .await;
+    t.test.react(&t.alice, t.answer, "🏆", true, "trophy").await;
+    assert_eq!(t.test.balance(&t.bob).await, 12, "💯 upvotes, 🏆 solves");
 }
 
 #[tokio::test]
@@ -91,7 +107,7 @@ async fn self_votes_duplicate_votes_and_votes_for_bots_pay_nothing_but_are_expla
     let t = thread().await;
     t.test.react(&t.bob, t.answer, "👍", true, "self").await;
     t.test.react(&t.carol, t.answer, "👍", true, "c1").await;
-    t.test.react(&t.carol, t.answer, "⭐", true, "c2").await;
+    t.test.react(&t.carol, t.answer, "🔥", true, "c2").await;
     t.test.reply(&t.carol, t.answer, "thanks!", "c3").await;
     assert_eq!(
         t.test.balance(&t.bob).await,
@@ -218,7 +234,7 @@ async fn the_same_voter_pays_the_same_author_at_most_three_times_a_day() {
 async fn unreacting_withdraws_exactly_what_the_vote_paid() {
     let t = thread().await;
     t.test.react(&t.carol, t.answer, "👍", true, "up").await;
-    t.test.react(&t.dave, t.answer, "⭐", true, "up2").await;
+    t.test.react(&t.dave, t.answer, "🔥", true, "up2").await;
     assert_eq!(t.test.balance(&t.bob).await, 4);
     t.test.react(&t.carol, t.answer, "👍", false, "down").await;
     assert_eq!(t.test.balance(&t.bob).await, 2);

@@ -13,6 +13,7 @@ mod fixtures;
 mod answers;
 mod buttons;
 mod delivery;
+mod linking;
 mod naming;
 mod outbox;
 mod points;

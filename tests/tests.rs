@@ -9,6 +9,7 @@ mod e5_parity;
 mod e5_tokenizer;
 mod faq;
 mod faq_chat;
+mod linking;
 mod naming;
 mod outbox;
 mod points;

@@ -216,6 +216,27 @@ pub const COMMANDS: &[CommandSpec] = &[
         private: false,
     },
     CommandSpec {
+        name: "link",
+        args: &[ArgSpec {
+            name: "code",
+            kind: ArgKind::Word,
+            required: false,
+        }],
+        access: Access::Everyone,
+        // The code is a key to the account: it is only ever said privately.
+        private: true,
+    },
+    CommandSpec {
+        name: "unlink",
+        args: &[ArgSpec {
+            name: "platform",
+            kind: ArgKind::Word,
+            required: true,
+        }],
+        access: Access::Everyone,
+        private: false,
+    },
+    CommandSpec {
         name: "grant",
         args: &[
             MEMBER,
@@ -481,6 +502,16 @@ pub enum Command {
     /// `/notify on|off`: private digests of points earned.
     Notify {
         switch: String,
+    },
+    /// `/link`: a one-time code; `/link <code>` from another platform's
+    /// account joins both accounts into one member.
+    Link {
+        code: Option<String>,
+    },
+    /// `/unlink <platform>`: that platform's account becomes a member of
+    /// its own again.
+    Unlink {
+        platform: String,
     },
     Pending,
     Approve {
@@ -961,6 +992,15 @@ fn build(spec: &'static CommandSpec, values: Vec<Option<ArgValue>>) -> Command {
         "notify" => Command::Notify {
             switch: next().map(ArgValue::into_text).unwrap_or_default(),
         },
+        "link" => Command::Link {
+            code: next().map(ArgValue::into_text),
+        },
+        "unlink" => Command::Unlink {
+            platform: next()
+                .map(ArgValue::into_text)
+                .unwrap_or_default()
+                .to_lowercase(),
+        },
         "pending" => Command::Pending,
         "approve" => Command::Approve {
             claim: next().map(ArgValue::into_integer).unwrap_or_default(),
@@ -1034,6 +1074,8 @@ impl Command {
             Command::Claims => "claims",
             Command::Cancel { .. } => "cancel",
             Command::Notify { .. } => "notify",
+            Command::Link { .. } => "link",
+            Command::Unlink { .. } => "unlink",
             Command::Pending => "pending",
             Command::Approve { .. } => "approve",
             Command::Reject { .. } => "reject",
@@ -1113,6 +1155,12 @@ impl Command {
             Command::Redeem { sku } => push(sku),
             Command::Cancel { claim } => push(claim),
             Command::Notify { switch } => push(switch),
+            Command::Link { code } => {
+                if let Some(code) = code {
+                    push(code);
+                }
+            }
+            Command::Unlink { platform } => push(platform),
             Command::Approve { claim, note }
             | Command::Fulfil {
                 claim,
@@ -1200,7 +1248,7 @@ mod tests {
             .filter(|spec| spec.private)
             .map(|spec| spec.name)
             .collect();
-        assert_eq!(private, ["balance", "history", "shop", "claims"]);
+        assert_eq!(private, ["balance", "history", "shop", "claims", "link"]);
     }
 
     #[test]
@@ -1303,6 +1351,13 @@ mod tests {
             Command::Cancel { claim: 3 },
             Command::Notify {
                 switch: "off".into(),
+            },
+            Command::Link { code: None },
+            Command::Link {
+                code: Some("7KQ2M-X9RTA".into()),
+            },
+            Command::Unlink {
+                platform: "telegram".into(),
             },
             Command::Pending,
             Command::Approve {

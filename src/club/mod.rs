@@ -16,6 +16,7 @@ pub mod error;
 pub mod grants;
 mod handlers;
 pub mod i18n;
+mod linking;
 pub mod model;
 pub mod points;
 mod recognition;
@@ -223,7 +224,7 @@ impl Club {
         let catalog = Catalog::load(&config.shop.catalog)?;
         let faq = FaqDesk::open(
             config.faq.path.clone(),
-            crate::faq::setting_values(&config.points, Some(&catalog)),
+            setting_values_of(&config.points, Some(&catalog)),
             config.faq.search_settings(),
             embedder,
             &store,
@@ -277,7 +278,7 @@ impl Club {
 
     /// The settings and prices the FAQ's placeholders show, as in force.
     pub fn setting_values(&self) -> std::collections::BTreeMap<String, String> {
-        crate::faq::setting_values(&self.inner.config.points, Some(&self.catalog()))
+        setting_values_of(&self.inner.config.points, Some(&self.catalog()))
     }
 
     /// Reads the catalog file again; a broken file keeps the old catalog.
@@ -784,6 +785,8 @@ impl Club {
             Command::Claims => shop::claims(context).await?,
             Command::Cancel { claim } => return shop::cancel(context, claim).await,
             Command::Notify { switch } => digest::notify(context, &switch).await?,
+            Command::Link { code } => return linking::link(context, code.as_deref()).await,
+            Command::Unlink { platform } => linking::unlink(context, &platform).await?,
             Command::Pending => shop::pending(context).await?,
             Command::Approve { claim, note } => {
                 return shop::decide(context, claim, Decision::Approve { note }).await;
@@ -902,6 +905,20 @@ impl Club {
             )]),
         }
     }
+}
+
+/// The values the FAQ's placeholders may name: the points rules and prices
+/// the FAQ knows (`{points.upvote}`, `{shop.SKU.cost}`), and the reaction
+/// emoji of every platform (`{points.upvote_emoji.telegram}`,
+/// `{points.solution_emoji.discord}`; without a platform: the default list).
+pub fn setting_values_of(
+    points: &PointsSettings,
+    catalog: Option<&Catalog>,
+) -> std::collections::BTreeMap<String, String> {
+    let mut values = crate::faq::setting_values(points, catalog);
+    values.extend(points.upvote_emoji.placeholders("points.upvote_emoji"));
+    values.extend(points.solution_emoji.placeholders("points.solution_emoji"));
+    values
 }
 
 /// Whether `place` is among `platform:place-id` entries. An entry for a

@@ -50,9 +50,11 @@ pub(super) async fn reaction(
     event_key: Option<&str>,
 ) -> Result<Vec<Reply>, ClubError> {
     let rules = &context.club.config().points;
-    let kind = if points::emoji_in(emoji, &rules.upvote_emoji) {
+    // Each platform offers its own reactions (`points.upvote_emoji`).
+    let platform = context.place.platform;
+    let kind = if points::emoji_in(emoji, rules.upvote_emoji.on(platform)) {
         VoteKind::Upvote
-    } else if points::emoji_in(emoji, &rules.solution_emoji) {
+    } else if points::emoji_in(emoji, rules.solution_emoji.on(platform)) {
         VoteKind::Solution
     } else {
         return Ok(Vec::new());

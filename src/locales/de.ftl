@@ -275,3 +275,30 @@ faq-not-covered-known = Das wusste ich schon: „{ $question }“ beantwortet da
 faq-not-covered-needs-question = Antworte mit /faq_not_covered auf die Nachricht mit der Frage oder schreib die Frage dahinter.
 faq-entries = FAQ-Einträge ({ $count }):
 faq-entries-empty = Keine FAQ-Einträge mit diesem Tag.
+
+## One member across platforms: /link and /unlink
+
+cmd-link = Verbindet deine Konten auf mehreren Plattformen zu einem Mitglied
+cmd-unlink = Trennt das Konto einer Plattform wieder von dir ab
+arg-code = code
+arg-platform = plattform
+link-code = Dein Verknüpfungscode: { $code }
+    Sende mir innerhalb von { $minutes } Minuten privat „/link { $code }“ von deinem Konto auf einer anderen Plattform. Dann sind beide Konten ein Mitglied: ein Punktestand, eine Geschichte, ein Rang. Der Code gilt einmal; gib ihn niemandem weiter.
+link-too-many-codes = Du hast in der letzten Stunde schon { $max } Codes angefordert. Bitte versuch es später noch einmal.
+link-linked = Verknüpft: { $platforms } gehören jetzt zu einem Mitglied (#{ $number }). Punktestand: { $balance }, Fan seit { $since }.
+link-collapsed = { $votes ->
+    [one] Eine Stimme, die du von beiden Konten für dieselbe Nachricht oder für dich selbst abgegeben hattest, zählt nicht mehr
+   *[other] { $votes } Stimmen, die du von beiden Konten für dieselbe Nachricht oder für dich selbst abgegeben hattest, zählen nicht mehr
+} ({ $points } zurückgenommen).
+link-wrong-code = Diesen Code kenne ich nicht. Prüfe ihn, oder fordere auf deinem anderen Konto mit /link einen neuen an.
+link-too-many-wrong = Zu viele falsche Codes. Bitte versuch es in einer Stunde wieder.
+link-expired = Dieser Code ist abgelaufen (ein Code gilt { $minutes } Minuten). Fordere auf deinem anderen Konto mit /link einen neuen an.
+link-used = Dieser Code wurde schon benutzt. Fordere auf deinem anderen Konto mit /link einen neuen an.
+link-own-code = Das ist dein eigener Code: Sende ihn von deinem Konto auf der anderen Plattform. Er gilt weiter.
+link-shared-platform = Beide Mitglieder haben schon ein Konto auf { $platform }, und ein Mitglied hat höchstens ein Konto je Plattform. Trenne eines zuerst mit /unlink { $platform } ab. Dieser Code ist verbraucht.
+link-not-private = Sende Codes nur privat an mich, nie in einer Gruppe: Dort können alle sie lesen. Dieser Code gilt nicht mehr; fordere mit /link einen neuen an.
+link-bad-code = „{ $code }“ ist kein Verknüpfungscode. Ein Code sieht so aus: 7KQ2M-X9RTA.
+unlink-done = Dein Konto auf { $platform } ist abgetrennt: Es ist ab jetzt ein eigenes Mitglied (#{ $number }) und beginnt bei 0 Punkten. Deine Punkte bleiben bei dir (#{ $member }).
+unlink-not-linked = Du hast kein Konto auf { $platform }.
+unlink-last-account = Dein Konto auf { $platform } ist dein einziges; es gibt nichts abzutrennen.
+unlink-unknown-platform = „{ $platform }“ ist keine Plattform. Möglich sind: { $platforms }.

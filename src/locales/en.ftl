@@ -274,3 +274,30 @@ faq-not-covered-known = I knew that already: the FAQ does not answer "{ $questio
 faq-not-covered-needs-question = Send /faq_not_covered as a reply to the message with the question, or write the question after it.
 faq-entries = FAQ entries ({ $count }):
 faq-entries-empty = No FAQ entries with this tag.
+
+## One member across platforms: /link and /unlink
+
+cmd-link = Joins your accounts on several platforms into one member
+cmd-unlink = Splits a platform's account off from you again
+arg-code = code
+arg-platform = platform
+link-code = Your link code: { $code }
+    Within { $minutes } minutes, send me "/link { $code }" privately from your account on another platform. Both accounts are then one member: one balance, one history, one rank. The code works once; never share it.
+link-too-many-codes = You already asked for { $max } codes in the last hour. Please try again later.
+link-linked = Linked: { $platforms } belong to one member now (#{ $number }). Balance: { $balance }, fan since { $since }.
+link-collapsed = { $votes ->
+    [one] One vote you had cast from both accounts on the same message, or for yourself, no longer counts
+   *[other] { $votes } votes you had cast from both accounts on the same message, or for yourself, no longer count
+} ({ $points } taken back).
+link-wrong-code = I do not know this code. Check it, or ask for a new one with /link on your other account.
+link-too-many-wrong = Too many wrong codes. Please try again in an hour.
+link-expired = This code has expired (a code is good for { $minutes } minutes). Ask for a new one with /link on your other account.
+link-used = This code was used already. Ask for a new one with /link on your other account.
+link-own-code = This is your own code: send it from your account on the other platform. It still works.
+link-shared-platform = Both members already have an account on { $platform }, and a member has at most one account per platform. Split one off first with /unlink { $platform }. This code is used up.
+link-not-private = Send codes to me privately only, never in a group: everyone there can read them. This code no longer works; ask for a new one with /link.
+link-bad-code = "{ $code }" is not a link code. A code looks like this: 7KQ2M-X9RTA.
+unlink-done = Your { $platform } account is split off: from now on it is a member of its own (#{ $number }) and starts at 0 points. Your points stay with you (#{ $member }).
+unlink-not-linked = You have no { $platform } account.
+unlink-last-account = Your { $platform } account is your only one; there is nothing to split off.
+unlink-unknown-platform = "{ $platform }" is not a platform. These are: { $platforms }.

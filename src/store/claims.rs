@@ -628,3 +628,28 @@ fn claim_from_row(row: &SqliteRow) -> Result<Claim, StoreError> {
     };
     decode().context("decoding a claim")
 }
+
+/// Moves `from`'s claims, decisions and approvals to `to`, inside the
+/// caller's write transaction (members being joined; the held points moved
+/// with the balance). Two approvals of one claim by the two accounts of
+/// one person become one.
+pub(crate) async fn reassign_claims(
+    tx: &mut sqlx::SqliteConnection,
+    from: MemberId,
+    to: MemberId,
+) -> Result<(), StoreError> {
+    super::reassign(
+        tx,
+        from,
+        to,
+        &[
+            "UPDATE claims SET member_id = ?1 WHERE member_id = ?2",
+            "UPDATE claims SET decided_by = ?1 WHERE decided_by = ?2",
+            "UPDATE claims SET fulfilled_by = ?1 WHERE fulfilled_by = ?2",
+            "UPDATE OR IGNORE claim_approvals SET moderator_id = ?1 WHERE moderator_id = ?2",
+            "DELETE FROM claim_approvals WHERE moderator_id = ?2",
+        ],
+        "moving claims",
+    )
+    .await
+}

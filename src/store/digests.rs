@@ -261,3 +261,20 @@ impl Store {
         Ok(())
     }
 }
+
+/// Moves `from`'s points waiting for a digest to `to`, inside the caller's
+/// write transaction (members being joined).
+pub(crate) async fn reassign_earned(
+    tx: &mut SqliteConnection,
+    from: MemberId,
+    to: MemberId,
+) -> Result<(), StoreError> {
+    super::reassign(
+        tx,
+        from,
+        to,
+        &["UPDATE earned_points SET member_id = ?1 WHERE member_id = ?2"],
+        "moving points waiting for a digest",
+    )
+    .await
+}

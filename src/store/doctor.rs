@@ -106,7 +106,39 @@ const CHECKS: &[(&str, &str)] = &[
         "SELECT 'member ' || m.id || ' has ' || \
              CASE WHEN b.member_id IS NULL THEN 'no balance row' ELSE 'no identity' END AS problem \
          FROM members m LEFT JOIN balances b ON b.member_id = m.id \
-         WHERE b.member_id IS NULL OR NOT EXISTS (SELECT 1 FROM identities i WHERE i.member_id = m.id)",
+         WHERE b.member_id IS NULL OR (m.merged_into IS NULL \
+           AND NOT EXISTS (SELECT 1 FROM identities i WHERE i.member_id = m.id))",
+    ),
+    (
+        "a member joined into another by /link owns nothing any more",
+        "SELECT 'member ' || m.id || ' was joined into ' || m.merged_into || ' but still has ' || owned.what AS problem \
+         FROM members m JOIN ( \
+             SELECT member_id AS id, 'an account' AS what FROM identities \
+             UNION ALL SELECT member_id, 'ledger entries' FROM ledger \
+             UNION ALL SELECT actor_id, 'ledger entries as actor' FROM ledger WHERE actor_id IS NOT NULL \
+             UNION ALL SELECT member_id, 'points' FROM balances WHERE balance <> 0 OR held <> 0 OR lifetime_earned <> 0 \
+             UNION ALL SELECT voter_id, 'votes cast' FROM votes \
+             UNION ALL SELECT author_id, 'votes received' FROM votes \
+             UNION ALL SELECT member_id, 'claims' FROM claims \
+             UNION ALL SELECT author_id, 'messages' FROM messages WHERE author_id IS NOT NULL \
+             UNION ALL SELECT member_id, 'notices' FROM outbox WHERE member_id IS NOT NULL \
+             UNION ALL SELECT member_id, 'points waiting for a digest' FROM earned_points \
+             UNION ALL SELECT merged_into, 'members joined into it' FROM members WHERE merged_into IS NOT NULL \
+         ) owned ON owned.id = m.id \
+         WHERE m.merged_into IS NOT NULL GROUP BY m.id, owned.what",
+    ),
+    (
+        "a member has at most one account per platform",
+        "SELECT 'member ' || member_id || ' has ' || COUNT(*) || ' accounts on ' || platform AS problem \
+         FROM identities GROUP BY member_id, platform HAVING COUNT(*) > 1",
+    ),
+    (
+        "one paying vote per member, message and kind, and none for oneself",
+        "SELECT 'member ' || voter_id || ' has ' || COUNT(*) || ' paying ' || kind || ' votes on message ' || message_id AS problem \
+         FROM votes WHERE active = 1 AND points > 0 GROUP BY voter_id, message_id, kind HAVING COUNT(*) > 1 \
+         UNION ALL \
+         SELECT 'vote ' || id || ': member ' || voter_id || ' paid themselves' FROM votes \
+         WHERE active = 1 AND points > 0 AND voter_id = author_id",
     ),
     (
         "no ledger entry without a member or a balance",

@@ -301,3 +301,27 @@ fn normalize(question: &str) -> String {
         .trim_end_matches(['?', '!', '.', ' '])
         .to_owned()
 }
+
+/// Moves `from`'s questions, lessons and verdicts to `to`, inside the
+/// caller's write transaction (members being joined). One verdict per
+/// person and answer: where both accounts gave one, `to`'s stays.
+pub(crate) async fn reassign_faq(
+    tx: &mut sqlx::SqliteConnection,
+    from: MemberId,
+    to: MemberId,
+) -> Result<(), StoreError> {
+    super::reassign(
+        tx,
+        from,
+        to,
+        &[
+            "UPDATE faq_queries SET member_id = ?1 WHERE member_id = ?2",
+            "UPDATE faq_learned SET member_id = ?1 WHERE member_id = ?2",
+            "UPDATE faq_negatives SET member_id = ?1 WHERE member_id = ?2",
+            "UPDATE OR IGNORE faq_feedback SET member_id = ?1 WHERE member_id = ?2",
+            "DELETE FROM faq_feedback WHERE member_id = ?2",
+        ],
+        "moving FAQ records",
+    )
+    .await
+}

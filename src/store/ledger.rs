@@ -162,7 +162,7 @@ impl Store {
             "SELECT b.balance, b.lifetime_earned, \
                  (SELECT COUNT(*) FROM balances o JOIN members om ON om.id = o.member_id \
                   WHERE om.is_bot = 0 AND o.lifetime_earned > b.lifetime_earned) + 1 AS rank, \
-                 (SELECT COUNT(*) FROM members WHERE is_bot = 0) AS members \
+                 (SELECT COUNT(*) FROM members WHERE is_bot = 0 AND merged_into IS NULL) AS members \
              FROM balances b WHERE b.member_id = ?",
         )
         .bind(member.0)
@@ -343,4 +343,55 @@ pub(crate) async fn record_audit(
         .await
         .context("writing the audit log")?;
     Ok(())
+}
+
+/// Moves everything `from` owns in points to `to`, inside the caller's
+/// write transaction (members being joined; `from` is already marked
+/// merged into `to`, which the ledger's trigger insists on): its ledger
+/// rows as owner and as actor, its balance, lifetime earnings and held
+/// points, and its audit entries. `from`'s balance row stays, at zero.
+/// Returns the points moved.
+pub(crate) async fn reassign_points(
+    tx: &mut sqlx::SqliteConnection,
+    from: MemberId,
+    to: MemberId,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    super::reassign(
+        tx,
+        from,
+        to,
+        &[
+            "UPDATE ledger SET member_id = ?1 WHERE member_id = ?2",
+            "UPDATE ledger SET actor_id = ?1 WHERE actor_id = ?2",
+            "UPDATE audit_log SET actor_id = ?1 WHERE actor_id = ?2",
+            "UPDATE audit_log SET subject_id = ?1 WHERE subject_id = ?2",
+        ],
+        "moving ledger and audit entries",
+    )
+    .await?;
+    let moved = balance_in(tx, from).await?;
+    sqlx::query(
+        "UPDATE balances SET \
+             balance = balance + (SELECT balance FROM balances WHERE member_id = ?2), \
+             lifetime_earned = lifetime_earned + (SELECT lifetime_earned FROM balances WHERE member_id = ?2), \
+             held = held + (SELECT held FROM balances WHERE member_id = ?2), \
+             updated_at = ?3 \
+         WHERE member_id = ?1",
+    )
+    .bind(to.0)
+    .bind(from.0)
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .context("adding up two balances")?;
+    sqlx::query(
+        "UPDATE balances SET balance = 0, lifetime_earned = 0, held = 0, updated_at = ? WHERE member_id = ?",
+    )
+    .bind(now)
+    .bind(from.0)
+    .execute(&mut *tx)
+    .await
+    .context("emptying a merged balance")?;
+    Ok(moved)
 }

@@ -134,10 +134,13 @@ impl Store {
         Ok(Sighting { member, first })
     }
 
-    /// The member with this id.
+    /// The member with this id; for a member joined into another by
+    /// `/link`, the member it became.
     #[tracing::instrument(skip_all)]
     pub async fn member(&self, id: MemberId) -> Result<Option<Member>, StoreError> {
-        sqlx::query(select_member!("FROM members m WHERE m.id = ?"))
+        sqlx::query(select_member!(
+            "FROM members m WHERE m.id = (SELECT COALESCE(merged_into, id) FROM members WHERE id = ?)"
+        ))
             .bind(id.0)
             .fetch_optional(&mut *self.reader().await?)
             .await
@@ -277,6 +280,118 @@ impl Store {
         .await
         .context("finding a member's account")
     }
+}
+
+/// Joins member `absorbed` into `survivor` inside the caller's write
+/// transaction: the identities move, "fan since" becomes the earlier date,
+/// and `absorbed` (and every member merged into it before) now points at
+/// `survivor`. `false`, with nothing written, when `absorbed` was merged
+/// meanwhile (a guarded update).
+pub(super) async fn merge_member(
+    tx: &mut sqlx::SqliteConnection,
+    absorbed: MemberId,
+    survivor: MemberId,
+) -> Result<bool, StoreError> {
+    let marked = sqlx::query(
+        "UPDATE members SET merged_into = ?1 WHERE id = ?2 AND merged_into IS NULL \
+         AND EXISTS (SELECT 1 FROM members WHERE id = ?1 AND merged_into IS NULL)",
+    )
+    .bind(survivor.0)
+    .bind(absorbed.0)
+    .execute(&mut *tx)
+    .await
+    .context("marking a member merged")?;
+    if marked.rows_affected() == 0 {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE members SET merged_into = ? WHERE merged_into = ?")
+        .bind(survivor.0)
+        .bind(absorbed.0)
+        .execute(&mut *tx)
+        .await
+        .context("pointing earlier merges at the member")?;
+    sqlx::query(
+        "UPDATE members SET fan_since = (SELECT fan_since FROM members WHERE id = ?1) \
+         WHERE id = ?2 AND fan_since > (SELECT fan_since FROM members WHERE id = ?1)",
+    )
+    .bind(absorbed.0)
+    .bind(survivor.0)
+    .execute(&mut *tx)
+    .await
+    .context("keeping the earlier fan-since date")?;
+    sqlx::query("UPDATE identities SET member_id = ? WHERE member_id = ?")
+        .bind(survivor.0)
+        .bind(absorbed.0)
+        .execute(&mut *tx)
+        .await
+        .context("moving a member's accounts")?;
+    Ok(true)
+}
+
+/// The platforms on which both members have an account (a member has at
+/// most one account per platform, so these two cannot be joined).
+pub(super) async fn shared_platforms(
+    tx: &mut sqlx::SqliteConnection,
+    one: MemberId,
+    other: MemberId,
+) -> Result<Vec<String>, StoreError> {
+    sqlx::query_scalar(
+        "SELECT platform FROM identities WHERE member_id = ? \
+         INTERSECT SELECT platform FROM identities WHERE member_id = ? ORDER BY 1",
+    )
+    .bind(one.0)
+    .bind(other.0)
+    .fetch_all(&mut *tx)
+    .await
+    .context("comparing two members' platforms")
+}
+
+/// Moves `member`'s account on `platform` to a new member of its own, with
+/// an empty balance, inside the caller's write transaction. `None` when
+/// the member has no account there, or no other account to keep.
+pub(super) async fn split_identity(
+    tx: &mut sqlx::SqliteConnection,
+    member: MemberId,
+    platform: Platform,
+    fan_since: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Option<MemberId>, StoreError> {
+    let accounts: Vec<String> =
+        sqlx::query_scalar("SELECT platform FROM identities WHERE member_id = ?")
+            .bind(member.0)
+            .fetch_all(&mut *tx)
+            .await
+            .context("listing a member's platforms")?;
+    if accounts.len() < 2 || !accounts.iter().any(|listed| listed == platform.as_str()) {
+        return Ok(None);
+    }
+    let split: i64 = sqlx::query_scalar(
+        "INSERT INTO members (display_name, language, is_bot, fan_since, created_at) \
+         SELECT COALESCE(i.username, m.display_name), m.language, m.is_bot, ?, ? \
+         FROM members m JOIN identities i ON i.member_id = m.id AND i.platform = ? \
+         WHERE m.id = ? RETURNING id",
+    )
+    .bind(fan_since)
+    .bind(now)
+    .bind(platform.as_str())
+    .bind(member.0)
+    .fetch_one(&mut *tx)
+    .await
+    .context("creating the member an account splits into")?;
+    sqlx::query("UPDATE identities SET member_id = ? WHERE member_id = ? AND platform = ?")
+        .bind(split)
+        .bind(member.0)
+        .bind(platform.as_str())
+        .execute(&mut *tx)
+        .await
+        .context("moving an account to its own member")?;
+    sqlx::query("INSERT INTO balances (member_id, updated_at) VALUES (?, ?)")
+        .bind(split)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .context("opening a balance")?;
+    Ok(Some(MemberId(split)))
 }
 
 fn is_up_to_date(member: &Member, username: Option<&str>, seen: &IdentitySeen<'_>) -> bool {

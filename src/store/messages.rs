@@ -213,3 +213,20 @@ impl Store {
         decode(&row).map(Some).context("decoding a message")
     }
 }
+
+/// Makes `to` the author of `from`'s messages, inside the caller's write
+/// transaction (members being joined).
+pub(crate) async fn reassign_messages(
+    tx: &mut sqlx::SqliteConnection,
+    from: MemberId,
+    to: MemberId,
+) -> Result<(), StoreError> {
+    super::reassign(
+        tx,
+        from,
+        to,
+        &["UPDATE messages SET author_id = ?1 WHERE author_id = ?2"],
+        "moving messages",
+    )
+    .await
+}

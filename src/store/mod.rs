@@ -2,7 +2,8 @@
 //!
 //! One file per table group: [`claims`] (shop claims, holds and
 //! decisions), [`members`] (members and their platform
-//! identities), [`ledger`] (the append-only points ledger, cached balances
+//! identities), [`links`] (`/link` codes, and joining two members into
+//! one: each table group moves its own rows), [`ledger`] (the append-only points ledger, cached balances
 //! and the audit log written with it), [`faq`] (questions asked, phrasings
 //! learned, feedback), [`votes`] (upvotes and solutions, paying or not),
 //! [`messages`] (what was said where, so
@@ -30,6 +31,7 @@ pub mod digests;
 pub mod doctor;
 pub mod faq;
 pub mod ledger;
+pub mod links;
 pub mod members;
 pub mod messages;
 pub mod outbox;
@@ -86,6 +88,27 @@ impl<T> Context<T> for Result<T, sqlx::Error> {
     fn context(self, context: &'static str) -> Result<T, StoreError> {
         self.map_err(|source| StoreError::Query { context, source })
     }
+}
+
+/// Runs `statements` in the caller's transaction, each binding `?1` to `to`
+/// and `?2` to `from`: how each table group moves a member's rows when two
+/// members are joined ([`links`]).
+pub(crate) async fn reassign(
+    tx: &mut sqlx::SqliteConnection,
+    from: crate::club::model::MemberId,
+    to: crate::club::model::MemberId,
+    statements: &[&'static str],
+    context: &'static str,
+) -> Result<(), StoreError> {
+    for statement in statements {
+        sqlx::query(*statement)
+            .bind(to.0)
+            .bind(from.0)
+            .execute(&mut *tx)
+            .await
+            .context(context)?;
+    }
+    Ok(())
 }
 
 /// Options for opening the store.

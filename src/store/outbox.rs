@@ -662,3 +662,25 @@ fn due_from_row(
         attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
     })
 }
+
+/// Moves `from`'s notices and delivery choices to `to`, inside the
+/// caller's write transaction (members being joined). `to`'s own choices
+/// win; `from`'s are kept when `to` had none.
+pub(crate) async fn reassign_delivery(
+    tx: &mut SqliteConnection,
+    from: MemberId,
+    to: MemberId,
+) -> Result<(), StoreError> {
+    super::reassign(
+        tx,
+        from,
+        to,
+        &[
+            "UPDATE outbox SET member_id = ?1 WHERE member_id = ?2",
+            "UPDATE OR IGNORE member_delivery SET member_id = ?1 WHERE member_id = ?2",
+            "DELETE FROM member_delivery WHERE member_id = ?2",
+        ],
+        "moving notices",
+    )
+    .await
+}

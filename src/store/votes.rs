@@ -397,6 +397,63 @@ impl Store {
     }
 }
 
+/// What joining two members did to their votes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Collapsed {
+    /// Paying votes that no longer stand: the second of two votes one
+    /// person cast from both accounts on the same message, and votes one
+    /// account gave the other (now self-votes).
+    pub votes: i64,
+    /// What taking them back took from the authors.
+    pub points: i64,
+}
+
+/// Moves `from`'s votes (cast and received) to `to`, inside the caller's
+/// write transaction, after their points moved
+/// ([`super::ledger::reassign_points`]). One person keeps one paying vote
+/// per message and kind (the one that paid most, the earlier of equals),
+/// and no paying vote for themselves: the others are withdrawn and what
+/// they paid is taken back, as a withdrawal would.
+pub(crate) async fn reassign_votes(
+    tx: &mut sqlx::SqliteConnection,
+    from: MemberId,
+    to: MemberId,
+    now: DateTime<Utc>,
+) -> Result<Collapsed, StoreError> {
+    super::reassign(
+        tx,
+        from,
+        to,
+        &[
+            "UPDATE votes SET voter_id = ?1 WHERE voter_id = ?2",
+            "UPDATE votes SET author_id = ?1 WHERE author_id = ?2",
+        ],
+        "moving votes",
+    )
+    .await?;
+    let rows = sqlx::query(
+        "SELECT v.id, v.author_id, v.kind, v.points FROM votes v \
+         WHERE v.voter_id = ?1 AND v.active = 1 AND v.points > 0 \
+           AND (v.author_id = ?1 OR EXISTS (SELECT 1 FROM votes k \
+                WHERE k.voter_id = ?1 AND k.message_id = v.message_id AND k.kind = v.kind \
+                  AND k.active = 1 AND k.points > 0 AND k.author_id <> ?1 \
+                  AND (k.points > v.points OR (k.points = v.points AND k.id < v.id)))) \
+         ORDER BY v.id",
+    )
+    .bind(to.0)
+    .fetch_all(&mut *tx)
+    .await
+    .context("finding votes doubled by joining members")?;
+    let mut collapsed = Collapsed::default();
+    for row in &rows {
+        let standing = standing_vote(row).context("decoding a vote")?;
+        collapsed.points +=
+            reverse(tx, &standing, "collapsed: the accounts were linked", now).await?;
+        collapsed.votes += 1;
+    }
+    Ok(collapsed)
+}
+
 async fn facts(
     tx: &mut sqlx::SqliteConnection,
     vote: &NewVote<'_>,
