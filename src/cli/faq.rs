@@ -113,7 +113,7 @@ fn index_thinned(
 /// the shop catalog, when it loads).
 fn load(settings: &Settings, path: &Path) -> anyhow::Result<FaqBook> {
     let catalog = crate::shop::Catalog::load(&settings.shop.catalog).ok();
-    let values = crate::club::setting_values_of(&settings.points, catalog.as_ref());
+    let values = crate::faq::setting_values(&settings.points, catalog.as_ref());
     Ok(FaqBook::load(path)?.render(&values, &path.display().to_string())?)
 }
 

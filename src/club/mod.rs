@@ -224,7 +224,7 @@ impl Club {
         let catalog = Catalog::load(&config.shop.catalog)?;
         let faq = FaqDesk::open(
             config.faq.path.clone(),
-            setting_values_of(&config.points, Some(&catalog)),
+            crate::faq::setting_values(&config.points, Some(&catalog)),
             config.faq.search_settings(),
             embedder,
             &store,
@@ -278,7 +278,7 @@ impl Club {
 
     /// The settings and prices the FAQ's placeholders show, as in force.
     pub fn setting_values(&self) -> std::collections::BTreeMap<String, String> {
-        setting_values_of(&self.inner.config.points, Some(&self.catalog()))
+        crate::faq::setting_values(&self.inner.config.points, Some(&self.catalog()))
     }
 
     /// Reads the catalog file again; a broken file keeps the old catalog.
@@ -905,20 +905,6 @@ impl Club {
             )]),
         }
     }
-}
-
-/// The values the FAQ's placeholders may name: the points rules and prices
-/// the FAQ knows (`{points.upvote}`, `{shop.SKU.cost}`), and the reaction
-/// emoji of every platform (`{points.upvote_emoji.telegram}`,
-/// `{points.solution_emoji.discord}`; without a platform: the default list).
-pub fn setting_values_of(
-    points: &PointsSettings,
-    catalog: Option<&Catalog>,
-) -> std::collections::BTreeMap<String, String> {
-    let mut values = crate::faq::setting_values(points, catalog);
-    values.extend(points.upvote_emoji.placeholders("points.upvote_emoji"));
-    values.extend(points.solution_emoji.placeholders("points.solution_emoji"));
-    values
 }
 
 /// Whether `place` is among `platform:place-id` entries. An entry for a

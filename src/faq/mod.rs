@@ -39,8 +39,10 @@ pub use text::MAX_ANALYSED_CHARS;
 /// settings: `{points.upvote}`, `{points.solution}`,
 /// `{points.daily_points_cap}`, `{points.daily_votes_per_voter}`,
 /// `{points.daily_votes_per_pair}`, `{points.min_voter_days}`,
-/// `{points.max_message_age_days}` and, per shop item,
-/// `{shop.SKU.cost}`.
+/// `{points.max_message_age_days}`, the reaction emoji of every
+/// platform (`{points.upvote_emoji.telegram}`,
+/// `{points.solution_emoji.discord}`, `.console`; without a platform the
+/// default list) and, per shop item, `{shop.SKU.cost}`.
 pub fn setting_values(
     points: &crate::config::PointsSettings,
     catalog: Option<&crate::shop::Catalog>,
@@ -60,6 +62,8 @@ pub fn setting_values(
     for item in catalog.map(crate::shop::Catalog::items).unwrap_or_default() {
         values.insert(format!("shop.{}.cost", item.sku), item.cost.to_string());
     }
+    values.extend(points.upvote_emoji.placeholders("points.upvote_emoji"));
+    values.extend(points.solution_emoji.placeholders("points.solution_emoji"));
     values
 }
 
