@@ -81,10 +81,10 @@ impl DiscordSender {
         let response = match &self.http.ratelimiter {
             Some(limiter) => limiter.perform(request).await.map_err(|e| transient(&e))?,
             None => {
-                let built = request
+                let builder = request
                     .build(&self.client, self.http.token(), self.http.proxy.as_deref())
-                    .and_then(|builder| builder.build().map_err(Into::into))
                     .map_err(|e| transient(&e))?;
+                let built = builder.build().map_err(|e| transient(&e))?;
                 self.client
                     .execute(built)
                     .await

@@ -1,0 +1,333 @@
+//! Discord's JSON as the fake sends it: gateway dispatches and the objects
+//! in them. serenity reads a dispatch it cannot parse as an unknown event,
+//! without an error, so every fixture here is also parsed with serenity's
+//! own types (the tests at the end): a fixture serenity rejects fails there,
+//! not as a story that silently waits.
+
+use serde_json::{Value, json};
+
+/// The bot's user id, its application and the guild the stories play in.
+pub const BOT_ID: u64 = 700;
+pub const APPLICATION_ID: u64 = 800;
+pub const GUILD: u64 = 900;
+/// The support channel.
+pub const CHANNEL: u64 = 901;
+/// `discord.moderators_channel`.
+pub const MODERATORS_CHANNEL: u64 = 902;
+/// The role `discord.moderator_roles` names.
+pub const MODERATOR_ROLE: u64 = 950;
+
+/// A Discord user.
+pub fn user(id: u64, name: &str) -> Value {
+    json!({
+        "id": id.to_string(),
+        "username": name.to_lowercase(),
+        "global_name": name,
+        "discriminator": "0",
+        "avatar": null,
+        "bot": id == BOT_ID,
+    })
+}
+
+/// `user` as a member of the guild, with `roles`.
+pub fn member(user: &Value, roles: &[u64]) -> Value {
+    json!({
+        "user": user,
+        "nick": null,
+        "avatar": null,
+        "roles": roles.iter().map(u64::to_string).collect::<Vec<_>>(),
+        "joined_at": "2025-06-01T10:00:00.000000+00:00",
+        "premium_since": null,
+        "deaf": false,
+        "mute": false,
+        "flags": 0,
+        "pending": false,
+        // Resolved permissions in the channel (interactions only): View
+        // Channel, Send Messages, and Manage Server for moderators.
+        "permissions": if roles.contains(&MODERATOR_ROLE) { "3104" } else { "3072" },
+    })
+}
+
+/// A message object as Discord sends it.
+pub fn message_object(id: u64, channel: u64, author: &Value, content: &str, guild: bool) -> Value {
+    let mut message = json!({
+        "id": id.to_string(),
+        "channel_id": channel.to_string(),
+        "author": author,
+        "content": content,
+        "timestamp": "2026-11-02T10:00:00.000000+00:00",
+        "edited_timestamp": null,
+        "tts": false,
+        "mention_everyone": false,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": [],
+        "pinned": false,
+        "type": 0,
+        "flags": 0,
+        "components": [],
+    });
+    if guild {
+        message["guild_id"] = json!(GUILD.to_string());
+    }
+    message
+}
+
+/// MESSAGE_CREATE: `author` writes `content` in the support channel,
+/// maybe as a reply.
+pub fn message_create(id: u64, author: &Value, content: &str, reply_to: Option<u64>) -> Value {
+    let mut message = message_object(id, CHANNEL, author, content, true);
+    message["member"] = json!({
+        "roles": [], "joined_at": "2025-06-01T10:00:00.000000+00:00",
+        "deaf": false, "mute": false, "flags": 0,
+    });
+    if let Some(replied) = reply_to {
+        message["message_reference"] = json!({
+            "type": 0,
+            "message_id": replied.to_string(),
+            "channel_id": CHANNEL.to_string(),
+            "guild_id": GUILD.to_string(),
+        });
+        message["type"] = json!(19);
+    }
+    message
+}
+
+/// MESSAGE_REACTION_ADD (`added`) or MESSAGE_REACTION_REMOVE.
+pub fn reaction(message: u64, reactor: &Value, emoji: &str, added: bool) -> Value {
+    let mut reaction = json!({
+        "user_id": reactor["id"],
+        "channel_id": CHANNEL.to_string(),
+        "message_id": message.to_string(),
+        "guild_id": GUILD.to_string(),
+        "emoji": { "id": null, "name": emoji },
+        "burst": false,
+        "type": 0,
+    });
+    if added {
+        reaction["member"] = member(reactor, &[]);
+    }
+    reaction
+}
+
+/// The common part of an interaction by `who` in `channel`.
+fn interaction(id: u64, kind: u8, who: &Value, roles: &[u64], channel: u64, locale: &str) -> Value {
+    json!({
+        "id": id.to_string(),
+        "application_id": APPLICATION_ID.to_string(),
+        "type": kind,
+        "guild_id": GUILD.to_string(),
+        "channel_id": channel.to_string(),
+        "channel": { "id": channel.to_string(), "type": 0 },
+        "member": member(who, roles),
+        "token": format!("token-{id}"),
+        "version": 1,
+        "app_permissions": "2048",
+        "locale": locale,
+        "guild_locale": "de",
+        "entitlements": [],
+        "authorizing_integration_owners": { "0": GUILD.to_string() },
+        "context": 0,
+        "attachment_size_limit": 8_388_608,
+    })
+}
+
+/// An option of a slash command: a string, an integer or a user.
+pub enum Opt<'a> {
+    Text(&'a str, &'a str),
+    Number(&'a str, i64),
+    Member(&'a str, &'a Value),
+}
+
+/// INTERACTION_CREATE: `who` runs `/name` with `options` in `channel`.
+pub fn slash(
+    id: u64,
+    name: &str,
+    options: &[Opt<'_>],
+    who: &Value,
+    roles: &[u64],
+    channel: u64,
+) -> Value {
+    let mut users = serde_json::Map::new();
+    let options: Vec<Value> = options
+        .iter()
+        .map(|option| match option {
+            Opt::Text(name, value) => json!({"name": name, "type": 3, "value": value}),
+            Opt::Number(name, value) => json!({"name": name, "type": 4, "value": value}),
+            Opt::Member(name, user) => {
+                users.insert(user["id"].as_str().unwrap().to_owned(), (*user).clone());
+                json!({"name": name, "type": 6, "value": user["id"]})
+            }
+        })
+        .collect();
+    let mut interaction = interaction(id, 2, who, roles, channel, "de");
+    interaction["data"] = json!({
+        "id": "1000",
+        "name": name,
+        "type": 1,
+        "options": options,
+        "resolved": { "users": users },
+    });
+    interaction
+}
+
+/// INTERACTION_CREATE: `who` picks the message context-menu entry `label`
+/// on message `target`.
+pub fn context_menu(id: u64, label: &str, target: u64, who: &Value) -> Value {
+    let mut interaction = interaction(id, 2, who, &[], CHANNEL, "de");
+    interaction["data"] = json!({
+        "id": "1001",
+        "name": label,
+        "type": 3,
+        "target_id": target.to_string(),
+    });
+    interaction
+}
+
+/// INTERACTION_CREATE: `who` presses the button `custom_id` under bot
+/// message `message` in `channel`.
+pub fn button(
+    id: u64,
+    custom_id: &str,
+    message: u64,
+    channel: u64,
+    who: &Value,
+    roles: &[u64],
+) -> Value {
+    let mut interaction = interaction(id, 3, who, roles, channel, "de");
+    interaction["data"] = json!({ "custom_id": custom_id, "component_type": 2 });
+    interaction["message"] = message_object(message, channel, &user(BOT_ID, "Fanclub"), "…", true);
+    interaction
+}
+
+/// READY for a fresh session.
+pub fn ready(session: &str, gateway_url: &str) -> Value {
+    json!({
+        "v": 10,
+        "user": user(BOT_ID, "Fanclub"),
+        "guilds": [{ "id": GUILD.to_string(), "unavailable": true }],
+        "session_id": session,
+        "resume_gateway_url": gateway_url,
+        "application": { "id": APPLICATION_ID.to_string(), "flags": 0 },
+    })
+}
+
+/// `GET /oauth2/applications/@me`.
+pub fn application() -> Value {
+    json!({
+        "id": APPLICATION_ID.to_string(),
+        "name": "Fanclub",
+        "icon": null,
+        "description": "",
+        "bot_public": true,
+        "bot_require_code_grant": false,
+        "verify_key": "0000",
+        "team": null,
+        "flags": 0,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serenity::model::event::{Event, GatewayEvent};
+    use serenity::model::prelude::{CurrentApplicationInfo, CurrentUser, Interaction, Message};
+
+    use super::*;
+
+    /// A dispatch as the gateway sends it, read the way serenity reads it.
+    fn dispatch(kind: &str, data: &Value) -> Event {
+        let frame = json!({"op": 0, "s": 1, "t": kind, "d": data}).to_string();
+        match serde_json::from_str::<GatewayEvent>(&frame) {
+            Ok(GatewayEvent::Dispatch(_, event)) => event,
+            other => panic!("serenity does not read {kind}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn serenity_reads_every_dispatch_the_fake_sends_as_what_it_is() {
+        let anna = user(1001, "Anna");
+        let ready_event = dispatch("READY", &ready("s", "ws://127.0.0.1:1"));
+        assert!(matches!(ready_event, Event::Ready(_)), "{ready_event:?}");
+        let message = dispatch(
+            "MESSAGE_CREATE",
+            &message_create(5, &anna, "hallo", Some(4)),
+        );
+        let Event::MessageCreate(message) = message else {
+            panic!("MESSAGE_CREATE is read as {message:?}");
+        };
+        assert_eq!(
+            message
+                .message
+                .message_reference
+                .unwrap()
+                .message_id
+                .unwrap()
+                .get(),
+            4
+        );
+        let added = dispatch("MESSAGE_REACTION_ADD", &reaction(5, &anna, "👍", true));
+        assert!(matches!(added, Event::ReactionAdd(_)), "{added:?}");
+        let removed = dispatch("MESSAGE_REACTION_REMOVE", &reaction(5, &anna, "👍", false));
+        assert!(matches!(removed, Event::ReactionRemove(_)), "{removed:?}");
+        let ben = user(1002, "Ben");
+        let options = [
+            Opt::Member("member", &ben),
+            Opt::Text("amount", "5"),
+            Opt::Text("reason", "Beta-Test"),
+        ];
+        for payload in [
+            slash(10, "grant", &options, &anna, &[MODERATOR_ROLE], CHANNEL),
+            slash(
+                11,
+                "history",
+                &[Opt::Number("count", 3)],
+                &anna,
+                &[],
+                CHANNEL,
+            ),
+            context_menu(12, "Upvote", 5, &anna),
+            button(13, "claim:1:a", 6, MODERATORS_CHANNEL, &anna, &[]),
+        ] {
+            let event = dispatch("INTERACTION_CREATE", &payload);
+            assert!(matches!(event, Event::InteractionCreate(_)), "{event:?}");
+        }
+    }
+
+    #[test]
+    fn a_slash_command_carries_its_typed_options_and_the_members_permissions() {
+        let anna = user(1001, "Anna");
+        let ben = user(1002, "Ben");
+        let options = [Opt::Member("member", &ben), Opt::Text("amount", "5")];
+        let payload = slash(10, "grant", &options, &anna, &[MODERATOR_ROLE], CHANNEL);
+        let Interaction::Command(command) = serde_json::from_value(payload).unwrap() else {
+            panic!("a command");
+        };
+        assert_eq!(command.user.id.get(), 1001);
+        let member = command.member.unwrap();
+        assert!(member.permissions.unwrap().manage_guild());
+        assert_eq!(member.roles[0].get(), MODERATOR_ROLE);
+        assert_eq!(command.data.options.len(), 2);
+        assert_eq!(
+            command.data.options[0].value.as_user_id().unwrap().get(),
+            1002
+        );
+    }
+
+    #[test]
+    fn serenity_reads_the_rest_answers_the_fake_gives() {
+        let me: CurrentUser = serde_json::from_value(user(BOT_ID, "Fanclub")).unwrap();
+        assert!(me.bot);
+        let application: CurrentApplicationInfo = serde_json::from_value(application()).unwrap();
+        assert_eq!(application.id.get(), APPLICATION_ID);
+        let sent: Message = serde_json::from_value(message_object(
+            7,
+            CHANNEL,
+            &user(BOT_ID, "Fanclub"),
+            "x",
+            true,
+        ))
+        .unwrap();
+        assert_eq!(sent.id.get(), 7);
+    }
+}
