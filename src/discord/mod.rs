@@ -68,9 +68,12 @@ pub struct Tuning {
     /// First wait after a failed start-up call; doubles up to `backoff_cap`.
     pub backoff_start: Duration,
     pub backoff_cap: Duration,
-    /// Least time between two messages to one channel or member.
+    /// Least time between two messages to one channel or member
+    /// (answers through an interaction are not paced).
     pub chat_interval: Duration,
-    /// Least time between any two sends (Discord: 50 requests a second).
+    /// Least time between any two sends. Zero by default: serenity's rate
+    /// limiter (or the proxy at `discord.api_url`) owns Discord's global
+    /// limit, and interaction answers are not bound by it.
     pub global_interval: Duration,
     /// Attempts before a notice is given up (`delivery.max_attempts`).
     pub max_attempts: u32,
@@ -96,7 +99,7 @@ impl Default for Tuning {
             backoff_cap: Duration::from_secs(60),
             // Discord: five messages per five seconds per channel.
             chat_interval: Duration::from_millis(1_000),
-            global_interval: Duration::from_millis(20),
+            global_interval: Duration::ZERO,
             max_attempts: 8,
             retry_after_unit: Duration::from_secs(1),
             attempt_timeout: Duration::from_secs(40),
