@@ -40,7 +40,9 @@ const MEMBERS: u64 = 200;
 #[tokio::main]
 async fn main() {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    println!("machine: {cores} cores; SQLite file on the temp directory; fake Discord on 127.0.0.1");
+    println!(
+        "machine: {cores} cores; SQLite file on the temp directory; fake Discord on 127.0.0.1"
+    );
     let dir = tempfile::tempdir().expect("a temporary directory");
     let fake = FakeDiscord::start().await;
     let club = club(&dir).await;
@@ -48,7 +50,12 @@ async fn main() {
     settings.api_url = fake.url.clone();
     settings.guilds = vec![GUILD];
     settings.moderators_channel = MODERATORS_CHANNEL;
-    let adapter = Discord::new(club, settings, &SecretString::from(TOKEN), Tuning::default());
+    let adapter = Discord::new(
+        club,
+        settings,
+        &SecretString::from(TOKEN),
+        Tuning::default(),
+    );
     let running = tokio::spawn(adapter.run());
     fake.until_connected(Duration::from_secs(30)).await;
 
@@ -115,12 +122,18 @@ async fn run(fake: &FakeDiscord, first: u64, members: &[u64], every: Duration) -
         let calls = fake.calls();
         let answered = calls
             .iter()
-            .filter(|call| call.route == "original" && call.token().is_some_and(|t| sent.contains_key(t)))
+            .filter(|call| {
+                call.route == "original" && call.token().is_some_and(|t| sent.contains_key(t))
+            })
             .count();
         if answered >= sent.len() {
             break;
         }
-        assert!(Instant::now() < deadline, "only {answered} of {} answered", sent.len());
+        assert!(
+            Instant::now() < deadline,
+            "only {answered} of {} answered",
+            sent.len()
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let calls = fake.calls();

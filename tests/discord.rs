@@ -10,11 +10,13 @@
 pub mod fake;
 pub mod fixtures;
 
+mod both;
 mod buttons;
 mod commands;
 mod delivery;
 mod gateway;
 mod points;
+mod readable;
 
 use std::time::{Duration, Instant};
 
@@ -70,11 +72,16 @@ impl Bench {
     /// The adapter running and connected, on a club where new members may
     /// vote at once (`points.min_voter_days = 0`).
     pub async fn start() -> Bench {
-        let fake = FakeDiscord::start().await;
         let club = TestClub::configured(|config: &mut ClubConfig| {
             config.points.min_voter_days = 0;
         })
         .await;
+        Bench::on(club).await
+    }
+
+    /// The adapter running and connected on `club`.
+    pub async fn on(club: TestClub) -> Bench {
+        let fake = FakeDiscord::start().await;
         let mut settings = Settings::defaults().discord;
         settings.api_url = fake.url.clone();
         settings.guilds = vec![GUILD];

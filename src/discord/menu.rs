@@ -71,6 +71,9 @@ fn option(texts: &Texts, default: Lang, arg: &ArgSpec) -> CreateCommandOption {
             option = option.description_localized(*locale, name_of(lang));
         }
     }
+    if super::choices::AUTOCOMPLETED.contains(&arg.name) {
+        option = option.set_autocomplete(true);
+    }
     if let ArgKind::Integer { min, max } = arg.kind {
         let bound = |value: i64| value.clamp(0, MAX_SAFE_INTEGER).unsigned_abs();
         option = option.min_int_value(bound(min)).max_int_value(bound(max));
@@ -163,6 +166,11 @@ mod tests {
         assert_eq!(history["options"][0]["type"], 4, "an integer option");
         assert_eq!(history["options"][0]["min_value"], 1);
         assert_eq!(history["options"][0]["max_value"], 1000);
+        let redeem = find("redeem");
+        assert_eq!(
+            redeem["options"][0]["autocomplete"], true,
+            "the shop's items"
+        );
         let balance = find("balance");
         assert!(balance["description_localizations"]["de"].is_string());
         assert!(balance["description_localizations"]["en-US"].is_string());

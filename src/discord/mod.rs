@@ -36,6 +36,7 @@
 //! - **The token is a secret**: it is handed to serenity (whose `Http`
 //!   redacts it) and never logged; nothing here prints it.
 
+mod choices;
 mod convert;
 mod menu;
 mod outbox;
@@ -47,9 +48,9 @@ use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
 use serenity::all::{
-    CommandInteraction, CommandType, ComponentInteraction, Context, CreateInteractionResponse,
-    CreateInteractionResponseMessage, EventHandler, GatewayIntents, Interaction, Message, Reaction,
-    Ready, User, UserId,
+    CommandInteraction, CommandType, ComponentInteraction, Context, CreateAutocompleteResponse,
+    CreateInteractionResponse, CreateInteractionResponseMessage, EventHandler, GatewayIntents,
+    Interaction, Message, Reaction, Ready, User, UserId,
 };
 use serenity::http::{Http, HttpBuilder};
 
@@ -459,6 +460,10 @@ impl EventHandler for Handler {
         let outcome = match interaction {
             Interaction::Command(command) => self.on_command(&ctx.http, command).await,
             Interaction::Component(component) => self.on_component(&ctx.http, component).await,
+            Interaction::Autocomplete(command) => {
+                self.on_autocomplete(&ctx.http, command).await;
+                Ok(())
+            }
             _ => Ok(()),
         };
         if let Err(error) = outcome {
@@ -567,6 +572,28 @@ impl Handler {
             }
         }
         Ok(())
+    }
+
+    /// A member typing into an autocompleted option: the choices.
+    async fn on_autocomplete(&self, http: &Http, command: CommandInteraction) {
+        let Some(focused) = command.data.autocomplete() else {
+            return;
+        };
+        let club = &self.shared.club;
+        let lang = crate::lang::Lang::from_locale(&command.locale)
+            .unwrap_or(club.config().default_language);
+        let found = choices::choices(club, lang, focused.name, focused.value);
+        let response = found.into_iter().fold(
+            CreateAutocompleteResponse::new(),
+            |response, (shown, value)| response.add_string_choice(shown, value),
+        );
+        let response = CreateInteractionResponse::Autocomplete(response);
+        if let Err(error) = http
+            .create_interaction_response(command.id, &command.token, &response, Vec::new())
+            .await
+        {
+            tracing::debug!(error = %error_chain(&error), "answering an autocomplete failed");
+        }
     }
 
     /// A button pressed under a bot message.

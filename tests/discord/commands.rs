@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
-use super::fixtures::{CHANNEL, GUILD, MODERATOR_ROLE, Opt, slash, user};
-use super::{Bench, WAIT};
+use super::Bench;
+use super::fixtures::{CHANNEL, GUILD, MODERATOR_ROLE, Opt, autocomplete, slash, user};
 
 #[tokio::test]
 async fn the_commands_are_registered_once_per_guild_from_the_command_table() {
@@ -117,5 +117,27 @@ async fn a_moderator_grants_points_to_the_member_picked_in_the_member_option() {
         .await;
     bench.answer_to("token-5004").await;
     bench.until_balance(1002, 50).await;
-    let _ = WAIT;
+}
+
+#[tokio::test]
+async fn typing_an_item_into_redeem_offers_the_catalogs_items_that_fit() {
+    let bench = Bench::start().await;
+    let anna = user(1001, "Anna");
+    bench
+        .interact(&autocomplete(5005, "redeem", "item", "mu", &anna))
+        .await;
+    let answer = bench
+        .fake
+        .calls_to("callback")
+        .into_iter()
+        .find(|call| call.token() == Some("token-5005"))
+        .unwrap();
+    assert_eq!(answer.body["type"], 8, "autocomplete choices");
+    let values: Vec<&str> = answer.body["data"]["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|choice| choice["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(values, ["mug"]);
 }
