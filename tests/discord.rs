@@ -17,6 +17,7 @@ mod delivery;
 mod gateway;
 mod points;
 mod readable;
+mod startup;
 
 use std::time::{Duration, Instant};
 
