@@ -12,14 +12,19 @@ use crate::club::model::{Actor, Mention, Place, Platform};
 
 /// The message context-menu commands: Discord's way to say which message
 /// `/upvote` and `/solved` are about. (Label, German label, the command.)
-pub(super) const MESSAGE_COMMANDS: [(&str, &str, &str); 2] = [
+pub(super) const MESSAGE_COMMANDS: [(&str, &str, &str); 3] = [
     ("Upvote", "Hilfreich", "upvote"),
     ("Mark as solution", "Als Lösung markieren", "solved"),
+    (
+        "Link to FAQ entry",
+        "Mit FAQ-Eintrag verknüpfen",
+        "faq_link",
+    ),
 ];
 
 /// Commands of the table that only make sense as a reply to a message,
-/// which a slash command cannot be: they are not registered as slash
-/// commands (the first two are context-menu commands instead).
+/// which a slash command cannot be: they are message context-menu entries
+/// instead (one that takes arguments asks for them in a form).
 pub(super) const NEEDS_A_MESSAGE: [&str; 3] = ["upvote", "solved", "faq_link"];
 
 /// The largest integer Discord accepts as an option bound (2^53 - 1).
@@ -190,6 +195,38 @@ pub(super) fn message_command(label: &str) -> Option<&'static str> {
         .map(|(_, _, command)| *command)
 }
 
+/// The custom id of the form asking for `command`'s arguments about
+/// message `target`.
+pub(super) fn form_id(command: &str, target: u64) -> String {
+    format!("form:{command}:{target}")
+}
+
+/// The command and the message a form is about.
+pub(super) fn parse_form_id(id: &str) -> Option<(&'static str, u64)> {
+    let (command, target) = id.strip_prefix("form:")?.split_once(':')?;
+    let spec = commands::spec(command)?;
+    Some((spec.name, target.parse().ok()?))
+}
+
+/// A submitted form as a command line: the fields (by argument name) in
+/// the order of the table's arguments; an empty field is left out.
+pub(super) fn form_line(command: &str, fields: &[(String, String)]) -> Option<String> {
+    let spec = commands::spec(command)?;
+    let mut line = format!("/{}", spec.name);
+    for arg in spec.args {
+        let value = fields
+            .iter()
+            .find(|(name, _)| name == arg.name)
+            .map(|(_, value)| value.trim())
+            .filter(|value| !value.is_empty());
+        if let Some(value) = value {
+            line.push(' ');
+            line.push_str(value);
+        }
+    }
+    Some(line)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,6 +268,19 @@ mod tests {
         assert!(!is_moderator(&roles, None, &[6]));
         assert!(is_moderator(&[], Some(Permissions::MANAGE_GUILD), &[]));
         assert!(!is_moderator(&[], Some(Permissions::SEND_MESSAGES), &[]));
+    }
+
+    #[test]
+    fn a_form_names_its_command_and_message_and_reads_back_as_a_command_line() {
+        let id = form_id("faq_link", 42);
+        assert_eq!(parse_form_id(&id), Some(("faq_link", 42)));
+        assert_eq!(parse_form_id("form:nonsense:42"), None);
+        let fields = [("entry".to_owned(), " check-balance ".to_owned())];
+        assert_eq!(
+            form_line("faq_link", &fields).as_deref(),
+            Some("/faq_link check-balance")
+        );
+        assert_eq!(form_line("faq_link", &[]).as_deref(), Some("/faq_link"));
     }
 
     #[test]

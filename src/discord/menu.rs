@@ -32,10 +32,16 @@ pub(super) fn commands(texts: &Texts, default: Lang) -> Vec<CreateCommand> {
         .iter()
         .filter(|spec| !NEEDS_A_MESSAGE.contains(&spec.name))
         .map(|spec| slash_command(texts, default, spec));
-    let context = MESSAGE_COMMANDS.iter().map(|(english, german, _)| {
-        CreateCommand::new(*english)
+    let context = MESSAGE_COMMANDS.iter().map(|(english, german, name)| {
+        let command = CreateCommand::new(*english)
             .kind(CommandType::Message)
-            .name_localized("de", *german)
+            .name_localized("de", *german);
+        let moderators =
+            crate::club::commands::spec(name).is_some_and(|spec| spec.access == Access::Moderator);
+        if moderators {
+            return command.default_member_permissions(Permissions::MANAGE_GUILD);
+        }
+        command
     });
     slash.chain(context).collect()
 }

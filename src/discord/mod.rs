@@ -48,14 +48,15 @@ use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
 use serenity::all::{
-    CommandInteraction, CommandType, ComponentInteraction, Context, CreateAutocompleteResponse,
-    CreateInteractionResponse, CreateInteractionResponseMessage, EventHandler, GatewayIntents,
-    Interaction, Message, Reaction, Ready, User, UserId,
+    ActionRowComponent, CommandInteraction, CommandType, ComponentInteraction, Context,
+    CreateActionRow, CreateAutocompleteResponse, CreateInputText, CreateInteractionResponse,
+    CreateInteractionResponseMessage, CreateModal, EventHandler, GatewayIntents, InputTextStyle,
+    Interaction, Message, ModalInteraction, Reaction, Ready, User, UserId,
 };
 use serenity::http::{Http, HttpBuilder};
 
 use self::outbox::DiscordSender;
-use crate::club::model::{Event, Incoming, MessageId, Place, Platform};
+use crate::club::model::{Event, Incoming, Mention, MessageId, Place, Platform};
 use crate::club::reply::Reply;
 use crate::club::{Club, Handled, error_chain};
 use crate::config::{DeliverySettings, DiscordSettings};
@@ -444,6 +445,16 @@ async fn timers(shared: &Shared) -> std::convert::Infallible {
     }
 }
 
+/// What every interaction that runs a command says about itself.
+struct Asked<'a> {
+    id: serenity::model::id::InteractionId,
+    token: &'a str,
+    user: &'a User,
+    member: Option<&'a serenity::all::Member>,
+    place: Place,
+    locale: &'a str,
+}
+
 /// serenity's event handler: gateway events in, core events out.
 struct Handler {
     shared: Arc<Shared>,
@@ -460,6 +471,7 @@ impl EventHandler for Handler {
         let outcome = match interaction {
             Interaction::Command(command) => self.on_command(&ctx.http, command).await,
             Interaction::Component(component) => self.on_component(&ctx.http, component).await,
+            Interaction::Modal(form) => self.on_form(&ctx.http, form).await,
             Interaction::Autocomplete(command) => {
                 self.on_autocomplete(&ctx.http, command).await;
                 Ok(())
@@ -498,20 +510,29 @@ impl Handler {
     /// A slash command or a message context-menu command.
     async fn on_command(&self, http: &Http, command: CommandInteraction) -> Result<(), StoreError> {
         self.shared.seen(&command.user);
-        let place = convert::place(command.guild_id, command.channel_id, command.user.id);
+        let asked = Asked {
+            id: command.id,
+            token: &command.token,
+            user: &command.user,
+            member: command.member.as_deref(),
+            place: convert::place(command.guild_id, command.channel_id, command.user.id),
+            locale: &command.locale,
+        };
         let (text, mentions, reply_to) = match command.data.kind {
             CommandType::Message => {
                 let Some(name) = convert::message_command(&command.data.name) else {
                     return Ok(());
                 };
-                let target = command
-                    .data
-                    .target_id
-                    .map(|target| target.get().to_string());
-                let reply_to = match target {
-                    Some(target) => self.message(&place, &target).await?,
-                    None => None,
+                let Some(target) = command.data.target_id.map(|target| target.get()) else {
+                    return Ok(());
                 };
+                let spec = crate::club::commands::spec(name);
+                if let Some(spec) = spec.filter(|spec| !spec.args.is_empty()) {
+                    // The command's arguments are asked for in a form.
+                    self.ask_arguments(http, &asked, spec, target).await;
+                    return Ok(());
+                }
+                let reply_to = self.message(&asked.place, &target.to_string()).await?;
                 (format!("/{name}"), Vec::new(), reply_to)
             }
             _ => match convert::command_line(&command.data) {
@@ -519,15 +540,103 @@ impl Handler {
                 None => return Ok(()),
             },
         };
+        self.run_line(http, asked, text, mentions, reply_to).await
+    }
+
+    /// The form (a modal) for the arguments of a context-menu command, one
+    /// text field per argument of the command table.
+    async fn ask_arguments(
+        &self,
+        http: &Http,
+        asked: &Asked<'_>,
+        spec: &crate::club::commands::CommandSpec,
+        target: u64,
+    ) {
+        let club = &self.shared.club;
+        let lang =
+            crate::lang::Lang::from_locale(asked.locale).unwrap_or(club.config().default_language);
+        let fields = spec
+            .args
+            .iter()
+            .take(5)
+            .map(|arg| {
+                let label = club.texts().plain(lang, &format!("arg-{}", arg.name));
+                let label = crate::club::commands::shorten(&label, 45);
+                CreateActionRow::InputText(
+                    CreateInputText::new(InputTextStyle::Short, label, arg.name)
+                        .required(arg.required),
+                )
+            })
+            .collect();
+        let form = CreateModal::new(
+            convert::form_id(spec.name, target),
+            format!("/{}", spec.name),
+        )
+        .components(fields);
+        let response = CreateInteractionResponse::Modal(form);
+        if let Err(error) = http
+            .create_interaction_response(asked.id, asked.token, &response, Vec::new())
+            .await
+        {
+            tracing::warn!(error = %error_chain(&error), "showing a form failed");
+        }
+    }
+
+    /// A submitted form: the context-menu command with its arguments, about
+    /// the message the menu was opened on.
+    async fn on_form(&self, http: &Http, form: ModalInteraction) -> Result<(), StoreError> {
+        self.shared.seen(&form.user);
+        let Some((name, target)) = convert::parse_form_id(&form.data.custom_id) else {
+            return Ok(());
+        };
+        let values: Vec<(String, String)> = form
+            .data
+            .components
+            .iter()
+            .flat_map(|row| row.components.iter())
+            .filter_map(|field| match field {
+                ActionRowComponent::InputText(input) => Some((
+                    input.custom_id.clone(),
+                    input.value.clone().unwrap_or_default(),
+                )),
+                _ => None,
+            })
+            .collect();
+        let Some(text) = convert::form_line(name, &values) else {
+            return Ok(());
+        };
+        let asked = Asked {
+            id: form.id,
+            token: &form.token,
+            user: &form.user,
+            member: form.member.as_ref(),
+            place: convert::place(form.guild_id, form.channel_id, form.user.id),
+            locale: &form.locale,
+        };
+        let reply_to = self.message(&asked.place, &target.to_string()).await?;
+        self.run_line(http, asked, text, Vec::new(), reply_to).await
+    }
+
+    /// Defers the interaction (ephemeral for the table's private commands)
+    /// and hands the command line to the club.
+    async fn run_line(
+        &self,
+        http: &Http,
+        asked: Asked<'_>,
+        text: String,
+        mentions: Vec<Mention>,
+        reply_to: Option<MessageId>,
+    ) -> Result<(), StoreError> {
+        let place = asked.place;
         let private = crate::club::commands::spec_of(&text).is_some_and(|spec| spec.private);
         let ephemeral = private && !place.private;
         let defer = CreateInteractionResponse::Defer(
             CreateInteractionResponseMessage::new().ephemeral(ephemeral),
         );
         let pending = Pending {
-            id: command.id.get(),
-            token: command.token.clone(),
-            user: command.user.id.get().to_string(),
+            id: asked.id.get(),
+            token: asked.token.to_owned(),
+            user: asked.user.id.get().to_string(),
             place: place.id.clone(),
             ephemeral,
             component: false,
@@ -535,43 +644,43 @@ impl Handler {
             since: Instant::now(),
         };
         if !self
-            .acknowledge(http, &command.id, &command.token, &defer, pending)
+            .acknowledge(http, &asked.id, asked.token, &defer, pending)
             .await
         {
             return Ok(());
         }
-        let (nick, roles, permissions) = match command.member.as_deref() {
-            Some(member) => (
-                member.nick.as_deref(),
-                member.roles.as_slice(),
-                member.permissions,
-            ),
-            None => (None, &[][..], None),
-        };
-        let is_moderator = convert::is_moderator(roles, permissions, self.moderator_roles());
+        let is_moderator = self.moderates(asked.member);
+        let nick = asked.member.and_then(|member| member.nick.as_deref());
         let incoming = Incoming {
-            actor: convert::actor(&command.user, nick, Some(&command.locale), is_moderator),
+            actor: convert::actor(asked.user, nick, Some(asked.locale), is_moderator),
             place,
-            event_key: Some(convert::interaction_key(command.id.get())),
+            event_key: Some(convert::interaction_key(asked.id.get())),
             event: Event::Message {
                 text,
                 reply_to,
-                external_id: Some(convert::interaction_message(command.id.get())),
+                external_id: Some(convert::interaction_message(asked.id.get())),
                 mentions,
             },
         };
         let handled = self.handle(incoming).await?;
-        if handled.is_some_and(|handled| handled.replies.is_empty()) {
-            // Nothing to say (a command handled before): no "thinking…" left.
-            self.shared.forget_interaction(command.id.get());
-            if let Err(error) = http
-                .delete_original_interaction_response(&command.token)
-                .await
-            {
+        if handled.is_none_or(|handled| handled.replies.is_empty()) {
+            // Nothing to say (a command handled before), or the club failed
+            // and apologised in the channel: no "thinking…" left.
+            self.shared.forget_interaction(asked.id.get());
+            if let Err(error) = http.delete_original_interaction_response(asked.token).await {
                 tracing::debug!(error = %error_chain(&error), "removing an unused deferred response failed");
             }
         }
         Ok(())
+    }
+
+    /// Whether an interaction's guild member moderates.
+    fn moderates(&self, member: Option<&serenity::all::Member>) -> bool {
+        let (roles, permissions) = match member {
+            Some(member) => (member.roles.as_slice(), member.permissions),
+            None => (&[][..], None),
+        };
+        convert::is_moderator(roles, permissions, self.moderator_roles())
     }
 
     /// A member typing into an autocompleted option: the choices.
@@ -637,15 +746,11 @@ impl Handler {
             tracing::debug!("a button on a message the club does not know");
             return Ok(());
         };
-        let (nick, roles, permissions) = match component.member.as_ref() {
-            Some(member) => (
-                member.nick.as_deref(),
-                member.roles.as_slice(),
-                member.permissions,
-            ),
-            None => (None, &[][..], None),
-        };
-        let is_moderator = convert::is_moderator(roles, permissions, self.moderator_roles());
+        let is_moderator = self.moderates(component.member.as_ref());
+        let nick = component
+            .member
+            .as_ref()
+            .and_then(|member| member.nick.as_deref());
         let incoming = Incoming {
             actor: convert::actor(&component.user, nick, Some(&component.locale), is_moderator),
             place,

@@ -5,7 +5,9 @@
 use serde_json::Value;
 
 use super::Bench;
-use super::fixtures::{CHANNEL, GUILD, MODERATOR_ROLE, Opt, autocomplete, slash, user};
+use super::fixtures::{
+    CHANNEL, GUILD, MODERATOR_ROLE, Opt, autocomplete, context_menu, form, slash, user,
+};
 
 #[tokio::test]
 async fn the_commands_are_registered_once_per_guild_from_the_command_table() {
@@ -140,4 +142,44 @@ async fn typing_an_item_into_redeem_offers_the_catalogs_items_that_fit() {
         .map(|choice| choice["value"].as_str().unwrap())
         .collect();
     assert_eq!(values, ["mug"]);
+}
+
+#[tokio::test]
+async fn a_moderator_links_a_members_question_to_a_faq_entry_from_the_message_menu() {
+    let bench = Bench::start().await;
+    let carla = user(1003, "Carla");
+    let moderator = user(1009, "Mo");
+    bench
+        .post(40, &carla, "Wo seh ich meinen Kontostand", None)
+        .await;
+    // The menu entry asks for the entry in a form …
+    let mut opened = context_menu(5006, "Link to FAQ entry", 40, &moderator);
+    opened["member"]["roles"] = serde_json::json!([MODERATOR_ROLE.to_string()]);
+    bench.interact(&opened).await;
+    let asked = bench
+        .fake
+        .calls_to("callback")
+        .into_iter()
+        .find(|call| call.token() == Some("token-5006"))
+        .unwrap();
+    assert_eq!(asked.body["type"], 9, "a form");
+    let form_id = asked.body["data"]["custom_id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        asked.body["data"]["components"][0]["components"][0]["custom_id"],
+        "entry"
+    );
+    // … and the submitted form teaches the FAQ that wording.
+    let submitted = form(
+        5007,
+        &form_id,
+        &[("entry", "check-balance")],
+        &moderator,
+        &[MODERATOR_ROLE],
+    );
+    bench.interact(&submitted).await;
+    let answer = bench.answer_to("token-5007").await;
+    assert_eq!(
+        answer.text(),
+        "Gelernt: „Wo seh ich meinen Kontostand“ gehört zu check-balance."
+    );
 }

@@ -196,6 +196,26 @@ pub fn context_menu(id: u64, label: &str, target: u64, who: &Value) -> Value {
     interaction
 }
 
+/// INTERACTION_CREATE: `who` submits the form `custom_id` with `fields`
+/// (name, value).
+pub fn form(
+    id: u64,
+    custom_id: &str,
+    fields: &[(&str, &str)],
+    who: &Value,
+    roles: &[u64],
+) -> Value {
+    let mut interaction = interaction(id, 5, who, roles, CHANNEL, "de");
+    let rows: Vec<Value> = fields
+        .iter()
+        .map(|(name, value)| {
+            json!({"type": 1, "components": [{"type": 4, "custom_id": name, "value": value}]})
+        })
+        .collect();
+    interaction["data"] = json!({ "custom_id": custom_id, "components": rows });
+    interaction
+}
+
 /// INTERACTION_CREATE: `who` presses the button `custom_id` under bot
 /// message `message` in `channel`.
 pub fn button(
