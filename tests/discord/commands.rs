@@ -6,7 +6,8 @@ use serde_json::Value;
 
 use super::Bench;
 use super::fixtures::{
-    CHANNEL, GUILD, MODERATOR_ROLE, Opt, autocomplete, context_menu, form, slash, user,
+    CHANNEL, GUILD, MODERATOR_ROLE, Opt, autocomplete, context_menu, direct_message, form, slash,
+    user,
 };
 
 #[tokio::test]
@@ -181,5 +182,38 @@ async fn a_moderator_links_a_members_question_to_a_faq_entry_from_the_message_me
     assert_eq!(
         answer.text(),
         "Gelernt: „Wo seh ich meinen Kontostand“ gehört zu check-balance."
+    );
+}
+
+#[tokio::test]
+async fn a_direct_message_to_the_bot_is_a_faq_question_answered_by_direct_message() {
+    let bench = Bench::start().await;
+    let anna = user(1001, "Anna");
+    bench.fake.dispatch(
+        "MESSAGE_CREATE",
+        &direct_message(80, 555, &anna, "Wie viele Punkte habe ich?"),
+    );
+    bench
+        .until("the answer by direct message", |calls| {
+            calls
+                .iter()
+                .any(|call| call.route == "message" && call.ok())
+        })
+        .await;
+    let opened = bench.fake.calls_to("dm");
+    assert_eq!(opened.len(), 1, "the direct-message channel is opened once");
+    assert_eq!(opened[0].body["recipient_id"], "1001");
+    let answer = &bench.fake.calls_to("message")[0];
+    assert_ne!(
+        answer.channel(),
+        Some(CHANNEL),
+        "not in the support channel"
+    );
+    assert!(
+        answer
+            .text()
+            .starts_with("Wie sehe ich, wie viele Punkte ich habe?"),
+        "{}",
+        answer.text()
     );
 }

@@ -92,6 +92,12 @@ pub fn message_create(id: u64, author: &Value, content: &str, reply_to: Option<u
     message
 }
 
+/// MESSAGE_CREATE: `author` writes `content` to the bot directly (in
+/// their direct-message channel `channel`).
+pub fn direct_message(id: u64, channel: u64, author: &Value, content: &str) -> Value {
+    message_object(id, channel, author, content, false)
+}
+
 /// MESSAGE_REACTION_ADD (`added`) or MESSAGE_REACTION_REMOVE.
 pub fn reaction(message: u64, reactor: &Value, emoji: &str, added: bool) -> Value {
     let mut reaction = json!({

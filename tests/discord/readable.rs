@@ -40,6 +40,11 @@ fn serenity_reads_every_dispatch_the_fake_sends_as_what_it_is() {
             .get(),
         4
     );
+    let direct = dispatch("MESSAGE_CREATE", &direct_message(6, 555, &anna, "hallo"));
+    let Event::MessageCreate(direct) = direct else {
+        panic!("a direct MESSAGE_CREATE is read as {direct:?}");
+    };
+    assert!(direct.message.guild_id.is_none());
     let added = dispatch("MESSAGE_REACTION_ADD", &reaction(5, &anna, "👍", true));
     assert!(matches!(added, Event::ReactionAdd(_)), "{added:?}");
     let removed = dispatch("MESSAGE_REACTION_REMOVE", &reaction(5, &anna, "👍", false));
