@@ -50,6 +50,7 @@ pub struct Settings {
     pub limits: Limits,
     pub console: ConsoleSettings,
     pub telegram: TelegramSettings,
+    pub discord: DiscordSettings,
     pub log: LogSettings,
 }
 
@@ -213,6 +214,27 @@ pub struct TelegramSettings {
     pub moderator_ids: Vec<i64>,
     pub admin_cache_seconds: u64,
     pub poll_timeout_seconds: u32,
+}
+
+/// The Discord adapter. The token is a secret: `DISCORD_TOKEN`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscordSettings {
+    /// The base URL REST calls go to instead of `https://discord.com` (an
+    /// HTTP proxy that owns the rate limits, or the tests' fake); the
+    /// gateway's URL is read from `GET /api/v10/gateway` there.
+    pub api_url: String,
+    /// Guild ids whose slash commands are registered; empty: global.
+    pub guilds: Vec<u64>,
+    /// The channel where claims wait for moderators; 0 means none.
+    pub moderators_channel: u64,
+    /// Role ids whose members moderate (besides Manage Server).
+    pub moderator_roles: Vec<u64>,
+}
+
+impl DiscordSettings {
+    /// Discord's own API: serenity's rate limiter is on only then.
+    pub const DISCORD_API: &'static str = "https://discord.com";
 }
 
 /// Logging on stderr.
@@ -401,6 +423,11 @@ impl Settings {
             "telegram.api_url must be an http:// or https:// URL",
         )?;
         rule(
+            self.discord.api_url.starts_with("http://")
+                || self.discord.api_url.starts_with("https://"),
+            "discord.api_url must be an http:// or https:// URL",
+        )?;
+        rule(
             self.database.max_connections >= 1,
             "database.max_connections must be at least 1",
         )?;
@@ -420,6 +447,8 @@ pub enum ModeratorsPlace {
     Console { channel: String },
     /// `telegram.moderators_chat`.
     Telegram { chat: i64 },
+    /// `discord.moderators_channel`.
+    Discord { channel: u64 },
 }
 
 impl std::fmt::Display for ModeratorsPlace {
@@ -427,27 +456,43 @@ impl std::fmt::Display for ModeratorsPlace {
         match self {
             ModeratorsPlace::Console { channel } => write!(f, "the console channel {channel}"),
             ModeratorsPlace::Telegram { chat } => write!(f, "the Telegram chat {chat}"),
+            ModeratorsPlace::Discord { channel } => write!(f, "the Discord channel {channel}"),
         }
     }
 }
 
 impl Settings {
     /// The moderators' places of the platforms `fanclub run` starts with
-    /// `secrets` (the same choice it makes: Telegram with its token, else the
-    /// console); `Err` names the keys that would give them one.
+    /// `secrets` (the same choice it makes: Telegram and Discord with their
+    /// tokens, else the console); `Err` names the keys that would give them
+    /// one.
     pub fn moderators_places(
         &self,
         secrets: &Secrets,
     ) -> Result<Vec<ModeratorsPlace>, Vec<&'static str>> {
-        if secrets.telegram_bot_token.is_none() {
+        if !secrets.any_platform() {
             return Ok(vec![ModeratorsPlace::Console {
                 channel: self.console.channel.clone(),
             }]);
         }
-        match self.telegram.moderators_chat {
-            0 => Err(vec!["telegram.moderators_chat"]),
-            chat => Ok(vec![ModeratorsPlace::Telegram { chat }]),
+        let mut places = Vec::new();
+        let mut keys = Vec::new();
+        if secrets.telegram_bot_token.is_some() {
+            match self.telegram.moderators_chat {
+                0 => keys.push("telegram.moderators_chat"),
+                chat => places.push(ModeratorsPlace::Telegram { chat }),
+            }
         }
+        if secrets.discord_token.is_some() {
+            match self.discord.moderators_channel {
+                0 => keys.push("discord.moderators_channel"),
+                channel => places.push(ModeratorsPlace::Discord { channel }),
+            }
+        }
+        if places.is_empty() {
+            return Err(keys);
+        }
+        Ok(places)
     }
 
     /// Claims on items that need approval wait for a moderator: when the
@@ -692,15 +737,65 @@ mod tests {
                 .check_approvals_reach_moderators(&Secrets::default(), &["mug"])
                 .is_ok()
         );
+        assert_eq!(
+            settings.moderators_places(&Secrets::default()),
+            Ok(vec![ModeratorsPlace::Console {
+                channel: "general".to_owned()
+            }])
+        );
+    }
+
+    #[test]
+    fn discord_claims_need_a_moderators_channel_unless_telegram_has_a_chat() {
+        let mut settings = Settings::defaults();
         let discord_only = Secrets {
             discord_token: Some(SecretString::from("d")),
             ..Secrets::default()
         };
+        let error = settings
+            .check_approvals_reach_moderators(&discord_only, &["mug"])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("discord.moderators_channel"), "{error}");
+        settings.discord.moderators_channel = 42;
         assert_eq!(
             settings.moderators_places(&discord_only),
-            Ok(vec![ModeratorsPlace::Console {
-                channel: "general".to_owned()
-            }])
+            Ok(vec![ModeratorsPlace::Discord { channel: 42 }])
+        );
+        let both = Secrets {
+            discord_token: Some(SecretString::from("d")),
+            telegram_bot_token: Some(SecretString::from("1:x")),
+        };
+        settings.discord.moderators_channel = 0;
+        settings.telegram.moderators_chat = -7;
+        assert_eq!(
+            settings.moderators_places(&both),
+            Ok(vec![ModeratorsPlace::Telegram { chat: -7 }])
+        );
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API returns its own large error
+    fn the_discord_api_url_and_guilds_come_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("FANCLUB_JAIL__DISCORD__API_URL", "http://127.0.0.1:9");
+            jail.set_env("FANCLUB_JAIL__DISCORD__GUILDS", "[1234567890123456789]");
+            let loaded = Settings::load_from(
+                None,
+                Path::new("/nonexistent"),
+                Env::prefixed("FANCLUB_JAIL__"),
+            )
+            .unwrap();
+            assert_eq!(loaded.settings.discord.api_url, "http://127.0.0.1:9");
+            assert_eq!(
+                loaded.settings.discord.guilds,
+                vec![1_234_567_890_123_456_789]
+            );
+            Ok(())
+        });
+        assert_eq!(
+            Settings::defaults().discord.api_url,
+            DiscordSettings::DISCORD_API
         );
     }
 

@@ -18,6 +18,9 @@
 //!   scripting interface.
 //! - [`telegram`]: the Telegram adapter (Bot API long polling, a Telegram
 //!   sender for the delivery loop); runs when `TELEGRAM_BOT_TOKEN` is set.
+//! - [`discord`]: the Discord adapter (serenity's gateway, slash commands
+//!   from the command table, a Discord sender for the delivery loop); runs
+//!   when `DISCORD_TOKEN` is set, beside Telegram when both tokens are.
 //! - [`config`]: layered settings (committed defaults, local file,
 //!   environment) and secrets.
 //! - [`faq`]: the curated bilingual FAQ and the search that answers from it,
@@ -34,6 +37,7 @@ pub mod club;
 pub mod config;
 pub mod console;
 pub mod delivery;
+pub mod discord;
 pub mod faq;
 pub mod lang;
 pub mod shop;

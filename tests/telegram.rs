@@ -7,8 +7,8 @@
 //! flood waits are shrunk ([`fast_tuning`]) so the stories take well under a
 //! second each, except where a story says otherwise.
 
-mod fake;
-mod fixtures;
+pub(crate) mod fake;
+pub(crate) mod fixtures;
 
 mod answers;
 mod buttons;

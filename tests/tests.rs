@@ -3,6 +3,7 @@
 
 mod club;
 mod console;
+mod discord;
 mod e5_file;
 mod e5_fuzz;
 mod e5_parity;

@@ -5,8 +5,10 @@
 //! events and their deliverers drain the outbox for up to
 //! `delivery.shutdown_grace_seconds`. Adapters retry whatever fails and are not meant
 //! to end; if one does, the process says which one and exits with an error so
-//! that a supervisor restarts it, rather than running on half deaf. Discord
-//! will be one more branch. With no platform token, the console runs instead.
+//! that a supervisor restarts it, rather than running on half deaf. Telegram
+//! and Discord share one club and one store; the club's timers run once
+//! (in the Telegram adapter when it runs, else in Discord's). With no
+//! platform token, the console runs instead.
 
 use std::process::ExitCode;
 
@@ -15,8 +17,15 @@ use tokio::task::JoinHandle;
 
 use crate::app;
 use crate::config::{Secrets, Settings};
+use crate::discord::{self, Discord};
 use crate::lang::Lang;
-use crate::telegram::{Telegram, TelegramError, Tuning};
+use crate::telegram::{Telegram, Tuning};
+
+/// One running platform adapter.
+struct Adapter {
+    name: &'static str,
+    task: JoinHandle<anyhow::Result<()>>,
+}
 
 /// Why `run` stopped.
 enum Stopped {
@@ -25,7 +34,7 @@ enum Stopped {
     /// A platform adapter ended; it should not have.
     Platform(
         &'static str,
-        Result<Result<(), TelegramError>, tokio::task::JoinError>,
+        Result<anyhow::Result<()>, tokio::task::JoinError>,
     ),
 }
 
@@ -36,54 +45,70 @@ pub(super) async fn run(
     lang: Option<Lang>,
 ) -> anyhow::Result<ExitCode> {
     let secrets = Secrets::from_env();
-    let Some(telegram_token) = secrets.telegram_bot_token.as_ref() else {
-        if secrets.discord_token.is_some() {
-            tracing::warn!(
-                "DISCORD_TOKEN is set, but this build has no Discord adapter yet; \
-                 starting the console instead"
-            );
-        }
+    if !secrets.any_platform() {
         return super::console(settings, database, lang).await;
-    };
-    if secrets.discord_token.is_some() {
-        tracing::warn!(
-            "DISCORD_TOKEN is set, but this build has no Discord adapter yet; running Telegram only"
-        );
     }
     let store = app::open_store(settings, database).await?;
     let club = app::club(store.clone(), settings).await?;
-    let tuning = Tuning::from_settings(&settings.telegram).with_delivery(&settings.delivery);
-    let grace = tuning.shutdown_grace;
-    let telegram = Telegram::new(
-        club.clone(),
-        settings.telegram.clone(),
-        telegram_token,
-        tuning,
-    )
-    .context("setting up the Telegram adapter")?;
-    let reloader = tokio::spawn(app::reload_on_hangup(club));
     let (stop, stopping) = tokio::sync::watch::channel(false);
-    let until_stopped = async move {
-        let mut stopping = stopping;
-        let _ = stopping.wait_for(|stop| *stop).await;
+    let until_stopped = move || {
+        let mut stopping = stopping.clone();
+        async move {
+            let _ = stopping.wait_for(|stop| *stop).await;
+        }
     };
-    let mut telegram: JoinHandle<Result<(), TelegramError>> =
-        tokio::spawn(telegram.run_until(until_stopped));
-    tracing::info!(database, "fanclub runs on Telegram");
+    let mut adapters = Vec::new();
+    let mut grace = std::time::Duration::ZERO;
+    if let Some(token) = secrets.telegram_bot_token.as_ref() {
+        let tuning = Tuning::from_settings(&settings.telegram).with_delivery(&settings.delivery);
+        grace = grace.max(tuning.shutdown_grace);
+        let telegram = Telegram::new(club.clone(), settings.telegram.clone(), token, tuning)
+            .context("setting up the Telegram adapter")?;
+        let stopped = until_stopped();
+        adapters.push(Adapter {
+            name: "telegram",
+            task: tokio::spawn(async move { Ok(telegram.run_until(stopped).await?) }),
+        });
+    }
+    if let Some(token) = secrets.discord_token.as_ref() {
+        let tuning = discord::Tuning {
+            // The Telegram adapter runs the club's timers when it runs.
+            timers: secrets.telegram_bot_token.is_none(),
+            ..discord::Tuning::default()
+        }
+        .with_delivery(&settings.delivery);
+        grace = grace.max(tuning.shutdown_grace);
+        let discord = Discord::new(club.clone(), settings.discord.clone(), token, tuning);
+        let stopped = until_stopped();
+        adapters.push(Adapter {
+            name: "discord",
+            task: tokio::spawn(async move { Ok(discord.run_until(stopped).await?) }),
+        });
+    }
+    let reloader = tokio::spawn(app::reload_on_hangup(club));
+    let names: Vec<&str> = adapters.iter().map(|adapter| adapter.name).collect();
+    tracing::info!(database, platforms = ?names, "fanclub runs");
+    let first_to_end = futures_first(&mut adapters);
     let stopped = tokio::select! {
-        result = &mut telegram => Stopped::Platform("telegram", result),
+        (name, result) = first_to_end => Stopped::Platform(name, result),
         () = shutdown_signal() => Stopped::Signal,
     };
-    if matches!(stopped, Stopped::Signal) {
-        // The deliverers drain the outbox for up to the grace period; what
-        // is left goes after the next start.
-        let _ = stop.send(true);
-        let bound = grace + std::time::Duration::from_secs(5);
-        if tokio::time::timeout(bound, &mut telegram).await.is_err() {
-            tracing::warn!("the Telegram adapter did not stop in time");
+    // The deliverers drain the outbox for up to the grace period; what is
+    // left goes after the next start.
+    let _ = stop.send(true);
+    let bound = grace + std::time::Duration::from_secs(5);
+    for adapter in &mut adapters {
+        if adapter.task.is_finished() {
+            continue;
         }
+        if tokio::time::timeout(bound, &mut adapter.task)
+            .await
+            .is_err()
+        {
+            tracing::warn!(platform = adapter.name, "the adapter did not stop in time");
+        }
+        adapter.task.abort();
     }
-    telegram.abort();
     reloader.abort();
     store.close().await;
     match stopped {
@@ -95,12 +120,30 @@ pub(super) async fn run(
             anyhow::bail!("the {platform} adapter stopped")
         }
         Stopped::Platform(platform, Ok(Err(error))) => {
-            Err(error).with_context(|| format!("the {platform} adapter stopped"))
+            Err(error).context(format!("the {platform} adapter stopped"))
         }
         Stopped::Platform(platform, Err(error)) => {
             Err(error).with_context(|| format!("the {platform} adapter crashed"))
         }
     }
+}
+
+/// The first adapter task to end, with its name and outcome.
+async fn futures_first(
+    adapters: &mut [Adapter],
+) -> (
+    &'static str,
+    Result<anyhow::Result<()>, tokio::task::JoinError>,
+) {
+    std::future::poll_fn(|cx| {
+        for adapter in adapters.iter_mut() {
+            if let std::task::Poll::Ready(result) = std::pin::Pin::new(&mut adapter.task).poll(cx) {
+                return std::task::Poll::Ready((adapter.name, result));
+            }
+        }
+        std::task::Poll::Pending
+    })
+    .await
 }
 
 /// Ctrl-C, or SIGTERM where there is one.

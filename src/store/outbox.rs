@@ -69,6 +69,10 @@ pub struct DueNotice {
     pub replaced_lost: bool,
     pub origin_place: Option<String>,
     pub origin_message: Option<MessageId>,
+    /// The key of the platform event whose handling wrote this notice, if
+    /// one did: a platform that answers an event through the event itself
+    /// (a Discord interaction) recognises its answers by it.
+    pub event_key: Option<String>,
     /// Failed attempts so far.
     pub attempts: u32,
 }
@@ -176,7 +180,7 @@ impl Store {
             let own = matches!(notice.audience, Audience::Member(member)
                 if commit.actor.is_some_and(|(actor, _)| actor == member));
             let origin = commit.origin.filter(|_| own);
-            insert_notice(&mut tx, notice, origin, now).await?;
+            insert_notice(&mut tx, notice, origin, commit.event_key, now).await?;
         }
         tx.commit().await.context("committing an event")?;
         Ok(true)
@@ -199,7 +203,7 @@ impl Store {
             "SELECT o.id, o.platform, o.place, o.private, o.member_id, m.language, o.texts, o.buttons, \
                     o.reply_to, COALESCE(o.replaces, r.message_id) AS replaces, \
                     (o.replaces_notice IS NOT NULL AND r.message_id IS NULL) AS replaced_lost, \
-                    o.origin_place, o.origin_message, o.attempts \
+                    o.origin_place, o.origin_message, o.attempts, o.event_key \
              FROM outbox o \
              LEFT JOIN members m ON m.id = o.member_id \
              LEFT JOIN outbox r ON r.id = o.replaces_notice \
@@ -481,6 +485,7 @@ pub(super) async fn insert_notice(
     tx: &mut SqliteConnection,
     notice: &Reply,
     origin: Option<(&str, Option<MessageId>)>,
+    event_key: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let texts = serde_json::to_string(&StoredTexts {
@@ -589,8 +594,8 @@ pub(super) async fn insert_notice(
         sqlx::query(
             "INSERT INTO outbox (addressee, member_id, platform, place, private, texts, buttons, \
                  reply_to, replaces, replaces_notice, origin_place, origin_message, dedupe_key, \
-                 next_attempt_at, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                 next_attempt_at, created_at, event_key) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         )
         .bind(route.addressee)
         .bind(route.member.map(|member| member.0))
@@ -607,6 +612,7 @@ pub(super) async fn insert_notice(
         .bind(route.dedupe)
         .bind(now)
         .bind(now)
+        .bind(event_key)
         .execute(&mut *tx)
         .await
         .context("writing a notice")?;
@@ -659,6 +665,7 @@ fn due_from_row(
         origin_message: row
             .try_get::<Option<i64>, _>("origin_message")?
             .map(MessageId),
+        event_key: row.try_get("event_key")?,
         attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
     })
 }

@@ -1,0 +1,70 @@
+//! Reactions on Discord pay the helper by the club's rules and a removed
+//! reaction takes the points back; the message context menu's "Upvote"
+//! does what `/upvote` as a reply does.
+
+use super::Bench;
+use super::fixtures::{context_menu, reaction, user};
+
+#[tokio::test]
+async fn reactions_pay_the_helper_and_a_removed_reaction_takes_its_points_back() {
+    let bench = Bench::start().await;
+    let anna = user(1001, "Anna");
+    let ben = user(1002, "Ben");
+    let carla = user(1003, "Carla");
+    let dora = user(1004, "Dora");
+    bench
+        .post(
+            30,
+            &carla,
+            "Weiß jemand, warum mein Paket noch nicht da ist",
+            None,
+        )
+        .await;
+    bench
+        .post(
+            31,
+            &anna,
+            "Schau unter Mein Konto nach der Sendungsnummer.",
+            Some(30),
+        )
+        .await;
+    bench
+        .fake
+        .dispatch("MESSAGE_REACTION_ADD", &reaction(31, &ben, "👍", true));
+    bench
+        .fake
+        .dispatch("MESSAGE_REACTION_ADD", &reaction(31, &dora, "⭐", true));
+    // Two upvotes at points.upvote_points (2) each; a custom emoji is none.
+    bench.until_balance(1001, 4).await;
+    bench
+        .fake
+        .dispatch("MESSAGE_REACTION_REMOVE", &reaction(31, &ben, "👍", false));
+    bench.until_balance(1001, 2).await;
+    // Voters earn nothing for voting.
+    assert_eq!(bench.balance(1002).await, 0);
+    assert_eq!(bench.balance(1004).await, 0);
+}
+
+#[tokio::test]
+async fn the_upvote_context_menu_upvotes_the_message_it_was_opened_on() {
+    let bench = Bench::start().await;
+    let anna = user(1001, "Anna");
+    let carla = user(1003, "Carla");
+    bench
+        .post(40, &carla, "Wie verdiene ich Punkte?", None)
+        .await;
+    bench
+        .post(41, &anna, "Hilf anderen im Support-Kanal.", Some(40))
+        .await;
+    bench
+        .interact(&context_menu(6001, "Upvote", 41, &carla))
+        .await;
+    bench.until_balance(1001, 2).await;
+    let answer = bench.answer_to("token-6001").await;
+    assert!(!answer.text().is_empty());
+    // The asker marks it as the solution too.
+    bench
+        .interact(&context_menu(6002, "Mark as solution", 41, &carla))
+        .await;
+    bench.until_balance(1001, 12).await;
+}
