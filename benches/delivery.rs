@@ -100,6 +100,7 @@ async fn club(count: usize) -> (Club, Vec<MemberId>, tempfile::TempDir) {
             default_language: Lang::De,
             today: Utc::now().date_naive(),
             is_bot: false,
+            joined: None,
         };
         members.push(
             store

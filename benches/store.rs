@@ -127,6 +127,7 @@ async fn members(store: &Store, count: usize) -> Vec<MemberId> {
             default_language: Lang::De,
             today: Utc::now().date_naive(),
             is_bot: false,
+            joined: None,
         };
         members.push(store.member_seen(&seen, Utc::now()).await.unwrap().id);
     }

@@ -22,7 +22,7 @@ mod startup;
 use std::time::{Duration, Instant};
 
 use fanclub::club::ClubConfig;
-use fanclub::club::model::Platform;
+use fanclub::club::model::{Member, Platform};
 use fanclub::config::Settings;
 use fanclub::discord::{Discord, DiscordError, Tuning};
 use secrecy::SecretString;
@@ -170,6 +170,29 @@ impl Bench {
         match member {
             Some(member) => store.balance(member.id).await.expect("a balance"),
             None => 0,
+        }
+    }
+
+    /// Waits (bounded) until the Discord user `user` is a member of the
+    /// club, and returns the member.
+    pub async fn until_member(&self, user: u64) -> Member {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let member = self
+                .club
+                .temp
+                .store
+                .identity_member(Platform::Discord, &user.to_string())
+                .await
+                .expect("the store works");
+            if let Some(member) = member {
+                return member;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "user {user} never became a member"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
 

@@ -22,6 +22,7 @@ pub fn console_actor(name: &str, moderator: bool) -> Actor {
         locale: Some("en".to_owned()),
         is_bot: false,
         is_moderator: moderator,
+        joined_at: None,
     }
 }
 

@@ -400,6 +400,7 @@ async fn a_message_recorded_before_a_crash_but_never_answered_is_answered_when_i
         default_language: Lang::De,
         today: Utc::now().date_naive(),
         is_bot: false,
+        joined: None,
     };
     let member = store.member_seen(&seen, Utc::now()).await.unwrap().id;
     store

@@ -186,6 +186,7 @@ async fn a_member_seen_on_many_connections_at_once_is_created_once() {
                 default_language: Lang::En,
                 today: Utc::now().date_naive(),
                 is_bot: false,
+                joined: None,
             };
             store.member_seen(&seen, Utc::now()).await.unwrap()
         })

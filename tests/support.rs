@@ -46,6 +46,7 @@ impl TempStore {
             default_language: Lang::De,
             today: Utc::now().date_naive(),
             is_bot: false,
+            joined: None,
         };
         self.store
             .member_seen(&seen, Utc::now())
@@ -285,6 +286,7 @@ pub fn actor(name: &str, moderator: bool) -> Actor {
         locale: Some("en".to_owned()),
         is_bot: false,
         is_moderator: moderator,
+        joined_at: None,
     }
 }
 

@@ -338,6 +338,7 @@ impl Club {
             default_language: self.config().default_language,
             today: super::points::local_day(self.now(), &self.config().points),
             is_bot: true,
+            joined: None,
         };
         Ok(self.store().member_seen(&seen, self.now()).await?.id)
     }

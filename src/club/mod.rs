@@ -43,7 +43,7 @@ use crate::store::claims::Decision;
 use crate::store::messages::Recorded;
 use crate::store::votes::VoteKind;
 use crate::store::{
-    EventCommit, IdentitySeen, NewMessage, Sighting, Store, StoreError, StoredMessage,
+    EventCommit, IdentitySeen, Joined, NewMessage, Sighting, Store, StoreError, StoredMessage,
 };
 
 pub use self::answers::{FaqDesk, FaqDeskError};
@@ -653,6 +653,10 @@ impl Club {
             default_language: self.inner.config.default_language,
             today: points::local_day(now, &self.inner.config.points),
             is_bot: actor.is_bot,
+            joined: actor.joined_at.map(|at| Joined {
+                at,
+                day: points::local_day(at, &self.inner.config.points),
+            }),
         };
         self.store().sighting(&seen, now).await
     }

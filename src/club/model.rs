@@ -91,6 +91,10 @@ pub struct Actor {
     /// Whether the platform side says this account moderates the club
     /// (configured ids, chat administrators). The core decides what that allows.
     pub is_moderator: bool,
+    /// When the account joined the community, where the platform says so
+    /// (a Discord guild member's `joined_at`). An earlier date than the
+    /// club's first sighting moves "fan since" and the member's tenure back.
+    pub joined_at: Option<DateTime<Utc>>,
 }
 
 /// A member as the store knows them.
@@ -101,6 +105,9 @@ pub struct Member {
     pub language: Lang,
     pub is_bot: bool,
     pub fan_since: NaiveDate,
+    /// Since when the club counts the member as one: the first sighting,
+    /// or the platform's earlier join date. New-member rules and tenure
+    /// read it.
     pub created_at: DateTime<Utc>,
 }
 

@@ -241,6 +241,7 @@ impl Console {
                 .moderators
                 .iter()
                 .any(|moderator| moderator == name),
+            joined_at: None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! From Discord's types to the core's nouns. Pure functions, so the
 //! translation is tested without a network.
 
+use serenity::model::Timestamp;
 use serenity::model::application::{CommandData, CommandDataOptionValue};
 use serenity::model::channel::ReactionType;
 use serenity::model::id::{ChannelId, GuildId, RoleId, UserId};
@@ -32,12 +33,14 @@ pub(super) const MAX_SAFE_INTEGER: i64 = 9_007_199_254_740_991;
 
 /// Who a Discord user is to the club. The display name is the guild
 /// nickname where there is one, else the global display name, else the
-/// username. `locale` comes with interactions only.
+/// username. `locale` comes with interactions only; `joined_at` (when the
+/// member joined the guild) with guild events that carry the member.
 pub(super) fn actor(
     user: &User,
     nick: Option<&str>,
     locale: Option<&str>,
     is_moderator: bool,
+    joined_at: Option<Timestamp>,
 ) -> Actor {
     let display_name = nick
         .or(user.global_name.as_deref())
@@ -53,6 +56,8 @@ pub(super) fn actor(
             .map(str::to_owned),
         is_bot: user.bot,
         is_moderator,
+        joined_at: joined_at
+            .and_then(|joined| chrono::DateTime::from_timestamp(joined.unix_timestamp(), 0)),
     }
 }
 

@@ -230,7 +230,13 @@ impl Handler {
         let is_moderator = self.moderates(asked.member);
         let nick = asked.member.and_then(|member| member.nick.as_deref());
         let incoming = Incoming {
-            actor: convert::actor(asked.user, nick, Some(asked.locale), is_moderator),
+            actor: convert::actor(
+                asked.user,
+                nick,
+                Some(asked.locale),
+                is_moderator,
+                asked.member.and_then(|member| member.joined_at),
+            ),
             place,
             event_key: Some(convert::interaction_key(asked.id.get())),
             event: Event::Message {
@@ -330,7 +336,16 @@ impl Handler {
             .as_ref()
             .and_then(|member| member.nick.as_deref());
         let incoming = Incoming {
-            actor: convert::actor(&component.user, nick, Some(&component.locale), is_moderator),
+            actor: convert::actor(
+                &component.user,
+                nick,
+                Some(&component.locale),
+                is_moderator,
+                component
+                    .member
+                    .as_ref()
+                    .and_then(|member| member.joined_at),
+            ),
             place,
             event_key: Some(convert::interaction_key(component.id.get())),
             event: Event::Button {
@@ -395,7 +410,13 @@ impl Handler {
         let is_moderator = convert::is_moderator(roles, None, self.moderator_roles());
         let text = message.content.clone();
         let incoming = Incoming {
-            actor: convert::actor(&message.author, nick, None, is_moderator),
+            actor: convert::actor(
+                &message.author,
+                nick,
+                None,
+                is_moderator,
+                message.member.as_ref().and_then(|member| member.joined_at),
+            ),
             place,
             event_key: Some(convert::message_key(message.id.get())),
             event: Event::Message {
@@ -446,6 +467,7 @@ impl Handler {
                 nick,
                 None,
                 convert::is_moderator(roles, None, self.moderator_roles()),
+                member.and_then(|member| member.joined_at),
             ),
             place,
             event_key: Some(convert::reaction_key(

@@ -32,6 +32,24 @@ pub struct IdentitySeen<'a> {
     /// The club's calendar day now: a new member's "fan since" date.
     pub today: NaiveDate,
     pub is_bot: bool,
+    /// When the platform says the account joined the community; an earlier
+    /// date than the member's moves "fan since" and tenure back.
+    pub joined: Option<Joined>,
+}
+
+/// A join date a platform reported, with its calendar day in the club's
+/// time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Joined {
+    pub at: DateTime<Utc>,
+    pub day: NaiveDate,
+}
+
+impl Joined {
+    /// Whether this join date is earlier than what the club has for `member`.
+    fn predates(&self, member: &Member) -> bool {
+        self.at < member.created_at || self.day < member.fan_since
+    }
 }
 
 /// A member as just seen, and whether it was the first time.
@@ -398,6 +416,7 @@ fn is_up_to_date(member: &Member, username: Option<&str>, seen: &IdentitySeen<'_
     member.display_name == seen.display_name
         && username == seen.username
         && seen.language.is_none_or(|lang| lang == member.language)
+        && seen.joined.is_none_or(|joined| !joined.predates(member))
 }
 
 /// A username names one account at a time: another account last seen with
@@ -447,6 +466,18 @@ async fn refresh_identity(
     .execute(&mut *tx)
     .await
     .context("refreshing a member")?;
+    if let Some(joined) = seen.joined {
+        sqlx::query(
+            "UPDATE members SET created_at = CASE WHEN created_at > ?1 THEN ?1 ELSE created_at END, \
+             fan_since = CASE WHEN fan_since > ?2 THEN ?2 ELSE fan_since END WHERE id = ?3",
+        )
+        .bind(joined.at)
+        .bind(joined.day)
+        .bind(member_id)
+        .execute(&mut *tx)
+        .await
+        .context("moving a member's join date back")?;
+    }
     Ok(())
 }
 
@@ -463,8 +494,11 @@ async fn create_member(
     .bind(seen.display_name)
     .bind(language.code())
     .bind(seen.is_bot)
-    .bind(seen.today)
-    .bind(now)
+    .bind(
+        seen.joined
+            .map_or(seen.today, |joined| joined.day.min(seen.today)),
+    )
+    .bind(seen.joined.map_or(now, |joined| joined.at.min(now)))
     .fetch_one(&mut *tx)
     .await
     .context("creating a member")?;

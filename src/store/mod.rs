@@ -47,7 +47,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 pub use doctor::DoctorReport;
 pub use ledger::{HistoryEntry, Posting, PostingOutcome, Standing};
-pub use members::{IdentityRecord, IdentitySeen, MemberByName, NamedMember, Sighting};
+pub use members::{IdentityRecord, IdentitySeen, Joined, MemberByName, NamedMember, Sighting};
 pub use messages::{NewMessage, StoredMessage};
 pub use outbox::{DueNotice, EventCommit, NoticeCounts, SentNotice};
 pub(crate) use unit::{Conn, Write};

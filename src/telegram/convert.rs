@@ -51,6 +51,7 @@ pub(super) fn actor(user: &User, is_moderator: bool) -> Actor {
         locale: user.language_code.clone(),
         is_bot: user.is_bot,
         is_moderator,
+        joined_at: None,
     }
 }
 

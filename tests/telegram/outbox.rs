@@ -88,6 +88,7 @@ async fn member_with_points(store: &Store, id: i64, name: &str, points: i64) -> 
         default_language: Lang::De,
         today: Utc::now().date_naive(),
         is_bot: false,
+        joined: None,
     };
     let member = store
         .member_seen(&seen, Utc::now())
