@@ -15,6 +15,7 @@ mod buttons;
 mod commands;
 mod delivery;
 mod gateway;
+mod linking;
 mod points;
 mod readable;
 mod startup;

@@ -722,7 +722,7 @@ impl Club {
         };
         let replies = match outcome {
             Ok(replies) => replies,
-            Err(error) => vec![Reply::in_place(
+            Err(error) => vec![Reply::error_in(
                 place,
                 self.explain(&error, lang),
                 Some(message),
@@ -848,7 +848,7 @@ impl Club {
         let place = &incoming.place;
         let Some(pressed) = self.store().message(message).await? else {
             let text = Mistake::UnknownMessage(message).render(self.texts(), lang);
-            return Ok(vec![Reply::in_place(place, text, None)]);
+            return Ok(vec![Reply::error_in(place, text, None)]);
         };
         let mut context = Context::new(self, incoming, member, lang, message, now);
         context.reply_to = pressed.reply_to;
@@ -860,7 +860,7 @@ impl Club {
         }
         match self.press(&context, &pressed, action).await {
             Ok(replies) => Ok(replies),
-            Err(error) => Ok(vec![Reply::in_place(
+            Err(error) => Ok(vec![Reply::error_in(
                 place,
                 self.explain(&error, lang),
                 Some(message),
@@ -902,7 +902,7 @@ impl Club {
         match voting::reaction(&context, message, emoji, added, key).await {
             Ok(replies) => Ok(replies),
             Err(ClubError::Store(error)) => Err(error),
-            Err(error) => Ok(vec![Reply::in_place(
+            Err(error) => Ok(vec![Reply::error_in(
                 place,
                 self.explain(&error, lang),
                 None,

@@ -34,6 +34,40 @@ pub struct Reply {
     pub replaces_notice: Option<String>,
     /// Written once: a second notice with the same key is dropped.
     pub dedupe: Option<String>,
+    /// What the notice is: an answer, or an error the member who acted is
+    /// told.
+    pub kind: Kind,
+}
+
+/// What a notice is, for platforms that show the two differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Kind {
+    /// What the event asked for, or news.
+    #[default]
+    Answer,
+    /// The acting member's mistake (not allowed, unknown item …) or our
+    /// apology: meant for them alone, wherever it is addressed. A platform
+    /// that can show a message in a place to one member only (Discord's
+    /// ephemeral answers) does; elsewhere it is an ordinary reply there.
+    Error,
+}
+
+impl Kind {
+    /// How the outbox stores it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Answer => "answer",
+            Kind::Error => "error",
+        }
+    }
+
+    /// As the outbox stores it; anything unknown is an answer.
+    pub fn parse(stored: &str) -> Kind {
+        match stored {
+            "error" => Kind::Error,
+            _ => Kind::Answer,
+        }
+    }
 }
 
 /// Where a reply goes.
@@ -70,6 +104,7 @@ impl Reply {
             replaces: None,
             replaces_notice: None,
             dedupe: None,
+            kind: Kind::Answer,
         }
     }
 
@@ -84,6 +119,15 @@ impl Reply {
             replaces: None,
             replaces_notice: None,
             dedupe: None,
+            kind: Kind::Answer,
+        }
+    }
+
+    /// An error told to the member who acted, in `place` (see [`Kind::Error`]).
+    pub fn error_in(place: &Place, text: impl Into<String>, reply_to: Option<MessageId>) -> Reply {
+        Reply {
+            kind: Kind::Error,
+            ..Reply::in_place(place, text, reply_to)
         }
     }
 

@@ -15,7 +15,7 @@ use super::error::{ClubError, Mistake};
 use super::handlers::points;
 use super::i18n::{Args, args, text};
 use super::model::Member;
-use super::reply::{Audience, Button, Reply};
+use super::reply::{Audience, Button, Kind, Reply};
 use crate::lang::Lang;
 use crate::shop::{Item, Unavailable};
 use crate::store::StoreError;
@@ -290,6 +290,7 @@ fn for_moderators(club: &Club, claim: &Claim, item: &Item) -> Reply {
         replaces: None,
         replaces_notice: None,
         dedupe: Some(moderators_notice(claim.id)),
+        kind: Kind::Answer,
     }
 }
 
@@ -341,6 +342,7 @@ pub(super) async fn reminder(club: &Club) -> Result<Option<Reply>, StoreError> {
         replaces: None,
         replaces_notice: None,
         dedupe: Some(format!("claims-reminder:{day}")),
+        kind: Kind::Answer,
     }))
 }
 
@@ -682,6 +684,7 @@ async fn settle_moderators_message(
         replaces: None,
         replaces_notice: Some(moderators_notice(claim.id)),
         dedupe: None,
+        kind: Kind::Answer,
     }))
 }
 

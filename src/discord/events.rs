@@ -538,7 +538,7 @@ impl Handler {
             Err(error) => {
                 tracing::error!(error = %error_chain(&error), "the club failed to handle an event");
                 let lang = club.language_for(&incoming.actor, None);
-                let apology = Reply::in_place(&incoming.place, club.apology(lang), None);
+                let apology = Reply::error_in(&incoming.place, club.apology(lang), None);
                 club.tell(&[apology]).await?;
                 Ok(None)
             }

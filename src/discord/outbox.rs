@@ -30,7 +30,7 @@ use serenity::model::id::{ChannelId, MessageId as DiscordMessageId};
 use super::{Pending, Shared};
 use crate::club::error_chain;
 use crate::club::model::{MessageId, Platform};
-use crate::club::reply::Button;
+use crate::club::reply::{Button, Kind};
 use crate::delivery::{SendFailure, Sender};
 use crate::store::{DueNotice, StoreError};
 
@@ -187,21 +187,30 @@ impl DiscordSender {
             .copied()
             .ok_or_else(|| Failure::Transient("the application id is not known yet".into()))?;
         let token = pending.token.as_str();
-        let ephemeral = pending.component || notice.private;
+        // A private notice and an error are for the member who acted alone.
+        let theirs_alone = notice.private || notice.kind == Kind::Error;
+        let ephemeral = pending.component || theirs_alone;
         let content = json!({
             "content": notice.text,
             "components": components(&notice.buttons),
             "allowed_mentions": { "parse": [] },
         });
+        let original = Route::WebhookOriginalInteractionResponse {
+            application_id: application,
+            token,
+        };
         // A public answer to an ephemeral command (its mistake) stays
         // ephemeral: it edits the deferred response.
-        let fits_original = !notice.private || pending.ephemeral;
-        if !pending.component && fits_original && self.shared.take_original(pending.id) {
-            let route = Route::WebhookOriginalInteractionResponse {
-                application_id: application,
-                token,
-            };
-            return self.send_json(route, LightMethod::Patch, &content).await;
+        let fits_original = !theirs_alone || pending.ephemeral;
+        if !pending.component && self.shared.take_original(pending.id) {
+            if fits_original {
+                return self.send_json(original, LightMethod::Patch, &content).await;
+            }
+            // The deferred response is public and cannot become ephemeral,
+            // and a follow-up would only fill it in: it goes, and the
+            // answer follows ephemerally.
+            self.call(Request::new(original, LightMethod::Delete))
+                .await?;
         }
         let mut followup = content;
         if ephemeral {

@@ -24,7 +24,7 @@ use sqlx::{Row, SqliteConnection};
 
 use super::{Context, Store, StoreError};
 use crate::club::model::{MemberId, MessageId, Platform};
-use crate::club::reply::{Audience, Button, Reply};
+use crate::club::reply::{Audience, Button, Kind, Reply};
 use crate::lang::Lang;
 
 /// The texts of a notice as stored: the handler's text and its translations.
@@ -73,6 +73,8 @@ pub struct DueNotice {
     /// one did: a platform that answers an event through the event itself
     /// (a Discord interaction) recognises its answers by it.
     pub event_key: Option<String>,
+    /// An answer, or an error for the acting member alone.
+    pub kind: Kind,
     /// Failed attempts so far.
     pub attempts: u32,
 }
@@ -203,7 +205,7 @@ impl Store {
             "SELECT o.id, o.platform, o.place, o.private, o.member_id, m.language, o.texts, o.buttons, \
                     o.reply_to, COALESCE(o.replaces, r.message_id) AS replaces, \
                     (o.replaces_notice IS NOT NULL AND r.message_id IS NULL) AS replaced_lost, \
-                    o.origin_place, o.origin_message, o.attempts, o.event_key \
+                    o.origin_place, o.origin_message, o.attempts, o.event_key, o.kind \
              FROM outbox o \
              LEFT JOIN members m ON m.id = o.member_id \
              LEFT JOIN outbox r ON r.id = o.replaces_notice \
@@ -594,8 +596,8 @@ pub(super) async fn insert_notice(
         sqlx::query(
             "INSERT INTO outbox (addressee, member_id, platform, place, private, texts, buttons, \
                  reply_to, replaces, replaces_notice, origin_place, origin_message, dedupe_key, \
-                 next_attempt_at, created_at, event_key) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                 next_attempt_at, created_at, event_key, kind) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         )
         .bind(route.addressee)
         .bind(route.member.map(|member| member.0))
@@ -613,6 +615,7 @@ pub(super) async fn insert_notice(
         .bind(now)
         .bind(now)
         .bind(event_key)
+        .bind(notice.kind.as_str())
         .execute(&mut *tx)
         .await
         .context("writing a notice")?;
@@ -666,6 +669,7 @@ fn due_from_row(
             .try_get::<Option<i64>, _>("origin_message")?
             .map(MessageId),
         event_key: row.try_get("event_key")?,
+        kind: Kind::parse(&row.try_get::<String, _>("kind")?),
         attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
     })
 }

@@ -4,10 +4,11 @@
 
 use std::time::Duration;
 
-use fanclub::club::ClubConfig;
+use fanclub::club::{Club, ClubConfig};
 use fanclub::config::Settings;
-use fanclub::telegram::Telegram;
+use fanclub::telegram::{Telegram, TelegramError};
 use secrecy::SecretString;
+use tokio::task::JoinHandle;
 
 use super::Bench;
 use super::fixtures::{CHANNEL, MODERATOR_ROLE, MODERATORS_CHANNEL, Opt, slash, user};
@@ -23,27 +24,7 @@ async fn a_claim_decided_on_telegram_reaches_its_discord_only_claimant_by_direct
     .await;
     let shared_club = club.club.clone();
     let bench = Bench::on(club).await;
-    let telegram_fake = FakeTelegram::start(crate::telegram::TOKEN).await;
-    let mut settings = Settings::defaults().telegram;
-    settings.api_url = telegram_fake.url.clone();
-    settings.moderators_chat = MODERATORS_CHAT;
-    settings.moderator_ids = vec![1009];
-    settings.poll_timeout_seconds = 1;
-    let tuning = crate::telegram::fast_tuning(&settings);
-    let telegram_adapter = Telegram::new(
-        shared_club,
-        settings,
-        &SecretString::from(crate::telegram::TOKEN),
-        tuning,
-    )
-    .expect("the Telegram adapter is set up");
-    let telegram_task = tokio::spawn(telegram_adapter.run());
-    // Both platforms deliver before Anna claims: the claim goes to both.
-    telegram_fake
-        .wait_for("Telegram polling", super::WAIT, |calls| {
-            calls.iter().any(|call| call.method == "getupdates")
-        })
-        .await;
+    let (telegram_fake, telegram_task) = telegram_beside(shared_club).await;
 
     let anna = user(1001, "Anna");
     let discord_mod = user(2009, "Dora");
@@ -142,4 +123,32 @@ async fn a_claim_decided_on_telegram_reaches_its_discord_only_claimant_by_direct
     assert_eq!(bench.balance(1001).await, 380);
     telegram_task.abort();
     tokio::time::sleep(Duration::from_millis(10)).await;
+}
+
+/// The Telegram adapter on `club` (beside a Discord bench on the same
+/// club), against a fake Bot API, polling: it delivers from the start.
+pub(super) async fn telegram_beside(
+    club: Club,
+) -> (FakeTelegram, JoinHandle<Result<(), TelegramError>>) {
+    let telegram_fake = FakeTelegram::start(crate::telegram::TOKEN).await;
+    let mut settings = Settings::defaults().telegram;
+    settings.api_url = telegram_fake.url.clone();
+    settings.moderators_chat = MODERATORS_CHAT;
+    settings.moderator_ids = vec![1009];
+    settings.poll_timeout_seconds = 1;
+    let tuning = crate::telegram::fast_tuning(&settings);
+    let telegram_adapter = Telegram::new(
+        club,
+        settings,
+        &SecretString::from(crate::telegram::TOKEN),
+        tuning,
+    )
+    .expect("the Telegram adapter is set up");
+    let telegram_task = tokio::spawn(telegram_adapter.run());
+    telegram_fake
+        .wait_for("Telegram polling", super::WAIT, |calls| {
+            calls.iter().any(|call| call.method == "getupdates")
+        })
+        .await;
+    (telegram_fake, telegram_task)
 }

@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::Bench;
+use super::fake::Call;
 use super::fixtures::{
     CHANNEL, GUILD, MODERATOR_ROLE, Opt, autocomplete, context_menu, direct_message, form, slash,
     user,
@@ -120,6 +121,48 @@ async fn a_moderator_grants_points_to_the_member_picked_in_the_member_option() {
         .await;
     bench.answer_to("token-5004").await;
     bench.until_balance(1002, 50).await;
+}
+
+#[tokio::test]
+async fn a_members_refused_grant_is_answered_to_them_alone_and_nothing_shows_in_the_channel() {
+    let bench = Bench::start().await;
+    let anna = user(1001, "Anna");
+    let ben = user(1002, "Ben");
+    bench.post(61, &ben, "Hallo zusammen", None).await;
+    let options = [
+        Opt::Member("member", &ben),
+        Opt::Text("amount", "50"),
+        Opt::Text("reason", "Freundschaftsdienst"),
+    ];
+    bench
+        .interact(&slash(5006, "grant", &options, &anna, &[], CHANNEL))
+        .await;
+    let refusal = bench.answer_to("token-5006").await;
+    assert!(refusal.text().contains("/grant"), "{}", refusal.text());
+    assert_eq!(refusal.route, "followup", "{refusal:?}");
+    assert!(refusal.ephemeral(), "only Anna sees the refusal");
+    bench.until_delivered().await;
+    let calls = bench.fake.calls();
+    let token = |call: &&Call| call.token() == Some("token-5006");
+    // The public "thinking…" was removed before the refusal followed …
+    let removed = calls
+        .iter()
+        .filter(token)
+        .position(|call| call.route == "original-delete");
+    let answered = calls
+        .iter()
+        .filter(token)
+        .position(|call| call.route == "followup");
+    assert!(removed.is_some() && removed < answered, "{calls:?}");
+    // … and nothing was said in the channel.
+    assert!(
+        !calls
+            .iter()
+            .filter(token)
+            .any(|call| call.route == "original")
+    );
+    assert!(bench.fake.calls_to("message").is_empty());
+    assert_eq!(bench.balance(1002).await, 0);
 }
 
 #[tokio::test]
