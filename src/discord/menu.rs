@@ -49,6 +49,14 @@ pub(super) fn commands(texts: &Texts, default: Lang) -> Vec<CreateCommand> {
 fn slash_command(texts: &Texts, default: Lang, spec: &CommandSpec) -> CreateCommand {
     let summary = |lang| description(texts.plain(lang, &spec.summary_id()));
     let mut command = CreateCommand::new(spec.name).description(summary(default));
+    let name_id = name_id(spec);
+    for (lang, locales) in LOCALES {
+        if texts.has(lang, &name_id) {
+            for locale in locales {
+                command = command.name_localized(*locale, texts.plain(lang, &name_id));
+            }
+        }
+    }
     for (lang, locales) in LOCALES {
         for locale in locales {
             command = command.description_localized(*locale, summary(lang));
@@ -61,6 +69,12 @@ fn slash_command(texts: &Texts, default: Lang, spec: &CommandSpec) -> CreateComm
         command = command.add_option(option(texts, default, arg));
     }
     command
+}
+
+/// The Fluent id of a command's name on Discord in a language
+/// (`cmdname-balance = punkte`): members type commands in their language.
+fn name_id(spec: &CommandSpec) -> String {
+    format!("cmdname-{}", spec.name)
 }
 
 fn option(texts: &Texts, default: Lang, arg: &ArgSpec) -> CreateCommandOption {
@@ -178,6 +192,7 @@ mod tests {
             "the shop's items"
         );
         let balance = find("balance");
+        assert_eq!(balance["name_localizations"]["de"], "punkte");
         assert!(balance["description_localizations"]["de"].is_string());
         assert!(balance["description_localizations"]["en-US"].is_string());
         for command in json.as_array().unwrap() {
@@ -189,5 +204,31 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn german_command_names_follow_discords_rules_and_name_one_command_each() {
+        let texts = Texts::load();
+        let mut seen: Vec<String> = COMMANDS.iter().map(|spec| spec.name.to_owned()).collect();
+        let mut named = 0;
+        for spec in COMMANDS {
+            let id = name_id(spec);
+            if !texts.has(Lang::De, &id) {
+                continue;
+            }
+            named += 1;
+            let german = texts.plain(Lang::De, &id);
+            assert!(
+                (1..=32).contains(&german.len())
+                    && german
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                "`{german}` for /{}",
+                spec.name
+            );
+            assert!(!seen.contains(&german), "`{german}` names two commands");
+            seen.push(german);
+        }
+        assert!(named >= 20, "only {named} commands have a German name");
     }
 }

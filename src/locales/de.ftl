@@ -302,3 +302,33 @@ unlink-done = Dein Konto auf { $platform } ist abgetrennt: Es ist ab jetzt ein e
 unlink-not-linked = Du hast kein Konto auf { $platform }.
 unlink-last-account = Dein Konto auf { $platform } ist dein einziges; es gibt nichts abzutrennen.
 unlink-unknown-platform = „{ $platform }“ ist keine Plattform. Möglich sind: { $platforms }.
+
+## German names of the slash commands on Discord (lowercase letters,
+## digits and _; a command without one keeps its name).
+cmdname-help = hilfe
+cmdname-balance = punkte
+cmdname-history = verlauf
+cmdname-grant = gutschreiben
+cmdname-faq_learned = faq_gelernt
+cmdname-faq_forget = faq_vergessen
+cmdname-faq_unanswered = faq_unbeantwortet
+cmdname-faq_reload = faq_neu_laden
+cmdname-faq_not_covered = faq_nicht_abgedeckt
+cmdname-faq_entries = faq_eintraege
+cmdname-leaderboard = rangliste
+cmdname-profile = profil
+cmdname-why = warum
+cmdname-whois = wer_ist
+cmdname-suspicious = auffaellig
+cmdname-revoke_votes = stimmen_entziehen
+cmdname-redeem = einloesen
+cmdname-claims = bestellungen
+cmdname-cancel = stornieren
+cmdname-pending = offen
+cmdname-approve = freigeben
+cmdname-reject = ablehnen
+cmdname-fulfil = versandt
+cmdname-shop_reload = shop_neu_laden
+cmdname-notify = benachrichtigen
+cmdname-link = verbinden
+cmdname-unlink = trennen
