@@ -158,10 +158,7 @@ impl Tuning {
 
     /// The wait after `failures` failures in a row: exponential, capped.
     pub fn backoff(&self, failures: u32) -> Duration {
-        let factor = 2u32.saturating_pow(failures.saturating_sub(1).min(16));
-        self.backoff_start
-            .saturating_mul(factor)
-            .min(self.backoff_cap)
+        self.pace().backoff(failures)
     }
 }
 
