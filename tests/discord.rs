@@ -31,7 +31,7 @@ use serde_json::Value;
 use tokio::task::JoinHandle;
 
 use self::fake::{Call, FakeDiscord};
-use self::fixtures::{CHANNEL, GUILD, MODERATOR_ROLE, MODERATORS_CHANNEL};
+use self::fixtures::{CHANNEL, GUILD, MODERATOR_ROLE, MODERATORS_CHANNEL, Opt, slash};
 use crate::support::TestClub;
 
 /// A token shaped like a real one.
@@ -118,6 +118,32 @@ impl Bench {
                 .iter()
                 .any(|call| call.route == "callback" && call.token() == Some(&token))
         })
+        .await;
+    }
+
+    /// A moderator (with the moderators' role) grants `member` `amount`
+    /// points with `reason` through slash `/grant`, as interaction `id`.
+    pub async fn grant(
+        &self,
+        id: u64,
+        moderator: &Value,
+        member: &Value,
+        amount: &str,
+        reason: &str,
+    ) {
+        let options = [
+            Opt::Member("member", member),
+            Opt::Text("amount", amount),
+            Opt::Text("reason", reason),
+        ];
+        self.interact(&slash(
+            id,
+            "grant",
+            &options,
+            moderator,
+            &[MODERATOR_ROLE],
+            CHANNEL,
+        ))
         .await;
     }
 

@@ -11,7 +11,7 @@ use secrecy::SecretString;
 use tokio::task::JoinHandle;
 
 use super::Bench;
-use super::fixtures::{CHANNEL, MODERATOR_ROLE, MODERATORS_CHANNEL, Opt, slash, user};
+use super::fixtures::{CHANNEL, MODERATORS_CHANNEL, Opt, slash, user};
 use crate::support::TestClub;
 use crate::telegram::fake::FakeTelegram;
 use crate::telegram::fixtures::{self as telegram, MODERATORS_CHAT};
@@ -29,20 +29,8 @@ async fn a_claim_decided_on_telegram_reaches_its_discord_only_claimant_by_direct
     let anna = user(1001, "Anna");
     let discord_mod = user(2009, "Dora");
     bench.post(70, &anna, "Hallo zusammen", None).await;
-    let grant = [
-        Opt::Member("member", &anna),
-        Opt::Text("amount", "500"),
-        Opt::Text("reason", "Beta-Test"),
-    ];
     bench
-        .interact(&slash(
-            8001,
-            "grant",
-            &grant,
-            &discord_mod,
-            &[MODERATOR_ROLE],
-            CHANNEL,
-        ))
+        .grant(8001, &discord_mod, &anna, "500", "Beta-Test")
         .await;
     bench.until_balance(1001, 500).await;
     bench

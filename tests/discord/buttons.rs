@@ -24,20 +24,8 @@ async fn a_claim_is_approved_by_a_moderators_button_and_refused_to_a_members_pre
     let anna = user(1001, "Anna");
     let ben = user(1002, "Ben");
     bench.post(70, &anna, "Hallo zusammen", None).await;
-    let grant = [
-        Opt::Member("member", &anna),
-        Opt::Text("amount", "500"),
-        Opt::Text("reason", "Beta-Test Sommer"),
-    ];
     bench
-        .interact(&slash(
-            7001,
-            "grant",
-            &grant,
-            &moderator,
-            &[MODERATOR_ROLE],
-            CHANNEL,
-        ))
+        .grant(7001, &moderator, &anna, "500", "Beta-Test Sommer")
         .await;
     bench.until_balance(1001, 500).await;
 

@@ -9,7 +9,7 @@ use fanclub::club::model::Platform;
 
 use super::Bench;
 use super::both::telegram_beside;
-use super::fixtures::{CHANNEL, MODERATOR_ROLE, Opt, slash, user};
+use super::fixtures::{CHANNEL, slash, user};
 use crate::linking::code_in;
 use crate::support::TestClub;
 use crate::telegram::fake::{Call as TelegramCall, FakeTelegram};
@@ -33,20 +33,8 @@ async fn a_member_links_discord_and_telegram_and_sees_one_balance_on_both() {
     let anna = user(1001, "Anna");
     let moderator = user(2009, "Dora");
     bench.post(70, &anna, "Hallo zusammen", None).await;
-    let grant = [
-        Opt::Member("member", &anna),
-        Opt::Text("amount", "50"),
-        Opt::Text("reason", "Beta-Test"),
-    ];
     bench
-        .interact(&slash(
-            8101,
-            "grant",
-            &grant,
-            &moderator,
-            &[MODERATOR_ROLE],
-            CHANNEL,
-        ))
+        .grant(8101, &moderator, &anna, "50", "Beta-Test")
         .await;
     bench.until_balance(1001, 50).await;
 
