@@ -12,12 +12,13 @@ use std::time::Instant;
 use serenity::all::{
     ActionRowComponent, CommandInteraction, CommandType, ComponentInteraction, Context,
     CreateActionRow, CreateAutocompleteResponse, CreateInputText, CreateInteractionResponse,
-    CreateInteractionResponseMessage, CreateModal, EventHandler, InputTextStyle, Interaction,
-    Message, ModalInteraction, Reaction, Ready, User, UserId,
+    CreateInteractionResponseMessage, CreateModal, EditInteractionResponse, EventHandler,
+    InputTextStyle, Interaction, Message, ModalInteraction, Reaction, Ready, User, UserId,
 };
 use serenity::http::Http;
 
 use super::{Pending, Shared, choices, convert};
+use crate::club::i18n;
 use crate::club::model::{Event, Incoming, Mention, MessageId, Place, Platform};
 use crate::club::reply::Reply;
 use crate::club::{Handled, error_chain};
@@ -222,7 +223,7 @@ impl Handler {
             since: Instant::now(),
         };
         if !self
-            .acknowledge(http, &asked.id, asked.token, &defer, pending)
+            .acknowledge(http, &asked.id, asked.token, &defer, pending.clone())
             .await
         {
             return Ok(());
@@ -246,14 +247,64 @@ impl Handler {
                 mentions,
             },
         };
-        let handled = self.handle(incoming).await?;
-        if handled.is_none_or(|handled| handled.replies.is_empty()) {
-            // Nothing to say (a command handled before), or the club failed
-            // and apologised in the channel: no "thinking…" left.
-            self.shared.forget_interaction(asked.id.get());
-            if let Err(error) = http.delete_original_interaction_response(asked.token).await {
-                tracing::debug!(error = %error_chain(&error), "removing an unused deferred response failed");
+        let lang = self.shared.club.language_for(&incoming.actor, None);
+        let key = incoming.event_key.clone().unwrap_or_default();
+        self.handle(incoming).await?;
+        self.close_unanswered(http, &pending, &key, lang).await
+    }
+
+    /// Leaves no "thinking…" behind: when none of the notices the command
+    /// left answers through its interaction (nothing to say, the club failed
+    /// and apologised in the channel, or the answer went to the member's
+    /// private chat on another platform), the deferred response says where
+    /// the answer went, or goes.
+    async fn close_unanswered(
+        &self,
+        http: &Http,
+        pending: &Pending,
+        key: &str,
+        lang: crate::lang::Lang,
+    ) -> Result<(), StoreError> {
+        let routes = self.shared.club.store().notice_routes(key).await?;
+        let answered_here = routes.iter().any(|route| {
+            route.platform == Some(Platform::Discord)
+                && route
+                    .place
+                    .as_deref()
+                    .is_some_and(|place| pending.answered_by(place, route.private, route.edits))
+        });
+        if answered_here {
+            return Ok(());
+        }
+        self.shared.forget_interaction(pending.id);
+        let elsewhere = routes
+            .iter()
+            .filter(|route| route.private)
+            .find_map(|route| {
+                route
+                    .platform
+                    .filter(|platform| *platform != Platform::Discord)
+            });
+        let outcome = match elsewhere {
+            Some(platform) => {
+                let args = i18n::args([("platform", i18n::text(platform.as_str()))]);
+                let note =
+                    self.shared
+                        .club
+                        .texts()
+                        .get(lang, "discord-answered-elsewhere", Some(&args));
+                let edit = EditInteractionResponse::new().content(note);
+                http.edit_original_interaction_response(&pending.token, &edit, Vec::new())
+                    .await
+                    .map(|_| ())
             }
+            None => {
+                http.delete_original_interaction_response(&pending.token)
+                    .await
+            }
+        };
+        if let Err(error) = outcome {
+            tracing::debug!(error = %error_chain(&error), "closing an unanswered deferred response failed");
         }
         Ok(())
     }

@@ -184,6 +184,20 @@ pub(crate) struct Pending {
     since: Instant,
 }
 
+impl Pending {
+    /// Whether a notice for `place` answers through this interaction: it is
+    /// for the member who acted (privately) or for the place they acted in,
+    /// and says something new rather than editing an earlier message.
+    fn answered_by(&self, place: &str, private: bool, edits: bool) -> bool {
+        let for_them = if private {
+            place == self.user
+        } else {
+            place == self.place
+        };
+        for_them && !edits
+    }
+}
+
 /// How long an interaction's token is used: Discord's fifteen minutes,
 /// with a margin.
 const INTERACTION_LIFETIME: Duration = Duration::from_secs(14 * 60);

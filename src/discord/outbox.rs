@@ -169,12 +169,9 @@ impl DiscordSender {
     /// The interaction a notice answers, if it answers one still good.
     fn answering(&self, notice: &DueNotice) -> Option<Pending> {
         let pending = self.shared.interaction(notice.event_key.as_deref())?;
-        let for_them = if notice.private {
-            notice.place == pending.user
-        } else {
-            notice.place == pending.place
-        };
-        (for_them && notice.replaces.is_none()).then_some(pending)
+        pending
+            .answered_by(&notice.place, notice.private, notice.replaces.is_some())
+            .then_some(pending)
     }
 
     /// Answers through an interaction: the deferred response first, then

@@ -332,3 +332,10 @@ cmdname-shop_reload = shop_neu_laden
 cmdname-notify = benachrichtigen
 cmdname-link = verbinden
 cmdname-unlink = trennen
+
+## Discord
+discord-answered-elsewhere = Die Antwort kam als private Nachricht auf { $platform ->
+    [telegram] Telegram
+    [discord] Discord
+   *[cli] der Konsole
+}.

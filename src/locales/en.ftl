@@ -330,3 +330,10 @@ cmdname-shop_reload = shop_reload
 cmdname-notify = notify
 cmdname-link = link
 cmdname-unlink = unlink
+
+## Discord
+discord-answered-elsewhere = The answer went to your private messages on { $platform ->
+    [telegram] Telegram
+    [discord] Discord
+   *[cli] the console
+}.

@@ -49,7 +49,7 @@ pub use doctor::DoctorReport;
 pub use ledger::{HistoryEntry, Posting, PostingOutcome, Standing};
 pub use members::{IdentityRecord, IdentitySeen, Joined, MemberByName, NamedMember, Sighting};
 pub use messages::{NewMessage, StoredMessage};
-pub use outbox::{DueNotice, EventCommit, NoticeCounts, SentNotice};
+pub use outbox::{DueNotice, EventCommit, NoticeCounts, NoticeRoute, SentNotice};
 pub(crate) use unit::{Conn, Write};
 
 /// A failure of the store. None of these are the member's fault.

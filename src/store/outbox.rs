@@ -79,6 +79,17 @@ pub struct DueNotice {
     pub attempts: u32,
 }
 
+/// Where one notice goes, as [`Store::notice_routes`] reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeRoute {
+    /// `None` while nothing can reach its member (held).
+    pub platform: Option<Platform>,
+    pub place: Option<String>,
+    pub private: bool,
+    /// It edits an earlier bot message instead of saying something new.
+    pub edits: bool,
+}
+
 /// How many notices are waiting or were given up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct NoticeCounts {
@@ -148,6 +159,36 @@ impl Store {
                 .await
                 .context("checking a handled event")?;
         Ok(found.is_some())
+    }
+
+    /// Where the notices the event with `key` left are going: a platform
+    /// that answers through the event itself (a Discord interaction) closes
+    /// it when none of them is its own.
+    #[tracing::instrument(skip_all)]
+    pub async fn notice_routes(&self, key: &str) -> Result<Vec<NoticeRoute>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT platform, place, private, \
+                    (replaces IS NOT NULL OR replaces_notice IS NOT NULL) AS edits \
+             FROM outbox WHERE event_key = ? ORDER BY id",
+        )
+        .bind(key)
+        .fetch_all(&mut *self.reader().await?)
+        .await
+        .context("reading where an event's notices go")?;
+        rows.iter()
+            .map(|row| {
+                Ok(NoticeRoute {
+                    platform: row
+                        .try_get::<Option<String>, _>("platform")?
+                        .as_deref()
+                        .and_then(Platform::parse),
+                    place: row.try_get("place")?,
+                    private: row.try_get("private")?,
+                    edits: row.try_get("edits")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .context("decoding where a notice goes")
     }
 
     /// Marks the event handled and writes its notices, in one transaction.

@@ -128,6 +128,45 @@ async fn a_member_links_discord_and_telegram_and_sees_one_balance_on_both() {
         "the code in a channel"
     );
     assert!(bench.club.temp.store.doctor().await.unwrap().is_healthy());
+
+    // She wants her private messages on Telegram: `/balance` on Discord is
+    // answered there, and the Discord command says where instead of
+    // "thinking…" for fifteen minutes.
+    telegram_fake.push(&telegram::message(
+        6,
+        42,
+        5001,
+        &anna_on_telegram,
+        "/notify here",
+        None,
+    ));
+    reply_on_telegram(&telegram_fake, 5001, 42).await;
+    let private_on_telegram = |calls: &[TelegramCall]| {
+        calls
+            .iter()
+            .filter(|call| call.method == "sendmessage" && call.chat() == Some(5001))
+            .count()
+    };
+    let before = private_on_telegram(&telegram_fake.calls());
+    bench
+        .interact(&slash(8104, "balance", &[], &anna, &[], CHANNEL))
+        .await;
+    let pointer = bench.answer_to("token-8104").await;
+    assert_eq!(pointer.route, "original", "{pointer:?}");
+    assert!(
+        pointer.text().contains("private Nachricht auf Telegram"),
+        "{}",
+        pointer.text()
+    );
+    telegram_fake
+        .wait_for("the balance on Telegram", super::WAIT, |calls| {
+            calls.iter().any(|call| {
+                call.method == "sendmessage"
+                    && call.chat() == Some(5001)
+                    && call.text().contains(ONE_BALANCE)
+            }) && private_on_telegram(calls) > before
+        })
+        .await;
     telegram_task.abort();
 }
 
