@@ -28,6 +28,46 @@ fn a_newcomer_asks_for_help_and_sees_only_the_commands_they_may_use() {
 }
 
 #[test]
+fn a_newcomer_gets_three_first_steps_asks_about_one_command_and_has_no_rank_yet() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = console(
+        dir.path(),
+        "de",
+        "bob: /start\nbob: /help grant\nbob: /help punkte\nbob: /help fliegen\nbob: /balance\n",
+    );
+    let out = &run.stdout;
+    let start = out.split("#3 bob: /help grant").next().unwrap();
+    for step in ["1. Frag etwas", "2. Hilf anderen", "3. Schau in den /shop"] {
+        assert!(start.contains(step), "{start}");
+    }
+    assert!(
+        !start.contains("Befehle, die du nutzen kannst"),
+        "/start is short, /help lists the commands:\n{start}"
+    );
+    assert!(
+        out.contains(
+            "#4 bot: /grant <mitglied> <punkte|kategorie> [grund…]\n    Punkte oder eine Aktivität gutschreiben, auch abziehen (Moderation)\n    Nur für Moderator*innen."
+        ),
+        "/help <command> explains it instead of finding an argument too many:\n{out}"
+    );
+    assert!(
+        out.contains("#6 bot: /balance [mitglied]\n    Punktestand, Rang und Fan-seit-Datum"),
+        "the German name of a command works too:\n{out}"
+    );
+    assert!(
+        out.contains("#8 bot: Einen Befehl /fliegen gibt es nicht."),
+        "{out}"
+    );
+    let balance = line_starting(out, "#10 bot → bob (private):");
+    assert!(
+        balance.starts_with(
+            "#10 bot → bob (private): bob: 0 Punkte · insgesamt verdient: 0 Punkte · Fan seit "
+        ),
+        "a member without points has no rank: {balance}"
+    );
+}
+
+#[test]
 fn a_moderator_grants_points_for_a_beta_test_and_the_member_sees_balance_and_history_in_german() {
     let dir = tempfile::tempdir().unwrap();
     let run = console(
@@ -41,7 +81,7 @@ fn a_moderator_grants_points_for_a_beta_test_and_the_member_sees_balance_and_his
         "#3 bot: alice erhält 50 Punkte (Beta-Test Sommer 2026). Neuer Punktestand: 50 Punkte."
     );
     assert!(line_starting(out, "#5 bot → alice (private):").starts_with(
-        "#5 bot → alice (private): alice: 50 Punkte · insgesamt verdient: 50 Punkte · Rang 1 von 2 · Fan seit "
+        "#5 bot → alice (private): alice: 50 Punkte · insgesamt verdient: 50 Punkte · Rang 1 von 1 · Fan seit "
     ));
     assert!(out.contains("Letzte Buchungen von alice:\n    "), "{out}");
     assert!(
@@ -65,7 +105,7 @@ fn a_moderator_grants_points_for_a_survey_and_the_member_sees_them_in_english() 
     );
     assert!(
         line_starting(out, "#5 bot → bob (private):")
-            .contains("bob: 15 points · earned in total: 15 points · rank 1 of 2")
+            .contains("bob: 15 points · earned in total: 15 points · rank 1 of 1")
     );
     assert!(
         out.contains("+15  survey  (granted by a moderator)"),
@@ -183,7 +223,9 @@ fn message_ids_survive_a_restart_so_a_later_session_can_reply_to_earlier_message
         run.stdout
     );
     assert!(
-        run.stdout.contains("#4 bot: There is no message #99."),
+        // A reaction is quiet: its refusal goes to the member alone.
+        run.stdout
+            .contains("#4 bot → carol (private): There is no message #99."),
         "{}",
         run.stdout
     );

@@ -166,7 +166,7 @@ async fn a_member_links_the_console_and_telegram_and_sees_one_balance_on_both() 
         .send(say_in(&anna, private(&anna), "/balance", "n2", None))
         .await;
     // The name is the one seen last; the points are the same on both.
-    let figures = "150 points · earned in total: 150 points · rank 1 of 3";
+    let figures = "150 points · earned in total: 150 points · rank 1 of 1";
     assert!(answer(&on_console).contains(figures), "{on_console:?}");
     assert!(answer(&on_telegram).contains(figures), "{on_telegram:?}");
     let joined = test.temp.store.member(member).await.unwrap().unwrap();

@@ -4,7 +4,7 @@
 
 use fanclub::club::model::Actor;
 
-use crate::support::{TestClub, actor};
+use crate::support::{TestClub, actor, said};
 
 /// A support channel where alice asks and bob answers; carol, dave and erin
 /// are members old enough for their votes to pay.
@@ -55,6 +55,32 @@ async fn thread_with(test: TestClub) -> Thread {
         question,
         answer,
     }
+}
+
+#[tokio::test]
+async fn a_helpers_history_tells_each_vote_in_german_with_who_gave_it() {
+    let t = thread().await;
+    t.test.react(&t.carol, t.answer, "👍", true, "r1").await;
+    t.test
+        .react(&t.carol, t.answer, "👍", false, "r1-off")
+        .await;
+    let bob_in_german = Actor {
+        locale: Some("de".into()),
+        ..t.bob.clone()
+    };
+    let handled = t.test.send(said(&bob_in_german, "/history", "h")).await;
+    let history = &handled.replies[0].text;
+    assert!(
+        history.contains(&format!(
+            "+2  hilfreiche Antwort {}, Stimme von carol  (hilfreich)",
+            t.answer
+        )),
+        "{history}"
+    );
+    assert!(
+        history.contains("-2  Stimme zurückgenommen  (hilfreich zurückgenommen)"),
+        "{history}"
+    );
 }
 
 #[tokio::test]

@@ -110,7 +110,11 @@ pub const COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "help",
-        args: &[],
+        args: &[ArgSpec {
+            name: "command",
+            kind: ArgKind::Word,
+            required: false,
+        }],
         access: Access::Everyone,
         private: false,
     },
@@ -457,7 +461,10 @@ pub enum Amount {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Start,
-    Help,
+    /// `/help`, or `/help <command>` for one command.
+    Help {
+        command: Option<String>,
+    },
     Faq {
         question: String,
     },
@@ -918,7 +925,9 @@ fn build(spec: &'static CommandSpec, values: Vec<Option<ArgValue>>) -> Command {
     let mut next = || values.next().flatten();
     match spec.name {
         "start" => Command::Start,
-        "help" => Command::Help,
+        "help" => Command::Help {
+            command: next().map(ArgValue::into_text),
+        },
         "faq" => Command::Faq {
             question: next().map(ArgValue::into_text).unwrap_or_default(),
         },
@@ -1056,7 +1065,7 @@ impl Command {
     pub fn spec(&self) -> &'static CommandSpec {
         let name = match self {
             Command::Start => "start",
-            Command::Help => "help",
+            Command::Help { .. } => "help",
             Command::Faq { .. } => "faq",
             Command::Balance { .. } => "balance",
             Command::History { .. } => "history",
@@ -1100,7 +1109,12 @@ impl Command {
             line.push_str(&part.to_string());
         };
         match self {
-            Command::Start | Command::Help | Command::FaqUnanswered | Command::FaqReload => {}
+            Command::Start | Command::FaqUnanswered | Command::FaqReload => {}
+            Command::Help { command } => {
+                if let Some(command) = command {
+                    push(command);
+                }
+            }
             Command::Faq { question } => push(question),
             Command::FaqLink { entry } => push(entry),
             Command::FaqLearned { entry } => {
@@ -1283,7 +1297,10 @@ mod tests {
     fn commands_round_trip_through_their_lines() {
         let commands = [
             Command::Start,
-            Command::Help,
+            Command::Help { command: None },
+            Command::Help {
+                command: Some("grant".into()),
+            },
             Command::Balance { member: None },
             Command::Balance {
                 member: Some(MemberRef::Name("jürgen".into())),

@@ -7,26 +7,72 @@ use super::Context;
 use super::commands::{Access, ArgKind, COMMANDS, CommandSpec, MemberRef};
 use super::error::{ClubError, Mistake};
 use super::i18n::{Texts, args, text};
-use super::model::{Member, MemberId};
+use super::model::{Member, MemberId, MessageId};
 use crate::lang::Lang;
-use crate::store::MemberByName;
+use crate::store::{HistoryEntry, MemberByName};
 
-/// `/start`: the welcome, followed by what the member can do.
+/// `/start`: a short welcome with three first steps (`/help` lists the
+/// rest).
 pub(super) fn welcome(context: &Context<'_>) -> String {
-    let texts = context.club.texts();
-    let welcome = texts.get(
+    context.club.texts().get(
         context.lang,
         "welcome",
         Some(&args([
             ("club", text(&context.club.config().name)),
             ("name", text(&context.member.display_name)),
         ])),
-    );
-    format!("{welcome}\n\n{}", help(context))
+    )
 }
 
-/// `/help`: every command this member may run, with usage and summary.
-pub(super) fn help(context: &Context<'_>) -> String {
+/// `/help`: every command this member may run, with usage and summary;
+/// `/help <command>` explains that one.
+pub(super) fn help(context: &Context<'_>, command: Option<&str>) -> String {
+    match command {
+        Some(name) => help_one(context, name),
+        None => help_all(context),
+    }
+}
+
+/// One command: its usage, what it does, who may run it and whether the
+/// answer is private. The command is named as in the table or by its
+/// localized name, with or without the slash.
+fn help_one(context: &Context<'_>, name: &str) -> String {
+    let texts = context.club.texts();
+    let lang = context.lang;
+    let wanted = name.trim_start_matches('/').to_lowercase();
+    let found = COMMANDS.iter().find(|spec| {
+        spec.name == wanted
+            || Lang::ALL.iter().any(|&lang| {
+                let local = format!("cmdname-{}", spec.name);
+                texts.has(lang, &local) && texts.plain(lang, &local) == wanted
+            })
+    });
+    let Some(spec) = found else {
+        return texts.get(
+            lang,
+            "help-unknown",
+            Some(&args([("command", text(&wanted))])),
+        );
+    };
+    let mut lines = vec![texts.get(
+        lang,
+        "help-one",
+        Some(&args([
+            ("usage", text(&usage(texts, lang, spec))),
+            ("summary", text(&texts.plain(lang, &spec.summary_id()))),
+        ])),
+    )];
+    if spec.access == Access::Moderator {
+        lines.push(texts.plain(lang, "help-one-moderators"));
+    }
+    if spec.private {
+        lines.push(texts.plain(lang, "help-one-private"));
+    }
+    lines.join("\n")
+}
+
+/// Every command this member may run, with usage and summary.
+fn help_all(context: &Context<'_>) -> String {
     let texts = context.club.texts();
     let lang = context.lang;
     let mut lines = vec![texts.plain(lang, "help-header")];
@@ -89,7 +135,8 @@ pub(super) async fn balance(
                 "lifetime",
                 text(&points(texts, lang, standing.lifetime_earned)),
             ),
-            ("rank", standing.rank.into()),
+            // 0: not ranked (the texts leave the rank out).
+            ("rank", standing.rank.unwrap_or(0).into()),
             ("members", standing.members.into()),
             ("since", text(&format_date(lang, target.fan_since))),
         ])),
@@ -135,7 +182,7 @@ pub(super) async fn history(
                     text(&context.club.format_time(lang, entry.created_at)),
                 ),
                 ("amount", text(&format!("{:+}", entry.amount))),
-                ("reason", text(&entry.reason)),
+                ("reason", text(&history_reason(context, &entry))),
                 ("kind", text(&kind_name(texts, lang, &entry.kind))),
             ])),
         ));
@@ -238,6 +285,71 @@ pub(super) async fn whois(context: &Context<'_>, named: &MemberRef) -> Result<St
 /// "1 Punkt", "5 points".
 pub(super) fn points(texts: &Texts, lang: Lang, count: i64) -> String {
     texts.get(lang, "points", Some(&args([("count", count.into())])))
+}
+
+/// What a history line says happened, in the reader's language: built from
+/// what the posting belongs to, so a line written in one language reads
+/// right in the other. A moderator's grant keeps the moderator's words.
+fn history_reason(context: &Context<'_>, entry: &HistoryEntry) -> String {
+    let texts = context.club.texts();
+    let lang = context.lang;
+    let source = entry.source.as_deref().unwrap_or_default();
+    let numbered = |prefix: &str| {
+        source
+            .strip_prefix(prefix)
+            .map(|number| number.trim_start_matches('#'))
+            .and_then(|number| number.parse::<i64>().ok())
+    };
+    let someone = || {
+        entry
+            .actor
+            .clone()
+            .unwrap_or_else(|| texts.plain(lang, "reason-someone"))
+    };
+    match entry.kind.as_str() {
+        "upvote" | "solution" => match numbered("message ") {
+            Some(message) => texts.get(
+                lang,
+                &format!("reason-{}", entry.kind),
+                Some(&args([
+                    ("name", text(&someone())),
+                    ("message", text(&MessageId(message).to_string())),
+                ])),
+            ),
+            None => entry.reason.clone(),
+        },
+        // Written as `vote <id> <why>`.
+        "upvote_reversal" | "solution_reversal" => {
+            let why = entry.reason.rsplit(' ').next().unwrap_or_default();
+            texts.get(
+                lang,
+                "reason-vote-reversed",
+                Some(&args([("why", text(why))])),
+            )
+        }
+        // Written as `claim <id>: <sku>` and `claim <id> <state>`.
+        "hold" | "refund" => match numbered("claim ") {
+            Some(claim) => {
+                let detail = entry
+                    .reason
+                    .split_once(": ")
+                    .map(|(_, sku)| context.club.item_name(sku, lang))
+                    .or_else(|| {
+                        let state = entry.reason.rsplit(' ').next()?;
+                        let id = format!("claim-word-{state}");
+                        texts.has(lang, &id).then(|| texts.plain(lang, &id))
+                    })
+                    .unwrap_or_default();
+                texts.get(
+                    lang,
+                    "reason-claim",
+                    Some(&args([("claim", claim.into()), ("detail", text(&detail))])),
+                )
+            }
+            None => entry.reason.clone(),
+        },
+        _ => entry.reason.clone(),
+    }
 }
 
 fn kind_name(texts: &Texts, lang: Lang, kind: &str) -> String {

@@ -109,6 +109,10 @@ fn bundle(lang: Lang, source: &str) -> FluentBundle<FluentResource> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
+    use fluent_syntax::ast;
+
     use super::*;
     use crate::club::commands::COMMANDS;
 
@@ -156,6 +160,201 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The variables a pattern uses, in selectors and placeables alike.
+    fn variables<'s>(pattern: &ast::Pattern<&'s str>, found: &mut BTreeSet<&'s str>) {
+        for element in &pattern.elements {
+            if let ast::PatternElement::Placeable { expression } = element {
+                expression_variables(expression, found);
+            }
+        }
+    }
+
+    fn expression_variables<'s>(
+        expression: &ast::Expression<&'s str>,
+        found: &mut BTreeSet<&'s str>,
+    ) {
+        match expression {
+            ast::Expression::Select { selector, variants } => {
+                inline_variables(selector, found);
+                for variant in variants {
+                    variables(&variant.value, found);
+                }
+            }
+            ast::Expression::Inline(inline) => inline_variables(inline, found),
+        }
+    }
+
+    fn inline_variables<'s>(
+        inline: &ast::InlineExpression<&'s str>,
+        found: &mut BTreeSet<&'s str>,
+    ) {
+        match inline {
+            ast::InlineExpression::VariableReference { id } => {
+                found.insert(id.name);
+            }
+            ast::InlineExpression::FunctionReference { arguments, .. } => {
+                for argument in &arguments.positional {
+                    inline_variables(argument, found);
+                }
+            }
+            ast::InlineExpression::Placeable { expression } => {
+                expression_variables(expression, found);
+            }
+            _ => {}
+        }
+    }
+
+    /// Every message of `lang` with its variables.
+    fn messages_with_variables(lang: Lang) -> Vec<(String, BTreeSet<String>)> {
+        let resource = FluentResource::try_new(source(lang).to_owned()).expect("parses");
+        resource
+            .entries()
+            .filter_map(|entry| match entry {
+                ast::Entry::Message(message) => {
+                    let mut found = BTreeSet::new();
+                    if let Some(value) = &message.value {
+                        variables(value, &mut found);
+                    }
+                    let found = found.into_iter().map(str::to_owned).collect();
+                    Some((message.id.name.to_owned(), found))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// English words that have no place in a German sentence. Command names
+    /// (`/balance`) are left out before looking.
+    const ENGLISH_WORDS: &[&str] = &[
+        "the",
+        "by",
+        "on",
+        "of",
+        "and",
+        "with",
+        "your",
+        "you",
+        "from",
+        "vote",
+        "votes",
+        "claim",
+        "week",
+        "month",
+        "season",
+        "points",
+        "revoked",
+        "approved",
+        "rejected",
+        "pending",
+        "shipped",
+        "cancelled",
+        "expired",
+        "thanks",
+        "upvote",
+        "answer",
+        "member",
+        "here",
+        "off",
+        "question",
+        "item",
+    ];
+
+    fn english_words_in(german: &str) -> Vec<String> {
+        german
+            .split_whitespace()
+            .filter(|word| !word.starts_with('/'))
+            .flat_map(|word| word.split(|c: char| !c.is_alphabetic()))
+            .map(str::to_lowercase)
+            .filter(|word| ENGLISH_WORDS.contains(&word.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn every_message_renders_in_both_languages_and_german_reads_german() {
+        let texts = Texts::load();
+        for lang in Lang::ALL {
+            for (id, names) in messages_with_variables(lang) {
+                // 0, 1 and 5 reach every plural and "none" variant.
+                for sample in [0, 1, 5] {
+                    let mut values = FluentArgs::new();
+                    for name in &names {
+                        values.set(name.as_str(), FluentValue::from(sample));
+                    }
+                    let bundle = &texts.bundles[&lang];
+                    let pattern = bundle.get_message(&id).and_then(|m| m.value()).unwrap();
+                    let mut errors = Vec::new();
+                    let rendered = bundle.format_pattern(pattern, Some(&values), &mut errors);
+                    assert!(errors.is_empty(), "{lang} {id}: {errors:?}");
+                    assert!(!rendered.trim().is_empty(), "{lang} {id} renders empty");
+                    if lang == Lang::De && !id.starts_with("cmdname-") {
+                        let english = english_words_in(&rendered);
+                        assert!(english.is_empty(), "de {id}: {english:?} in {rendered:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_english_word_check_catches_english_in_german() {
+        assert_eq!(
+            english_words_in("upvote by dana on #52"),
+            ["upvote", "by", "on"]
+        );
+        assert!(english_words_in("Schreib /notify aus, um das abzustellen.").is_empty());
+    }
+
+    /// Message ids the code asks for by name (`.get(lang, "id", …)`,
+    /// `.plain(lang, "id")`) in `source`.
+    fn requested_ids(source: &str) -> Vec<&str> {
+        let mut ids = Vec::new();
+        for call in [".get(", ".plain(", ".has("] {
+            for (start, _) in source.match_indices(call) {
+                let rest = &source[start + call.len()..];
+                let end = rest.find(')').unwrap_or(rest.len());
+                let Some((_, after)) = rest[..end].split_once('"') else {
+                    continue;
+                };
+                let Some((id, _)) = after.split_once('"') else {
+                    continue;
+                };
+                let shaped = id.contains('-')
+                    && id
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_".contains(c));
+                if shaped && !id.ends_with('-') {
+                    ids.push(id);
+                }
+            }
+        }
+        ids
+    }
+
+    #[test]
+    fn every_message_the_core_asks_for_exists_in_both_languages() {
+        let texts = Texts::load();
+        let directory = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/club");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&directory).unwrap() {
+            let path = entry.unwrap().path();
+            let source = std::fs::read_to_string(&path).unwrap();
+            for id in requested_ids(&source) {
+                for lang in Lang::ALL {
+                    assert!(
+                        texts.has(lang, id),
+                        "{}: {id} missing in {lang}",
+                        path.display()
+                    );
+                }
+                checked += 1;
+            }
+        }
+        assert!(
+            checked > 100,
+            "only {checked} ids found: the scan is broken"
+        );
     }
 
     #[test]

@@ -276,6 +276,13 @@ impl Club {
             .clone()
     }
 
+    /// An item's name in `lang`, or its sku once it left the catalog.
+    pub fn item_name(&self, sku: &str, lang: Lang) -> String {
+        self.catalog()
+            .get(sku)
+            .map_or_else(|| sku.to_owned(), |item| item.text(lang).name.clone())
+    }
+
     /// The settings and prices the FAQ's placeholders show, as in force.
     pub fn setting_values(&self) -> std::collections::BTreeMap<String, String> {
         crate::faq::setting_values(&self.inner.config.points, Some(&self.catalog()))
@@ -764,7 +771,7 @@ impl Club {
             }
             Command::FaqEntries { tag } => answers::entries(context, tag.as_deref()),
             Command::Start => handlers::welcome(context),
-            Command::Help => handlers::help(context),
+            Command::Help { command } => handlers::help(context, command.as_deref()),
             Command::Balance { member } => handlers::balance(context, member).await?,
             Command::History { count } => handlers::history(context, count).await?,
             Command::Grant {
@@ -896,16 +903,15 @@ impl Club {
         added: bool,
         now: DateTime<Utc>,
     ) -> Result<Vec<Reply>, StoreError> {
-        let place = &incoming.place;
         let context = Context::new(self, incoming, member, lang, message, now);
         let key = incoming.event_key.as_deref();
         match voting::reaction(&context, message, emoji, added, key).await {
             Ok(replies) => Ok(replies),
             Err(ClubError::Store(error)) => Err(error),
-            Err(error) => Ok(vec![Reply::error_in(
-                place,
+            // A reaction is quiet: its refusal is for the member alone.
+            Err(error) => Ok(vec![Reply::error_to_member(
+                member.id,
                 self.explain(&error, lang),
-                None,
             )]),
         }
     }

@@ -129,7 +129,8 @@ pub(super) async fn profile(
                     "lifetime",
                     text(&points(texts, lang, standing.lifetime_earned)),
                 ),
-                ("rank", standing.rank.into()),
+                // 0: not ranked (the texts leave the rank out).
+                ("rank", standing.rank.unwrap_or(0).into()),
                 ("members", standing.members.into()),
             ])),
         ),

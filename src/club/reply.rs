@@ -131,6 +131,15 @@ impl Reply {
         }
     }
 
+    /// An error told to `member` privately: for a quiet gesture (a
+    /// reaction) that no one in the place should see refused.
+    pub fn error_to_member(member: MemberId, text: impl Into<String>) -> Reply {
+        Reply {
+            kind: Kind::Error,
+            ..Reply::to_member(member, text)
+        }
+    }
+
     /// The text for a reader of `lang`.
     pub fn text_in(&self, lang: Option<Lang>) -> &str {
         lang.and_then(|lang| {

@@ -34,7 +34,7 @@ cmd-whois = Nummer, Namen und Konten eines Mitglieds (Moderation)
 cmd-suspicious = Mitglieder, die sich auffällig oft gegenseitig hochvoten (Moderation)
 cmd-revoke_votes = Nimmt alle Punkte aus den Stimmen eines Mitglieds zurück (Moderation)
 arg-amount = punkte|kategorie
-arg-period = week|month|season|all
+arg-period = woche|monat|saison|alle
 arg-since = seit
 cmd-shop = Was du mit deinen Punkten einlösen kannst
 cmd-redeem = Löst Punkte gegen einen Artikel aus dem Shop ein
@@ -56,13 +56,26 @@ arg-reason = grund
 ## /start and /help
 
 welcome = Willkommen im { $club }, { $name }! 🎉
-    Hier hilfst du anderen Fans, sammelst Punkte für hilfreiche Antworten und tauschst sie gegen Merch.
+    Hier hilfst du anderen Fans, sammelst Punkte für hilfreiche Antworten und tauschst sie gegen Merch. Drei erste Schritte:
+    1. Frag etwas: /faq und deine Frage.
+    2. Hilf anderen im Support-Kanal: Hilfreiche Antworten bringen Punkte, /balance zeigt deinen Stand.
+    3. Schau in den /shop, was du mit Punkten bekommst.
+    /help zeigt alle Befehle, /help und ein Befehl erklärt ihn.
 help-header = Befehle, die du nutzen kannst:
 help-moderator-note = Als Moderator*in kannst du zusätzlich Punkte vergeben.
+help-one = { $usage }
+    { $summary }
+help-one-moderators = Nur für Moderator*innen.
+help-one-private = Die Antwort bekommst nur du, in einer Gruppe als private Nachricht.
+help-unknown = Einen Befehl /{ $command } gibt es nicht. /help zeigt alle Befehle.
+arg-command = befehl
 
 ## /balance
 
-balance-line = { $name }: { $balance } · insgesamt verdient: { $lifetime } · Rang { $rank } von { $members } · Fan seit { $since }
+balance-line = { $name }: { $balance } · insgesamt verdient: { $lifetime }{ $rank ->
+    [0] {""}
+   *[other] {" "}· Rang { $rank } von { $members }
+} · Fan seit { $since }
 
 balance-held = {" "}· für offene Bestellungen reserviert: { $held }
 
@@ -72,6 +85,15 @@ history-header = Letzte Buchungen von { $name }:
 history-line = { $date }  { $amount }  { $reason }  ({ $kind })
 history-empty = Noch keine Buchungen. Hilfreiche Antworten bringen die ersten Punkte!
 kind-grant = Vergabe durch Moderation
+reason-upvote = hilfreiche Antwort { $message }, Stimme von { $name }
+reason-solution = Lösung { $message }, markiert von { $name }
+reason-someone = jemandem
+reason-vote-reversed = { $why ->
+    [withdrawn] Stimme zurückgenommen
+    [revoked] Stimme von der Moderation entzogen
+   *[other] Stimme aufgehoben
+}
+reason-claim = Bestellung #{ $claim }: { $detail }
 
 ## /grant
 
@@ -110,15 +132,18 @@ why-header = Stimmen für { $name } heute ({ $date }):
 why-line = { $message } von { $voter }: { $kind } +{ $points } ({ $why })
 why-withdrawn = zurückgenommen, { $reversed } abgezogen
 why-empty = { $name } hat heute keine Stimmen bekommen.
-kind-upvote = Upvote
+kind-upvote = hilfreich
 kind-solution = Lösung
-kind-upvote_reversal = Upvote zurückgenommen
+kind-upvote_reversal = hilfreich zurückgenommen
 kind-solution_reversal = Lösung zurückgenommen
 suspicious-header = Auffällige Stimmen (letzte { $days } Tage, ab { $threshold } Stimmen je Richtung):
 suspicious-pair = { $a } ⇄ { $b }: { $ab } / { $ba } Stimmen
 suspicious-ring = Ring { $a } → { $b } → { $c } → { $a }: { $ab } / { $bc } / { $ca } Stimmen
 suspicious-none = In den letzten { $days } Tagen fällt niemand auf.
-revoked = Stimmen von { $name } zurückgenommen: { $votes } Stimmen, { $points } abgezogen.
+revoked = Stimmen von { $name } zurückgenommen: { $votes ->
+    [one] eine Stimme
+   *[other] { $votes } Stimmen
+}, { $points } abgezogen.
 member-votes-revoked = −{ $points }: Die Stimmen von { $name } für deine Antworten wurden von der Moderation zurückgenommen.
 revoke-bad-since = „{ $since }“ ist kein Startdatum. Nutze z. B. 2026-11-01 oder 7d.
 leaderboard-header = 🏆 Rangliste ({ $period }):
@@ -129,13 +154,16 @@ leaderboard-you = Du: Platz { $rank } mit { $count ->
 }
 leaderboard-you-none = Du hast in diesem Zeitraum noch keine Punkte verdient.
 leaderboard-empty = In diesem Zeitraum hat noch niemand Punkte verdient.
-leaderboard-unknown-period = „{ $period }“ kenne ich nicht. Möglich sind week, month, season und all.
+leaderboard-unknown-period = „{ $period }“ kenne ich nicht. Möglich sind woche, monat, saison und alle.
 period-week = diese Woche
 period-month = dieser Monat
 period-season = diese Saison
 period-all = seit Beginn
 profile-header = { $name } – Fan seit { $year }
-profile-points = Punktestand: { $balance } · insgesamt verdient: { $lifetime } · Rang { $rank } von { $members }
+profile-points = Punktestand: { $balance } · insgesamt verdient: { $lifetime }{ $rank ->
+    [0] {" "}· noch ohne Rang
+   *[other] {" "}· Rang { $rank } von { $members }
+}
 profile-help = Hilfreiche Antworten: { $answers } · Lösungen: { $solutions }
 profile-badges = Abzeichen: { $badges }
 badge-tenure = Fan seit { $year }
@@ -256,18 +284,18 @@ whois-header = Mitglied #{ $number }: { $name } · Fan seit { $since }
 whois-identity = { $platform }: @{ $username } (Konto { $id })
 whois-identity-nameless = { $platform }: ohne Benutzernamen (Konto { $id })
 claim-to-ship = Bestellung #{ $claim } zum Versand: { $name } bekommt { $item } ({ $sku }) für { $cost }; keine Freigabe nötig.
-digest = { $points }: { $parts }. (/notify off stellt diese Nachrichten ab.)
+digest = { $points }: { $parts }. (/notify aus stellt diese Nachrichten ab.)
 digest-upvotes = 👍 von { $names }
 digest-thanks = 🙏 Dank von { $names }
 digest-solutions = ✅ Lösung von { $names }
 digest-grant = 🎁 { $points } von der Moderation: { $reason }
 list-and = { $rest } und { $last }
 notify-on = Du erfährst privat, wenn du Punkte verdienst (höchstens alle { $minutes } Minuten).
-notify-off = Du erfährst nicht mehr, wenn du Punkte verdienst. /notify on schaltet es wieder ein.
-notify-usage = Schreib /notify on, /notify off oder /notify here (private Nachrichten auf dieser Plattform).
+notify-off = Du erfährst nicht mehr, wenn du Punkte verdienst. /notify an schaltet es wieder ein.
+notify-usage = Schreib /notify an, /notify aus oder /notify hier (private Nachrichten auf dieser Plattform).
 claims-reminder = Bestellungen, die seit mehr als { $hours } Stunden auf eine Entscheidung warten:
-cmd-notify = Private Nachricht, wenn du Punkte verdienst: on oder off
-arg-switch = on|off|here
+cmd-notify = Private Nachricht, wenn du Punkte verdienst: an oder aus
+arg-switch = an|aus|hier
 digest-badge = 🏅 neues Abzeichen: { $badge }
 notify-here = Deine privaten Nachrichten kommen jetzt hierher ({ $platform }), solange das geht.
 faq-not-covered = Gemerkt: „{ $question }“ beantwortet das FAQ nicht. Die Suche übt ab jetzt, so etwas abzulehnen.

@@ -55,13 +55,26 @@ arg-reason = reason
 ## /start and /help
 
 welcome = Welcome to { $club }, { $name }! 🎉
-    Here you help other fans, earn points for helpful answers and trade them for merch.
+    Here you help other fans, earn points for helpful answers and trade them for merch. Three first steps:
+    1. Ask something: /faq and your question.
+    2. Help others in the support channel: helpful answers earn points, /balance shows yours.
+    3. Look into the /shop to see what points buy.
+    /help shows every command, /help and a command explains it.
 help-header = Commands you can use:
 help-moderator-note = As a moderator you can also grant points.
+help-one = { $usage }
+    { $summary }
+help-one-moderators = For moderators only.
+help-one-private = Only you get the answer; asked in a group, as a private message.
+help-unknown = There is no command /{ $command }. /help shows every command.
+arg-command = command
 
 ## /balance
 
-balance-line = { $name }: { $balance } · earned in total: { $lifetime } · rank { $rank } of { $members } · fan since { $since }
+balance-line = { $name }: { $balance } · earned in total: { $lifetime }{ $rank ->
+    [0] {""}
+   *[other] {" "}· rank { $rank } of { $members }
+} · fan since { $since }
 
 balance-held = {" "}· held for pending claims: { $held }
 
@@ -71,6 +84,15 @@ history-header = Latest bookings of { $name }:
 history-line = { $date }  { $amount }  { $reason }  ({ $kind })
 history-empty = No bookings yet. Helpful answers bring the first points!
 kind-grant = granted by a moderator
+reason-upvote = helpful answer { $message }, vote by { $name }
+reason-solution = solution { $message }, marked by { $name }
+reason-someone = someone
+reason-vote-reversed = { $why ->
+    [withdrawn] vote withdrawn
+    [revoked] vote revoked by the moderators
+   *[other] vote cancelled
+}
+reason-claim = claim #{ $claim }: { $detail }
 
 ## /grant
 
@@ -117,7 +139,10 @@ suspicious-header = Suspicious votes (last { $days } days, from { $threshold } v
 suspicious-pair = { $a } ⇄ { $b }: { $ab } / { $ba } votes
 suspicious-ring = ring { $a } → { $b } → { $c } → { $a }: { $ab } / { $bc } / { $ca } votes
 suspicious-none = Nobody stands out in the last { $days } days.
-revoked = Votes of { $name } revoked: { $votes } votes, { $points } taken back.
+revoked = Votes of { $name } revoked: { $votes ->
+    [one] one vote
+   *[other] { $votes } votes
+}, { $points } taken back.
 member-votes-revoked = −{ $points }: the votes of { $name } on your answers were revoked by the moderators.
 revoke-bad-since = "{ $since }" is not a start date. Use e.g. 2026-11-01 or 7d.
 leaderboard-header = 🏆 Leaderboard ({ $period }):
@@ -134,7 +159,10 @@ period-month = this month
 period-season = this season
 period-all = all time
 profile-header = { $name } – fan since { $year }
-profile-points = Balance: { $balance } · earned in total: { $lifetime } · rank { $rank } of { $members }
+profile-points = Balance: { $balance } · earned in total: { $lifetime }{ $rank ->
+    [0] {" "}· not ranked yet
+   *[other] {" "}· rank { $rank } of { $members }
+}
 profile-help = Helpful answers: { $answers } · solutions: { $solutions }
 profile-badges = Badges: { $badges }
 badge-tenure = Fan since { $year }

@@ -100,9 +100,10 @@ pub enum PostingOutcome {
 pub struct Standing {
     pub balance: i64,
     pub lifetime_earned: i64,
-    /// 1 for the member who earned most; ties share a rank.
-    pub rank: i64,
-    /// How many (non-bot) members are ranked.
+    /// 1 for the member who earned most; ties share a rank. `None` for a
+    /// member who has earned nothing yet: last among equals is no rank.
+    pub rank: Option<i64>,
+    /// How many (non-bot) members are ranked: those who earned points.
     pub members: i64,
 }
 
@@ -119,7 +120,14 @@ pub struct Earner {
 pub struct HistoryEntry {
     pub amount: i64,
     pub kind: String,
+    /// As written when it was booked: a moderator's words for a grant, a
+    /// record such as `claim 5: mug` for the rest (shown in the reader's
+    /// language from `source` and `actor` instead).
     pub reason: String,
+    /// What the posting belongs to: `message 52`, `vote 7`, `claim 5`.
+    pub source: Option<String>,
+    /// The member who caused it (a voter, a moderator), by today's name.
+    pub actor: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -162,7 +170,8 @@ impl Store {
             "SELECT b.balance, b.lifetime_earned, \
                  (SELECT COUNT(*) FROM balances o JOIN members om ON om.id = o.member_id \
                   WHERE om.is_bot = 0 AND o.lifetime_earned > b.lifetime_earned) + 1 AS rank, \
-                 (SELECT COUNT(*) FROM members WHERE is_bot = 0 AND merged_into IS NULL) AS members \
+                 (SELECT COUNT(*) FROM balances o JOIN members om ON om.id = o.member_id \
+                  WHERE om.is_bot = 0 AND o.lifetime_earned > 0) AS members \
              FROM balances b WHERE b.member_id = ?",
         )
         .bind(member.0)
@@ -176,10 +185,12 @@ impl Store {
             context: "decoding a standing",
             source,
         };
+        let lifetime_earned: i64 = row.try_get("lifetime_earned").map_err(read)?;
+        let rank: i64 = row.try_get("rank").map_err(read)?;
         Ok(Standing {
             balance: row.try_get("balance").map_err(read)?,
-            lifetime_earned: row.try_get("lifetime_earned").map_err(read)?,
-            rank: row.try_get("rank").map_err(read)?,
+            lifetime_earned,
+            rank: (lifetime_earned > 0).then_some(rank),
             members: row.try_get("members").map_err(read)?,
         })
     }
@@ -221,7 +232,9 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<HistoryEntry>, StoreError> {
         let rows = sqlx::query(
-            "SELECT amount, kind, reason, created_at FROM ledger WHERE member_id = ? ORDER BY id DESC LIMIT ?",
+            "SELECT l.amount, l.kind, l.reason, l.source, a.display_name AS actor, l.created_at \
+             FROM ledger l LEFT JOIN members a ON a.id = l.actor_id \
+             WHERE l.member_id = ? ORDER BY l.id DESC LIMIT ?",
         )
         .bind(member.0)
         .bind(i64::from(limit))
@@ -234,6 +247,8 @@ impl Store {
                     amount: row.try_get("amount")?,
                     kind: row.try_get("kind")?,
                     reason: row.try_get("reason")?,
+                    source: row.try_get("source")?,
+                    actor: row.try_get("actor")?,
                     created_at: row.try_get("created_at")?,
                 })
             })
