@@ -306,7 +306,7 @@ async fn unlinking_keeps_the_points_with_the_member_and_the_account_starts_at_ze
 
     let text = answer(&unlinked);
     assert!(
-        text.starts_with("Your telegram account is split off"),
+        text.starts_with("Your Telegram account is split off"),
         "{text}"
     );
     assert_eq!(member_of(&test, &alice).await, member, "alice stays");
@@ -333,7 +333,7 @@ async fn unlinking_keeps_the_points_with_the_member_and_the_account_starts_at_ze
             None,
         ))
         .await;
-    assert_eq!(answer(&again), "You have no telegram account.");
+    assert_eq!(answer(&again), "You have no Telegram account.");
     let last = test
         .send(say_in(
             &alice,

@@ -175,7 +175,7 @@ async fn whois_shows_number_names_and_accounts_to_moderators_only() {
         text.starts_with(&format!("Member #{number}: Anna Berg · fan since ")),
         "{text}"
     );
-    assert!(text.contains("telegram: @anna (account id-anna)"), "{text}");
+    assert!(text.contains("Telegram: @anna (account id-anna)"), "{text}");
 
     let refused = test.send(said(&anna, "/whois @anna", "u3")).await;
     assert_eq!(refused.replies[0].text, "Only moderators can use /whois.");

@@ -162,8 +162,10 @@ mod tests {
         }
     }
 
-    /// The variables a pattern uses, in selectors and placeables alike.
-    fn variables<'s>(pattern: &ast::Pattern<&'s str>, found: &mut BTreeSet<&'s str>) {
+    /// The variables a pattern uses, in selectors and placeables alike. A
+    /// referenced message reads the caller's variables: it is noted as
+    /// `@id`, and [`messages_with_variables`] puts that message's own in.
+    fn variables(pattern: &ast::Pattern<&str>, found: &mut BTreeSet<String>) {
         for element in &pattern.elements {
             if let ast::PatternElement::Placeable { expression } = element {
                 expression_variables(expression, found);
@@ -171,10 +173,7 @@ mod tests {
         }
     }
 
-    fn expression_variables<'s>(
-        expression: &ast::Expression<&'s str>,
-        found: &mut BTreeSet<&'s str>,
-    ) {
+    fn expression_variables(expression: &ast::Expression<&str>, found: &mut BTreeSet<String>) {
         match expression {
             ast::Expression::Select { selector, variants } => {
                 inline_variables(selector, found);
@@ -186,13 +185,10 @@ mod tests {
         }
     }
 
-    fn inline_variables<'s>(
-        inline: &ast::InlineExpression<&'s str>,
-        found: &mut BTreeSet<&'s str>,
-    ) {
+    fn inline_variables(inline: &ast::InlineExpression<&str>, found: &mut BTreeSet<String>) {
         match inline {
             ast::InlineExpression::VariableReference { id } => {
-                found.insert(id.name);
+                found.insert(id.name.to_owned());
             }
             ast::InlineExpression::FunctionReference { arguments, .. } => {
                 for argument in &arguments.positional {
@@ -202,14 +198,18 @@ mod tests {
             ast::InlineExpression::Placeable { expression } => {
                 expression_variables(expression, found);
             }
+            ast::InlineExpression::MessageReference { id, .. } => {
+                found.insert(format!("@{}", id.name));
+            }
             _ => {}
         }
     }
 
-    /// Every message of `lang` with its variables.
+    /// Every message of `lang` with its variables, those of the messages
+    /// it refers to included.
     fn messages_with_variables(lang: Lang) -> Vec<(String, BTreeSet<String>)> {
         let resource = FluentResource::try_new(source(lang).to_owned()).expect("parses");
-        resource
+        let own: Vec<(String, BTreeSet<String>)> = resource
             .entries()
             .filter_map(|entry| match entry {
                 ast::Entry::Message(message) => {
@@ -217,10 +217,34 @@ mod tests {
                     if let Some(value) = &message.value {
                         variables(value, &mut found);
                     }
-                    let found = found.into_iter().map(str::to_owned).collect();
                     Some((message.id.name.to_owned(), found))
                 }
                 _ => None,
+            })
+            .collect();
+        let of = |id: &str| {
+            own.iter()
+                .find(|(name, _)| name == id)
+                .map(|(_, found)| found.clone())
+                .unwrap_or_default()
+        };
+        own.iter()
+            .map(|(id, found)| {
+                let mut all = BTreeSet::new();
+                for name in found {
+                    match name.strip_prefix('@') {
+                        // One level: the shared messages refer to no others.
+                        Some(referenced) => all.extend(
+                            of(referenced)
+                                .into_iter()
+                                .filter(|name| !name.starts_with('@')),
+                        ),
+                        None => {
+                            all.insert(name.clone());
+                        }
+                    }
+                }
+                (id.clone(), all)
             })
             .collect()
     }

@@ -281,8 +281,8 @@ error-internal = Entschuldige, da ist bei mir etwas schiefgegangen. Bitte versuc
 ## /whois
 
 whois-header = Mitglied #{ $number }: { $name } · Fan seit { $since }
-whois-identity = { $platform }: @{ $username } (Konto { $id })
-whois-identity-nameless = { $platform }: ohne Benutzernamen (Konto { $id })
+whois-identity = { platform-name }: @{ $username } (Konto { $id })
+whois-identity-nameless = { platform-name }: ohne Benutzernamen (Konto { $id })
 claim-to-ship = Bestellung #{ $claim } zum Versand: { $name } bekommt { $item } ({ $sku }) für { $cost }; keine Freigabe nötig.
 digest = { $points }: { $parts }. (/notify aus stellt diese Nachrichten ab.)
 digest-upvotes = 👍 von { $names }
@@ -297,7 +297,7 @@ claims-reminder = Bestellungen, die seit mehr als { $hours } Stunden auf eine En
 cmd-notify = Private Nachricht, wenn du Punkte verdienst: an oder aus
 arg-switch = an|aus|hier
 digest-badge = 🏅 neues Abzeichen: { $badge }
-notify-here = Deine privaten Nachrichten kommen jetzt hierher ({ $platform }), solange das geht.
+notify-here = Deine privaten Nachrichten kommen jetzt hierher ({ platform-name }), solange das geht.
 faq-not-covered = Gemerkt: „{ $question }“ beantwortet das FAQ nicht. Die Suche übt ab jetzt, so etwas abzulehnen.
 faq-not-covered-known = Das wusste ich schon: „{ $question }“ beantwortet das FAQ nicht.
 faq-not-covered-needs-question = Antworte mit /faq_not_covered auf die Nachricht mit der Frage oder schreib die Frage dahinter.
@@ -323,12 +323,12 @@ link-too-many-wrong = Zu viele falsche Codes. Bitte versuch es in einer Stunde w
 link-expired = Dieser Code ist abgelaufen (ein Code gilt { $minutes } Minuten). Fordere auf deinem anderen Konto mit /link einen neuen an.
 link-used = Dieser Code wurde schon benutzt. Fordere auf deinem anderen Konto mit /link einen neuen an.
 link-own-code = Das ist dein eigener Code: Sende ihn von deinem Konto auf der anderen Plattform. Er gilt weiter.
-link-shared-platform = Beide Mitglieder haben schon ein Konto auf { $platform }, und ein Mitglied hat höchstens ein Konto je Plattform. Trenne eines zuerst mit /unlink { $platform } ab. Dieser Code ist verbraucht.
+link-shared-platform = Beide Mitglieder haben schon ein Konto auf { platform-name }, und ein Mitglied hat höchstens ein Konto je Plattform. Trenne eines zuerst mit /unlink { $platform } ab. Dieser Code ist verbraucht.
 link-not-private = Sende Codes nur privat an mich, nie in einer Gruppe: Dort können alle sie lesen. Dieser Code gilt nicht mehr; fordere mit /link einen neuen an.
 link-bad-code = „{ $code }“ ist kein Verknüpfungscode. Ein Code sieht so aus: 7KQ2M-X9RTA.
-unlink-done = Dein Konto auf { $platform } ist abgetrennt: Es ist ab jetzt ein eigenes Mitglied (#{ $number }) und beginnt bei 0 Punkten. Deine Punkte bleiben bei dir (#{ $member }).
-unlink-not-linked = Du hast kein Konto auf { $platform }.
-unlink-last-account = Dein Konto auf { $platform } ist dein einziges; es gibt nichts abzutrennen.
+unlink-done = Dein Konto auf { platform-name } ist abgetrennt: Es ist ab jetzt ein eigenes Mitglied (#{ $number }) und beginnt bei 0 Punkten. Deine Punkte bleiben bei dir (#{ $member }).
+unlink-not-linked = Du hast kein Konto auf { platform-name }.
+unlink-last-account = Dein Konto auf { platform-name } ist dein einziges; es gibt nichts abzutrennen.
 unlink-unknown-platform = „{ $platform }“ ist keine Plattform. Möglich sind: { $platforms }.
 
 ## German names of the slash commands on Discord (lowercase letters,
@@ -361,9 +361,12 @@ cmdname-notify = benachrichtigen
 cmdname-link = verbinden
 cmdname-unlink = trennen
 
-## Discord
-discord-answered-elsewhere = Die Antwort kam als private Nachricht auf { $platform ->
+## Platform names; messages that name one refer to this with their $platform
+platform-name = { $platform ->
     [telegram] Telegram
     [discord] Discord
-   *[cli] der Konsole
-}.
+   *[cli] Konsole
+}
+
+## Discord
+discord-answered-elsewhere = Die Antwort kam als private Nachricht auf { platform-name }.

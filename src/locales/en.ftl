@@ -280,8 +280,8 @@ error-internal = Sorry, something went wrong on my side. Please try again in a m
 ## /whois
 
 whois-header = Member #{ $number }: { $name } · fan since { $since }
-whois-identity = { $platform }: @{ $username } (account { $id })
-whois-identity-nameless = { $platform }: no username (account { $id })
+whois-identity = { platform-name }: @{ $username } (account { $id })
+whois-identity-nameless = { platform-name }: no username (account { $id })
 claim-to-ship = Claim #{ $claim } to ship: { $name } gets { $item } ({ $sku }) for { $cost }; no approval needed.
 digest = { $points }: { $parts }. (/notify off stops these messages.)
 digest-upvotes = 👍 from { $names }
@@ -296,7 +296,7 @@ claims-reminder = Claims waiting for a decision for more than { $hours } hours:
 cmd-notify = Private messages when you earn points: on or off
 arg-switch = on|off|here
 digest-badge = 🏅 new badge: { $badge }
-notify-here = Your private messages now come here ({ $platform }), while it can reach you.
+notify-here = Your private messages now come here ({ platform-name }), while it can reach you.
 faq-not-covered = Noted: the FAQ does not answer "{ $question }". The search practises refusing such questions from now on.
 faq-not-covered-known = I knew that already: the FAQ does not answer "{ $question }".
 faq-not-covered-needs-question = Send /faq_not_covered as a reply to the message with the question, or write the question after it.
@@ -322,12 +322,12 @@ link-too-many-wrong = Too many wrong codes. Please try again in an hour.
 link-expired = This code has expired (a code is good for { $minutes } minutes). Ask for a new one with /link on your other account.
 link-used = This code was used already. Ask for a new one with /link on your other account.
 link-own-code = This is your own code: send it from your account on the other platform. It still works.
-link-shared-platform = Both members already have an account on { $platform }, and a member has at most one account per platform. Split one off first with /unlink { $platform }. This code is used up.
+link-shared-platform = Both members already have an account on { platform-name }, and a member has at most one account per platform. Split one off first with /unlink { $platform }. This code is used up.
 link-not-private = Send codes to me privately only, never in a group: everyone there can read them. This code no longer works; ask for a new one with /link.
 link-bad-code = "{ $code }" is not a link code. A code looks like this: 7KQ2M-X9RTA.
-unlink-done = Your { $platform } account is split off: from now on it is a member of its own (#{ $number }) and starts at 0 points. Your points stay with you (#{ $member }).
-unlink-not-linked = You have no { $platform } account.
-unlink-last-account = Your { $platform } account is your only one; there is nothing to split off.
+unlink-done = Your { platform-name } account is split off: from now on it is a member of its own (#{ $number }) and starts at 0 points. Your points stay with you (#{ $member }).
+unlink-not-linked = You have no { platform-name } account.
+unlink-last-account = Your { platform-name } account is your only one; there is nothing to split off.
 unlink-unknown-platform = "{ $platform }" is not a platform. These are: { $platforms }.
 
 ## Names of the slash commands on Discord (see de.ftl for the German ones).
@@ -359,9 +359,12 @@ cmdname-notify = notify
 cmdname-link = link
 cmdname-unlink = unlink
 
-## Discord
-discord-answered-elsewhere = The answer went to your private messages on { $platform ->
+## Platform names; messages that name one refer to this with their $platform
+platform-name = { $platform ->
     [telegram] Telegram
     [discord] Discord
-   *[cli] the console
-}.
+   *[cli] console
+}
+
+## Discord
+discord-answered-elsewhere = The answer went to your private messages on { platform-name }.
