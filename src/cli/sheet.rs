@@ -98,7 +98,16 @@ pub(super) fn read(content: &[u8], layout: &Layout) -> Sheet {
                 .map(|(at, _)| at as u64 + 1),
         )
         .collect();
-    let line_of = |byte: u64| line_starts.partition_point(|start| *start <= byte);
+    // A record's position can point at the line ending before it (csv
+    // reads `\r\n` as two terminators): the row starts after it.
+    let line_of = |byte: u64| {
+        let skipped = content
+            .iter()
+            .skip(byte as usize)
+            .take_while(|byte| matches!(byte, b'\r' | b'\n'))
+            .count() as u64;
+        line_starts.partition_point(|start| *start <= byte + skipped)
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
