@@ -13,6 +13,7 @@ pub(crate) mod fixtures;
 mod answers;
 mod buttons;
 mod delivery;
+mod joins;
 mod linking;
 mod naming;
 mod outbox;

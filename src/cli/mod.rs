@@ -11,7 +11,9 @@ use tracing_subscriber::EnvFilter;
 mod claims;
 mod faq;
 mod grant;
+mod members;
 mod platforms;
+mod sheet;
 
 use crate::app;
 use crate::config::{Loaded, Secrets, Settings};
@@ -55,8 +57,9 @@ pub enum Command {
     CheckConfig,
     /// Check the store's invariants; exits non-zero when one fails.
     Doctor,
-    /// Grant points from a CSV file of `member,points,reason` rows; every row
-    /// is checked before anything is written.
+    /// Grant points from a CSV file of `member,points,reason` rows (a header
+    /// may add `date` and `id`); every row is checked before anything is
+    /// written, and rows booked before are skipped.
     Grant {
         /// The CSV file. `member` is `platform:username` or `#id`; `points`
         /// a whole number or a grant category; `reason` optional for categories.
@@ -65,6 +68,11 @@ pub enum Command {
         /// Check and report every row, write nothing.
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Members' "fan since" dates and names from a CSV file.
+    Members {
+        #[command(subcommand)]
+        command: MembersCommand,
     },
     /// Shop claims for fulfilment.
     Claims {
@@ -75,6 +83,23 @@ pub enum Command {
     Faq {
         #[command(subcommand)]
         command: FaqCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MembersCommand {
+    /// Set "fan since" dates and display names from a CSV file of
+    /// `platform,id,name,fan_since` rows; every row is checked before
+    /// anything is written.
+    Import {
+        /// The CSV file: `platform` is telegram, discord or console, `id`
+        /// the account's id there, `fan_since` a date (2021-03-01 or
+        /// 01.03.2021); `name` and `fan_since` may be empty.
+        #[arg(long, value_name = "FILE")]
+        csv: PathBuf,
+        /// Check and report every row, write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -152,6 +177,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Faq { command } => faq::run(&settings, command),
         Command::Claims { command } => claims::run(&settings, &database, command).await,
         Command::Grant { csv, dry_run } => grant::run(&settings, &database, &csv, dry_run).await,
+        Command::Members {
+            command: MembersCommand::Import { csv, dry_run },
+        } => members::import(&settings, &database, &csv, dry_run).await,
         Command::Console => console(&settings, &database, cli.lang).await,
         Command::Run => platforms::run(&settings, &database, cli.lang).await,
     }

@@ -21,6 +21,7 @@ pub mod model;
 pub mod points;
 mod recognition;
 pub mod reply;
+pub mod roster;
 mod shop;
 mod voting;
 
@@ -403,7 +404,7 @@ impl Club {
                 };
                 Some(self.record_posted(&incoming, &member, &posted, now).await?)
             }
-            Event::Reaction { .. } | Event::Button { .. } => None,
+            Event::Reaction { .. } | Event::Button { .. } | Event::Joined => None,
         };
         // The handler's state change, the handled mark and the notices
         // commit together or not at all.
@@ -468,6 +469,25 @@ impl Club {
                 let replies = self
                     .on_reaction(incoming, member, lang, *message, emoji, *added, now)
                     .await?;
+                let handled = Handled {
+                    message: None,
+                    replies,
+                };
+                (handled, incoming.event_key.clone())
+            }
+            (Event::Joined, _) => {
+                // The sighting above learned the join date. A newcomer is
+                // welcomed where they joined, once: when they first speak
+                // they are no longer seen for the first time.
+                if let Some(key) = &incoming.event_key
+                    && self.store().was_handled(key).await?
+                {
+                    return Ok(Handled::nothing(None));
+                }
+                let mut replies = Vec::new();
+                if first && !member.is_bot && self.inner.config.welcomes_in(&incoming.place) {
+                    replies.push(self.welcome(&incoming.place, member, lang));
+                }
                 let handled = Handled {
                     message: None,
                     replies,

@@ -92,8 +92,10 @@ pub struct Actor {
     /// (configured ids, chat administrators). The core decides what that allows.
     pub is_moderator: bool,
     /// When the account joined the community, where the platform says so
-    /// (a Discord guild member's `joined_at`). An earlier date than the
-    /// club's first sighting moves "fan since" and the member's tenure back.
+    /// (a Discord guild member's `joined_at`, the date of a Telegram join
+    /// the bot saw). An earlier date than the club's first sighting moves
+    /// "fan since" and the member's tenure back; a member first seen with
+    /// one counts as new until it is `points.min_voter_days` old.
     pub joined_at: Option<DateTime<Utc>>,
 }
 
@@ -106,9 +108,30 @@ pub struct Member {
     pub is_bot: bool,
     pub fan_since: NaiveDate,
     /// Since when the club counts the member as one: the first sighting,
-    /// or the platform's earlier join date. New-member rules and tenure
-    /// read it.
+    /// or an earlier join date from the platform or the operator's import.
+    /// Tenure ([`Member::tenure_days`]) counts from it.
     pub created_at: DateTime<Utc>,
+    /// Whether `created_at` is a join date the club was told (by the
+    /// platform or the operator), not merely the day the bot first saw the
+    /// member. Only then can the member be new ([`Member::is_new`]).
+    pub join_known: bool,
+}
+
+impl Member {
+    /// Whole days the member has belonged to the club: what tenure-gated
+    /// shop items ask for.
+    pub fn tenure_days(&self, now: DateTime<Utc>) -> i64 {
+        (now - self.created_at).num_days()
+    }
+
+    /// The new-member rule, the only place it lives: a member is new (their
+    /// votes pay nothing) while the club *knows* they joined less than
+    /// `min_days` ago. A member first seen without a join date was there
+    /// before the bot, as far as the club can tell, and is not new: on
+    /// launch day the whole community can vote.
+    pub fn is_new(&self, now: DateTime<Utc>, min_days: i64) -> bool {
+        self.join_known && now - self.created_at < chrono::Duration::days(min_days)
+    }
 }
 
 /// Something that happened on a platform, as the core sees it.
@@ -160,4 +183,8 @@ pub enum Event {
     },
     /// A button pressed on an earlier bot message, by its action code.
     Button { message: MessageId, action: String },
+    /// The actor joined the place, as the platform reported (a Telegram
+    /// join service message or chat-member update); `Actor::joined_at`
+    /// says when. The club learns the join date and welcomes a newcomer.
+    Joined,
 }

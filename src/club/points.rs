@@ -224,7 +224,7 @@ fn static_rule(
     if now - written > Duration::days(rules.max_message_age_days) {
         return Some(outcome::TOO_OLD);
     }
-    if now - voter.created_at < Duration::days(rules.min_voter_days) {
+    if voter.is_new(now, rules.min_voter_days) {
         return Some(outcome::NEW_VOTER);
     }
     None

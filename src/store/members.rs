@@ -93,7 +93,7 @@ pub struct IdentityRecord {
 macro_rules! select_member {
     ($rest:literal) => {
         concat!(
-            "SELECT m.id, m.display_name, m.language, m.is_bot, m.fan_since, m.created_at ",
+            "SELECT m.id, m.display_name, m.language, m.is_bot, m.fan_since, m.created_at, m.join_known ",
             $rest
         )
     };
@@ -337,6 +337,19 @@ pub(super) async fn merge_member(
     .execute(&mut *tx)
     .await
     .context("keeping the earlier fan-since date")?;
+    // Tenure counts from the earlier start too; the person is new only if
+    // the club knows that both accounts joined recently.
+    sqlx::query(
+        "UPDATE members SET \
+             created_at = MIN(created_at, (SELECT created_at FROM members WHERE id = ?1)), \
+             join_known = join_known AND (SELECT join_known FROM members WHERE id = ?1) \
+         WHERE id = ?2",
+    )
+    .bind(absorbed.0)
+    .bind(survivor.0)
+    .execute(&mut *tx)
+    .await
+    .context("keeping the earlier join")?;
     sqlx::query("UPDATE identities SET member_id = ? WHERE member_id = ?")
         .bind(survivor.0)
         .bind(absorbed.0)
@@ -467,9 +480,13 @@ async fn refresh_identity(
     .await
     .context("refreshing a member")?;
     if let Some(joined) = seen.joined {
+        // A join date no later than what the club has makes the join
+        // known; a later one (a member seen before who joined another
+        // place, or left and came back) changes nothing.
         sqlx::query(
             "UPDATE members SET created_at = CASE WHEN created_at > ?1 THEN ?1 ELSE created_at END, \
-             fan_since = CASE WHEN fan_since > ?2 THEN ?2 ELSE fan_since END WHERE id = ?3",
+             fan_since = CASE WHEN fan_since > ?2 THEN ?2 ELSE fan_since END, \
+             join_known = CASE WHEN created_at >= ?1 THEN 1 ELSE join_known END WHERE id = ?3",
         )
         .bind(joined.at)
         .bind(joined.day)
@@ -488,8 +505,8 @@ async fn create_member(
 ) -> Result<i64, StoreError> {
     let language = seen.language.unwrap_or(seen.default_language);
     let member_id: i64 = sqlx::query_scalar(
-        "INSERT INTO members (display_name, language, is_bot, fan_since, created_at) \
-         VALUES (?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO members (display_name, language, is_bot, fan_since, created_at, join_known) \
+         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(seen.display_name)
     .bind(language.code())
@@ -499,6 +516,7 @@ async fn create_member(
             .map_or(seen.today, |joined| joined.day.min(seen.today)),
     )
     .bind(seen.joined.map_or(now, |joined| joined.at.min(now)))
+    .bind(seen.joined.is_some())
     .fetch_one(&mut *tx)
     .await
     .context("creating a member")?;
@@ -550,5 +568,148 @@ fn member_from_row(row: &SqliteRow) -> Result<Member, StoreError> {
         created_at: row
             .try_get::<DateTime<Utc>, _>("created_at")
             .map_err(read)?,
+        join_known: row.try_get("join_known").map_err(read)?,
     })
+}
+
+/// One account's row of a members import, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberImport {
+    pub platform: Platform,
+    pub external_id: String,
+    /// The display name to set, if any.
+    pub name: Option<String>,
+    /// The day the member joined ("fan since"), and that day's start in
+    /// the club's time zone, from which tenure counts.
+    pub fan_since: Option<(NaiveDate, DateTime<Utc>)>,
+}
+
+/// What an import did (or would do) to one account's member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Imported {
+    /// The account was not seen yet: a member was created for it.
+    Created(MemberId),
+    Updated(MemberId),
+    /// The member already had these values.
+    Unchanged(MemberId),
+    /// Not seen yet (on a dry run: would be created).
+    Unseen,
+}
+
+impl Store {
+    /// What importing `rows` would do, writing nothing.
+    #[tracing::instrument(skip_all, fields(rows = rows.len()))]
+    pub async fn preview_member_import(
+        &self,
+        rows: &[MemberImport],
+    ) -> Result<Vec<Imported>, StoreError> {
+        let mut outcomes = Vec::with_capacity(rows.len());
+        for row in rows {
+            let outcome = match self.identity_member(row.platform, &row.external_id).await? {
+                None => Imported::Unseen,
+                Some(member) if import_changes(&member, row) => Imported::Updated(member.id),
+                Some(member) => Imported::Unchanged(member.id),
+            };
+            outcomes.push(outcome);
+        }
+        Ok(outcomes)
+    }
+
+    /// Sets display names and join dates from an operator's file, all rows
+    /// in one transaction, with one audit entry per member changed. An
+    /// account not seen yet gets a member now (its username comes with its
+    /// first sighting). A join date makes the join known: the member is new
+    /// only if it is recent.
+    #[tracing::instrument(skip_all, fields(rows = rows.len()))]
+    pub async fn import_members(
+        &self,
+        rows: &[MemberImport],
+        operator: MemberId,
+        default_language: Lang,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Imported>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut outcomes = Vec::with_capacity(rows.len());
+        for row in rows {
+            let existing: Option<i64> = sqlx::query_scalar(
+                "SELECT member_id FROM identities WHERE platform = ? AND external_id = ?",
+            )
+            .bind(row.platform.as_str())
+            .bind(&row.external_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .context("looking up an imported account")?;
+            let (member_id, created) = match existing {
+                Some(id) => (id, false),
+                None => {
+                    let fallback = format!("{}:{}", row.platform, row.external_id);
+                    let seen = IdentitySeen {
+                        platform: row.platform,
+                        external_id: &row.external_id,
+                        username: None,
+                        display_name: row.name.as_deref().unwrap_or(&fallback),
+                        language: None,
+                        default_language,
+                        today,
+                        is_bot: false,
+                        joined: None,
+                    };
+                    (create_member(&mut tx, &seen, now).await?, true)
+                }
+            };
+            let changed = sqlx::query(
+                "UPDATE members SET display_name = COALESCE(?1, display_name), \
+                     fan_since = COALESCE(?2, fan_since), created_at = COALESCE(?3, created_at), \
+                     join_known = CASE WHEN ?2 IS NULL THEN join_known ELSE 1 END \
+                 WHERE id = ?4 AND NOT (display_name IS COALESCE(?1, display_name) \
+                     AND fan_since IS COALESCE(?2, fan_since) \
+                     AND created_at IS COALESCE(?3, created_at) \
+                     AND (?2 IS NULL OR join_known = 1))",
+            )
+            .bind(row.name.as_deref())
+            .bind(row.fan_since.map(|(day, _)| day))
+            .bind(row.fan_since.map(|(_, at)| at))
+            .bind(member_id)
+            .execute(&mut *tx)
+            .await
+            .context("importing a member's name and join date")?
+            .rows_affected()
+                > 0;
+            if changed || created {
+                let mut detail = Vec::new();
+                if let Some((day, _)) = row.fan_since {
+                    detail.push(format!("fan since {day}"));
+                }
+                if let Some(name) = &row.name {
+                    detail.push(format!("name {name}"));
+                }
+                let audit = super::ledger::AuditNote {
+                    actor: operator,
+                    action: "members_import",
+                    detail: format!("{}:{} {}", row.platform, row.external_id, detail.join(", ")),
+                };
+                super::ledger::record_audit(&mut tx, &audit, Some(MemberId(member_id)), now)
+                    .await?;
+            }
+            let member = MemberId(member_id);
+            outcomes.push(match (created, changed) {
+                (true, _) => Imported::Created(member),
+                (false, true) => Imported::Updated(member),
+                (false, false) => Imported::Unchanged(member),
+            });
+        }
+        tx.commit().await.context("committing a members import")?;
+        Ok(outcomes)
+    }
+}
+
+/// Whether importing `row` would change `member`.
+fn import_changes(member: &Member, row: &MemberImport) -> bool {
+    row.name
+        .as_ref()
+        .is_some_and(|name| *name != member.display_name)
+        || row.fan_since.is_some_and(|(day, at)| {
+            day != member.fan_since || at != member.created_at || !member.join_known
+        })
 }

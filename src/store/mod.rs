@@ -4,7 +4,8 @@
 //! decisions), [`members`] (members and their platform
 //! identities), [`links`] (`/link` codes, and joining two members into
 //! one: each table group moves its own rows), [`ledger`] (the append-only points ledger, cached balances
-//! and the audit log written with it), [`faq`] (questions asked, phrasings
+//! and the audit log written with it), [`grants`] (grant files booked row by
+//! row, all or nothing), [`faq`] (questions asked, phrasings
 //! learned, feedback), [`votes`] (upvotes and solutions, paying or not),
 //! [`messages`] (what was said where, so
 //! replies, reactions and buttons can refer to it), [`outbox`] (notices
@@ -30,6 +31,7 @@ pub mod claims;
 pub mod digests;
 pub mod doctor;
 pub mod faq;
+pub mod grants;
 pub mod ledger;
 pub mod links;
 pub mod members;

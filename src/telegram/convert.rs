@@ -1,7 +1,10 @@
 //! From Telegram's types to the core's nouns. Pure functions, so the
 //! translation is tested without a network.
 
-use teloxide::types::{Chat, Message, MessageEntityKind, ReactionType, ThreadId, User};
+use chrono::{DateTime, Utc};
+use teloxide::types::{
+    Chat, ChatMemberUpdated, Message, MessageEntityKind, ReactionType, ThreadId, User,
+};
 
 use crate::club::model::{Actor, Mention, Place, Platform};
 
@@ -52,6 +55,33 @@ pub(super) fn actor(user: &User, is_moderator: bool) -> Actor {
         is_bot: user.is_bot,
         is_moderator,
         joined_at: None,
+    }
+}
+
+/// The accounts a message or chat-member update says joined its chat, and
+/// when: the members of a `new_chat_members` service message, or the one
+/// member a `chat_member` update shows going from absent (left, banned,
+/// never there) to present. Each comes as an actor whose `joined_at` is
+/// the event's date, so the club knows these members joined just then.
+pub(super) fn joins_in_message(message: &Message) -> Vec<Actor> {
+    message
+        .new_chat_members()
+        .unwrap_or_default()
+        .iter()
+        .map(|user| joined(user, message.date))
+        .collect()
+}
+
+/// See [`joins_in_message`].
+pub(super) fn join_in_update(update: &ChatMemberUpdated) -> Option<Actor> {
+    let arrived = !update.old_chat_member.is_present() && update.new_chat_member.is_present();
+    arrived.then(|| joined(&update.new_chat_member.user, update.date))
+}
+
+fn joined(user: &User, at: DateTime<Utc>) -> Actor {
+    Actor {
+        joined_at: Some(at),
+        ..actor(user, false)
     }
 }
 

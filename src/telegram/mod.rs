@@ -14,8 +14,8 @@
 //!   callback update that no handler names is never even requested. The
 //!   adapter calls `getMe` itself, retrying with exponential backoff (a
 //!   Telegram outage or a wrong token is logged, never a panic), and runs its
-//!   own `getUpdates` loop that names `message`, `callback_query` and
-//!   `message_reaction` explicitly.
+//!   own `getUpdates` loop that names `message`, `callback_query`,
+//!   `message_reaction` and `chat_member` explicitly.
 //! - **Startup work runs once.** The command menu (`setMyCommands`, from the
 //!   core's one command table; no `BotCommands` derive) is registered once per
 //!   start, after `getMe` succeeded, never again when polling reconnects.
@@ -67,10 +67,13 @@ use teloxide::{ApiError, Bot, RequestError};
 
 /// The updates the adapter asks Telegram for. Named explicitly: Telegram
 /// sends reactions only to bots that ask for them.
-pub const ALLOWED_UPDATES: [AllowedUpdate; 3] = [
+/// `chat_member` tells who joined a group (sent to administrators), so the
+/// club knows a newcomer from a member who was there before the bot.
+pub const ALLOWED_UPDATES: [AllowedUpdate; 4] = [
     AllowedUpdate::Message,
     AllowedUpdate::CallbackQuery,
     AllowedUpdate::MessageReaction,
+    AllowedUpdate::ChatMember,
 ];
 
 /// How patient the adapter is with Telegram. The defaults suit the real Bot
@@ -410,6 +413,13 @@ impl Handler<'_> {
             UpdateKind::Message(message) => self.on_message(message, key).await,
             UpdateKind::MessageReaction(reaction) => self.on_reaction(reaction, key).await,
             UpdateKind::CallbackQuery(query) => self.on_callback(query, key).await,
+            UpdateKind::ChatMember(update) => match convert::join_in_update(update) {
+                Some(actor) => {
+                    let place = convert::chat_place(&update.chat, None);
+                    self.on_join(actor, place, key).await
+                }
+                None => Ok(()),
+            },
             UpdateKind::Error(_) => {
                 tracing::warn!(
                     update = update.id.0,
@@ -425,6 +435,21 @@ impl Handler<'_> {
     }
 
     async fn on_message(&self, message: &Message, key: String) -> Result<(), StoreError> {
+        let joins = convert::joins_in_message(message);
+        if !joins.is_empty() {
+            let several = joins.len() > 1;
+            for actor in joins {
+                // One service message can bring several members.
+                let key = if several {
+                    format!("{key}:{}", actor.external_id)
+                } else {
+                    key.clone()
+                };
+                self.on_join(actor, convert::message_place(message), key)
+                    .await?;
+            }
+            return Ok(());
+        }
         let (Some(user), Some(text)) = (message.from.as_ref(), convert::text_of(message)) else {
             return Ok(());
         };
@@ -505,6 +530,22 @@ impl Handler<'_> {
             self.handle(incoming).await?;
         }
         Ok(())
+    }
+
+    /// A member joined a chat: the club learns when.
+    async fn on_join(
+        &self,
+        actor: crate::club::model::Actor,
+        place: crate::club::model::Place,
+        key: String,
+    ) -> Result<(), StoreError> {
+        self.handle(Incoming {
+            actor,
+            place,
+            event_key: Some(key),
+            event: Event::Joined,
+        })
+        .await
     }
 
     /// A button press. Every callback query is answered, whatever happens,
