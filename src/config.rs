@@ -52,6 +52,7 @@ pub struct Settings {
     pub telegram: TelegramSettings,
     pub discord: DiscordSettings,
     pub log: LogSettings,
+    pub privacy: PrivacySettings,
 }
 
 /// Who the club is and how it speaks by default.
@@ -235,6 +236,15 @@ pub struct DiscordSettings {
 impl DiscordSettings {
     /// Discord's own API: serenity's rate limiter is on only then.
     pub const DISCORD_API: &'static str = "https://discord.com";
+}
+
+/// Members' data rights (`/mydata`, `/forget_me`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacySettings {
+    /// Where the console writes a member's data export (`/mydata`),
+    /// relative to the working directory; the platforms send it as a file.
+    pub export_dir: PathBuf,
 }
 
 /// Logging on stderr.

@@ -17,6 +17,7 @@ mod delivery;
 mod gateway;
 mod linking;
 mod points;
+mod privacy;
 mod readable;
 mod startup;
 

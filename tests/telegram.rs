@@ -18,6 +18,7 @@ mod linking;
 mod naming;
 mod outbox;
 mod points;
+mod privacy;
 mod startup;
 
 use std::sync::{Arc, Mutex};

@@ -16,6 +16,7 @@ mod linking;
 mod naming;
 mod outbox;
 mod points;
+mod privacy;
 mod shop;
 mod store;
 mod support;

@@ -270,7 +270,8 @@ async fn console(
     let club = app::club(store.clone(), settings).await?;
     let reloader = tokio::spawn(app::reload_on_hangup(club.clone()));
     let lang = lang.unwrap_or(settings.club.default_language);
-    let console = Console::new(club, settings.console.clone(), lang);
+    let console = Console::new(club, settings.console.clone(), lang)
+        .with_export_dir(settings.privacy.export_dir.clone());
     if std::io::stdin().is_terminal() {
         eprintln!(
             "fanclub console ({lang}) on {database}. Type lines like `alice: /help`, \

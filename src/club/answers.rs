@@ -736,7 +736,7 @@ pub(super) async fn rebuilding_after<T, E>(
 
 /// The FAQ learned something: inside an event (see [`rebuilding_after`])
 /// the index is rebuilt once the event committed, elsewhere at once.
-async fn relearn(context: &Context<'_>) -> Result<(), ClubError> {
+pub(super) async fn relearn(context: &Context<'_>) -> Result<(), ClubError> {
     if LESSON_PENDING.try_with(|pending| pending.set(true)).is_ok() {
         return Ok(());
     }

@@ -403,6 +403,39 @@ pub const COMMANDS: &[CommandSpec] = &[
         access: Access::Moderator,
         private: false,
     },
+    // Data rights (issue 13): answered privately, whatever the place.
+    CommandSpec {
+        name: "privacy",
+        args: &[],
+        access: Access::Everyone,
+        private: true,
+    },
+    CommandSpec {
+        name: "mydata",
+        args: &[],
+        access: Access::Everyone,
+        private: true,
+    },
+    CommandSpec {
+        name: "forget_me",
+        args: &[ArgSpec {
+            name: "confirm",
+            kind: ArgKind::Word,
+            required: false,
+        }],
+        access: Access::Everyone,
+        private: true,
+    },
+    CommandSpec {
+        name: "leaderboard_hide",
+        args: &[ArgSpec {
+            name: "hidden",
+            kind: ArgKind::Word,
+            required: true,
+        }],
+        access: Access::Everyone,
+        private: true,
+    },
 ];
 
 /// Looks a command up by name.
@@ -552,6 +585,18 @@ pub enum Command {
     /// Entry ids with their question, optionally of one tag.
     FaqEntries {
         tag: Option<String>,
+    },
+    /// `/privacy`: what the club keeps about the member and why.
+    Privacy,
+    /// `/mydata`: the member's data as a file, privately.
+    MyData,
+    /// `/forget_me [confirm]`: erase the member, after a confirmation.
+    ForgetMe {
+        confirm: Option<String>,
+    },
+    /// `/leaderboard_hide on|off`.
+    LeaderboardHide {
+        switch: String,
     },
 }
 
@@ -1025,6 +1070,14 @@ fn build(spec: &'static CommandSpec, values: Vec<Option<ArgValue>>) -> Command {
         },
         "shop_reload" => Command::ShopReload,
         "faq_reload" => Command::FaqReload,
+        "privacy" => Command::Privacy,
+        "mydata" => Command::MyData,
+        "forget_me" => Command::ForgetMe {
+            confirm: next().map(ArgValue::into_text),
+        },
+        "leaderboard_hide" => Command::LeaderboardHide {
+            switch: next().map(ArgValue::into_text).unwrap_or_default(),
+        },
         other => unreachable!("command `{other}` is in the table but not built"),
     }
 }
@@ -1097,6 +1150,10 @@ impl Command {
             Command::FaqReload => "faq_reload",
             Command::FaqNotCovered { .. } => "faq_not_covered",
             Command::FaqEntries { .. } => "faq_entries",
+            Command::Privacy => "privacy",
+            Command::MyData => "mydata",
+            Command::ForgetMe { .. } => "forget_me",
+            Command::LeaderboardHide { .. } => "leaderboard_hide",
         };
         spec(name).expect("every command variant has a spec")
     }
@@ -1194,6 +1251,13 @@ impl Command {
                     push(period);
                 }
             }
+            Command::Privacy | Command::MyData => {}
+            Command::ForgetMe { confirm } => {
+                if let Some(confirm) = confirm {
+                    push(confirm);
+                }
+            }
+            Command::LeaderboardHide { switch } => push(switch),
             Command::Why { member } | Command::Whois { member } => {
                 if let Some(member) = member.typed() {
                     push(&member);
@@ -1262,7 +1326,20 @@ mod tests {
             .filter(|spec| spec.private)
             .map(|spec| spec.name)
             .collect();
-        assert_eq!(private, ["balance", "history", "shop", "claims", "link"]);
+        assert_eq!(
+            private,
+            [
+                "balance",
+                "history",
+                "shop",
+                "claims",
+                "link",
+                "privacy",
+                "mydata",
+                "forget_me",
+                "leaderboard_hide"
+            ]
+        );
     }
 
     #[test]
@@ -1397,6 +1474,15 @@ mod tests {
             Command::RevokeVotes {
                 member: MemberRef::Name("emil".into()),
                 since: Some("2026-11-01".into()),
+            },
+            Command::Privacy,
+            Command::MyData,
+            Command::ForgetMe { confirm: None },
+            Command::ForgetMe {
+                confirm: Some("confirm".into()),
+            },
+            Command::LeaderboardHide {
+                switch: "on".into(),
             },
         ];
         for command in commands {

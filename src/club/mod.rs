@@ -19,6 +19,7 @@ pub mod i18n;
 mod linking;
 pub mod model;
 pub mod points;
+mod privacy;
 mod recognition;
 pub mod reply;
 pub mod roster;
@@ -778,7 +779,8 @@ impl Club {
             replying: context.reply_to.is_some(),
         };
         let command = commands::parse_in(text, &naming)?;
-        let private = command.spec().private && !context.place.private;
+        let private = (command.spec().private && !context.place.private)
+            || privacy::keep_out_of_place(context, command.spec().name).await?;
         let text = match command {
             Command::Faq { question } => return answers::ask(context, &question).await,
             Command::FaqLink { entry } => answers::link(context, &entry).await?,
@@ -829,6 +831,14 @@ impl Club {
                 return shop::fulfil(context, claim, tracking.as_deref()).await;
             }
             Command::ShopReload => shop::reload(context).await?,
+            Command::Privacy => privacy::privacy(context),
+            Command::MyData => return privacy::mydata(context).await,
+            Command::ForgetMe { confirm } => {
+                return privacy::forget_me(context, confirm.as_deref()).await;
+            }
+            Command::LeaderboardHide { switch } => {
+                privacy::leaderboard_hide(context, &switch).await?
+            }
         };
         if private {
             return Ok(vec![Reply::to_member(context.member.id, text)]);
@@ -906,6 +916,9 @@ impl Club {
         }
         if action.starts_with("claim:") {
             return shop::press(context, action).await;
+        }
+        if privacy::is_privacy_action(action) {
+            return privacy::press(context, action).await;
         }
         answers::press(context, pressed, action).await
     }

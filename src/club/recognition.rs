@@ -38,7 +38,19 @@ pub(super) async fn leaderboard(
         })?,
     };
     let since = period.start(context.now, &context.club.config().points);
-    let earners = context.club.store().earned_ranking(since).await?;
+    let store = context.club.store();
+    let everyone = store.earned_ranking(since).await?;
+    // Members who left the leaderboards (`/leaderboard_hide`) are not
+    // listed and take no place; one of them sees their own rank privately.
+    let hidden = store.leaderboard_hidden().await?;
+    let own_hidden = everyone
+        .iter()
+        .find(|earner| earner.member == context.member.id && hidden.contains(&earner.member))
+        .cloned();
+    let earners: Vec<_> = everyone
+        .into_iter()
+        .filter(|earner| !hidden.contains(&earner.member))
+        .collect();
     let texts = context.club.texts();
     let lang = context.lang;
     let period_name = texts.plain(lang, &format!("period-{}", period.as_str()));
@@ -47,7 +59,7 @@ pub(super) async fn leaderboard(
         "leaderboard-header",
         Some(&args([("period", text(&period_name))])),
     )];
-    if earners.is_empty() {
+    if earners.is_empty() && own_hidden.is_none() {
         lines.push(texts.plain(lang, "leaderboard-empty"));
         return Ok(lines.join("\n"));
     }
@@ -62,6 +74,25 @@ pub(super) async fn leaderboard(
                 ("points", text(&points(texts, lang, earner.earned))),
             ])),
         ));
+    }
+    if let Some(own) = own_hidden {
+        lines.push(if context.place.private {
+            let above = earners
+                .iter()
+                .filter(|earner| earner.earned > own.earned)
+                .count();
+            texts.get(
+                lang,
+                "leaderboard-you",
+                Some(&args([
+                    ("rank", (above + 1).into()),
+                    ("count", own.earned.into()),
+                ])),
+            )
+        } else {
+            texts.plain(lang, "leaderboard-you-hidden")
+        });
+        return Ok(lines.join("\n"));
     }
     let mine = earners
         .iter()
@@ -108,6 +139,8 @@ pub(super) async fn profile(
     let store = context.club.store();
     let standing = store.standing(target.id).await?;
     let record = store.help_record(target.id).await?;
+    let own_in_private = target.id == context.member.id && context.place.private;
+    let rank_hidden = !own_in_private && store.leaderboard_hidden().await?.contains(&target.id);
     let texts = context.club.texts();
     let lang = context.lang;
     let year = target.fan_since.year();
@@ -122,7 +155,13 @@ pub(super) async fn profile(
         ),
         texts.get(
             lang,
-            "profile-points",
+            // A member who left the leaderboards shows no rank, but to
+            // themself in private.
+            if rank_hidden {
+                "profile-points-hidden"
+            } else {
+                "profile-points"
+            },
             Some(&args([
                 ("balance", text(&points(texts, lang, standing.balance))),
                 (

@@ -37,6 +37,41 @@ pub struct Reply {
     /// What the notice is: an answer, or an error the member who acted is
     /// told.
     pub kind: Kind,
+    /// A file that goes with the text (a member's data export): Telegram
+    /// sends it as a document, Discord as an attachment, the console
+    /// writes it to a file and prints its path.
+    pub attachment: Option<Attachment>,
+}
+
+/// A file a notice carries: its name and its text (UTF-8, such as JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// The file name the member sees, such as `fanclub-data-12.json`:
+    /// letters, digits, `.`, `-` and `_` only (adapters use it as a path
+    /// component).
+    pub name: String,
+    pub text: String,
+}
+
+impl Attachment {
+    /// An attachment named `name` (anything but letters, digits, `.`, `-`
+    /// and `_` becomes `_`, so no name can leave a directory).
+    pub fn new(name: &str, text: String) -> Attachment {
+        let mut name: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        if name.trim_matches('.').is_empty() {
+            name = "attachment.txt".to_owned();
+        }
+        Attachment { name, text }
+    }
 }
 
 /// What a notice is, for platforms that show the two differently.
@@ -105,6 +140,7 @@ impl Reply {
             replaces_notice: None,
             dedupe: None,
             kind: Kind::Answer,
+            attachment: None,
         }
     }
 
@@ -120,6 +156,7 @@ impl Reply {
             replaces_notice: None,
             dedupe: None,
             kind: Kind::Answer,
+            attachment: None,
         }
     }
 
@@ -140,6 +177,14 @@ impl Reply {
         }
     }
 
+    /// The same notice with `attachment`.
+    pub fn with_attachment(self, attachment: Attachment) -> Reply {
+        Reply {
+            attachment: Some(attachment),
+            ..self
+        }
+    }
+
     /// The text for a reader of `lang`.
     pub fn text_in(&self, lang: Option<Lang>) -> &str {
         lang.and_then(|lang| {
@@ -149,5 +194,23 @@ impl Reply {
                 .map(|(_, text)| text.as_str())
         })
         .unwrap_or(&self.text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_attachment_name_cannot_leave_its_directory() {
+        assert_eq!(
+            Attachment::new("../../etc/passwd", String::new()).name,
+            ".._.._etc_passwd"
+        );
+        assert_eq!(Attachment::new("..", String::new()).name, "attachment.txt");
+        assert_eq!(
+            Attachment::new("fanclub-data-12.json", String::new()).name,
+            "fanclub-data-12.json"
+        );
     }
 }

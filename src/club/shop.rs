@@ -291,6 +291,7 @@ fn for_moderators(club: &Club, claim: &Claim, item: &Item) -> Reply {
         replaces_notice: None,
         dedupe: Some(moderators_notice(claim.id)),
         kind: Kind::Answer,
+        attachment: None,
     }
 }
 
@@ -343,6 +344,7 @@ pub(super) async fn reminder(club: &Club) -> Result<Option<Reply>, StoreError> {
         replaces_notice: None,
         dedupe: Some(format!("claims-reminder:{day}")),
         kind: Kind::Answer,
+        attachment: None,
     }))
 }
 
@@ -685,6 +687,7 @@ async fn settle_moderators_message(
         replaces_notice: Some(moderators_notice(claim.id)),
         dedupe: None,
         kind: Kind::Answer,
+        attachment: None,
     }))
 }
 

@@ -19,15 +19,20 @@
 //!
 //! The console delivers through the outbox like every platform: the club
 //! writes its notices there, and after each line the console prints the
-//! due console notices in the order they were written.
+//! due console notices in the order they were written. A notice that
+//! carries a file (a member's data export) has it written to the export
+//! directory (`privacy.export_dir`), readable by the owner only, and its
+//! path printed as the message's last line, after `📎 `.
 
 pub mod line;
+
+use std::path::{Path, PathBuf};
 
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 
 use self::line::{Action, ConsoleLine, parse_line};
 use crate::club::model::{Actor, Event, Incoming, MessageId, Place, Platform};
-use crate::club::reply::Reply;
+use crate::club::reply::{Attachment, Reply};
 use crate::club::{Club, Handled, error_chain};
 use crate::config::ConsoleSettings;
 use crate::lang::Lang;
@@ -46,7 +51,13 @@ pub struct Console {
     club: Club,
     settings: ConsoleSettings,
     lang: Lang,
+    /// Where files that notices carry are written.
+    export_dir: PathBuf,
 }
+
+/// Where a console writes files when nothing else is said
+/// (`privacy.export_dir`'s default).
+pub const DEFAULT_EXPORT_DIR: &str = "data/exports";
 
 impl Console {
     /// A console whose members speak `lang`.
@@ -55,6 +66,15 @@ impl Console {
             club,
             settings,
             lang,
+            export_dir: PathBuf::from(DEFAULT_EXPORT_DIR),
+        }
+    }
+
+    /// The same console, writing the files notices carry into `dir`.
+    pub fn with_export_dir(self, dir: PathBuf) -> Console {
+        Console {
+            export_dir: dir,
+            ..self
         }
     }
 
@@ -187,6 +207,26 @@ impl Console {
             .await?
             .pop()
         {
+            let mut body = notice.text.clone();
+            if let Some(attachment) = &notice.attachment {
+                match write_attachment(&self.export_dir, notice.id, attachment) {
+                    Ok(path) => body.push_str(&format!("\n📎 {}", path.display())),
+                    Err(error) => {
+                        tracing::error!(%error, dir = %self.export_dir.display(), "writing a file failed");
+                        let reason = format!("writing the file failed: {error}");
+                        let retry = chrono::Utc::now() + chrono::Duration::seconds(60);
+                        store
+                            .notice_attempt_failed(
+                                notice.id,
+                                &reason,
+                                Some(retry),
+                                chrono::Utc::now(),
+                            )
+                            .await?;
+                        continue;
+                    }
+                }
+            }
             let sent = SentNotice {
                 external_id: None,
                 body: &notice.text,
@@ -208,7 +248,7 @@ impl Console {
                 .iter()
                 .map(|button| format!(" [{}]", button.label))
                 .collect();
-            printed.push_str(&render(id, &speaker, &format!("{}{buttons}", notice.text)));
+            printed.push_str(&render(id, &speaker, &format!("{body}{buttons}")));
         }
         Ok(printed)
     }
@@ -260,6 +300,21 @@ impl Console {
             private: true,
         }
     }
+}
+
+/// Writes `attachment` into `dir` as `<notice>-<name>`, readable by its
+/// owner only (it holds a member's personal data); the path written.
+fn write_attachment(dir: &Path, notice: i64, attachment: &Attachment) -> std::io::Result<PathBuf> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(format!("{notice}-{}", attachment.name));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&path)?;
+    file.write_all(attachment.text.as_bytes())?;
+    Ok(path)
 }
 
 fn message(text: &str, reply_to: Option<MessageId>) -> Event {

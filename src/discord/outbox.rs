@@ -10,7 +10,10 @@
 //! - an edit (a decided claim) edits the channel message, and a notice
 //!   without buttons removes them;
 //! - a member's private notice goes to their direct-message channel
-//!   (opened once, then remembered), anything else to its channel.
+//!   (opened once, then remembered), anything else to its channel;
+//! - a notice that carries a file (a member's data export) is sent as
+//!   `multipart/form-data` with the file as the message's attachment, the
+//!   same way through an interaction or to a channel.
 //!
 //! Requests are built with serenity's routes and sent through serenity's
 //! rate limiter when it is on, else straight to `discord.api_url`; the
@@ -22,15 +25,17 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use serenity::builder::{CreateActionRow, CreateButton, CreateMessage, EditMessage};
-use serenity::http::{Http, LightMethod, Request, Route};
+use serenity::builder::{
+    CreateActionRow, CreateAttachment, CreateButton, CreateMessage, EditMessage,
+};
+use serenity::http::{Http, LightMethod, Multipart, MultipartUpload, Request, Route};
 use serenity::model::application::ButtonStyle;
 use serenity::model::id::{ChannelId, MessageId as DiscordMessageId};
 
 use super::{Pending, Shared};
 use crate::club::error_chain;
 use crate::club::model::{MessageId, Platform};
-use crate::club::reply::{Button, Kind};
+use crate::club::reply::{Attachment, Button, Kind};
 use crate::delivery::{SendFailure, Sender};
 use crate::store::{DueNotice, StoreError};
 
@@ -114,6 +119,31 @@ impl DiscordSender {
     ) -> Result<Value, Failure> {
         let bytes = serde_json::to_vec(body).map_err(|e| Failure::Transient(e.to_string()))?;
         self.call(Request::new(route, method).body(Some(bytes)))
+            .await
+    }
+
+    /// Sends a new message's JSON, with `attachment` as its file when there
+    /// is one (multipart: the JSON as `payload_json`, the file as
+    /// `files[0]`).
+    async fn send_message(
+        &self,
+        route: Route<'_>,
+        method: LightMethod,
+        body: &Value,
+        attachment: Option<&Attachment>,
+    ) -> Result<Value, Failure> {
+        let Some(attachment) = attachment else {
+            return self.send_json(route, method, body).await;
+        };
+        let mut payload = body.clone();
+        payload["attachments"] = json!([{ "id": 0, "filename": attachment.name }]);
+        let file = CreateAttachment::bytes(attachment.text.as_bytes(), attachment.name.clone());
+        let multipart = Multipart {
+            upload: MultipartUpload::Attachments(vec![file]),
+            fields: Vec::new(),
+            payload_json: Some(payload.to_string()),
+        };
+        self.call(Request::new(route, method).multipart(Some(multipart)))
             .await
     }
 
@@ -201,7 +231,14 @@ impl DiscordSender {
         let fits_original = !theirs_alone || pending.ephemeral;
         if !pending.component && self.shared.take_original(pending.id) {
             if fits_original {
-                return self.send_json(original, LightMethod::Patch, &content).await;
+                return self
+                    .send_message(
+                        original,
+                        LightMethod::Patch,
+                        &content,
+                        notice.attachment.as_ref(),
+                    )
+                    .await;
             }
             // The deferred response is public and cannot become ephemeral,
             // and a follow-up would only fill it in: it goes, and the
@@ -217,7 +254,13 @@ impl DiscordSender {
             application_id: application,
             token,
         };
-        self.post(route, &followup).await
+        self.send_message(
+            route,
+            LightMethod::Post,
+            &followup,
+            notice.attachment.as_ref(),
+        )
+        .await
     }
 
     /// Sends or edits in a channel; the new message's id.
@@ -271,11 +314,13 @@ impl DiscordSender {
             reference["fail_if_not_exists"] = json!(false);
         }
         let sent = self
-            .post(
+            .send_message(
                 Route::ChannelMessages {
                     channel_id: channel,
                 },
+                LightMethod::Post,
                 &body,
+                notice.attachment.as_ref(),
             )
             .await?;
         Ok(id_of(&sent).map(|id| id.to_string()))

@@ -370,3 +370,36 @@ platform-name = { $platform ->
 
 ## Discord
 discord-answered-elsewhere = Die Antwort kam als private Nachricht auf { platform-name }.
+
+## Datenrechte (Issue 13): /privacy, /mydata, /forget_me, /leaderboard_hide.
+cmd-privacy = Was der Club über dich speichert, und warum
+cmd-mydata = Deine Daten als Datei, privat geschickt
+cmd-forget_me = Deine Daten beim Club löschen (mit Rückfrage)
+cmd-leaderboard_hide = Nicht in den Bestenlisten erscheinen: an oder aus
+arg-confirm = bestätigen
+arg-hidden = an|aus
+cmdname-privacy = datenschutz
+cmdname-mydata = meinedaten
+cmdname-forget_me = vergiss_mich
+cmdname-leaderboard_hide = bestenliste_verbergen
+privacy-info = Was { $club } über dich speichert (Mitglied #{ $number }), und warum:
+    • Deine Konten (Plattform, Konto-ID, Benutzername, Anzeigename, Sprache) und dein „Fan seit“-Datum: damit wir dich auf jeder Plattform erkennen und in deiner Sprache antworten.
+    • Deine Punkte: jede Buchung mit Grund, die Stimmen, die du gegeben und bekommen hast, deine Bestellungen: damit Punktestände, Bestenlisten und der Shop fair bleiben. Gespeichert, solange du Mitglied bist. Offene Bestellungen verfallen nach { $claim_days } Tagen.
+    • Was du schreibst, wo der Bot mitliest (Support-Gruppen, dein privater Chat mit dem Bot): um Danke und Stimmen zu zählen und zu antworten. Fragen, die die FAQ nicht beantworten konnte, sehen Moderatoren { $unanswered_days } Tage lang, nie in einer öffentlichen Gruppe.
+    • Nachrichten, die auf dich warten: einige Tage nach der Zustellung gelöscht.
+    Nichts verlässt den Club. /mydata schickt dir alles als Datei; /forget_me löscht dich (deine Punktebuchungen bleiben, ohne deinen Namen); /leaderboard_hide an nimmt dich aus den Bestenlisten.
+mydata-sent = Hier ist alles, was der Club über dich speichert, als Datei ({ $file }). Sie ist nur für dich: bewahre sie gut auf.
+forget-me-ask = Soll der Club dich vergessen? Gelöscht werden dein Name, deine Konten, deine Nachrichten, deine Fragen und die Formulierungen, die die FAQ von dir gelernt hat, und Versanddaten; offene Bestellungen werden storniert und erstattet; deine Punktebuchungen bleiben ohne deinen Namen. Das lässt sich nicht rückgängig machen. Drück den Knopf oder schick /forget_me bestätigen.
+forget-me-button = Ja, vergiss mich
+forget-me-usage = Zum Bestätigen schick /forget_me bestätigen (oder drück den Knopf unter meiner Frage).
+forget-me-done = Erledigt: Der Club hat dich vergessen. Wenn du wieder schreibst, fängst du als neues Mitglied an.
+forget-me-refunded = { $claims ->
+    [one] Eine offene Bestellung wurde storniert und erstattet.
+   *[other] { $claims } offene Bestellungen wurden storniert und erstattet.
+}
+forget-me-already = Hier gibt es nichts mehr zu vergessen.
+leaderboard-hide-on = Ab jetzt erscheinst du in keiner Bestenliste. Deinen eigenen Platz siehst du weiterhin, privat. /leaderboard_hide aus holt dich zurück.
+leaderboard-hide-off = Du erscheinst wieder in den Bestenlisten.
+leaderboard-hide-usage = Schick /leaderboard_hide an (raus aus den Bestenlisten) oder /leaderboard_hide aus (wieder hinein).
+leaderboard-you-hidden = Du bist in den Bestenlisten verborgen; frag mich privat nach deinem Platz.
+profile-points-hidden = Punktestand: { $balance } · insgesamt verdient: { $lifetime } · nicht in den Bestenlisten

@@ -368,3 +368,36 @@ platform-name = { $platform ->
 
 ## Discord
 discord-answered-elsewhere = The answer went to your private messages on { platform-name }.
+
+## Data rights (issue 13): /privacy, /mydata, /forget_me, /leaderboard_hide.
+cmd-privacy = What the club stores about you, and why
+cmd-mydata = Your data as a file, sent privately
+cmd-forget_me = Erase your data from the club (asks first)
+cmd-leaderboard_hide = Leave the leaderboards: on or off
+arg-confirm = confirm
+arg-hidden = on|off
+cmdname-privacy = privacy
+cmdname-mydata = mydata
+cmdname-forget_me = forget_me
+cmdname-leaderboard_hide = leaderboard_hide
+privacy-info = What { $club } stores about you (member #{ $number }) and why:
+    • Your accounts (platform, account id, username, display name, language) and your "fan since" date: to recognise you on every platform and answer in your language.
+    • Your points: every booking with its reason, the votes you gave and received, your claims: to keep balances, leaderboards and the shop fair. Kept while you are a member. Unclaimed pending claims expire after { $claim_days } days.
+    • What you write where the bot reads (support groups, your private chat with the bot): to count thanks and votes and to answer. Questions the FAQ could not answer are shown to moderators for { $unanswered_days } days, never in a public group.
+    • Messages waiting for you: deleted some days after they were delivered.
+    Nothing leaves the club. /mydata sends you all of it as a file; /forget_me erases you (your points stay booked, without your name); /leaderboard_hide on keeps you off the leaderboards.
+mydata-sent = Here is everything the club stores about you, as a file ({ $file }). It is for you alone: keep it safe.
+forget-me-ask = Do you want the club to forget you? Your name, your accounts, your messages, your questions and phrasings the FAQ learned from you, and shipping data are erased; claims still waiting are cancelled and refunded; your points bookings stay without your name. This cannot be undone. Press the button, or send /forget_me confirm.
+forget-me-button = Yes, forget me
+forget-me-usage = To confirm, send /forget_me confirm (or press the button under my question).
+forget-me-done = Done: the club has forgotten you. If you write again, you start as a new member.
+forget-me-refunded = { $claims ->
+    [one] One waiting claim was cancelled and refunded.
+   *[other] { $claims } waiting claims were cancelled and refunded.
+}
+forget-me-already = There is nothing left to forget.
+leaderboard-hide-on = You are left out of the leaderboards from now on. You still see your own rank, privately. /leaderboard_hide off brings you back.
+leaderboard-hide-off = You are on the leaderboards again.
+leaderboard-hide-usage = Send /leaderboard_hide on (leave the leaderboards) or /leaderboard_hide off (be on them again).
+leaderboard-you-hidden = You are hidden from the leaderboards; ask me privately to see your rank.
+profile-points-hidden = Balance: { $balance } · earned in total: { $lifetime } · not on the leaderboards

@@ -106,8 +106,20 @@ const CHECKS: &[(&str, &str)] = &[
         "SELECT 'member ' || m.id || ' has ' || \
              CASE WHEN b.member_id IS NULL THEN 'no balance row' ELSE 'no identity' END AS problem \
          FROM members m LEFT JOIN balances b ON b.member_id = m.id \
-         WHERE b.member_id IS NULL OR (m.merged_into IS NULL \
+         WHERE b.member_id IS NULL OR (m.merged_into IS NULL AND m.forgotten_at IS NULL \
            AND NOT EXISTS (SELECT 1 FROM identities i WHERE i.member_id = m.id))",
+    ),
+    (
+        "a forgotten member has no name, account, text or phrasing left",
+        "SELECT 'member ' || m.id || ' was forgotten but still has ' || left_over.what AS problem \
+         FROM members m JOIN ( \
+             SELECT id, 'a name' AS what FROM members WHERE display_name <> '#' || id \
+             UNION ALL SELECT member_id, 'an account' FROM identities \
+             UNION ALL SELECT author_id, 'message texts' FROM messages WHERE author_id IS NOT NULL AND body <> '' \
+             UNION ALL SELECT member_id, 'FAQ questions' FROM faq_queries \
+             UNION ALL SELECT member_id, 'learned FAQ phrasings' FROM faq_learned \
+         ) left_over ON left_over.id = m.id \
+         WHERE m.forgotten_at IS NOT NULL GROUP BY m.id, left_over.what",
     ),
     (
         "a member joined into another by /link owns nothing any more",

@@ -9,8 +9,9 @@
 //! learned, feedback), [`votes`] (upvotes and solutions, paying or not),
 //! [`messages`] (what was said where, so
 //! replies, reactions and buttons can refer to it), [`outbox`] (notices
-//! waiting for delivery, and where members are reached) and [`doctor`]
-//! (invariant checks).
+//! waiting for delivery, and where members are reached), [`privacy`] (a
+//! member's data export, forgetting a member, leaving the leaderboards)
+//! and [`doctor`] (invariant checks).
 //!
 //! Why it is built the way it is:
 //! - WAL mode, so readers never wait for the writer.
@@ -37,6 +38,7 @@ pub mod links;
 pub mod members;
 pub mod messages;
 pub mod outbox;
+pub mod privacy;
 mod unit;
 pub mod votes;
 

@@ -24,7 +24,7 @@ use sqlx::{Row, SqliteConnection};
 
 use super::{Context, Store, StoreError};
 use crate::club::model::{MemberId, MessageId, Platform};
-use crate::club::reply::{Audience, Button, Kind, Reply};
+use crate::club::reply::{Attachment, Audience, Button, Kind, Reply};
 use crate::lang::Lang;
 
 /// The texts of a notice as stored: the handler's text and its translations.
@@ -75,6 +75,8 @@ pub struct DueNotice {
     pub event_key: Option<String>,
     /// An answer, or an error for the acting member alone.
     pub kind: Kind,
+    /// A file sent with the text (a member's data export).
+    pub attachment: Option<Attachment>,
     /// Failed attempts so far.
     pub attempts: u32,
 }
@@ -246,7 +248,7 @@ impl Store {
             "SELECT o.id, o.platform, o.place, o.private, o.member_id, m.language, o.texts, o.buttons, \
                     o.reply_to, COALESCE(o.replaces, r.message_id) AS replaces, \
                     (o.replaces_notice IS NOT NULL AND r.message_id IS NULL) AS replaced_lost, \
-                    o.origin_place, o.origin_message, o.attempts, o.event_key, o.kind \
+                    o.origin_place, o.origin_message, o.attempts, o.event_key, o.kind, o.attachment \
              FROM outbox o \
              LEFT JOIN members m ON m.id = o.member_id \
              LEFT JOIN outbox r ON r.id = o.replaces_notice \
@@ -312,7 +314,8 @@ impl Store {
 
     /// Records that notice `id` was sent (or, for an edit, applied): the bot
     /// message is recorded (or updated) and the notice marked delivered, in
-    /// one transaction. Returns the bot message's id.
+    /// one transaction; its attachment (a member's data export) is not kept
+    /// once it was sent. Returns the bot message's id.
     #[tracing::instrument(skip_all)]
     pub async fn notice_sent(
         &self,
@@ -360,7 +363,7 @@ impl Store {
         };
         sqlx::query(
             "UPDATE outbox SET delivered_at = ?, external_id = ?, message_id = ?, last_error = NULL, \
-             leased_until = NULL WHERE id = ?",
+             leased_until = NULL, attachment = NULL WHERE id = ?",
         )
         .bind(now)
         .bind(sent.external_id)
@@ -391,7 +394,7 @@ impl Store {
             .bind(at),
             None => sqlx::query(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ?, failed_at = ?, \
-                 leased_until = NULL WHERE id = ?",
+                 leased_until = NULL, attachment = NULL WHERE id = ?",
             )
             .bind(error)
             .bind(now),
@@ -539,6 +542,14 @@ pub(super) async fn insert_notice(
     let buttons = serde_json::to_string(&notice.buttons).map_err(|error| {
         StoreError::Inconsistent(format!("buttons cannot be stored as JSON: {error}"))
     })?;
+    let attachment = notice
+        .attachment
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|error| {
+            StoreError::Inconsistent(format!("an attachment cannot be JSON: {error}"))
+        })?;
     // (addressee, member, platform, place, private, dedupe key, replaced notice key)
     let mut rows: Vec<Route> = Vec::new();
     match &notice.audience {
@@ -637,8 +648,8 @@ pub(super) async fn insert_notice(
         sqlx::query(
             "INSERT INTO outbox (addressee, member_id, platform, place, private, texts, buttons, \
                  reply_to, replaces, replaces_notice, origin_place, origin_message, dedupe_key, \
-                 next_attempt_at, created_at, event_key, kind) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                 next_attempt_at, created_at, event_key, kind, attachment) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         )
         .bind(route.addressee)
         .bind(route.member.map(|member| member.0))
@@ -657,6 +668,7 @@ pub(super) async fn insert_notice(
         .bind(now)
         .bind(event_key)
         .bind(notice.kind.as_str())
+        .bind(&attachment)
         .execute(&mut *tx)
         .await
         .context("writing a notice")?;
@@ -711,6 +723,11 @@ fn due_from_row(
             .map(MessageId),
         event_key: row.try_get("event_key")?,
         kind: Kind::parse(&row.try_get::<String, _>("kind")?),
+        attachment: row
+            .try_get::<Option<String>, _>("attachment")?
+            .map(|stored| serde_json::from_str(&stored))
+            .transpose()
+            .map_err(|error| sqlx::Error::Decode(Box::new(error)))?,
         attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
     })
 }

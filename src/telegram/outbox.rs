@@ -13,14 +13,16 @@
 //! per private chat, twenty a minute per group ([`super::Tuning`]).
 //!
 //! A sent message is recorded with its Telegram id, so replies, reactions,
-//! button presses and later edits find their way back to it.
+//! button presses and later edits find their way back to it. A notice that
+//! carries a file (a member's data export) goes as `sendDocument`, its
+//! text as the caption.
 
 use std::time::Duration;
 
 use teloxide::payloads::setters::*;
 use teloxide::requests::{Request, Requester};
 use teloxide::types::{
-    ChatId, InlineKeyboardButton, InlineKeyboardMarkup, MessageId as TelegramMessageId,
+    ChatId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MessageId as TelegramMessageId,
     ReplyParameters, ThreadId,
 };
 use teloxide::{ApiError, Bot, RequestError};
@@ -32,6 +34,9 @@ use crate::club::reply::{Button, Reply};
 use crate::delivery::{SendFailure, Sender};
 use crate::lang::Lang;
 use crate::store::{DueNotice, Store, StoreError};
+
+/// The longest caption Telegram takes under a document.
+const CAPTION_CHARS: usize = 1024;
 
 /// A Telegram chat, and the forum topic in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,6 +220,25 @@ impl TelegramSender {
                 Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(None),
                 Err(error) => Err(error),
             };
+        }
+        if let Some(attachment) = &notice.attachment {
+            let file = InputFile::memory(attachment.text.clone().into_bytes())
+                .file_name(attachment.name.clone());
+            let mut request = self
+                .bot
+                .send_document(chat, file)
+                .caption(crate::club::commands::shorten(&text, CAPTION_CHARS));
+            if let Some(thread) = thread {
+                request = request.message_thread_id(thread);
+            }
+            if let Some(message) = reply_to {
+                request = request
+                    .reply_parameters(ReplyParameters::new(message).allow_sending_without_reply());
+            }
+            if !notice.buttons.is_empty() {
+                request = request.reply_markup(keyboard(&notice.buttons));
+            }
+            return Ok(Some(request.send().await?.id));
         }
         let mut request = self.bot.send_message(chat, text);
         if let Some(thread) = thread {

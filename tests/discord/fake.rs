@@ -47,6 +47,9 @@ pub struct Call {
     /// The id of the message it created or edited.
     pub message_id: Option<u64>,
     pub at: Instant,
+    /// A file sent with the message (multipart `files[0]`): its name and
+    /// contents. The JSON body is then the `payload_json` part.
+    pub file: Option<(String, Vec<u8>)>,
 }
 
 impl Call {
@@ -308,9 +311,20 @@ async fn rest_call(
     State(shared): State<Arc<Shared>>,
     method: Method,
     Path(path): Path<String>,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Response {
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let content_type = headers
+        .get("content-type")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let (body, file) = match content_type.split_once("boundary=") {
+        Some((kind, boundary)) if kind.starts_with("multipart/form-data") => {
+            let (fields, file) = crate::support::read_multipart(&body, boundary.trim_matches('"'));
+            (fields["payload_json"].clone(), file)
+        }
+        _ => (serde_json::from_slice(&body).unwrap_or(Value::Null), None),
+    };
     let route = route_of(&method, &path);
     let mut rest = shared.rest.lock().unwrap();
     let failure = rest.failures.get_mut(route).and_then(VecDeque::pop_front);
@@ -334,6 +348,7 @@ async fn rest_call(
         status,
         message_id,
         at: Instant::now(),
+        file,
     });
     let status = StatusCode::from_u16(status).unwrap();
     if status == StatusCode::NO_CONTENT {

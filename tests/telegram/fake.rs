@@ -6,7 +6,9 @@
 //! whose member never started the bot, 401 for a wrong token.
 //!
 //! teloxide sends method names in PascalCase (`SendMessage`); the fake
-//! matches them case-insensitively.
+//! matches them case-insensitively. Calls that upload a file
+//! (`sendDocument`) come as `multipart/form-data`: the fake reads their
+//! fields into the same JSON body and keeps the file ([`Call::document`]).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -15,7 +17,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Json;
 use axum::routing::any;
 use serde_json::{Value, json};
@@ -36,6 +38,9 @@ pub struct Call {
     pub message_id: Option<i64>,
     /// For `getUpdates`, how many updates it handed out.
     pub updates: usize,
+    /// For a multipart call (`sendDocument`): the uploaded file's name and
+    /// contents.
+    pub document: Option<(String, Vec<u8>)>,
 }
 
 impl Call {
@@ -48,7 +53,10 @@ impl Call {
     }
 
     pub fn text(&self) -> &str {
-        self.body["text"].as_str().unwrap_or_default()
+        self.body["text"]
+            .as_str()
+            .or_else(|| self.body["caption"].as_str())
+            .unwrap_or_default()
     }
 
     /// The Telegram message id this message answers.
@@ -236,9 +244,19 @@ impl FakeTelegram {
 async fn answer(
     State(shared): State<Arc<Shared>>,
     Path(path): Path<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> (StatusCode, Json<Value>) {
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let content_type = headers
+        .get("content-type")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let (body, document) = match content_type.split_once("boundary=") {
+        Some((kind, boundary)) if kind.starts_with("multipart/form-data") => {
+            crate::support::read_multipart(&body, boundary.trim_matches('"'))
+        }
+        _ => (serde_json::from_slice(&body).unwrap_or(Value::Null), None),
+    };
     let (token, method) = path.split_once('/').unwrap_or((path.as_str(), ""));
     let method = method.to_lowercase();
     if method == "getupdates" {
@@ -296,6 +314,7 @@ async fn answer(
         at: Instant::now(),
         message_id,
         updates: 0,
+        document,
     });
     (StatusCode::from_u16(status).unwrap(), Json(result))
 }
@@ -325,6 +344,7 @@ async fn get_updates(shared: &Shared, body: Value) -> (StatusCode, Json<Value>) 
                     at: now,
                     message_id: None,
                     updates: updates.len(),
+                    document: None,
                 });
                 return (StatusCode::OK, Json(json!({"ok": true, "result": updates})));
             }
@@ -380,6 +400,33 @@ fn respond(state: &mut State_, method: &str, body: &Value) -> (u16, Value, Optio
             state.next_message_id += 1;
             let id = state.next_message_id;
             (200, ok(sent_message(id, body)), Some(id))
+        }
+        "senddocument" => {
+            let chat = body["chat_id"].as_i64().unwrap_or_default();
+            if state.forbidden_chats.contains(&chat) {
+                return (
+                    403,
+                    error(
+                        403,
+                        "Forbidden: bot can't initiate conversation with a user",
+                        None,
+                    ),
+                    None,
+                );
+            }
+            state.next_message_id += 1;
+            let id = state.next_message_id;
+            let mut message = sent_message(id, body);
+            message["caption"] = body["caption"].clone();
+            message["document"] = json!({
+                "file_id": format!("doc-{id}"),
+                "file_unique_id": format!("udoc-{id}"),
+                "file_name": body["document_name"].clone(),
+            });
+            if let Some(object) = message.as_object_mut() {
+                object.remove("text");
+            }
+            (200, ok(message), Some(id))
         }
         "editmessagetext" => {
             let id = body["message_id"].as_i64().unwrap_or_default();
