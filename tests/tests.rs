@@ -14,6 +14,7 @@ mod linking;
 mod naming;
 mod outbox;
 mod points;
+mod shipping;
 mod shop;
 mod store;
 mod support;

@@ -185,11 +185,19 @@ pub const COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "redeem",
-        args: &[ArgSpec {
-            name: "item",
-            kind: ArgKind::Word,
-            required: true,
-        }],
+        args: &[
+            ArgSpec {
+                name: "item",
+                kind: ArgKind::Word,
+                required: true,
+            },
+            // The shop ships: the item's options (`/redeem tshirt-2026 L`).
+            ArgSpec {
+                name: "option",
+                kind: ArgKind::Text,
+                required: false,
+            },
+        ],
         access: Access::Everyone,
         private: false,
     },
@@ -399,6 +407,18 @@ pub const COMMANDS: &[CommandSpec] = &[
         access: Access::Moderator,
         private: false,
     },
+    // The shop ships: a member's postal address for their shipping claims.
+    CommandSpec {
+        name: "address",
+        args: &[ArgSpec {
+            name: "address",
+            kind: ArgKind::Text,
+            required: false,
+        }],
+        access: Access::Everyone,
+        // An address is personal: it is only ever said privately.
+        private: true,
+    },
 ];
 
 /// Looks a command up by name.
@@ -492,8 +512,10 @@ pub enum Command {
         since: Option<String>,
     },
     Shop,
+    /// `/redeem <item> [option…]`: the option values typed, if any.
     Redeem {
         sku: String,
+        option: Option<String>,
     },
     Claims,
     Cancel {
@@ -545,6 +567,11 @@ pub enum Command {
     /// Entry ids with their question, optionally of one tag.
     FaqEntries {
         tag: Option<String>,
+    },
+    /// `/address [address…]`: sets (or, without text, shows) the postal
+    /// address of the member's open shipping claims.
+    Address {
+        address: Option<String>,
     },
 }
 
@@ -885,6 +912,8 @@ fn read_integer(
     min: i64,
     max: i64,
 ) -> Result<i64, ParseError> {
+    // `#3`: the bot itself writes claims and numbers so ("Claim #3").
+    let word = word.strip_prefix('#').unwrap_or(word);
     let digits = word.strip_prefix('+').unwrap_or(word);
     let looks_numeric = !digits.is_empty()
         && digits
@@ -984,6 +1013,7 @@ fn build(spec: &'static CommandSpec, values: Vec<Option<ArgValue>>) -> Command {
                 .map(ArgValue::into_text)
                 .unwrap_or_default()
                 .to_lowercase(),
+            option: next().map(ArgValue::into_text),
         },
         "claims" => Command::Claims,
         "cancel" => Command::Cancel {
@@ -1016,6 +1046,9 @@ fn build(spec: &'static CommandSpec, values: Vec<Option<ArgValue>>) -> Command {
         },
         "shop_reload" => Command::ShopReload,
         "faq_reload" => Command::FaqReload,
+        "address" => Command::Address {
+            address: next().map(ArgValue::into_text),
+        },
         other => unreachable!("command `{other}` is in the table but not built"),
     }
 }
@@ -1088,6 +1121,7 @@ impl Command {
             Command::FaqReload => "faq_reload",
             Command::FaqNotCovered { .. } => "faq_not_covered",
             Command::FaqEntries { .. } => "faq_entries",
+            Command::Address { .. } => "address",
         };
         spec(name).expect("every command variant has a spec")
     }
@@ -1152,7 +1186,17 @@ impl Command {
             | Command::Claims
             | Command::Pending
             | Command::ShopReload => {}
-            Command::Redeem { sku } => push(sku),
+            Command::Redeem { sku, option } => {
+                push(sku);
+                if let Some(option) = option {
+                    push(option);
+                }
+            }
+            Command::Address { address } => {
+                if let Some(address) = address {
+                    push(address);
+                }
+            }
             Command::Cancel { claim } => push(claim),
             Command::Notify { switch } => push(switch),
             Command::Link { code } => {
@@ -1248,7 +1292,10 @@ mod tests {
             .filter(|spec| spec.private)
             .map(|spec| spec.name)
             .collect();
-        assert_eq!(private, ["balance", "history", "shop", "claims", "link"]);
+        assert_eq!(
+            private,
+            ["balance", "history", "shop", "claims", "link", "address"]
+        );
     }
 
     #[test]
@@ -1346,6 +1393,15 @@ mod tests {
             Command::Shop,
             Command::Redeem {
                 sku: "tshirt-2026".into(),
+                option: None,
+            },
+            Command::Redeem {
+                sku: "hoodie".into(),
+                option: Some("L blau".into()),
+            },
+            Command::Address { address: None },
+            Command::Address {
+                address: Some("Anna Berg, Hauptstr. 5, 50667 Köln".into()),
             },
             Command::Claims,
             Command::Cancel { claim: 3 },
@@ -1620,6 +1676,26 @@ mod tests {
         ));
         assert!(matches!(
             parse("/history --5"),
+            Err(ParseError::NotANumber { .. })
+        ));
+    }
+
+    #[test]
+    fn a_claim_number_may_be_written_as_the_bot_writes_it() {
+        assert_eq!(parse("/cancel #3"), Ok(Command::Cancel { claim: 3 }));
+        assert_eq!(
+            parse("/approve #4 ok"),
+            Ok(Command::Approve {
+                claim: 4,
+                note: Some("ok".into())
+            })
+        );
+        assert!(matches!(
+            parse("/cancel #x"),
+            Err(ParseError::NotANumber { .. })
+        ));
+        assert!(matches!(
+            parse("/cancel ##3"),
             Err(ParseError::NotANumber { .. })
         ));
     }

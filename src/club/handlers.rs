@@ -126,6 +126,10 @@ pub(super) async fn history(
         Some(&args([("name", text(&context.member.display_name))])),
     )];
     for entry in entries {
+        // A claim's entries say where the claim stands now.
+        let reason = super::shop::ledger_reason(context.club, lang, &entry.kind, &entry.reason)
+            .await?
+            .unwrap_or(entry.reason);
         lines.push(texts.get(
             lang,
             "history-line",
@@ -135,7 +139,7 @@ pub(super) async fn history(
                     text(&context.club.format_time(lang, entry.created_at)),
                 ),
                 ("amount", text(&format!("{:+}", entry.amount))),
-                ("reason", text(&entry.reason)),
+                ("reason", text(&reason)),
                 ("kind", text(&kind_name(texts, lang, &entry.kind))),
             ])),
         ));
