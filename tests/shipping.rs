@@ -16,7 +16,9 @@ async fn club() -> (TestClub, Actor, Actor) {
     club_with(|_| {}).await
 }
 
-async fn club_with(change: impl FnOnce(&mut fanclub::club::ClubConfig)) -> (TestClub, Actor, Actor) {
+async fn club_with(
+    change: impl FnOnce(&mut fanclub::club::ClubConfig),
+) -> (TestClub, Actor, Actor) {
     let test = TestClub::configured(|config| {
         config.support_channels.clear();
         change(config);
@@ -171,7 +173,9 @@ async fn a_claim_without_a_size_is_answered_with_the_choices_and_a_button_claims
 
     let claimed = press(&test, &alice, choices, "L", "b1").await;
     assert!(
-        claimed[0].text.starts_with("Claim #1: Fan club T-shirt 2026 (size: L)"),
+        claimed[0]
+            .text
+            .starts_with("Claim #1: Fan club T-shirt 2026 (size: L)"),
         "{claimed:?}"
     );
     assert_eq!(test.balance(&alice).await, 700);
@@ -209,6 +213,11 @@ async fn an_unknown_size_is_named_and_the_choices_are_listed_in_german_too() {
         twice[0].text
     );
     assert!(twice[0].text.contains("• size: S · M · L · XL · XXL"));
+    let mug = test
+        .send(said(&alice, "/redeem mug blue", "r3"))
+        .await
+        .replies;
+    assert_eq!(mug[0].text, "Fan club mug comes in one kind only: /redeem mug");
     assert!(test.temp.store.claim(1).await.unwrap().is_none());
 }
 
@@ -273,7 +282,11 @@ async fn a_shipping_claim_asks_privately_and_the_private_answer_reaches_only_the
         .find(|reply| reply.audience == Audience::Member(alice_id))
         .expect("the question for the address, privately");
     assert!(asked.text.contains("postal address"), "{}", asked.text);
-    assert!(redeemed[0].text.contains("I will ask you for your address in a private message"));
+    assert!(
+        redeemed[0]
+            .text
+            .contains("I will ask you for your address in a private message")
+    );
 
     // Said in the group, an address is refused and not stored.
     let in_group = test
@@ -281,8 +294,15 @@ async fn a_shipping_claim_asks_privately_and_the_private_answer_reaches_only_the
         .await
         .replies;
     assert_eq!(in_group[0].audience, Audience::Member(alice_id));
-    assert!(in_group[0].text.contains("I did not save it"), "{}", in_group[0].text);
-    assert_eq!(test.temp.store.claim(1).await.unwrap().unwrap().address, None);
+    assert!(
+        in_group[0].text.contains("I did not save it"),
+        "{}",
+        in_group[0].text
+    );
+    assert_eq!(
+        test.temp.store.claim(1).await.unwrap().unwrap().address,
+        None
+    );
 
     // Too short or too long: said why, nothing stored.
     let short = test.send(privately(&alice, "Köln", "a1")).await.replies;
@@ -290,21 +310,42 @@ async fn a_shipping_claim_asks_privately_and_the_private_answer_reaches_only_the
     let huge = "x".repeat(301);
     let long = test.send(privately(&alice, &huge, "a2")).await.replies;
     assert!(long[0].text.contains("too long"), "{}", long[0].text);
-    assert_eq!(test.temp.store.claim(1).await.unwrap().unwrap().address, None);
+    assert_eq!(
+        test.temp.store.claim(1).await.unwrap().unwrap().address,
+        None
+    );
 
     // The plain private answer is the address.
     let answered = test.send(privately(&alice, ADDRESS, "a3")).await;
     let claim = test.temp.store.claim(1).await.unwrap().unwrap();
     assert_eq!(claim.address.as_deref(), Some(ADDRESS));
     let replies = &answered.replies;
-    assert!(replies[0].text.starts_with("Thank you! Your address for claim #1 is saved"));
+    assert!(
+        replies[0]
+            .text
+            .starts_with("Thank you! Your address for claim #1 is saved")
+    );
     assert_eq!(replies[0].audience, Audience::Member(alice_id));
     let for_moderators = replies
         .iter()
         .find(|reply| reply.audience == Audience::Moderators)
         .expect("the moderators are told");
-    assert!(for_moderators.text.contains(ADDRESS), "{}", for_moderators.text);
+    assert!(
+        for_moderators
+            .text
+            .starts_with("📦 Die Postanschrift für Bestellung #1 liegt vor."),
+        "{}",
+        for_moderators.text
+    );
+    // Only ever said privately: not in a group, not in the moderators' place.
     assert!(replies.iter().all(|reply| !in_public(reply)));
+    assert!(
+        replies
+            .iter()
+            .filter(|reply| reply.audience != Audience::Member(alice_id))
+            .flat_map(|reply| all_texts(std::slice::from_ref(reply)))
+            .all(|text| !text.contains("Hauptstraße"))
+    );
     // The message that carried it does not keep it.
     let stored = test
         .temp
@@ -328,7 +369,11 @@ async fn a_shipping_claim_asks_privately_and_the_private_answer_reaches_only_the
 
     // A later question is a question, not a new address.
     let question = test
-        .send(privately(&alice, "Wie viele Punkte bekomme ich für eine Lösung?", "q1"))
+        .send(privately(
+            &alice,
+            "Wie viele Punkte bekomme ich für eine Lösung?",
+            "q1",
+        ))
         .await
         .replies;
     assert!(
@@ -338,15 +383,30 @@ async fn a_shipping_claim_asks_privately_and_the_private_answer_reaches_only_the
         "{question:?}"
     );
     assert_eq!(
-        test.temp.store.claim(1).await.unwrap().unwrap().address.as_deref(),
+        test.temp
+            .store
+            .claim(1)
+            .await
+            .unwrap()
+            .unwrap()
+            .address
+            .as_deref(),
         Some(ADDRESS)
     );
     // /address changes it and shows it, privately.
     let changed = test
-        .send(privately(&alice, "/address Alice Example, Ringstraße 9, 10115 Berlin", "a4"))
+        .send(privately(
+            &alice,
+            "/address Alice Example, Ringstraße 9, 10115 Berlin",
+            "a4",
+        ))
         .await
         .replies;
-    assert!(changed[0].text.contains("Ringstraße 9"), "{}", changed[0].text);
+    assert!(
+        changed[0].text.contains("Ringstraße 9"),
+        "{}",
+        changed[0].text
+    );
     let shown = test.send(said(&alice, "/address", "a5")).await.replies;
     assert_eq!(shown[0].audience, Audience::Member(alice_id));
     assert_eq!(
@@ -361,7 +421,10 @@ async fn a_shipping_claim_cannot_be_marked_shipped_before_the_member_gave_an_add
     test.send(said(&alice, "/redeem tshirt-2026 M", "r1")).await;
     let approved = test.send(said(&mia, "/approve #1", "d1")).await.replies;
     assert_eq!(approved[0].text, "Claim #1 is approved.");
-    let refused = test.send(said(&mia, "/fulfil 1 DHL 0034", "f1")).await.replies;
+    let refused = test
+        .send(said(&mia, "/fulfil 1 DHL 0034", "f1"))
+        .await
+        .replies;
     assert!(
         refused[0]
             .text
@@ -370,13 +433,16 @@ async fn a_shipping_claim_cannot_be_marked_shipped_before_the_member_gave_an_add
         refused[0].text
     );
     test.send(privately(&alice, ADDRESS, "a1")).await;
-    let shipped = test.send(said(&mia, "/fulfil 1 DHL 0034", "f2")).await.replies;
+    let shipped = test
+        .send(said(&mia, "/fulfil 1 DHL 0034", "f2"))
+        .await
+        .replies;
     assert_eq!(shipped[0].text, "Claim #1 is marked as shipped.");
     let claims = test.send(said(&alice, "/claims", "c1")).await.replies;
     assert!(
-        claims[0]
-            .text
-            .contains("Fan club T-shirt 2026 (size: M) · 300 points · shipped 2 Nov 2026 (tracking: DHL 0034)"),
+        claims[0].text.contains(
+            "Fan club T-shirt 2026 (size: M) · 300 points · shipped 2 Nov 2026 (tracking: DHL 0034)"
+        ),
         "{}",
         claims[0].text
     );
@@ -393,18 +459,25 @@ async fn a_shipping_claim_cannot_be_marked_shipped_before_the_member_gave_an_add
 #[tokio::test]
 async fn the_address_is_erased_the_configured_days_after_fulfilment_everywhere_it_was_written() {
     let (test, alice, mia) = club_with(|config| config.shop.erase_address_days = 30).await;
-    test.send(said(&alice, "/redeem tshirt-2026 XL", "r1")).await;
+    test.send(said(&alice, "/redeem tshirt-2026 XL", "r1"))
+        .await;
     let answered = test.send(privately(&alice, ADDRESS, "a1")).await;
-    let notice = answered
-        .replies
-        .iter()
-        .find(|reply| reply.audience == Audience::Moderators)
-        .expect("the moderators' notice")
-        .clone();
-    // As the deliverer records it when sent.
+    let confirmation = &answered.replies[0];
+    assert!(confirmation.text.contains(ADDRESS), "{}", confirmation.text);
+    // As the deliverer records it when sent to alice's private chat.
+    let private_chat = Place {
+        platform: Platform::Telegram,
+        id: alice.external_id.clone(),
+        private: true,
+    };
     let sent = test
         .club
-        .record_sent(Platform::Telegram, &group(), Some("mods-1"), &notice)
+        .record_sent(
+            Platform::Telegram,
+            &private_chat,
+            Some("told-1"),
+            confirmation,
+        )
         .await
         .unwrap();
     test.send(said(&mia, "/approve 1", "d1")).await;
@@ -413,7 +486,14 @@ async fn the_address_is_erased_the_configured_days_after_fulfilment_everywhere_i
     test.days_pass(29);
     test.club.expire_claims().await.unwrap();
     assert_eq!(
-        test.temp.store.claim(1).await.unwrap().unwrap().address.as_deref(),
+        test.temp
+            .store
+            .claim(1)
+            .await
+            .unwrap()
+            .unwrap()
+            .address
+            .as_deref(),
         Some(ADDRESS),
         "kept while the parcel may still need it"
     );
@@ -425,7 +505,11 @@ async fn the_address_is_erased_the_configured_days_after_fulfilment_everywhere_i
     let message = test.temp.store.message(sent).await.unwrap().unwrap();
     assert!(!message.body.contains("Hauptstraße"), "{}", message.body);
     let claims = test.send(said(&alice, "/claims", "c1")).await.replies;
-    assert!(claims[0].text.contains("address erased"), "{}", claims[0].text);
+    assert!(
+        claims[0].text.contains("address erased"),
+        "{}",
+        claims[0].text
+    );
     let report = test.temp.store.doctor().await.unwrap();
     assert!(report.is_healthy(), "{report}");
 }
@@ -441,7 +525,8 @@ async fn the_export_defuses_formulas_and_names_a_telegram_member_without_a_usern
     };
     test.send(said(&nameless, "hi", "n0")).await;
     test.send(said(&mia, "/grant #3 500 Beta-Test", "g1")).await;
-    test.send(said(&nameless, "/redeem tshirt-2026 S", "r1")).await;
+    test.send(said(&nameless, "/redeem tshirt-2026 S", "r1"))
+        .await;
     test.send(privately(&nameless, "+49 Street 1, 12345 Town", "a1"))
         .await;
     test.send(said(&mia, "/approve 1 -fast", "d1")).await;
@@ -450,12 +535,25 @@ async fn the_export_defuses_formulas_and_names_a_telegram_member_without_a_usern
     let url = test.temp.url();
     let export = crate::support::run_in(
         dir.path(),
-        &["--database", &url, "claims", "export", "--state", "approved", "--csv"],
+        &[
+            "--database",
+            &url,
+            "claims",
+            "export",
+            "--state",
+            "approved",
+            "--csv",
+        ],
         "",
     );
     assert!(export.success, "{}", export.stderr);
     let mut reader = csv::Reader::from_reader(export.stdout.as_bytes());
-    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 1, "{}", export.stdout);
     let cell = |name: &str| {
@@ -480,7 +578,14 @@ async fn the_export_defuses_formulas_and_names_a_telegram_member_without_a_usern
     }
     let list = crate::support::run_in(
         dir.path(),
-        &["--database", &url, "claims", "export", "--state", "approved"],
+        &[
+            "--database",
+            &url,
+            "claims",
+            "export",
+            "--state",
+            "approved",
+        ],
         "",
     );
     assert!(

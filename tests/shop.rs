@@ -489,7 +489,9 @@ alice: /balance
         "{out}"
     );
     assert!(
-        out.contains("#6 bot (edited): #1 alice: Fanclub-T-Shirt 2026 (size: L) · 300 Punkte · genehmigt am"),
+        out.contains(
+            "#6 bot (edited): #1 alice: Fanclub-T-Shirt 2026 (size: L) · 300 Punkte · genehmigt am"
+        ),
         "{out}"
     );
     assert!(out.contains("bot → alice (private): Deine Bestellung #2 (Fanclub-Tasse) wurde abgelehnt: Tassen sind gerade aus. Die 120 Punkte sind zurück auf deinem Konto."), "{out}");
@@ -526,7 +528,9 @@ bob: /claims
     let out = &run.stdout;
     assert!(out.contains("#6 bot: New claim #1: bob would like Fan meetup 2026 ticket (fan-meetup-2026) for 600 points. [Approve] [Reject]"), "{out}");
     assert!(
-        out.contains("#1 bob: Fan meetup 2026 ticket · 600 points · reserved, waiting for approval (0/1)"),
+        out.contains(
+            "#1 bob: Fan meetup 2026 ticket · 600 points · reserved, waiting for approval (0/1)"
+        ),
         "{out}"
     );
     assert!(

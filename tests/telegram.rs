@@ -17,6 +17,7 @@ mod linking;
 mod naming;
 mod outbox;
 mod points;
+mod shipping;
 mod startup;
 
 use std::sync::{Arc, Mutex};

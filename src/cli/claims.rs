@@ -143,7 +143,11 @@ fn to_list(rows: &[ExportRow], zone: Tz) -> String {
             line.push_str(&format!(
                 " for {member} ({accounts}), {} since {}",
                 readable_state(&state),
-                if decided.is_empty() { &created } else { &decided }
+                if decided.is_empty() {
+                    &created
+                } else {
+                    &decided
+                }
             ));
             for (label, value) in [("note", note), ("tracking", tracking), ("shipped", shipped)] {
                 if !value.is_empty() {

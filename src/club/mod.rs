@@ -804,7 +804,9 @@ impl Club {
                 return shop::fulfil(context, claim, tracking.as_deref()).await;
             }
             Command::ShopReload => shop::reload(context).await?,
-            Command::Address { address } => return shop::address(context, address.as_deref()).await,
+            Command::Address { address } => {
+                return shop::address(context, address.as_deref()).await;
+            }
         };
         if private {
             return Ok(vec![Reply::to_member(context.member.id, text)]);

@@ -172,6 +172,21 @@ pub(super) async fn redeem(
     };
     let options = match item.read_options(typed_options.unwrap_or_default()) {
         OptionsRead::Complete(chosen) => chosen,
+        OptionsRead::Unknown { .. } if item.options.is_empty() => {
+            let said = context.club.texts().get(
+                context.lang,
+                "redeem-no-options",
+                Some(&args([
+                    ("item", text(&item.text(context.lang).name)),
+                    ("sku", text(&item.sku)),
+                ])),
+            );
+            return Ok(vec![Reply::error_in(
+                context.place,
+                said,
+                Some(context.message),
+            )]);
+        }
         OptionsRead::Unknown { word } => {
             let all: Vec<String> = item.options.keys().cloned().collect();
             let problem = context.club.texts().get(
@@ -182,7 +197,13 @@ pub(super) async fn redeem(
                     ("item", text(&item.text(context.lang).name)),
                 ])),
             );
-            return Ok(vec![choices(context, item, Some(problem), &Chosen::new(), &all)]);
+            return Ok(vec![choices(
+                context,
+                item,
+                Some(problem),
+                &Chosen::new(),
+                &all,
+            )]);
         }
         OptionsRead::Twice { option } => {
             let all: Vec<String> = item.options.keys().cloned().collect();
@@ -191,7 +212,13 @@ pub(super) async fn redeem(
                 "redeem-option-twice",
                 Some(&args([("option", text(&option))])),
             );
-            return Ok(vec![choices(context, item, Some(problem), &Chosen::new(), &all)]);
+            return Ok(vec![choices(
+                context,
+                item,
+                Some(problem),
+                &Chosen::new(),
+                &all,
+            )]);
         }
         OptionsRead::Missing { chosen, missing } => {
             return Ok(vec![choices(context, item, None, &chosen, &missing)]);
@@ -333,7 +360,12 @@ struct Choice {
 
 impl Choice {
     fn code(&self) -> String {
-        format!("shop:{}:{}:{}", self.member, self.sku, self.values.join(","))
+        format!(
+            "shop:{}:{}:{}",
+            self.member,
+            self.sku,
+            self.values.join(",")
+        )
     }
 
     fn parse(code: &str) -> Option<Choice> {
@@ -379,7 +411,10 @@ fn choices(
         "redeem-choose",
         Some(&args([
             ("item", text(&item.text(lang).name)),
-            ("example", text(&format!("/redeem {} {}", item.sku, example.join(" ")))),
+            (
+                "example",
+                text(&format!("/redeem {} {}", item.sku, example.join(" "))),
+            ),
         ])),
     ));
     for option in missing {
@@ -407,9 +442,8 @@ fn choices(
             .collect();
         let fits = buttons.iter().all(|button| {
             button.action.len() <= BUTTON_CODE_BYTES
-                && Choice::parse(&button.action).is_some_and(|choice| {
-                    choice.values.len() == chosen.len() + 1
-                })
+                && Choice::parse(&button.action)
+                    .is_some_and(|choice| choice.values.len() == chosen.len() + 1)
         });
         if fits {
             reply.buttons = buttons;
@@ -429,8 +463,15 @@ pub(super) async fn press_choice(
         return Ok(Vec::new());
     };
     if choice.member != context.member.id.0 {
-        let said = context.club.texts().plain(context.lang, "redeem-choice-not-yours");
-        return Ok(vec![Reply::error_in(context.place, said, Some(context.message))]);
+        let said = context
+            .club
+            .texts()
+            .plain(context.lang, "redeem-choice-not-yours");
+        return Ok(vec![Reply::error_in(
+            context.place,
+            said,
+            Some(context.message),
+        )]);
     }
     let keyed = Context {
         event_key: format!("shop:choice:{}:{}", context.message.0, choice.member),
@@ -690,27 +731,30 @@ fn not_open(club: &Club, lang: Lang, claim: &Claim) -> Mistake {
     }
 }
 
-/// `/pending`: the claims waiting for a decision.
+/// `/pending`: the claims waiting for a decision, then the approved ones
+/// waiting to be sent by post. Postal addresses only in a private chat: an
+/// address is never said where others read.
 pub(super) async fn pending(context: &Context<'_>) -> Result<String, ClubError> {
-    let claims = context.club.store().pending_claims(LIST_LIMIT).await?;
+    let store = context.club.store();
+    let claims = store.pending_claims(LIST_LIMIT).await?;
+    let to_ship = store.claims_to_ship(LIST_LIMIT).await?;
     let texts = context.club.texts();
     let lang = context.lang;
-    if claims.is_empty() {
+    if claims.is_empty() && to_ship.is_empty() {
         return Ok(texts.plain(lang, "pending-empty"));
     }
-    // Addresses only where no member but the moderators reads.
-    let place = context.place;
-    let addresses = place.private
-        || context
-            .club
-            .store()
-            .is_moderators_place(place.platform.as_str(), &place.id)
-            .await?;
-    let mut lines = vec![texts.plain(lang, "pending-header")];
-    for claim in &claims {
-        lines.push(claim_line(context.club, lang, claim));
-        if let Some(address) = claim.address.as_deref().filter(|_| addresses) {
-            lines.push(format!("    📦 {address}"));
+    let addresses = context.place.private;
+    let mut lines = Vec::new();
+    for (header, claims) in [("pending-header", &claims), ("pending-to-ship", &to_ship)] {
+        if claims.is_empty() {
+            continue;
+        }
+        lines.push(texts.plain(lang, header));
+        for claim in claims {
+            lines.push(claim_line(context.club, lang, claim));
+            if let Some(address) = claim.address.as_deref().filter(|_| addresses) {
+                lines.push(format!("    📦 {address}"));
+            }
         }
     }
     Ok(lines.join("\n"))
@@ -983,7 +1027,10 @@ fn address_problem(address: &str) -> Option<&'static str> {
 }
 
 fn address_args<'a>(claims: &[Claim], address: &str) -> Args<'a> {
-    let numbers: Vec<String> = claims.iter().map(|claim| format!("#{}", claim.id)).collect();
+    let numbers: Vec<String> = claims
+        .iter()
+        .map(|claim| format!("#{}", claim.id))
+        .collect();
     args([
         ("claims", text(&numbers.join(", "))),
         ("count", (claims.len() as i64).into()),
@@ -1008,7 +1055,10 @@ pub(super) async fn address(
     let Some(typed) = typed.map(str::trim).filter(|typed| !typed.is_empty()) else {
         let open = store.open_shipping_claims(member).await?;
         if open.is_empty() {
-            return Ok(vec![Reply::to_member(member, texts.plain(lang, "address-no-claim"))]);
+            return Ok(vec![Reply::to_member(
+                member,
+                texts.plain(lang, "address-no-claim"),
+            )]);
         }
         let lines: Vec<String> = open
             .iter()
@@ -1095,7 +1145,10 @@ async fn save_address(
         )
         .await?;
     if claims.is_empty() {
-        return Ok(vec![Reply::to_member(member, texts.plain(lang, "address-no-claim"))]);
+        return Ok(vec![Reply::to_member(
+            member,
+            texts.plain(lang, "address-no-claim"),
+        )]);
     }
     tracing::info!(claims = claims.len(), "postal address stored");
     let mut replies = vec![Reply::to_member(
@@ -1103,11 +1156,13 @@ async fn save_address(
         texts.get(lang, "address-saved", Some(&address_args(&claims, address))),
     )];
     let club = context.club;
+    // The moderators' place may be read by others (on the console it is
+    // the channel): it hears that the address is in, not the address.
     let render = |lang: Lang| {
         let mut lines = vec![texts.get(
             lang,
             "address-for-moderators",
-            Some(&address_args(&claims, address)),
+            Some(&address_args(&claims, "")),
         )];
         lines.extend(claims.iter().map(|claim| claim_line(club, lang, claim)));
         lines.join("\n")
@@ -1165,7 +1220,10 @@ pub(super) async fn ledger_reason(
         id,
         Some(&args([
             ("claim", claim.id.into()),
-            ("item", text(&format!("{item}{}", options_text(&claim.options)))),
+            (
+                "item",
+                text(&format!("{item}{}", options_text(&claim.options))),
+            ),
             ("state", text(&state)),
         ])),
     )))

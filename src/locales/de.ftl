@@ -342,6 +342,7 @@ redeem-did-you-mean = Einen Artikel „{ $sku }“ gibt es im Shop nicht. Meinte
 redeem-unknown-option = „{ $option }“ ist keine Option von { $item }.
 redeem-option-twice = Du hast für { $option } zwei Werte angegeben; wähle einen.
 redeem-choose = { $item } gibt es in mehreren Ausführungen; wähle je eine, zum Beispiel: { $example }
+redeem-no-options = { $item } gibt es nur in einer Ausführung: /redeem { $sku }
 redeem-choice-not-yours = Diese Knöpfe gehören dem Mitglied, das gefragt hat; sende selbst /redeem, um zu wählen.
 redeem-address-follows = Der Artikel wird verschickt: Ich frage dich privat nach deiner Anschrift.
 address-ask = 📦 Bestellung #{ $claim } ({ $item }{ $options_inline }) wird per Post verschickt. Bitte antworte auf diese Nachricht mit deiner Postanschrift (Name, Straße und Hausnummer, PLZ und Ort, Land) oder sende /address und die Anschrift. Nur die Moderator*innen sehen sie, und sie wird gelöscht, nachdem das Paket unterwegs ist.
@@ -358,10 +359,11 @@ address-saved = Danke! Deine Anschrift für { $count ->
     [one] Bestellung
    *[other] die Bestellungen
 } { $claims } ist gespeichert: { $address } – Falsch? Sende /address mit der richtigen.
-address-for-moderators = 📦 Postanschrift für { $count ->
+address-for-moderators = 📦 Die Postanschrift für { $count ->
     [one] Bestellung
    *[other] die Bestellungen
-} { $claims }: { $address }
+} { $claims } liegt vor. /pending im privaten Chat mit mir zeigt sie, ebenso der Export.
+pending-to-ship = Genehmigt, per Post zu verschicken:
 address-shown = Bestellung #{ $claim }: { $address }
 address-shown-missing = Bestellung #{ $claim }: noch keine Anschrift; sende /address und die Anschrift.
 ledger-claim-hold = Bestellung #{ $claim }: { $item } ({ $state })

@@ -340,6 +340,7 @@ redeem-did-you-mean = There is no item "{ $sku }" in the shop. Did you mean { $s
 redeem-unknown-option = "{ $option }" is not an option of { $item }.
 redeem-option-twice = You gave two values for { $option }; pick one.
 redeem-choose = { $item } comes in several options; pick one of each, for example: { $example }
+redeem-no-options = { $item } comes in one kind only: /redeem { $sku }
 redeem-choice-not-yours = These buttons belong to the member who asked; send /redeem yourself to choose.
 redeem-address-follows = It is sent by post: I will ask you for your address in a private message.
 address-ask = 📦 Claim #{ $claim } ({ $item }{ $options_inline }) is sent by post. Please answer this message with your postal address (name, street and number, postcode and town, country), or send /address followed by it. Only the moderators see it, and it is erased after the parcel is on its way.
@@ -356,10 +357,11 @@ address-saved = Thank you! Your address for { $count ->
     [one] claim
    *[other] claims
 } { $claims } is saved: { $address } – Wrong? Send /address with the right one.
-address-for-moderators = 📦 Postal address for { $count ->
+address-for-moderators = 📦 The postal address for { $count ->
     [one] claim
    *[other] claims
-} { $claims }: { $address }
+} { $claims } is in. /pending in a private chat with me shows it, and so does the export.
+pending-to-ship = Approved, to send by post:
 address-shown = Claim #{ $claim }: { $address }
 address-shown-missing = Claim #{ $claim }: no address yet; send /address followed by it.
 ledger-claim-hold = claim #{ $claim }: { $item } ({ $state })

@@ -51,7 +51,10 @@ pub enum OptionsRead {
     /// Two words for the same option.
     Twice { option: String },
     /// Options still without a value (their names), with what was chosen.
-    Missing { chosen: Chosen, missing: Vec<String> },
+    Missing {
+        chosen: Chosen,
+        missing: Vec<String>,
+    },
 }
 
 /// Most characters of an option value: one word, short enough for a button.
@@ -316,7 +319,9 @@ impl RawItem {
                 ));
             }
             if values.is_empty() {
-                return Err(invalid(&format!("option `{option}` needs at least one value")));
+                return Err(invalid(&format!(
+                    "option `{option}` needs at least one value"
+                )));
             }
             for value in values {
                 let value_ok = (1..=OPTION_VALUE_CHARS).contains(&value.chars().count())
@@ -430,7 +435,10 @@ name = "Hoodie"
             ("colour".to_owned(), "blue".to_owned()),
             ("size".to_owned(), "L".to_owned()),
         ]);
-        assert_eq!(hoodie.read_options("BLUE l"), OptionsRead::Complete(complete));
+        assert_eq!(
+            hoodie.read_options("BLUE l"),
+            OptionsRead::Complete(complete)
+        );
         assert_eq!(
             hoodie.read_options("m"),
             OptionsRead::Missing {
@@ -452,7 +460,10 @@ name = "Hoodie"
         let shirt = shirt.get("tshirt-2026").unwrap();
         assert!(!shirt.shipping);
         assert_eq!(shirt.read_options(""), OptionsRead::Complete(Chosen::new()));
-        assert!(matches!(shirt.read_options("L"), OptionsRead::Unknown { .. }));
+        assert!(matches!(
+            shirt.read_options("L"),
+            OptionsRead::Unknown { .. }
+        ));
     }
 
     #[test]
@@ -464,9 +475,8 @@ name = "Hoodie"
             ("options = { Size = [\"L\"] }", "option's name"),
         ];
         for (line, problem) in cases {
-            let text = format!(
-                "[[item]]\nsku = \"cap\"\ncost = 5\n{line}\n[item.en]\nname = \"Cap\"\n"
-            );
+            let text =
+                format!("[[item]]\nsku = \"cap\"\ncost = 5\n{line}\n[item.en]\nname = \"Cap\"\n");
             let error = Catalog::parse(&text, "shop.toml").unwrap_err().to_string();
             assert!(error.starts_with("shop.toml: item `cap`"), "{error}");
             assert!(error.contains(problem), "{error}");

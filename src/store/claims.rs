@@ -568,7 +568,12 @@ impl Store {
                     let platform: String = account.try_get("platform")?;
                     let external_id: String = account.try_get("external_id")?;
                     let username: Option<String> = account.try_get("username")?;
-                    Ok(handle(&platform, &external_id, username.as_deref(), &export.member))
+                    Ok(handle(
+                        &platform,
+                        &external_id,
+                        username.as_deref(),
+                        &export.member,
+                    ))
                 };
                 handles.push(decode().context("decoding an account")?);
             }
@@ -916,22 +921,17 @@ pub(crate) async fn reassign_claims(
 }
 
 impl Store {
-    /// Whether `place` on `platform` is where that platform's moderators
-    /// read (claims with addresses may be shown there).
+    /// Approved claims on items sent by post, waiting to be shipped, oldest
+    /// first.
     #[tracing::instrument(skip_all)]
-    pub async fn is_moderators_place(
-        &self,
-        platform: &str,
-        place: &str,
-    ) -> Result<bool, StoreError> {
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM delivery_platforms WHERE platform = ? AND moderators_place = ?",
-        )
-        .bind(platform)
-        .bind(place)
-        .fetch_optional(&mut *self.reader().await?)
+    pub async fn claims_to_ship(&self, limit: u32) -> Result<Vec<Claim>, StoreError> {
+        let rows = sqlx::query(claim_query!(
+            "WHERE c.state = 'approved' AND c.shipping = 1 ORDER BY c.id LIMIT ?"
+        ))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *self.reader().await?)
         .await
-        .context("looking up the moderators' place")?;
-        Ok(found.is_some())
+        .context("listing claims to ship")?;
+        rows.iter().map(claim_from_row).collect()
     }
 }
