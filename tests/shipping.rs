@@ -217,7 +217,10 @@ async fn an_unknown_size_is_named_and_the_choices_are_listed_in_german_too() {
         .send(said(&alice, "/redeem mug blue", "r3"))
         .await
         .replies;
-    assert_eq!(mug[0].text, "Fan club mug comes in one kind only: /redeem mug");
+    assert_eq!(
+        mug[0].text,
+        "Fan club mug comes in one kind only: /redeem mug"
+    );
     assert!(test.temp.store.claim(1).await.unwrap().is_none());
 }
 
