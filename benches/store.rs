@@ -85,6 +85,8 @@ async fn main() {
                         approvals_needed: 1,
                         expires_at: Utc::now() + chrono::Duration::days(14),
                         event_key: None,
+                        options: &fanclub::shop::Chosen::new(),
+                        shipping: false,
                     };
                     let asked = Instant::now();
                     let attempt = store.make_claim(&claim, Utc::now()).await.unwrap();

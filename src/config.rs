@@ -148,6 +148,9 @@ pub struct ShopSettings {
     pub expiry_check_seconds: u64,
     /// Moderators are reminded once a day of claims waiting longer.
     pub remind_after_hours: u32,
+    /// A claim's postal address is erased this many days after the claim
+    /// shipped (or ended otherwise).
+    pub erase_address_days: i64,
 }
 
 /// Public recognition.
@@ -416,8 +419,9 @@ impl Settings {
         rule(
             self.shop.claim_expiry_days >= 1
                 && self.shop.expiry_check_seconds >= 1
-                && self.shop.two_approvals_from >= 0,
-            "shop.claim_expiry_days and shop.expiry_check_seconds must be at least 1, two_approvals_from not negative",
+                && self.shop.two_approvals_from >= 0
+                && self.shop.erase_address_days >= 0,
+            "shop.claim_expiry_days and shop.expiry_check_seconds must be at least 1, two_approvals_from and erase_address_days not negative",
         )?;
         rule(
             self.faq.unanswered_days >= 1,

@@ -142,7 +142,7 @@ async fn the_moderators_hear_of_a_claim_on_every_platform_and_each_copy_is_edite
     test.send(said(&mia, "hi", "m0")).await;
     test.send(said(&anna, "hi", "a0")).await;
     test.send(said(&mia, "/grant @anna 500 event", "g2")).await;
-    test.send(said(&anna, "/redeem tshirt-2026", "r1")).await;
+    test.send(said(&anna, "/redeem tshirt-2026 L", "r1")).await;
     let telegram = Recording::new(Platform::Telegram);
     let console = Recording::new(Platform::Console);
     let mut on_telegram = Deliverer::new(test.club.clone(), telegram.clone(), pace());
@@ -353,7 +353,7 @@ async fn moderators_are_reminded_once_a_day_of_claims_waiting_longer_than_the_co
     let mia = actor("mia", true);
     test.send(said(&anna, "hi", "a0")).await;
     test.send(said(&mia, "/grant @anna 500 event", "g1")).await;
-    test.send(said(&anna, "/redeem tshirt-2026", "r1")).await;
+    test.send(said(&anna, "/redeem tshirt-2026 L", "r1")).await;
     let console = Recording::new(Platform::Console);
     let mut deliverer = Deliverer::new(test.club.clone(), console.clone(), pace());
     drain(&mut deliverer).await;

@@ -28,8 +28,12 @@ fn shirt(member: MemberId, stock: Option<i64>, limit: Option<i64>) -> NewClaim<'
         approvals_needed: 1,
         expires_at: Utc::now() + Duration::days(14),
         event_key: None,
+        options: &NO_OPTIONS,
+        shipping: false,
     }
 }
+
+static NO_OPTIONS: fanclub::shop::Chosen = fanclub::shop::Chosen::new();
 
 #[tokio::test]
 async fn a_hundred_fans_race_for_the_last_shirt_and_exactly_one_gets_it() {
@@ -192,13 +196,15 @@ async fn a_member_claims_the_shirt_and_a_moderator_approves_it_with_the_button()
     let s = shop().await;
     let redeemed = s
         .test
-        .send(said(&s.alice, "/redeem tshirt-2026", "r1"))
+        .send(said(&s.alice, "/redeem tshirt-2026 L", "r1"))
         .await;
-    assert_eq!(redeemed.replies.len(), 2, "{:?}", redeemed.replies);
+    assert_eq!(redeemed.replies.len(), 3, "{:?}", redeemed.replies);
     assert!(
         redeemed.replies[0]
             .text
-            .starts_with("Claim #1: Fan club T-shirt 2026 for 300 points is reserved.")
+            .starts_with("Claim #1: Fan club T-shirt 2026 (size: L) for 300 points is reserved."),
+        "{:?}",
+        redeemed.replies[0]
     );
     let posted = &redeemed.replies[1];
     assert_eq!(posted.audience, Audience::Moderators);
@@ -258,7 +264,7 @@ async fn a_member_claims_the_shirt_and_a_moderator_approves_it_with_the_button()
     );
     assert_eq!(
         texts[1],
-        "🎉 Your claim #1 (Fan club T-shirt 2026) is approved! Note: -"
+        "🎉 Your claim #1 (Fan club T-shirt 2026, size: L) is approved! Note: -"
     );
     // The edit finds the claim's message by the notice it came from, on
     // every platform it went to, not by searching the buttons.
@@ -293,7 +299,7 @@ async fn cancel_reject_and_expiry_refund_exactly() {
     s.test.send(said(&s.alice, "/redeem mug", "r1")).await;
     s.test.send(said(&s.alice, "/redeem mug", "r2")).await;
     s.test
-        .send(said(&s.alice, "/redeem tshirt-2026", "r3"))
+        .send(said(&s.alice, "/redeem tshirt-2026 L", "r3"))
         .await;
     assert_eq!(s.test.balance(&s.alice).await, 1000 - 120 - 120 - 300);
 
@@ -322,7 +328,7 @@ async fn cancel_reject_and_expiry_refund_exactly() {
     assert!(
         expired[0]
             .text
-            .starts_with("Your claim #3 (Fan club T-shirt 2026) expired after 14 days"),
+            .starts_with("Your claim #3 (Fan club T-shirt 2026, size: L) expired after 14 days"),
         "{expired:?}"
     );
     assert!(
@@ -338,7 +344,7 @@ async fn cancel_reject_and_expiry_refund_exactly() {
 async fn a_restart_in_the_middle_of_the_expiry_timer_loses_nothing() {
     let s = shop().await;
     s.test
-        .send(said(&s.alice, "/redeem tshirt-2026", "r1"))
+        .send(said(&s.alice, "/redeem tshirt-2026 L", "r1"))
         .await;
     s.test.days_pass(10);
     assert!(
@@ -466,7 +472,7 @@ fn a_console_session_claims_the_shirt_gets_it_approved_and_sees_a_rejection_refu
     let script = "\
 alice: Hallo!
 mod: /grant @alice 500 Beta-Test
-alice: /redeem tshirt-2026
+alice: /redeem tshirt-2026 L
 mod [Genehmigen] #6
 alice: /redeem mug
 mod: /reject 2 Tassen sind gerade aus
@@ -475,15 +481,17 @@ alice: /balance
 ";
     let run = crate::support::console(dir.path(), "de", script);
     let out = &run.stdout;
-    assert!(out.contains("#6 bot: Neue Bestellung #1: alice möchte Fanclub-T-Shirt 2026 (tshirt-2026) für 300 Punkte. [Genehmigen] [Ablehnen]"), "{out}");
+    assert!(out.contains("#6 bot: Neue Bestellung #1: alice möchte Fanclub-T-Shirt 2026 (tshirt-2026, size: L) für 300 Punkte.\n    📦 Wird verschickt: Die Anschrift des Mitglieds fehlt noch. [Genehmigen] [Ablehnen]"), "{out}");
     assert!(
         out.contains(
-            "bot → alice (private): 🎉 Deine Bestellung #1 (Fanclub-T-Shirt 2026) ist genehmigt!"
+            "bot → alice (private): 🎉 Deine Bestellung #1 (Fanclub-T-Shirt 2026, size: L) ist genehmigt!"
         ),
         "{out}"
     );
     assert!(
-        out.contains("#6 bot (edited): #1 alice: Fanclub-T-Shirt 2026 · 300 Punkte · genehmigt am"),
+        out.contains(
+            "#6 bot (edited): #1 alice: Fanclub-T-Shirt 2026 (size: L) · 300 Punkte · genehmigt am"
+        ),
         "{out}"
     );
     assert!(out.contains("bot → alice (private): Deine Bestellung #2 (Fanclub-Tasse) wurde abgelehnt: Tassen sind gerade aus. Die 120 Punkte sind zurück auf deinem Konto."), "{out}");
@@ -520,7 +528,9 @@ bob: /claims
     let out = &run.stdout;
     assert!(out.contains("#6 bot: New claim #1: bob would like Fan meetup 2026 ticket (fan-meetup-2026) for 600 points. [Approve] [Reject]"), "{out}");
     assert!(
-        out.contains("#1 bob: Fan meetup 2026 ticket · 600 points · waiting for approval (0/1)"),
+        out.contains(
+            "#1 bob: Fan meetup 2026 ticket · 600 points · reserved, waiting for approval (0/1)"
+        ),
         "{out}"
     );
     assert!(
@@ -545,7 +555,11 @@ bob: /claims
     let mut lines = export.stdout.lines();
     assert_eq!(
         lines.next(),
-        Some("claim,sku,member,contact,state,decided_at,note,tracking")
+        Some(
+            "claim,sku,member,contact,state,decided_at,note,tracking,\
+             created_at,shipped_at,options,address,accounts"
+        ),
+        "the README's eight columns first, newer ones after them"
     );
     let row = lines.next().expect("one approved claim");
     assert!(
@@ -566,7 +580,7 @@ async fn a_reload_with_less_stock_keeps_claims_valid_and_a_broken_catalog_keeps_
     let (alice, mia) = (actor("alice", false), actor("mia", true));
     test.post(&alice, "hi", "hi").await;
     test.send(said(&mia, "/grant @alice 1000 event", "g")).await;
-    test.send(said(&alice, "/redeem tshirt-2026", "r1")).await;
+    test.send(said(&alice, "/redeem tshirt-2026 L", "r1")).await;
 
     let text = std::fs::read_to_string(&catalog)
         .unwrap()

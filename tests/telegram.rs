@@ -19,6 +19,7 @@ mod naming;
 mod outbox;
 mod points;
 mod privacy;
+mod shipping;
 mod startup;
 
 use std::sync::{Arc, Mutex};

@@ -17,6 +17,7 @@ mod naming;
 mod outbox;
 mod points;
 mod privacy;
+mod shipping;
 mod shop;
 mod store;
 mod support;

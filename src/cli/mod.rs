@@ -108,7 +108,8 @@ pub enum ClaimsCommand {
     /// What fulfilment needs of the claims in one state: claim, item, name,
     /// where to reach the member, dates and notes. No other personal data.
     Export {
-        /// pending, approved, rejected, cancelled, expired or fulfilled.
+        /// reserved (or pending), approved, shipped (or fulfilled), rejected,
+        /// cancelled or expired.
         #[arg(long, default_value = "approved")]
         state: String,
         /// Write CSV (with a header row) instead of a readable list.

@@ -189,11 +189,19 @@ pub const COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "redeem",
-        args: &[ArgSpec {
-            name: "item",
-            kind: ArgKind::Word,
-            required: true,
-        }],
+        args: &[
+            ArgSpec {
+                name: "item",
+                kind: ArgKind::Word,
+                required: true,
+            },
+            // The shop ships: the item's options (`/redeem tshirt-2026 L`).
+            ArgSpec {
+                name: "option",
+                kind: ArgKind::Text,
+                required: false,
+            },
+        ],
         access: Access::Everyone,
         private: false,
     },
@@ -436,6 +444,18 @@ pub const COMMANDS: &[CommandSpec] = &[
         access: Access::Everyone,
         private: true,
     },
+    // The shop ships: a member's postal address for their shipping claims.
+    CommandSpec {
+        name: "address",
+        args: &[ArgSpec {
+            name: "address",
+            kind: ArgKind::Text,
+            required: false,
+        }],
+        access: Access::Everyone,
+        // An address is personal: it is only ever said privately.
+        private: true,
+    },
 ];
 
 /// Looks a command up by name.
@@ -532,8 +552,10 @@ pub enum Command {
         since: Option<String>,
     },
     Shop,
+    /// `/redeem <item> [option…]`: the option values typed, if any.
     Redeem {
         sku: String,
+        option: Option<String>,
     },
     Claims,
     Cancel {
@@ -597,6 +619,11 @@ pub enum Command {
     /// `/leaderboard_hide on|off`.
     LeaderboardHide {
         switch: String,
+    },
+    /// `/address [address…]`: sets (or, without text, shows) the postal
+    /// address of the member's open shipping claims.
+    Address {
+        address: Option<String>,
     },
 }
 
@@ -937,6 +964,8 @@ fn read_integer(
     min: i64,
     max: i64,
 ) -> Result<i64, ParseError> {
+    // `#3`: the bot itself writes claims and numbers so ("Claim #3").
+    let word = word.strip_prefix('#').unwrap_or(word);
     let digits = word.strip_prefix('+').unwrap_or(word);
     let looks_numeric = !digits.is_empty()
         && digits
@@ -1038,6 +1067,7 @@ fn build(spec: &'static CommandSpec, values: Vec<Option<ArgValue>>) -> Command {
                 .map(ArgValue::into_text)
                 .unwrap_or_default()
                 .to_lowercase(),
+            option: next().map(ArgValue::into_text),
         },
         "claims" => Command::Claims,
         "cancel" => Command::Cancel {
@@ -1077,6 +1107,9 @@ fn build(spec: &'static CommandSpec, values: Vec<Option<ArgValue>>) -> Command {
         },
         "leaderboard_hide" => Command::LeaderboardHide {
             switch: next().map(ArgValue::into_text).unwrap_or_default(),
+        },
+        "address" => Command::Address {
+            address: next().map(ArgValue::into_text),
         },
         other => unreachable!("command `{other}` is in the table but not built"),
     }
@@ -1154,6 +1187,7 @@ impl Command {
             Command::MyData => "mydata",
             Command::ForgetMe { .. } => "forget_me",
             Command::LeaderboardHide { .. } => "leaderboard_hide",
+            Command::Address { .. } => "address",
         };
         spec(name).expect("every command variant has a spec")
     }
@@ -1223,7 +1257,17 @@ impl Command {
             | Command::Claims
             | Command::Pending
             | Command::ShopReload => {}
-            Command::Redeem { sku } => push(sku),
+            Command::Redeem { sku, option } => {
+                push(sku);
+                if let Some(option) = option {
+                    push(option);
+                }
+            }
+            Command::Address { address } => {
+                if let Some(address) = address {
+                    push(address);
+                }
+            }
             Command::Cancel { claim } => push(claim),
             Command::Notify { switch } => push(switch),
             Command::Link { code } => {
@@ -1337,7 +1381,8 @@ mod tests {
                 "privacy",
                 "mydata",
                 "forget_me",
-                "leaderboard_hide"
+                "leaderboard_hide",
+                "address"
             ]
         );
     }
@@ -1440,6 +1485,15 @@ mod tests {
             Command::Shop,
             Command::Redeem {
                 sku: "tshirt-2026".into(),
+                option: None,
+            },
+            Command::Redeem {
+                sku: "hoodie".into(),
+                option: Some("L blau".into()),
+            },
+            Command::Address { address: None },
+            Command::Address {
+                address: Some("Anna Berg, Hauptstr. 5, 50667 Köln".into()),
             },
             Command::Claims,
             Command::Cancel { claim: 3 },
@@ -1723,6 +1777,26 @@ mod tests {
         ));
         assert!(matches!(
             parse("/history --5"),
+            Err(ParseError::NotANumber { .. })
+        ));
+    }
+
+    #[test]
+    fn a_claim_number_may_be_written_as_the_bot_writes_it() {
+        assert_eq!(parse("/cancel #3"), Ok(Command::Cancel { claim: 3 }));
+        assert_eq!(
+            parse("/approve #4 ok"),
+            Ok(Command::Approve {
+                claim: 4,
+                note: Some("ok".into())
+            })
+        );
+        assert!(matches!(
+            parse("/cancel #x"),
+            Err(ParseError::NotANumber { .. })
+        ));
+        assert!(matches!(
+            parse("/cancel ##3"),
             Err(ParseError::NotANumber { .. })
         ));
     }

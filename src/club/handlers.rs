@@ -173,6 +173,13 @@ pub(super) async fn history(
         Some(&args([("name", text(&context.member.display_name))])),
     )];
     for entry in entries {
+        // A claim's entries say where the claim stands now.
+        let reason =
+            match super::shop::ledger_reason(context.club, lang, &entry.kind, &entry.reason).await?
+            {
+                Some(reason) => reason,
+                None => history_reason(context, &entry),
+            };
         lines.push(texts.get(
             lang,
             "history-line",
@@ -182,7 +189,7 @@ pub(super) async fn history(
                     text(&context.club.format_time(lang, entry.created_at)),
                 ),
                 ("amount", text(&format!("{:+}", entry.amount))),
-                ("reason", text(&history_reason(context, &entry))),
+                ("reason", text(&reason)),
                 ("kind", text(&kind_name(texts, lang, &entry.kind))),
             ])),
         ));
@@ -287,9 +294,10 @@ pub(super) fn points(texts: &Texts, lang: Lang, count: i64) -> String {
     texts.get(lang, "points", Some(&args([("count", count.into())])))
 }
 
-/// What a history line says happened, in the reader's language: built from
-/// what the posting belongs to, so a line written in one language reads
-/// right in the other. A moderator's grant keeps the moderator's words.
+/// What a vote's history line says happened, in the reader's language:
+/// built from what the posting belongs to, so a line written in one
+/// language reads right in the other (a claim's lines come from
+/// `shop::ledger_reason`). A moderator's grant keeps the moderator's words.
 fn history_reason(context: &Context<'_>, entry: &HistoryEntry) -> String {
     let texts = context.club.texts();
     let lang = context.lang;
@@ -327,27 +335,6 @@ fn history_reason(context: &Context<'_>, entry: &HistoryEntry) -> String {
                 Some(&args([("why", text(why))])),
             )
         }
-        // Written as `claim <id>: <sku>` and `claim <id> <state>`.
-        "hold" | "refund" => match numbered("claim ") {
-            Some(claim) => {
-                let detail = entry
-                    .reason
-                    .split_once(": ")
-                    .map(|(_, sku)| context.club.item_name(sku, lang))
-                    .or_else(|| {
-                        let state = entry.reason.rsplit(' ').next()?;
-                        let id = format!("claim-word-{state}");
-                        texts.has(lang, &id).then(|| texts.plain(lang, &id))
-                    })
-                    .unwrap_or_default();
-                texts.get(
-                    lang,
-                    "reason-claim",
-                    Some(&args([("claim", claim.into()), ("detail", text(&detail))])),
-                )
-            }
-            None => entry.reason.clone(),
-        },
         _ => entry.reason.clone(),
     }
 }

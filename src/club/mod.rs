@@ -814,7 +814,9 @@ impl Club {
                 return voting::revoke(context, &member, since.as_deref()).await;
             }
             Command::Shop => shop::shop(context).await?,
-            Command::Redeem { sku } => return shop::redeem(context, &sku).await,
+            Command::Redeem { sku, option } => {
+                return shop::redeem(context, &sku, option.as_deref()).await;
+            }
             Command::Claims => shop::claims(context).await?,
             Command::Cancel { claim } => return shop::cancel(context, claim).await,
             Command::Notify { switch } => digest::notify(context, &switch).await?,
@@ -839,6 +841,9 @@ impl Club {
             Command::LeaderboardHide { switch } => {
                 privacy::leaderboard_hide(context, &switch).await?
             }
+            Command::Address { address } => {
+                return shop::address(context, address.as_deref()).await;
+            }
         };
         if private {
             return Ok(vec![Reply::to_member(context.member.id, text)]);
@@ -855,6 +860,10 @@ impl Club {
     /// bot answers only when it is sure.
     async fn on_chat(&self, context: &Context<'_>, text: &str) -> Result<Vec<Reply>, ClubError> {
         if context.place.private {
+            // The answer to the bot's question for a shipping address.
+            if let Some(replies) = shop::address_answer(context, text).await? {
+                return Ok(replies);
+            }
             return answers::ask(context, text).await;
         }
         // The search first: it is slow, and the thanks' vote would start the
@@ -919,6 +928,9 @@ impl Club {
         }
         if privacy::is_privacy_action(action) {
             return privacy::press(context, action).await;
+        }
+        if action.starts_with("shop:") {
+            return shop::press_choice(context, action).await;
         }
         answers::press(context, pressed, action).await
     }

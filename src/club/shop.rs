@@ -17,11 +17,21 @@ use super::i18n::{Args, args, text};
 use super::model::Member;
 use super::reply::{Audience, Button, Kind, Reply};
 use crate::lang::Lang;
-use crate::shop::{Item, Unavailable};
+use crate::shop::{Chosen, Item, OptionsRead, Unavailable};
 use crate::store::StoreError;
 use crate::store::claims::{
-    Cancelled, Claim, ClaimAttempt, ClaimState, Decided, Decision, Fulfilled, NewClaim,
+    Cancelled, Claim, ClaimAttempt, ClaimState, Decided, Decision, Fulfilled, NewAddress, NewClaim,
 };
+
+/// The shortest postal address taken: a name, a street and a town are
+/// longer. (It also keeps erasure from matching a stray word.)
+pub const ADDRESS_MIN_CHARS: usize = 10;
+/// The longest postal address taken.
+pub const ADDRESS_MAX_CHARS: usize = 300;
+/// The most lines of a postal address.
+pub const ADDRESS_MAX_LINES: usize = 8;
+/// What a member's message that carried an address reads in the store.
+const ADDRESS_HIDDEN: &str = "[…]";
 
 /// Most claims `/claims` and `/pending` list.
 const LIST_LIMIT: u32 = 20;
@@ -140,16 +150,80 @@ fn member_days(context: &Context<'_>) -> i64 {
     (context.now - context.member.created_at).num_days()
 }
 
-/// `/redeem <sku>`: claims an item; the moderators get it with buttons.
-pub(super) async fn redeem(context: &Context<'_>, sku: &str) -> Result<Vec<Reply>, ClubError> {
+/// `/redeem <sku> [options]`: claims an item; the moderators get it with
+/// buttons. An unknown item gets "did you mean"; an item with options
+/// needs one value of each (else the choices, as buttons where they fit);
+/// an item sent by post makes the bot ask for the address privately.
+pub(super) async fn redeem(
+    context: &Context<'_>,
+    sku: &str,
+    typed_options: Option<&str>,
+) -> Result<Vec<Reply>, ClubError> {
     let catalog = context.club.catalog();
     let today = super::points::local_day(context.now, &context.club.config().points);
-    let item = catalog
-        .get(sku)
+    let offered: Vec<&Item> = catalog
+        .items()
+        .iter()
         .filter(|item| item.offered_on(today))
-        .ok_or_else(|| Mistake::UnknownItem {
-            sku: sku.to_owned(),
-        })?;
+        .collect();
+    let Some(item) = offered.iter().find(|item| item.sku == sku).copied() else {
+        let suggestions = catalog.suggest(sku, &offered);
+        return Ok(vec![unknown_item(context, sku, &suggestions)]);
+    };
+    let options = match item.read_options(typed_options.unwrap_or_default()) {
+        OptionsRead::Complete(chosen) => chosen,
+        OptionsRead::Unknown { .. } if item.options.is_empty() => {
+            let said = context.club.texts().get(
+                context.lang,
+                "redeem-no-options",
+                Some(&args([
+                    ("item", text(&item.text(context.lang).name)),
+                    ("sku", text(&item.sku)),
+                ])),
+            );
+            return Ok(vec![Reply::error_in(
+                context.place,
+                said,
+                Some(context.message),
+            )]);
+        }
+        OptionsRead::Unknown { word } => {
+            let all: Vec<String> = item.options.keys().cloned().collect();
+            let problem = context.club.texts().get(
+                context.lang,
+                "redeem-unknown-option",
+                Some(&args([
+                    ("option", text(&crate::club::commands::shorten(&word, 33))),
+                    ("item", text(&item.text(context.lang).name)),
+                ])),
+            );
+            return Ok(vec![choices(
+                context,
+                item,
+                Some(problem),
+                &Chosen::new(),
+                &all,
+            )]);
+        }
+        OptionsRead::Twice { option } => {
+            let all: Vec<String> = item.options.keys().cloned().collect();
+            let problem = context.club.texts().get(
+                context.lang,
+                "redeem-option-twice",
+                Some(&args([("option", text(&option))])),
+            );
+            return Ok(vec![choices(
+                context,
+                item,
+                Some(problem),
+                &Chosen::new(),
+                &all,
+            )]);
+        }
+        OptionsRead::Missing { chosen, missing } => {
+            return Ok(vec![choices(context, item, None, &chosen, &missing)]);
+        }
+    };
     let member_days = member_days(context);
     if let Some(required) = item
         .min_membership_days
@@ -180,6 +254,8 @@ pub(super) async fn redeem(context: &Context<'_>, sku: &str) -> Result<Vec<Reply
         approvals_needed,
         expires_at: context.now + Duration::days(shop.claim_expiry_days),
         event_key: Some(&context.event_key),
+        options: &options,
+        shipping: item.shipping,
     };
     let claim = match context
         .club
@@ -220,17 +296,210 @@ pub(super) async fn redeem(context: &Context<'_>, sku: &str) -> Result<Vec<Reply
     } else {
         "redeem-pending"
     };
-    let mut replies = vec![Reply::in_place(
-        context.place,
+    let mut said = texts.get(
+        lang,
+        confirmation,
+        Some(&claim_args(context.club, lang, &claim, item)),
+    );
+    if claim.shipping {
+        said.push(' ');
+        said.push_str(&texts.plain(lang, "redeem-address-follows"));
+    }
+    let mut replies = vec![Reply::in_place(context.place, said, Some(context.message))];
+    replies.push(for_moderators(context.club, &claim, item));
+    if claim.shipping {
+        replies.push(Reply::to_member(
+            context.member.id,
+            texts.get(
+                lang,
+                "address-ask",
+                Some(&claim_args(context.club, lang, &claim, item)),
+            ),
+        ));
+    }
+    Ok(replies)
+}
+
+/// "No item `t-shirt`; did you mean tshirt-2026?" (nothing is written).
+fn unknown_item(context: &Context<'_>, typed: &str, suggestions: &[&Item]) -> Reply {
+    let texts = context.club.texts();
+    let lang = context.lang;
+    let typed = crate::club::commands::shorten(typed, crate::club::commands::ECHO_CHARS);
+    let said = if suggestions.is_empty() {
         texts.get(
             lang,
-            confirmation,
-            Some(&claim_args(context.club, lang, &claim, item)),
-        ),
-        Some(context.message),
-    )];
-    replies.push(for_moderators(context.club, &claim, item));
-    Ok(replies)
+            "redeem-unknown-item",
+            Some(&args([("sku", text(&typed))])),
+        )
+    } else {
+        let listed: Vec<String> = suggestions
+            .iter()
+            .map(|item| format!("{} ({})", item.sku, item.text(lang).name))
+            .collect();
+        texts.get(
+            lang,
+            "redeem-did-you-mean",
+            Some(&args([
+                ("sku", text(&typed)),
+                ("suggestions", text(&listed.join(", "))),
+                ("first", text(&suggestions[0].sku)),
+            ])),
+        )
+    };
+    Reply::error_in(context.place, said, Some(context.message))
+}
+
+/// What a choice button does: `shop:<member>:<sku>:<value,value>` claims
+/// `sku` with those option values for that member (and nobody else).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Choice {
+    member: i64,
+    sku: String,
+    values: Vec<String>,
+}
+
+impl Choice {
+    fn code(&self) -> String {
+        format!(
+            "shop:{}:{}:{}",
+            self.member,
+            self.sku,
+            self.values.join(",")
+        )
+    }
+
+    fn parse(code: &str) -> Option<Choice> {
+        let mut parts = code.strip_prefix("shop:")?.splitn(3, ':');
+        let member = parts.next()?.parse().ok()?;
+        let sku = parts.next()?.to_owned();
+        let values = parts
+            .next()?
+            .split(',')
+            .filter(|value| !value.is_empty())
+            .map(str::to_owned)
+            .collect();
+        Some(Choice {
+            member,
+            sku,
+            values,
+        })
+    }
+}
+
+/// Telegram's limit for a button's callback data.
+const BUTTON_CODE_BYTES: usize = 64;
+
+/// The item's choices for the options still `missing`: a list, and buttons
+/// when one option is left and every button's code fits.
+fn choices(
+    context: &Context<'_>,
+    item: &Item,
+    problem: Option<String>,
+    chosen: &Chosen,
+    missing: &[String],
+) -> Reply {
+    let texts = context.club.texts();
+    let lang = context.lang;
+    let mut lines: Vec<String> = problem.into_iter().collect();
+    let example: Vec<&str> = item
+        .options
+        .values()
+        .filter_map(|values| values.first().map(String::as_str))
+        .collect();
+    lines.push(texts.get(
+        lang,
+        "redeem-choose",
+        Some(&args([
+            ("item", text(&item.text(lang).name)),
+            (
+                "example",
+                text(&format!("/redeem {} {}", item.sku, example.join(" "))),
+            ),
+        ])),
+    ));
+    for option in missing {
+        let values = item.options.get(option).cloned().unwrap_or_default();
+        lines.push(format!("• {option}: {}", values.join(" · ")));
+    }
+    let mut reply = Reply::in_place(context.place, lines.join("\n"), Some(context.message));
+    if let [option] = missing {
+        let values = item.options.get(option).cloned().unwrap_or_default();
+        let buttons: Vec<Button> = values
+            .iter()
+            .map(|value| {
+                let mut picked: Vec<String> = chosen.values().cloned().collect();
+                picked.push(value.clone());
+                Button {
+                    label: value.clone(),
+                    action: Choice {
+                        member: context.member.id.0,
+                        sku: item.sku.clone(),
+                        values: picked,
+                    }
+                    .code(),
+                }
+            })
+            .collect();
+        let fits = buttons.iter().all(|button| {
+            button.action.len() <= BUTTON_CODE_BYTES
+                && Choice::parse(&button.action)
+                    .is_some_and(|choice| choice.values.len() == chosen.len() + 1)
+        });
+        if fits {
+            reply.buttons = buttons;
+        }
+    }
+    reply
+}
+
+/// A choice button pressed: the member who asked claims the item with the
+/// value pressed. One claim per choice message, however often it is pressed.
+pub(super) async fn press_choice(
+    context: &Context<'_>,
+    code: &str,
+) -> Result<Vec<Reply>, ClubError> {
+    let Some(choice) = Choice::parse(code) else {
+        tracing::warn!(code, "unknown shop action");
+        return Ok(Vec::new());
+    };
+    if choice.member != context.member.id.0 {
+        let said = context
+            .club
+            .texts()
+            .plain(context.lang, "redeem-choice-not-yours");
+        return Ok(vec![Reply::error_in(
+            context.place,
+            said,
+            Some(context.message),
+        )]);
+    }
+    let keyed = Context {
+        event_key: format!("shop:choice:{}:{}", context.message.0, choice.member),
+        ..*context
+    };
+    let typed = choice.values.join(" ");
+    redeem(&keyed, &choice.sku, Some(&typed)).await
+}
+
+/// The options inside parentheses that name the item: `, size: L`.
+fn options_inline(options: &Chosen) -> String {
+    options
+        .iter()
+        .map(|(option, value)| format!(", {option}: {value}"))
+        .collect()
+}
+
+/// The options as moderators and members read them: ` (size: L)`, or
+/// nothing for an item without options.
+fn options_text(options: &Chosen) -> String {
+    if options.is_empty() {
+        return String::new();
+    }
+    let listed: Vec<String> = options
+        .iter()
+        .map(|(option, value)| format!("{option}: {value}"))
+        .collect();
+    format!(" ({})", listed.join(", "))
 }
 
 /// The key of a claim's notice for the moderators; its later edits find the
@@ -256,6 +525,10 @@ fn for_moderators(club: &Club, claim: &Claim, item: &Item) -> Reply {
             "claim-for-moderators",
             Some(&claim_args(club, lang, claim, item)),
         );
+        if claim.shipping {
+            text.push('\n');
+            text.push_str(&texts.plain(lang, "claim-address-waiting"));
+        }
         if claim.approvals_needed > 1 {
             text.push('\n');
             text.push_str(&texts.get(
@@ -300,6 +573,8 @@ fn claim_args<'a>(club: &Club, lang: Lang, claim: &Claim, item: &Item) -> Args<'
         ("claim", claim.id.into()),
         ("name", text(&claim.member_name)),
         ("item", text(&item.text(lang).name)),
+        ("options", text(&options_text(&claim.options))),
+        ("options_inline", text(&options_inline(&claim.options))),
         ("sku", text(&claim.sku)),
         ("cost", text(&points(club.texts(), lang, claim.cost))),
         ("expires", text(&club.format_time(lang, claim.expires_at))),
@@ -376,6 +651,7 @@ fn claim_line(club: &Club, lang: Lang, claim: &Claim) -> String {
     let item = catalog
         .get(&claim.sku)
         .map_or_else(|| claim.sku.clone(), |item| item.text(lang).name.clone());
+    let item = format!("{item}{}", options_text(&claim.options));
     let when = |at: Option<chrono::DateTime<chrono::Utc>>| {
         at.map(|at| club.format_time(lang, at)).unwrap_or_default()
     };
@@ -384,13 +660,14 @@ fn claim_line(club: &Club, lang: Lang, claim: &Claim) -> String {
         (ClaimState::Approved, None) => "claim-state-confirmed".to_owned(),
         (state, _) => format!("claim-state-{}", state.as_str()),
     };
-    let state = texts.get(
+    let mut state = texts.get(
         lang,
         &state_id,
         Some(&args([
             ("created", text(&club.format_time(lang, claim.created_at))),
             ("expires", text(&club.format_time(lang, claim.expires_at))),
             ("decided", text(&when(claim.decided_at))),
+            ("shipped", text(&when(claim.fulfilled_at))),
             ("by", text(claim.decided_by.as_deref().unwrap_or("-"))),
             ("note", text(claim.note.as_deref().unwrap_or("-"))),
             ("tracking", text(claim.tracking.as_deref().unwrap_or("-"))),
@@ -398,6 +675,10 @@ fn claim_line(club: &Club, lang: Lang, claim: &Claim) -> String {
             ("needed", claim.approvals_needed.into()),
         ])),
     );
+    if let Some(address) = address_state(claim) {
+        state.push_str(" · ");
+        state.push_str(&texts.plain(lang, address));
+    }
     texts.get(
         lang,
         "claim-line",
@@ -452,20 +733,32 @@ fn not_open(club: &Club, lang: Lang, claim: &Claim) -> Mistake {
     }
 }
 
-/// `/pending`: the claims waiting for a decision.
+/// `/pending`: the claims waiting for a decision, then the approved ones
+/// waiting to be sent by post. Postal addresses only in a private chat: an
+/// address is never said where others read.
 pub(super) async fn pending(context: &Context<'_>) -> Result<String, ClubError> {
-    let claims = context.club.store().pending_claims(LIST_LIMIT).await?;
+    let store = context.club.store();
+    let claims = store.pending_claims(LIST_LIMIT).await?;
+    let to_ship = store.claims_to_ship(LIST_LIMIT).await?;
     let texts = context.club.texts();
     let lang = context.lang;
-    if claims.is_empty() {
+    if claims.is_empty() && to_ship.is_empty() {
         return Ok(texts.plain(lang, "pending-empty"));
     }
-    let mut lines = vec![texts.plain(lang, "pending-header")];
-    lines.extend(
-        claims
-            .iter()
-            .map(|claim| claim_line(context.club, lang, claim)),
-    );
+    let addresses = context.place.private;
+    let mut lines = Vec::new();
+    for (header, claims) in [("pending-header", &claims), ("pending-to-ship", &to_ship)] {
+        if claims.is_empty() {
+            continue;
+        }
+        lines.push(texts.plain(lang, header));
+        for claim in claims {
+            lines.push(claim_line(context.club, lang, claim));
+            if let Some(address) = claim.address.as_deref().filter(|_| addresses) {
+                lines.push(format!("    📦 {address}"));
+            }
+        }
+    }
     Ok(lines.join("\n"))
 }
 
@@ -571,6 +864,18 @@ pub(super) async fn fulfil(
         Fulfilled::NotApproved(claim) => {
             return Err(not_open(context.club, context.lang, &claim).into());
         }
+        Fulfilled::NoAddress(claim) => {
+            let said = context.club.texts().get(
+                context.lang,
+                "claim-fulfil-needs-address",
+                Some(&args([("claim", claim.id.into())])),
+            );
+            return Ok(vec![Reply::error_in(
+                context.place,
+                said,
+                Some(context.message),
+            )]);
+        }
         Fulfilled::NotFound => return Err(Mistake::NoSuchClaim { claim: id }.into()),
     };
     let texts = context.club.texts();
@@ -637,6 +942,12 @@ pub(super) async fn reload(context: &Context<'_>) -> Result<String, ClubError> {
 /// Expires pending claims whose time is up, refunding them, and says so to
 /// their members and in the moderators' place.
 pub(super) async fn expire(club: &Club) -> Result<Vec<Reply>, StoreError> {
+    let now = club.now();
+    let keep = Duration::days(club.config().shop.erase_address_days);
+    let erased = club.store().erase_addresses(now - keep, now).await?;
+    if !erased.is_empty() {
+        tracing::info!(claims = ?erased, "postal addresses erased");
+    }
     let mut replies = Vec::new();
     for claim in club.store().expire_claims(club.now()).await? {
         tracing::info!(claim = claim.id, "claim expired");
@@ -654,6 +965,7 @@ async fn tell_member(club: &Club, claim: &Claim, message: &str) -> Result<Reply,
     let item = catalog
         .get(&claim.sku)
         .map_or_else(|| claim.sku.clone(), |item| item.text(lang).name.clone());
+    let item = format!("{item}{}", options_inline(&claim.options));
     let text = club.texts().get(
         lang,
         message,
@@ -691,6 +1003,236 @@ async fn settle_moderators_message(
     }))
 }
 
+/// Where a shipping claim's address stands, as a message id; `None` for
+/// items not sent by post.
+fn address_state(claim: &Claim) -> Option<&'static str> {
+    if !claim.shipping {
+        return None;
+    }
+    Some(match (&claim.address, claim.address_erased) {
+        (Some(_), _) => "claim-address-given",
+        (None, true) => "claim-address-erased",
+        (None, false) if claim.awaits_address() => "claim-address-missing",
+        (None, false) => return None,
+    })
+}
+
+/// Why an address cannot be taken, as a message id, or `None` when it fits.
+fn address_problem(address: &str) -> Option<&'static str> {
+    let length = address.chars().count();
+    if length < ADDRESS_MIN_CHARS {
+        return Some("address-too-short");
+    }
+    if length > ADDRESS_MAX_CHARS || address.lines().count() > ADDRESS_MAX_LINES {
+        return Some("address-too-long");
+    }
+    None
+}
+
+fn address_args<'a>(claims: &[Claim], address: &str) -> Args<'a> {
+    let numbers: Vec<String> = claims
+        .iter()
+        .map(|claim| format!("#{}", claim.id))
+        .collect();
+    args([
+        ("claims", text(&numbers.join(", "))),
+        ("count", (claims.len() as i64).into()),
+        ("address", text(address)),
+        ("min", (ADDRESS_MIN_CHARS as i64).into()),
+        ("max", (ADDRESS_MAX_CHARS as i64).into()),
+        ("lines", (ADDRESS_MAX_LINES as i64).into()),
+    ])
+}
+
+/// `/address [address…]`: sets the address of every open shipping claim of
+/// the member (only privately), or without text shows it. Answered
+/// privately.
+pub(super) async fn address(
+    context: &Context<'_>,
+    typed: Option<&str>,
+) -> Result<Vec<Reply>, ClubError> {
+    let texts = context.club.texts();
+    let lang = context.lang;
+    let member = context.member.id;
+    let store = context.club.store();
+    let Some(typed) = typed.map(str::trim).filter(|typed| !typed.is_empty()) else {
+        let open = store.open_shipping_claims(member).await?;
+        if open.is_empty() {
+            return Ok(vec![Reply::to_member(
+                member,
+                texts.plain(lang, "address-no-claim"),
+            )]);
+        }
+        let lines: Vec<String> = open
+            .iter()
+            .map(|claim| {
+                let (id, address) = match &claim.address {
+                    Some(address) => ("address-shown", address.as_str()),
+                    None => ("address-shown-missing", ""),
+                };
+                texts.get(
+                    lang,
+                    id,
+                    Some(&args([
+                        ("claim", claim.id.into()),
+                        ("address", text(address)),
+                    ])),
+                )
+            })
+            .collect();
+        return Ok(vec![Reply::to_member(member, lines.join("\n"))]);
+    };
+    if !context.place.private {
+        // Said in a group it is public already; storing it would teach
+        // members to post addresses there.
+        return Ok(vec![Reply::to_member(
+            member,
+            texts.plain(lang, "address-not-private"),
+        )]);
+    }
+    save_address(context, typed, false, "/address […]").await
+}
+
+/// A plain private message while a shipping claim waits for its address:
+/// the member's answer to the bot's question. `None` when no claim waits
+/// (or the message asks something: a question goes to the FAQ).
+pub(super) async fn address_answer(
+    context: &Context<'_>,
+    said: &str,
+) -> Result<Option<Vec<Reply>>, ClubError> {
+    if !context.place.private || said.trim_end().ends_with('?') {
+        return Ok(None);
+    }
+    let open = context
+        .club
+        .store()
+        .open_shipping_claims(context.member.id)
+        .await?;
+    if !open.iter().any(Claim::awaits_address) {
+        return Ok(None);
+    }
+    save_address(context, said.trim(), true, ADDRESS_HIDDEN)
+        .await
+        .map(Some)
+}
+
+/// Checks and stores an address; tells the member privately and the
+/// moderators in their place.
+async fn save_address(
+    context: &Context<'_>,
+    address: &str,
+    only_missing: bool,
+    hidden: &str,
+) -> Result<Vec<Reply>, ClubError> {
+    let texts = context.club.texts();
+    let lang = context.lang;
+    let member = context.member.id;
+    if let Some(problem) = address_problem(address) {
+        let said = texts.get(lang, problem, Some(&address_args(&[], address)));
+        return Ok(vec![Reply {
+            kind: super::reply::Kind::Error,
+            ..Reply::to_member(member, said)
+        }]);
+    }
+    let claims = context
+        .club
+        .store()
+        .set_address(
+            &NewAddress {
+                member,
+                address,
+                message: Some((context.message, hidden)),
+                only_missing,
+            },
+            context.now,
+        )
+        .await?;
+    if claims.is_empty() {
+        return Ok(vec![Reply::to_member(
+            member,
+            texts.plain(lang, "address-no-claim"),
+        )]);
+    }
+    tracing::info!(claims = claims.len(), "postal address stored");
+    let mut replies = vec![Reply::to_member(
+        member,
+        texts.get(lang, "address-saved", Some(&address_args(&claims, address))),
+    )];
+    let club = context.club;
+    // The moderators' place may be read by others (on the console it is
+    // the channel): it hears that the address is in, not the address.
+    let render = |lang: Lang| {
+        let mut lines = vec![texts.get(
+            lang,
+            "address-for-moderators",
+            Some(&address_args(&claims, "")),
+        )];
+        lines.extend(claims.iter().map(|claim| claim_line(club, lang, claim)));
+        lines.join("\n")
+    };
+    let club_lang = club.config().default_language;
+    replies.push(Reply {
+        audience: Audience::Moderators,
+        text: render(club_lang),
+        translations: vec![(club_lang.other(), render(club_lang.other()))],
+        buttons: Vec::new(),
+        reply_to: None,
+        replaces: None,
+        replaces_notice: None,
+        dedupe: Some(format!("address:{}", context.event_key)),
+        kind: Kind::Answer,
+        attachment: None,
+    });
+    Ok(replies)
+}
+
+/// A shop ledger entry as the member reads it in `/history`: the claim, its
+/// item and options, and where the claim stands now (`None` for entries that
+/// are not a claim's, or a claim no longer known).
+pub(super) async fn ledger_reason(
+    club: &Club,
+    lang: Lang,
+    kind: &str,
+    reason: &str,
+) -> Result<Option<String>, StoreError> {
+    if kind != "hold" && kind != "refund" {
+        return Ok(None);
+    }
+    let Some(id) = reason
+        .strip_prefix("claim ")
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|digits| digits.parse::<i64>().ok())
+    else {
+        return Ok(None);
+    };
+    let Some(claim) = club.store().claim(id).await? else {
+        return Ok(None);
+    };
+    let catalog = club.catalog();
+    let item = catalog
+        .get(&claim.sku)
+        .map_or_else(|| claim.sku.clone(), |item| item.text(lang).name.clone());
+    let texts = club.texts();
+    let state = texts.plain(lang, &format!("claim-word-{}", claim.state.as_str()));
+    let id = if kind == "hold" {
+        "ledger-claim-hold"
+    } else {
+        "ledger-claim-refund"
+    };
+    Ok(Some(texts.get(
+        lang,
+        id,
+        Some(&args([
+            ("claim", claim.id.into()),
+            (
+                "item",
+                text(&format!("{item}{}", options_text(&claim.options))),
+            ),
+            ("state", text(&state)),
+        ])),
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -704,5 +1246,34 @@ mod tests {
         }
         assert_eq!(ClaimAction::parse("claim:ship:3"), None);
         assert_eq!(ClaimAction::parse("faq:yes:x"), None);
+    }
+
+    #[test]
+    fn choice_buttons_round_trip_and_name_the_member_who_asked() {
+        let choice = Choice {
+            member: 42,
+            sku: "tshirt-2026".into(),
+            values: vec!["blue".into(), "XL".into()],
+        };
+        let code = choice.code();
+        assert!(code.len() <= BUTTON_CODE_BYTES);
+        assert_eq!(Choice::parse(&code), Some(choice));
+        assert_eq!(Choice::parse("claim:approve:1"), None);
+        assert_eq!(Choice::parse("shop:x:mug:"), None);
+    }
+
+    #[test]
+    fn an_address_must_be_neither_empty_nor_huge() {
+        assert_eq!(address_problem(""), Some("address-too-short"));
+        assert_eq!(address_problem("Köln"), Some("address-too-short"));
+        assert_eq!(address_problem("Anna Berg, Hauptstr. 5, 50667 Köln"), None);
+        assert_eq!(
+            address_problem(&"x".repeat(ADDRESS_MAX_CHARS + 1)),
+            Some("address-too-long")
+        );
+        assert_eq!(
+            address_problem(&"Zeile\n".repeat(ADDRESS_MAX_LINES + 1)),
+            Some("address-too-long")
+        );
     }
 }

@@ -191,9 +191,9 @@ shop-reloaded = Shop neu geladen: { $items } Artikel.
 shop-reload-failed = Der Shop wurde nicht neu geladen, der bisherige Katalog bleibt aktiv: { $error }
 redeem-unknown-item = Einen Artikel „{ $sku }“ gibt es im Shop gerade nicht. /shop zeigt, was es gibt.
 redeem-not-available = Das geht gerade nicht: { $why }.
-redeem-pending = Bestellung #{ $claim }: { $item } für { $cost } ist reserviert. Eine Moderatorin oder ein Moderator entscheidet meist in wenigen Tagen (spätestens bis { $expires }, sonst bekommst du die Punkte zurück). /claims zeigt den Stand.
-redeem-approved-at-once = Bestellung #{ $claim }: { $item } für { $cost } ist bestätigt!
-claim-for-moderators = Neue Bestellung #{ $claim }: { $name } möchte { $item } ({ $sku }) für { $cost }.
+redeem-pending = Bestellung #{ $claim }: { $item }{ $options } für { $cost } ist reserviert. Eine Moderatorin oder ein Moderator entscheidet meist in wenigen Tagen (spätestens bis { $expires }, sonst bekommst du die Punkte zurück). /claims zeigt den Stand.
+redeem-approved-at-once = Bestellung #{ $claim }: { $item }{ $options } für { $cost } ist bestätigt!
+claim-for-moderators = Neue Bestellung #{ $claim }: { $name } möchte { $item } ({ $sku }{ $options_inline }) für { $cost }.
 claim-needs-approvals = Dieser Artikel braucht { $needed } Freigaben von verschiedenen Moderator*innen.
 button-approve = Genehmigen
 button-reject = Ablehnen
@@ -202,14 +202,14 @@ claims-empty = Du hast noch nichts bestellt. /shop zeigt, was es gibt.
 pending-header = Offene Bestellungen:
 pending-empty = Keine offenen Bestellungen.
 claim-line = #{ $claim } { $member }: { $item } · { $cost } · { $state }
-claim-state-pending = wartet auf Freigabe ({ $approvals }/{ $needed }), bestellt am { $created }, verfällt am { $expires }
-claim-state-approved = genehmigt am { $decided } von { $by } (Notiz: { $note })
+claim-state-pending = reserviert, wartet auf Freigabe ({ $approvals }/{ $needed }), bestellt am { $created }, verfällt am { $expires }
+claim-state-approved = genehmigt am { $decided } von { $by } (Notiz: { $note }), noch nicht versandt
 claim-state-confirmed = bestätigt am { $decided }
-claim-state-rejected = abgelehnt am { $decided } von { $by }: { $note }
-claim-state-cancelled = storniert am { $decided }
+claim-state-rejected = abgelehnt am { $decided } von { $by }: { $note }; Punkte erstattet
+claim-state-cancelled = storniert am { $decided }, Punkte erstattet
 claim-state-expired = verfallen am { $decided }, Punkte erstattet
-claim-state-fulfilled = versandt (Sendung: { $tracking })
-claim-word-pending = offen
+claim-state-fulfilled = versandt am { $shipped } (Sendung: { $tracking })
+claim-word-pending = reserviert
 claim-word-approved = genehmigt
 claim-word-rejected = abgelehnt
 claim-word-cancelled = storniert
@@ -283,7 +283,7 @@ error-internal = Entschuldige, da ist bei mir etwas schiefgegangen. Bitte versuc
 whois-header = Mitglied #{ $number }: { $name } · Fan seit { $since }
 whois-identity = { platform-name }: @{ $username } (Konto { $id })
 whois-identity-nameless = { platform-name }: ohne Benutzernamen (Konto { $id })
-claim-to-ship = Bestellung #{ $claim } zum Versand: { $name } bekommt { $item } ({ $sku }) für { $cost }; keine Freigabe nötig.
+claim-to-ship = Bestellung #{ $claim } zum Versand: { $name } bekommt { $item } ({ $sku }{ $options_inline }) für { $cost }; keine Freigabe nötig.
 digest = { $points }: { $parts }. (/notify aus stellt diese Nachrichten ab.)
 digest-upvotes = 👍 von { $names }
 digest-thanks = 🙏 Dank von { $names }
@@ -403,3 +403,39 @@ leaderboard-hide-off = Du erscheinst wieder in den Bestenlisten.
 leaderboard-hide-usage = Schick /leaderboard_hide an (raus aus den Bestenlisten) oder /leaderboard_hide aus (wieder hinein).
 leaderboard-you-hidden = Du bist in den Bestenlisten verborgen; frag mich privat nach deinem Platz.
 profile-points-hidden = Punktestand: { $balance } · insgesamt verdient: { $lifetime } · nicht in den Bestenlisten
+
+## The shop ships: options, postal addresses, suggestions.
+cmd-address = Deine Postanschrift für Bestellungen, die verschickt werden (privat)
+cmdname-address = adresse
+arg-option = option
+arg-address = anschrift
+redeem-did-you-mean = Einen Artikel „{ $sku }“ gibt es im Shop nicht. Meintest du { $suggestions }? Zum Beispiel: /redeem { $first }
+redeem-unknown-option = „{ $option }“ ist keine Option von { $item }.
+redeem-option-twice = Du hast für { $option } zwei Werte angegeben; wähle einen.
+redeem-choose = { $item } gibt es in mehreren Ausführungen; wähle je eine, zum Beispiel: { $example }
+redeem-no-options = { $item } gibt es nur in einer Ausführung: /redeem { $sku }
+redeem-choice-not-yours = Diese Knöpfe gehören dem Mitglied, das gefragt hat; sende selbst /redeem, um zu wählen.
+redeem-address-follows = Der Artikel wird verschickt: Ich frage dich privat nach deiner Anschrift.
+address-ask = 📦 Bestellung #{ $claim } ({ $item }{ $options_inline }) wird per Post verschickt. Bitte antworte auf diese Nachricht mit deiner Postanschrift (Name, Straße und Hausnummer, PLZ und Ort, Land) oder sende /address und die Anschrift. Nur die Moderator*innen sehen sie, und sie wird gelöscht, nachdem das Paket unterwegs ist.
+claim-address-waiting = 📦 Wird verschickt: Die Anschrift des Mitglieds fehlt noch.
+claim-address-given = Anschrift liegt vor
+claim-address-missing = Anschrift fehlt
+claim-address-erased = Anschrift gelöscht
+claim-fulfil-needs-address = Bestellung #{ $claim } kann noch nicht als versandt markiert werden: Das Mitglied hat noch keine Postanschrift angegeben. Es wurde privat gefragt; /address setzt sie.
+address-too-short = Das ist zu kurz für eine Postanschrift (mindestens { $min } Zeichen): Name, Straße und Hausnummer, PLZ und Ort, Land.
+address-too-long = Das ist zu lang für eine Postanschrift (höchstens { $max } Zeichen und { $lines } Zeilen).
+address-no-claim = Du hast keine offene Bestellung, die verschickt wird; es gibt also keine Anschrift zu setzen.
+address-not-private = Sende deine Anschrift bitte nur privat an mich, nie in einer Gruppe: Ich habe sie nicht gespeichert. Lösche die Nachricht dort am besten.
+address-saved = Danke! Deine Anschrift für { $count ->
+    [one] Bestellung
+   *[other] die Bestellungen
+} { $claims } ist gespeichert: { $address } – Falsch? Sende /address mit der richtigen.
+address-for-moderators = 📦 Die Postanschrift für { $count ->
+    [one] Bestellung
+   *[other] die Bestellungen
+} { $claims } liegt vor. /pending im privaten Chat mit mir zeigt sie, ebenso der Export.
+pending-to-ship = Genehmigt, per Post zu verschicken:
+address-shown = Bestellung #{ $claim }: { $address }
+address-shown-missing = Bestellung #{ $claim }: noch keine Anschrift; sende /address und die Anschrift.
+ledger-claim-hold = Bestellung #{ $claim }: { $item } ({ $state })
+ledger-claim-refund = Erstattung für Bestellung #{ $claim }: { $item } ({ $state })

@@ -190,9 +190,9 @@ shop-reloaded = Shop reloaded: { $items } items.
 shop-reload-failed = The shop was not reloaded; the previous catalog stays active: { $error }
 redeem-unknown-item = There is no item "{ $sku }" in the shop right now. /shop shows what there is.
 redeem-not-available = That does not work right now: { $why }.
-redeem-pending = Claim #{ $claim }: { $item } for { $cost } is reserved. A moderator usually decides within a few days (by { $expires } at the latest, or you get your points back). /claims shows where it stands.
-redeem-approved-at-once = Claim #{ $claim }: { $item } for { $cost } is confirmed!
-claim-for-moderators = New claim #{ $claim }: { $name } would like { $item } ({ $sku }) for { $cost }.
+redeem-pending = Claim #{ $claim }: { $item }{ $options } for { $cost } is reserved. A moderator usually decides within a few days (by { $expires } at the latest, or you get your points back). /claims shows where it stands.
+redeem-approved-at-once = Claim #{ $claim }: { $item }{ $options } for { $cost } is confirmed!
+claim-for-moderators = New claim #{ $claim }: { $name } would like { $item } ({ $sku }{ $options_inline }) for { $cost }.
 claim-needs-approvals = This item needs { $needed } approvals from different moderators.
 button-approve = Approve
 button-reject = Reject
@@ -201,14 +201,14 @@ claims-empty = You have not claimed anything yet. /shop shows what there is.
 pending-header = Claims waiting for a decision:
 pending-empty = No claims are waiting.
 claim-line = #{ $claim } { $member }: { $item } · { $cost } · { $state }
-claim-state-pending = waiting for approval ({ $approvals }/{ $needed }), claimed { $created }, expires { $expires }
-claim-state-approved = approved { $decided } by { $by } (note: { $note })
+claim-state-pending = reserved, waiting for approval ({ $approvals }/{ $needed }), claimed { $created }, expires { $expires }
+claim-state-approved = approved { $decided } by { $by } (note: { $note }), not shipped yet
 claim-state-confirmed = confirmed { $decided }
-claim-state-rejected = rejected { $decided } by { $by }: { $note }
-claim-state-cancelled = cancelled { $decided }
+claim-state-rejected = rejected { $decided } by { $by }: { $note }; points refunded
+claim-state-cancelled = cancelled { $decided }, points refunded
 claim-state-expired = expired { $decided }, points refunded
-claim-state-fulfilled = shipped (tracking: { $tracking })
-claim-word-pending = pending
+claim-state-fulfilled = shipped { $shipped } (tracking: { $tracking })
+claim-word-pending = reserved
 claim-word-approved = approved
 claim-word-rejected = rejected
 claim-word-cancelled = cancelled
@@ -282,7 +282,7 @@ error-internal = Sorry, something went wrong on my side. Please try again in a m
 whois-header = Member #{ $number }: { $name } · fan since { $since }
 whois-identity = { platform-name }: @{ $username } (account { $id })
 whois-identity-nameless = { platform-name }: no username (account { $id })
-claim-to-ship = Claim #{ $claim } to ship: { $name } gets { $item } ({ $sku }) for { $cost }; no approval needed.
+claim-to-ship = Claim #{ $claim } to ship: { $name } gets { $item } ({ $sku }{ $options_inline }) for { $cost }; no approval needed.
 digest = { $points }: { $parts }. (/notify off stops these messages.)
 digest-upvotes = 👍 from { $names }
 digest-thanks = 🙏 thanks from { $names }
@@ -401,3 +401,39 @@ leaderboard-hide-off = You are on the leaderboards again.
 leaderboard-hide-usage = Send /leaderboard_hide on (leave the leaderboards) or /leaderboard_hide off (be on them again).
 leaderboard-you-hidden = You are hidden from the leaderboards; ask me privately to see your rank.
 profile-points-hidden = Balance: { $balance } · earned in total: { $lifetime } · not on the leaderboards
+
+## The shop ships: options, postal addresses, suggestions.
+cmd-address = Your postal address for claims sent by post (privately)
+cmdname-address = address
+arg-option = option
+arg-address = address
+redeem-did-you-mean = There is no item "{ $sku }" in the shop. Did you mean { $suggestions }? For example: /redeem { $first }
+redeem-unknown-option = "{ $option }" is not an option of { $item }.
+redeem-option-twice = You gave two values for { $option }; pick one.
+redeem-choose = { $item } comes in several options; pick one of each, for example: { $example }
+redeem-no-options = { $item } comes in one kind only: /redeem { $sku }
+redeem-choice-not-yours = These buttons belong to the member who asked; send /redeem yourself to choose.
+redeem-address-follows = It is sent by post: I will ask you for your address in a private message.
+address-ask = 📦 Claim #{ $claim } ({ $item }{ $options_inline }) is sent by post. Please answer this message with your postal address (name, street and number, postcode and town, country), or send /address followed by it. Only the moderators see it, and it is erased after the parcel is on its way.
+claim-address-waiting = 📦 Sent by post: waiting for the member's address.
+claim-address-given = address received
+claim-address-missing = address missing
+claim-address-erased = address erased
+claim-fulfil-needs-address = Claim #{ $claim } cannot be marked as shipped yet: the member has not given a postal address. They were asked privately; /address sets it.
+address-too-short = That is too short for a postal address (at least { $min } characters): name, street and number, postcode and town, country.
+address-too-long = That is too long for a postal address (at most { $max } characters and { $lines } lines).
+address-no-claim = You have no open claim that is sent by post, so there is no address to set.
+address-not-private = Please send your address only in a private message to me, never in a group: I did not save it. You may want to delete that message.
+address-saved = Thank you! Your address for { $count ->
+    [one] claim
+   *[other] claims
+} { $claims } is saved: { $address } – Wrong? Send /address with the right one.
+address-for-moderators = 📦 The postal address for { $count ->
+    [one] claim
+   *[other] claims
+} { $claims } is in. /pending in a private chat with me shows it, and so does the export.
+pending-to-ship = Approved, to send by post:
+address-shown = Claim #{ $claim }: { $address }
+address-shown-missing = Claim #{ $claim }: no address yet; send /address followed by it.
+ledger-claim-hold = claim #{ $claim }: { $item } ({ $state })
+ledger-claim-refund = refund of claim #{ $claim }: { $item } ({ $state })

@@ -1,6 +1,6 @@
 //! Reading and validating `config/catalog.toml`.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -31,7 +31,34 @@ pub struct Item {
     pub available_until: Option<NaiveDate>,
     pub min_membership_days: Option<i64>,
     pub requires_approval: bool,
+    /// Choices the member makes when claiming, such as
+    /// `size = ["S", "M", "L"]`: one value of each, by option name.
+    pub options: BTreeMap<String, Vec<String>>,
+    /// The item is sent by post: the claim needs the member's address.
+    pub shipping: bool,
 }
+
+/// The choices a member made for an item's options, by option name.
+pub type Chosen = BTreeMap<String, String>;
+
+/// How a member's words fit an item's options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OptionsRead {
+    /// One value for every option.
+    Complete(Chosen),
+    /// A word that is no value of any option.
+    Unknown { word: String },
+    /// Two words for the same option.
+    Twice { option: String },
+    /// Options still without a value (their names), with what was chosen.
+    Missing {
+        chosen: Chosen,
+        missing: Vec<String>,
+    },
+}
+
+/// Most characters of an option value: one word, short enough for a button.
+pub const OPTION_VALUE_CHARS: usize = 24;
 
 /// An item's name and description in one language.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -101,6 +128,10 @@ struct RawItem {
     min_membership_days: Option<i64>,
     #[serde(default = "requires_approval_by_default")]
     requires_approval: bool,
+    #[serde(default)]
+    options: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    shipping: bool,
     de: Option<ItemText>,
     en: Option<ItemText>,
 }
@@ -201,6 +232,42 @@ impl Item {
         None
     }
 
+    /// Reads the option values a member typed (`L`, `l blau`): each word
+    /// must be a value of one option, ignoring case, and each option needs
+    /// one value.
+    pub fn read_options(&self, words: &str) -> OptionsRead {
+        let mut chosen = Chosen::new();
+        for word in words.split_whitespace() {
+            let found = self.options.iter().find_map(|(option, values)| {
+                values
+                    .iter()
+                    .find(|value| value.to_lowercase() == word.to_lowercase())
+                    .map(|value| (option, value))
+            });
+            let Some((option, value)) = found else {
+                return OptionsRead::Unknown {
+                    word: word.to_owned(),
+                };
+            };
+            if chosen.insert(option.clone(), value.clone()).is_some() {
+                return OptionsRead::Twice {
+                    option: option.clone(),
+                };
+            }
+        }
+        let missing: Vec<String> = self
+            .options
+            .keys()
+            .filter(|option| !chosen.contains_key(*option))
+            .cloned()
+            .collect();
+        if missing.is_empty() {
+            OptionsRead::Complete(chosen)
+        } else {
+            OptionsRead::Missing { chosen, missing }
+        }
+    }
+
     /// Units left for sale given `claimed` units; `None` is unlimited.
     pub fn left(&self, claimed: i64) -> Option<i64> {
         self.stock.map(|stock| (stock - claimed).max(0))
@@ -240,6 +307,37 @@ impl RawItem {
         if self.de.is_none() && self.en.is_none() {
             return Err(invalid("needs [item.de] and/or [item.en] with a name"));
         }
+        let mut values_seen = HashSet::new();
+        for (option, values) in &self.options {
+            let name_ok = (1..=24).contains(&option.len())
+                && option
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !name_ok {
+                return Err(invalid(
+                    "an option's name must be 1-24 lowercase letters, digits or `_`",
+                ));
+            }
+            if values.is_empty() {
+                return Err(invalid(&format!(
+                    "option `{option}` needs at least one value"
+                )));
+            }
+            for value in values {
+                let value_ok = (1..=OPTION_VALUE_CHARS).contains(&value.chars().count())
+                    && !value.chars().any(|c| c.is_whitespace() || c.is_control());
+                if !value_ok {
+                    return Err(invalid(&format!(
+                        "option `{option}`: a value must be one word of at most {OPTION_VALUE_CHARS} characters, not `{value}`"
+                    )));
+                }
+                if !values_seen.insert(value.to_lowercase()) {
+                    return Err(invalid(&format!(
+                        "option value `{value}` appears twice (values must be unique within an item, ignoring case)"
+                    )));
+                }
+            }
+        }
         for text in [&self.de, &self.en].into_iter().flatten() {
             if text.name.trim().is_empty() {
                 return Err(invalid("a name must not be empty"));
@@ -276,6 +374,8 @@ impl RawItem {
             available_until: until,
             min_membership_days: self.min_membership_days,
             requires_approval: self.requires_approval,
+            options: self.options,
+            shipping: self.shipping,
         })
     }
 }
@@ -314,6 +414,74 @@ description = "Das Jahres-Shirt."
 [item.en]
 name = "T-shirt 2026"
 "#;
+
+    const HOODIE: &str = r#"
+[[item]]
+sku = "hoodie"
+cost = 500
+shipping = true
+options = { size = ["S", "M", "L"], colour = ["black", "blue"] }
+
+[item.en]
+name = "Hoodie"
+"#;
+
+    #[test]
+    fn options_are_read_from_the_members_words_in_any_case_and_order() {
+        let catalog = Catalog::parse(HOODIE, "c").unwrap();
+        let hoodie = catalog.get("hoodie").unwrap();
+        assert!(hoodie.shipping);
+        let complete = Chosen::from([
+            ("colour".to_owned(), "blue".to_owned()),
+            ("size".to_owned(), "L".to_owned()),
+        ]);
+        assert_eq!(
+            hoodie.read_options("BLUE l"),
+            OptionsRead::Complete(complete)
+        );
+        assert_eq!(
+            hoodie.read_options("m"),
+            OptionsRead::Missing {
+                chosen: Chosen::from([("size".to_owned(), "M".to_owned())]),
+                missing: vec!["colour".to_owned()],
+            }
+        );
+        assert_eq!(
+            hoodie.read_options("XXL"),
+            OptionsRead::Unknown { word: "XXL".into() }
+        );
+        assert_eq!(
+            hoodie.read_options("S M"),
+            OptionsRead::Twice {
+                option: "size".into()
+            }
+        );
+        let shirt = Catalog::parse(SHIRT, "c").unwrap();
+        let shirt = shirt.get("tshirt-2026").unwrap();
+        assert!(!shirt.shipping);
+        assert_eq!(shirt.read_options(""), OptionsRead::Complete(Chosen::new()));
+        assert!(matches!(
+            shirt.read_options("L"),
+            OptionsRead::Unknown { .. }
+        ));
+    }
+
+    #[test]
+    fn option_values_must_be_single_unique_words() {
+        let cases = [
+            ("options = { size = [] }", "needs at least one value"),
+            ("options = { size = [\"X L\"] }", "one word"),
+            ("options = { size = [\"L\", \"l\"] }", "appears twice"),
+            ("options = { Size = [\"L\"] }", "option's name"),
+        ];
+        for (line, problem) in cases {
+            let text =
+                format!("[[item]]\nsku = \"cap\"\ncost = 5\n{line}\n[item.en]\nname = \"Cap\"\n");
+            let error = Catalog::parse(&text, "shop.toml").unwrap_err().to_string();
+            assert!(error.starts_with("shop.toml: item `cap`"), "{error}");
+            assert!(error.contains(problem), "{error}");
+        }
+    }
 
     #[test]
     fn a_catalog_item_reads_with_its_edition_window() {

@@ -6,5 +6,8 @@
 //! invalidates a claim already made: the shop then simply has none left.
 
 mod catalog;
+pub mod suggest;
 
-pub use catalog::{Catalog, CatalogError, Item, ItemText, Unavailable};
+pub use catalog::{
+    Catalog, CatalogError, Chosen, Item, ItemText, OPTION_VALUE_CHARS, OptionsRead, Unavailable,
+};

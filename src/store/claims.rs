@@ -14,7 +14,8 @@ use super::ledger::{
     AuditNote, LedgerKind, Posting, PostingOutcome, balance_in, book, record_audit,
 };
 use super::{Context, Store, StoreError};
-use crate::club::model::MemberId;
+use crate::club::model::{MemberId, MessageId};
+use crate::shop::Chosen;
 
 /// The life of a claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +70,24 @@ pub struct Claim {
     pub decided_at: Option<DateTime<Utc>>,
     pub note: Option<String>,
     pub tracking: Option<String>,
+    /// The member's choices for the item's options (`size` → `L`).
+    pub options: Chosen,
+    /// The item is sent by post and needs an address.
+    pub shipping: bool,
+    /// The postal address (moderators only; erased after the claim ended).
+    pub address: Option<String>,
+    /// The address was erased.
+    pub address_erased: bool,
+    pub fulfilled_at: Option<DateTime<Utc>>,
+}
+
+impl Claim {
+    /// A shipping claim still open and without an address.
+    pub fn awaits_address(&self) -> bool {
+        self.shipping
+            && self.address.is_none()
+            && matches!(self.state, ClaimState::Pending | ClaimState::Approved)
+    }
 }
 
 /// A claim about to be made; the item's limits come from the catalog.
@@ -83,6 +102,8 @@ pub struct NewClaim<'a> {
     pub approvals_needed: i64,
     pub expires_at: DateTime<Utc>,
     pub event_key: Option<&'a str>,
+    pub options: &'a Chosen,
+    pub shipping: bool,
 }
 
 /// What became of a claim attempt. Only `Made` changed anything.
@@ -134,7 +155,23 @@ pub enum Cancelled {
 pub enum Fulfilled {
     Fulfilled(Claim),
     NotApproved(Claim),
+    /// A shipping claim cannot ship before the member gave an address.
+    NoAddress(Claim),
     NotFound,
+}
+
+/// A member's address, and the message that said it (hidden from the
+/// message record once stored with the claims).
+#[derive(Debug, Clone)]
+pub struct NewAddress<'a> {
+    pub member: MemberId,
+    pub address: &'a str,
+    /// The member's message that carried the address, and what its stored
+    /// text becomes.
+    pub message: Option<(MessageId, &'a str)>,
+    /// Only the claims that have no address yet (a private answer to the
+    /// bot's question); otherwise every open shipping claim (`/address`).
+    pub only_missing: bool,
 }
 
 /// How many units of an item are claimed, and how many by one member.
@@ -157,7 +194,17 @@ pub struct ExportRow {
     pub decided_at: Option<DateTime<Utc>>,
     pub note: Option<String>,
     pub tracking: Option<String>,
+    /// Every account of the member, `platform:@username` or
+    /// `platform:Display Name (id 123)`, separated by `; `.
+    pub handles: String,
+    pub options: Chosen,
+    pub address: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub fulfilled_at: Option<DateTime<Utc>>,
 }
+
+/// The text the address is replaced with wherever it was written.
+pub const ADDRESS_REMOVED: &str = "[…]";
 
 /// A `SELECT` of a claim's columns (aliases `c`, `m`, `d`) followed by `$rest`.
 macro_rules! claim_query {
@@ -165,7 +212,8 @@ macro_rules! claim_query {
         concat!(
             "SELECT c.id, c.member_id, m.display_name AS member_name, c.sku, c.cost, c.state, \
              c.approvals_needed, (SELECT COUNT(*) FROM claim_approvals a WHERE a.claim_id = c.id) AS approvals, \
-             c.created_at, c.expires_at, d.display_name AS decided_by, c.decided_at, c.note, c.tracking \
+             c.created_at, c.expires_at, d.display_name AS decided_by, c.decided_at, c.note, c.tracking, \
+             c.options, c.shipping, c.shipping_address, c.address_erased_at, c.fulfilled_at \
              FROM claims c JOIN members m ON m.id = c.member_id LEFT JOIN members d ON d.id = c.decided_by ",
             $rest
         )
@@ -220,8 +268,8 @@ impl Store {
             ClaimState::Pending
         };
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO claims (member_id, sku, cost, state, approvals_needed, created_at, expires_at, event_key, decided_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO claims (member_id, sku, cost, state, approvals_needed, created_at, expires_at, event_key, decided_at, options, shipping) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(claim.member.0)
         .bind(claim.sku)
@@ -232,6 +280,8 @@ impl Store {
         .bind(claim.expires_at)
         .bind(claim.event_key)
         .bind((state == ClaimState::Approved).then_some(now))
+        .bind(serde_json::to_string(claim.options).unwrap_or_else(|_| "{}".to_owned()))
+        .bind(claim.shipping)
         .fetch_one(&mut *tx)
         .await
         .context("writing a claim")?;
@@ -369,9 +419,12 @@ impl Store {
         let Some(claim) = find_claim(&mut tx, id).await? else {
             return Ok(Fulfilled::NotFound);
         };
+        if claim.state == ClaimState::Approved && claim.awaits_address() {
+            return Ok(Fulfilled::NoAddress(claim));
+        }
         let updated = sqlx::query(
             "UPDATE claims SET state = 'fulfilled', fulfilled_by = ?, fulfilled_at = ?, tracking = ? \
-             WHERE id = ? AND state = 'approved'",
+             WHERE id = ? AND state = 'approved' AND (shipping = 0 OR shipping_address IS NOT NULL)",
         )
         .bind(moderator.0)
         .bind(now)
@@ -462,39 +515,245 @@ impl Store {
         Ok(held.unwrap_or(0))
     }
 
-    /// What fulfilment needs of the claims in `state`: no more personal data
-    /// than a name and where to reach the member.
+    /// What fulfilment needs of the claims in `state`: the member's name,
+    /// every account to reach them by, the options chosen and the postal
+    /// address. No other personal data.
     #[tracing::instrument(skip_all)]
     pub async fn export_claims(&self, state: ClaimState) -> Result<Vec<ExportRow>, StoreError> {
+        let mut connection = self.reader().await?;
         let rows = sqlx::query(
-            "SELECT c.id, c.sku, m.display_name, \
-                 (SELECT i.platform || ':' || COALESCE(i.username, i.external_id) FROM identities i \
-                  WHERE i.member_id = c.member_id AND i.platform <> 'cli' ORDER BY i.created_at LIMIT 1) AS contact, \
-                 c.state, c.decided_at, c.note, c.tracking \
+            "SELECT c.id, c.member_id, c.sku, m.display_name, c.state, c.decided_at, c.note, c.tracking, \
+                 c.options, c.shipping_address, c.created_at, c.fulfilled_at \
              FROM claims c JOIN members m ON m.id = c.member_id WHERE c.state = ? ORDER BY c.id",
         )
         .bind(state.as_str())
-        .fetch_all(&mut *self.reader().await?)
+        .fetch_all(&mut *connection)
         .await
         .context("exporting claims")?;
-        rows.iter()
-            .map(|row| {
-                Ok(ExportRow {
-                    claim: row.try_get("id")?,
-                    sku: row.try_get("sku")?,
-                    member: row.try_get("display_name")?,
-                    contact: row
-                        .try_get::<Option<String>, _>("contact")?
-                        .unwrap_or_default(),
-                    state: row.try_get("state")?,
-                    decided_at: row.try_get("decided_at")?,
-                    note: row.try_get("note")?,
-                    tracking: row.try_get("tracking")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .context("decoding the export")
+        let mut exported = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let decode = || -> Result<(i64, ExportRow), sqlx::Error> {
+                let member: i64 = row.try_get("member_id")?;
+                Ok((
+                    member,
+                    ExportRow {
+                        claim: row.try_get("id")?,
+                        sku: row.try_get("sku")?,
+                        member: row.try_get("display_name")?,
+                        contact: String::new(),
+                        state: row.try_get("state")?,
+                        decided_at: row.try_get("decided_at")?,
+                        note: row.try_get("note")?,
+                        tracking: row.try_get("tracking")?,
+                        handles: String::new(),
+                        options: read_options(&row.try_get::<String, _>("options")?),
+                        address: row.try_get("shipping_address")?,
+                        created_at: row.try_get("created_at")?,
+                        fulfilled_at: row.try_get("fulfilled_at")?,
+                    },
+                ))
+            };
+            let (member, mut export) = decode().context("decoding the export")?;
+            let accounts = sqlx::query(
+                "SELECT platform, external_id, username FROM identities \
+                 WHERE member_id = ? AND platform <> 'cli' ORDER BY created_at, platform",
+            )
+            .bind(member)
+            .fetch_all(&mut *connection)
+            .await
+            .context("reading the accounts of an exported claim")?;
+            let mut handles = Vec::with_capacity(accounts.len());
+            for account in &accounts {
+                let decode = || -> Result<String, sqlx::Error> {
+                    let platform: String = account.try_get("platform")?;
+                    let external_id: String = account.try_get("external_id")?;
+                    let username: Option<String> = account.try_get("username")?;
+                    Ok(handle(
+                        &platform,
+                        &external_id,
+                        username.as_deref(),
+                        &export.member,
+                    ))
+                };
+                handles.push(decode().context("decoding an account")?);
+            }
+            export.contact = handles.first().cloned().unwrap_or_default();
+            export.handles = handles.join("; ");
+            exported.push(export);
+        }
+        Ok(exported)
     }
+
+    /// The member's open claims (pending or approved) on items sent by
+    /// post, oldest first.
+    #[tracing::instrument(skip_all)]
+    pub async fn open_shipping_claims(&self, member: MemberId) -> Result<Vec<Claim>, StoreError> {
+        let rows = sqlx::query(claim_query!(
+            "WHERE c.member_id = ? AND c.shipping = 1 AND c.state IN ('pending', 'approved') ORDER BY c.id"
+        ))
+        .bind(member.0)
+        .fetch_all(&mut *self.reader().await?)
+        .await
+        .context("listing open shipping claims")?;
+        rows.iter().map(claim_from_row).collect()
+    }
+
+    /// Stores a member's postal address with their open shipping claims
+    /// (all of them, or only those without one), and hides it in the
+    /// message that carried it. An address it replaces is removed wherever
+    /// the bot wrote it. Returns the claims that got the address.
+    #[tracing::instrument(skip_all)]
+    pub async fn set_address(
+        &self,
+        address: &NewAddress<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Claim>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        // `?2`: only the claims still without an address.
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM claims WHERE member_id = ?1 AND shipping = 1 \
+             AND state IN ('pending', 'approved') AND (?2 = 0 OR shipping_address IS NULL) ORDER BY id",
+        )
+        .bind(address.member.0)
+        .bind(address.only_missing)
+        .fetch_all(&mut *tx)
+        .await
+        .context("finding claims for an address")?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let old: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT shipping_address FROM claims WHERE member_id = ?1 AND shipping = 1 \
+             AND state IN ('pending', 'approved') AND ?2 = 0 AND shipping_address IS NOT NULL",
+        )
+        .bind(address.member.0)
+        .bind(address.only_missing)
+        .fetch_all(&mut *tx)
+        .await
+        .context("reading replaced addresses")?;
+        sqlx::query(
+            "UPDATE claims SET shipping_address = ?3, address_set_at = ?4 WHERE member_id = ?1 \
+             AND shipping = 1 AND state IN ('pending', 'approved') AND (?2 = 0 OR shipping_address IS NULL)",
+        )
+        .bind(address.member.0)
+        .bind(address.only_missing)
+        .bind(address.address)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .context("storing an address")?;
+        if let Some((message, shown)) = address.message {
+            sqlx::query("UPDATE messages SET body = ? WHERE id = ? AND author_id = ?")
+                .bind(shown)
+                .bind(message.0)
+                .bind(address.member.0)
+                .execute(&mut *tx)
+                .await
+                .context("hiding an address in its message")?;
+        }
+        for replaced in old.iter().filter(|old| *old != address.address) {
+            scrub(&mut tx, replaced).await?;
+        }
+        let mut claims = Vec::with_capacity(ids.len());
+        for id in ids {
+            claims.push(claim_in(&mut tx, id).await?);
+        }
+        tx.commit().await.context("committing an address")?;
+        Ok(claims)
+    }
+
+    /// Erases the addresses of claims that ended (shipped, rejected,
+    /// cancelled, expired) at or before `ended_by`: from the claim, and
+    /// wherever the bot wrote it (messages and notices). Returns the claims.
+    #[tracing::instrument(skip_all)]
+    pub async fn erase_addresses(
+        &self,
+        ended_by: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<i64>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let due = sqlx::query(
+            "SELECT id, shipping_address FROM claims WHERE shipping_address IS NOT NULL AND ( \
+                 (state = 'fulfilled' AND fulfilled_at <= ?1) \
+                 OR (state IN ('rejected', 'cancelled', 'expired') AND decided_at <= ?1)) \
+             ORDER BY id",
+        )
+        .bind(ended_by)
+        .fetch_all(&mut *tx)
+        .await
+        .context("finding addresses to erase")?;
+        let mut erased = Vec::with_capacity(due.len());
+        for row in &due {
+            let id: i64 = row.try_get("id").context("decoding an address")?;
+            let address: String = row
+                .try_get("shipping_address")
+                .context("decoding an address")?;
+            let still_used: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM claims WHERE shipping_address = ? AND id <> ? \
+                 AND state IN ('pending', 'approved')",
+            )
+            .bind(&address)
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await
+            .context("checking an address is still needed")?;
+            sqlx::query(
+                "UPDATE claims SET shipping_address = NULL, address_erased_at = ? WHERE id = ?",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .context("erasing an address")?;
+            if still_used == 0 {
+                scrub(&mut tx, &address).await?;
+            }
+            erased.push(id);
+        }
+        tx.commit().await.context("committing erased addresses")?;
+        Ok(erased)
+    }
+}
+
+/// How an account is named in the export: `telegram:anna` by its username,
+/// or by the member's name and the platform's id where it has none (a
+/// bare number tells nobody who to send the parcel to).
+fn handle(platform: &str, external_id: &str, username: Option<&str>, name: &str) -> String {
+    match username {
+        Some(username) => format!("{platform}:{username}"),
+        None => format!("{platform}:{name} (id {external_id})"),
+    }
+}
+
+/// The options column as the member's choices; unreadable text is none.
+fn read_options(stored: &str) -> Chosen {
+    serde_json::from_str(stored).unwrap_or_default()
+}
+
+/// Replaces `address` with [`ADDRESS_REMOVED`] in the bot's messages and
+/// private messages, and in notices still in the outbox. Addresses are at
+/// least a few words long, so the text found is the address.
+async fn scrub(tx: &mut sqlx::SqliteConnection, address: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE messages SET body = replace(body, ?1, ?2) \
+         WHERE (from_bot = 1 OR private = 1) AND instr(body, ?1) > 0",
+    )
+    .bind(address)
+    .bind(ADDRESS_REMOVED)
+    .execute(&mut *tx)
+    .await
+    .context("removing an address from messages")?;
+    // Notices keep their texts as JSON, where the address is escaped.
+    let escaped = serde_json::to_string(address).unwrap_or_default();
+    let escaped = escaped.trim_matches('"');
+    let removed = serde_json::to_string(ADDRESS_REMOVED).unwrap_or_default();
+    sqlx::query("UPDATE outbox SET texts = replace(texts, ?1, ?2) WHERE instr(texts, ?1) > 0")
+        .bind(escaped)
+        .bind(removed.trim_matches('"'))
+        .execute(&mut *tx)
+        .await
+        .context("removing an address from notices")?;
+    Ok(())
 }
 
 async fn approve(
@@ -624,6 +883,13 @@ fn claim_from_row(row: &SqliteRow) -> Result<Claim, StoreError> {
             decided_at: row.try_get("decided_at")?,
             note: row.try_get("note")?,
             tracking: row.try_get("tracking")?,
+            options: read_options(&row.try_get::<String, _>("options")?),
+            shipping: row.try_get("shipping")?,
+            address: row.try_get("shipping_address")?,
+            address_erased: row
+                .try_get::<Option<DateTime<Utc>>, _>("address_erased_at")?
+                .is_some(),
+            fulfilled_at: row.try_get("fulfilled_at")?,
         })
     };
     decode().context("decoding a claim")
@@ -652,4 +918,20 @@ pub(crate) async fn reassign_claims(
         "moving claims",
     )
     .await
+}
+
+impl Store {
+    /// Approved claims on items sent by post, waiting to be shipped, oldest
+    /// first.
+    #[tracing::instrument(skip_all)]
+    pub async fn claims_to_ship(&self, limit: u32) -> Result<Vec<Claim>, StoreError> {
+        let rows = sqlx::query(claim_query!(
+            "WHERE c.state = 'approved' AND c.shipping = 1 ORDER BY c.id LIMIT ?"
+        ))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *self.reader().await?)
+        .await
+        .context("listing claims to ship")?;
+        rows.iter().map(claim_from_row).collect()
+    }
 }

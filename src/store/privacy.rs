@@ -294,7 +294,7 @@ impl Store {
                 .context("erasing a member's FAQ phrasings")?
                 .rows_affected();
         }
-        erase_shipping_data(&mut tx, member).await?;
+        erase_shipping_data(&mut tx, member, now).await?;
         for name in names.iter().filter(|name| !name.is_empty()) {
             // Votes name their voter: "upvote by NAME on #7".
             sqlx::query(
@@ -395,20 +395,24 @@ fn replace_word(text: &str, word: &str, by: &str) -> String {
     out
 }
 
-/// ADDRESS ERASURE GOES HERE (`/forget_me`). Erases the shipping data of
-/// `member`'s claims inside the caller's transaction: today the
-/// moderators' notes and tracking numbers, which can name a person or a
-/// parcel. When claims get a postal address (the shop's shipping items),
-/// that column is set to NULL by this same statement.
+/// Erases the shipping data of `member`'s claims inside the caller's
+/// transaction (`/forget_me`): the postal address, and the moderators'
+/// notes and tracking numbers, which can name a person or a parcel.
 pub(crate) async fn erase_shipping_data(
     tx: &mut sqlx::SqliteConnection,
     member: MemberId,
+    now: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
     let erased = sqlx::query(
-        "UPDATE claims SET note = NULL, tracking = NULL WHERE member_id = ? \
-         AND (note IS NOT NULL OR tracking IS NOT NULL)",
+        "UPDATE claims SET note = NULL, tracking = NULL, \
+             address_erased_at = CASE WHEN shipping_address IS NOT NULL THEN ?2 \
+                                      ELSE address_erased_at END, \
+             shipping_address = NULL \
+         WHERE member_id = ?1 \
+           AND (note IS NOT NULL OR tracking IS NOT NULL OR shipping_address IS NOT NULL)",
     )
     .bind(member.0)
+    .bind(now)
     .execute(&mut *tx)
     .await
     .context("erasing a member's shipping data")?;

@@ -193,7 +193,7 @@ async fn a_member_known_only_on_the_console_is_told_of_a_decision_a_telegram_mod
     bench.launch();
     bench.polling().await;
     typing
-        .write_all(b"alice: /redeem tshirt-2026\n")
+        .write_all(b"alice: /redeem tshirt-2026 L\n")
         .await
         .unwrap();
     read_until("is reserved", &mut seen).await;
@@ -251,7 +251,7 @@ async fn a_claim_waiting_when_the_bot_is_stopped_reaches_the_moderators_once_aft
     let anna = user(1001, "Anna", "de");
     bench
         .fake
-        .push(&message(1, 10, GROUP, &anna, "/redeem tshirt-2026", None));
+        .push(&message(1, 10, GROUP, &anna, "/redeem tshirt-2026 L", None));
     bench
         .fake
         .wait_for("the moderators' chat answering 500", START, |calls| {
