@@ -19,6 +19,8 @@ mod fake;
 #[path = "../tests/discord/fixtures.rs"]
 #[allow(dead_code)]
 mod fixtures;
+#[path = "../tests/multipart.rs"]
+mod multipart;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -205,7 +205,9 @@ fn on_the_console_a_grant_for_alice_asks_which_one_and_a_grant_by_number_or_repl
         "#8 bot: Alice receives 3 points (welcome). New balance: 3 points."
     );
     assert!(
-        out.contains("#10 bot: Member #2: Alice · fan since ")
+        // A moderator's view of a member goes to them privately: the
+        // console's channel is everyone's.
+        out.contains("#10 bot → mod (private): Member #2: Alice · fan since ")
             && out.contains("    console: @Alice (account Alice)"),
         "{out}"
     );

@@ -13,6 +13,7 @@ mod faq;
 mod faq_chat;
 mod grants;
 mod linking;
+mod multipart;
 mod naming;
 mod outbox;
 mod points;

@@ -38,7 +38,7 @@ pub struct Forgotten {
 
 /// The tables of a member's export and the query that reads each; `?1` is
 /// the member. Every query reads whole rows.
-const EXPORT: &[(&str, &'static str)] = &[
+const EXPORT: &[(&str, &str)] = &[
     ("member", "SELECT * FROM members WHERE id = ?1"),
     (
         "identities",
@@ -226,14 +226,17 @@ impl Store {
         .fetch_all(&mut *tx)
         .await
         .context("reading a member's names")?;
-        let mut forgotten = Forgotten::default();
-        forgotten.messages =
+        let messages =
             sqlx::query("UPDATE messages SET body = '' WHERE author_id = ? AND body <> ''")
                 .bind(member.0)
                 .execute(&mut *tx)
                 .await
                 .context("erasing a member's messages")?
                 .rows_affected();
+        let mut forgotten = Forgotten {
+            messages,
+            ..Forgotten::default()
+        };
         let statements: &[(&'static str, &'static str)] = &[
             (
                 "UPDATE messages SET body = '', buttons = '[]' WHERE from_bot = 1 AND private = 1 \

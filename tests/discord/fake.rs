@@ -320,7 +320,8 @@ async fn rest_call(
         .unwrap_or_default();
     let (body, file) = match content_type.split_once("boundary=") {
         Some((kind, boundary)) if kind.starts_with("multipart/form-data") => {
-            let (fields, file) = crate::support::read_multipart(&body, boundary.trim_matches('"'));
+            let (fields, file) =
+                crate::multipart::read_multipart(&body, boundary.trim_matches('"'));
             (fields["payload_json"].clone(), file)
         }
         _ => (serde_json::from_slice(&body).unwrap_or(Value::Null), None),

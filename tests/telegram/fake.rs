@@ -253,7 +253,7 @@ async fn answer(
         .unwrap_or_default();
     let (body, document) = match content_type.split_once("boundary=") {
         Some((kind, boundary)) if kind.starts_with("multipart/form-data") => {
-            crate::support::read_multipart(&body, boundary.trim_matches('"'))
+            crate::multipart::read_multipart(&body, boundary.trim_matches('"'))
         }
         _ => (serde_json::from_slice(&body).unwrap_or(Value::Null), None),
     };
