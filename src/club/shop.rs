@@ -647,10 +647,7 @@ pub(super) async fn claims(context: &Context<'_>) -> Result<String, ClubError> {
 /// `#12 T-Shirt 2026 · 300 Punkte · wartet auf Freigabe (bis 06.12.2026)`.
 fn claim_line(club: &Club, lang: Lang, claim: &Claim) -> String {
     let texts = club.texts();
-    let catalog = club.catalog();
-    let item = catalog
-        .get(&claim.sku)
-        .map_or_else(|| claim.sku.clone(), |item| item.text(lang).name.clone());
+    let item = club.item_name(&claim.sku, lang);
     let item = format!("{item}{}", options_text(&claim.options));
     let when = |at: Option<chrono::DateTime<chrono::Utc>>| {
         at.map(|at| club.format_time(lang, at)).unwrap_or_default()
@@ -961,10 +958,7 @@ pub(super) async fn expire(club: &Club) -> Result<Vec<Reply>, StoreError> {
 async fn tell_member(club: &Club, claim: &Claim, message: &str) -> Result<Reply, StoreError> {
     let member: Option<Member> = club.store().member(claim.member).await?;
     let lang = member.map_or(club.config().default_language, |member| member.language);
-    let catalog = club.catalog();
-    let item = catalog
-        .get(&claim.sku)
-        .map_or_else(|| claim.sku.clone(), |item| item.text(lang).name.clone());
+    let item = club.item_name(&claim.sku, lang);
     let item = format!("{item}{}", options_inline(&claim.options));
     let text = club.texts().get(
         lang,
@@ -1208,10 +1202,7 @@ pub(super) async fn ledger_reason(
     let Some(claim) = club.store().claim(id).await? else {
         return Ok(None);
     };
-    let catalog = club.catalog();
-    let item = catalog
-        .get(&claim.sku)
-        .map_or_else(|| claim.sku.clone(), |item| item.text(lang).name.clone());
+    let item = club.item_name(&claim.sku, lang);
     let texts = club.texts();
     let state = texts.plain(lang, &format!("claim-word-{}", claim.state.as_str()));
     let id = if kind == "hold" {

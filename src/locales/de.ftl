@@ -93,7 +93,6 @@ reason-vote-reversed = { $why ->
     [revoked] Stimme von der Moderation entzogen
    *[other] Stimme aufgehoben
 }
-reason-claim = Bestellung #{ $claim }: { $detail }
 
 ## /grant
 

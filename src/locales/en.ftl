@@ -92,7 +92,6 @@ reason-vote-reversed = { $why ->
     [revoked] vote revoked by the moderators
    *[other] vote cancelled
 }
-reason-claim = claim #{ $claim }: { $detail }
 
 ## /grant
 
