@@ -61,6 +61,10 @@ pub struct Settings {
 pub struct ClubSettings {
     pub name: String,
     pub default_language: Lang,
+    /// The language of the moderators' places (a team that reads English
+    /// in a German club); unset: `default_language`.
+    #[serde(default)]
+    pub moderators_language: Option<Lang>,
     pub support_channels: Vec<String>,
 }
 
@@ -234,6 +238,12 @@ pub struct DiscordSettings {
     pub moderators_channel: u64,
     /// Role ids whose members moderate (besides Manage Server).
     pub moderator_roles: Vec<u64>,
+    /// Whether the bot hears members join (the privileged Server Members
+    /// intent, which must be switched on in the Developer Portal too): the
+    /// fair start learns join dates, and newcomers are welcomed in the
+    /// server's system channel when it is a welcome place.
+    #[serde(default)]
+    pub member_events: bool,
 }
 
 impl DiscordSettings {

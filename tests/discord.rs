@@ -15,6 +15,7 @@ mod buttons;
 mod commands;
 mod delivery;
 mod gateway;
+mod joins;
 mod linking;
 mod points;
 mod privacy;
@@ -25,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use fanclub::club::ClubConfig;
 use fanclub::club::model::{Member, Platform};
-use fanclub::config::Settings;
+use fanclub::config::{DiscordSettings, Settings};
 use fanclub::discord::{Discord, DiscordError, Tuning};
 use secrecy::SecretString;
 use serde_json::Value;
@@ -84,12 +85,19 @@ impl Bench {
 
     /// The adapter running and connected on `club`.
     pub async fn on(club: TestClub) -> Bench {
+        Bench::on_with(club, |_| {}).await
+    }
+
+    /// The adapter running and connected on `club`, with the operator's
+    /// Discord settings changed by `configure`.
+    pub async fn on_with(club: TestClub, configure: impl FnOnce(&mut DiscordSettings)) -> Bench {
         let fake = FakeDiscord::start().await;
         let mut settings = Settings::defaults().discord;
         settings.api_url = fake.url.clone();
         settings.guilds = vec![GUILD];
         settings.moderators_channel = MODERATORS_CHANNEL;
         settings.moderator_roles = vec![MODERATOR_ROLE];
+        configure(&mut settings);
         let adapter = Discord::new(
             club.club.clone(),
             settings.clone(),

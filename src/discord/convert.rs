@@ -71,11 +71,16 @@ pub(super) fn place(guild: Option<GuildId>, channel: ChannelId, user: UserId) ->
             id: channel.get().to_string(),
             private: false,
         },
-        None => Place {
-            platform: Platform::Discord,
-            id: user.get().to_string(),
-            private: true,
-        },
+        None => private_place(user),
+    }
+}
+
+/// A member's own place: direct messages with the bot.
+pub(super) fn private_place(user: UserId) -> Place {
+    Place {
+        platform: Platform::Discord,
+        id: user.get().to_string(),
+        private: true,
     }
 }
 
@@ -109,6 +114,13 @@ pub(super) fn interaction_of(key: &str) -> Option<u64> {
 /// The idempotency key of a member's message.
 pub(super) fn message_key(id: u64) -> String {
     format!("discord:message:{id}")
+}
+
+/// The idempotency key of a member joining a server: a member who leaves
+/// and joins again joins anew.
+pub(super) fn join_key(guild: u64, user: u64, joined_at: Option<Timestamp>) -> String {
+    let at = joined_at.map_or(0, |joined| joined.unix_timestamp());
+    format!("discord:join:{guild}:{user}:{at}")
 }
 
 /// The external id a slash command is recorded with: it has no message of

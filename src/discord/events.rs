@@ -10,9 +10,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use serenity::all::{
-    ActionRowComponent, CommandInteraction, CommandType, ComponentInteraction, Context,
+    ActionRowComponent, ChannelId, CommandInteraction, CommandType, ComponentInteraction, Context,
     CreateActionRow, CreateAutocompleteResponse, CreateInputText, CreateInteractionResponse,
-    CreateInteractionResponseMessage, CreateModal, EditInteractionResponse, EventHandler,
+    CreateInteractionResponseMessage, CreateModal, EditInteractionResponse, EventHandler, GuildId,
     InputTextStyle, Interaction, Message, ModalInteraction, Reaction, Ready, User, UserId,
 };
 use serenity::http::Http;
@@ -77,6 +77,13 @@ impl EventHandler for Handler {
     async fn reaction_remove(&self, ctx: Context, reaction: Reaction) {
         if let Err(error) = self.on_reaction(&ctx.http, reaction, false).await {
             tracing::error!(error = %error_chain(&error), "handling a removed reaction failed");
+        }
+    }
+
+    /// Only with `discord.member_events` (the privileged intent).
+    async fn guild_member_addition(&self, ctx: Context, member: serenity::all::Member) {
+        if let Err(error) = self.on_join(&ctx.http, member).await {
+            tracing::error!(error = %error_chain(&error), "handling a member who joined failed");
         }
     }
 }
@@ -534,6 +541,54 @@ impl Handler {
             },
         };
         self.handle(incoming).await.map(|_| ())
+    }
+
+    /// A member joined a server: the club learns when, and welcomes them in
+    /// the server's system channel when that is a welcome place. Without a
+    /// system channel the join is recorded in their private place, where
+    /// nobody is welcomed.
+    async fn on_join(&self, http: &Http, member: serenity::all::Member) -> Result<(), StoreError> {
+        self.shared.seen(&member.user);
+        let place = match self.system_channel(http, member.guild_id).await {
+            Some(channel) => convert::place(Some(member.guild_id), channel, member.user.id),
+            None => convert::private_place(member.user.id),
+        };
+        let incoming = Incoming {
+            actor: convert::actor(
+                &member.user,
+                member.nick.as_deref(),
+                None,
+                convert::is_moderator(&member.roles, None, self.moderator_roles()),
+                member.joined_at,
+            ),
+            place,
+            event_key: Some(convert::join_key(
+                member.guild_id.get(),
+                member.user.id.get(),
+                member.joined_at,
+            )),
+            event: Event::Joined,
+        };
+        self.handle(incoming).await.map(|_| ())
+    }
+
+    /// The server's system channel, read once per server. A failed read is
+    /// not remembered: the next join asks again.
+    async fn system_channel(&self, http: &Http, guild: GuildId) -> Option<ChannelId> {
+        if let Some(known) = self.shared.known_system_channel(guild) {
+            return known;
+        }
+        match http.get_guild(guild).await {
+            Ok(server) => {
+                self.shared
+                    .remember_system_channel(guild, server.system_channel_id);
+                server.system_channel_id
+            }
+            Err(error) => {
+                tracing::warn!(error = %error_chain(&error), "reading a server failed; a newcomer is not welcomed");
+                None
+            }
+        }
     }
 
     /// A user the adapter saw lately, else as Discord describes them.

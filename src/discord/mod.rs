@@ -48,7 +48,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
-use serenity::all::{GatewayIntents, User, UserId};
+use serenity::all::{ChannelId, GatewayIntents, GuildId, User, UserId};
 use serenity::http::{Http, HttpBuilder};
 
 use self::events::Handler;
@@ -213,6 +213,9 @@ pub(crate) struct Shared {
     /// Users seen lately, for events that carry only an id (a reaction
     /// removed).
     users: Mutex<HashMap<UserId, User>>,
+    /// Each server's system channel (where Discord itself greets members),
+    /// read once per server: where a newcomer is welcomed.
+    system_channels: Mutex<HashMap<GuildId, Option<ChannelId>>>,
 }
 
 impl Shared {
@@ -262,6 +265,23 @@ impl Shared {
         let users = self.users.lock().unwrap_or_else(|p| p.into_inner());
         users.get(&id).cloned()
     }
+
+    /// The server's system channel as read before; `None` when not read yet.
+    fn known_system_channel(&self, guild: GuildId) -> Option<Option<ChannelId>> {
+        let channels = self
+            .system_channels
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        channels.get(&guild).copied()
+    }
+
+    fn remember_system_channel(&self, guild: GuildId, channel: Option<ChannelId>) {
+        let mut channels = self
+            .system_channels
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        channels.insert(guild, channel);
+    }
 }
 
 impl Discord {
@@ -281,6 +301,7 @@ impl Discord {
                 me: OnceLock::new(),
                 interactions: Mutex::new(HashMap::new()),
                 users: Mutex::new(HashMap::new()),
+                system_channels: Mutex::new(HashMap::new()),
             }),
             token: token.clone(),
         }
@@ -289,14 +310,19 @@ impl Discord {
     /// The gateway intents the club needs: messages (to know who wrote what
     /// members react to; direct messages are FAQ questions) and reactions,
     /// and the privileged message content only when the club reads what
-    /// members write in channels (unprompted FAQ answers, thanks replies).
-    pub fn intents(config: &ClubConfig) -> GatewayIntents {
+    /// members write in channels (unprompted FAQ answers, thanks replies),
+    /// and the privileged server members only when the operator switched
+    /// `discord.member_events` on (it must be on in the Developer Portal).
+    pub fn intents(config: &ClubConfig, settings: &DiscordSettings) -> GatewayIntents {
         let mut intents = GatewayIntents::GUILD_MESSAGES
             | GatewayIntents::DIRECT_MESSAGES
             | GatewayIntents::GUILD_MESSAGE_REACTIONS
             | GatewayIntents::DIRECT_MESSAGE_REACTIONS;
         if config.faq.unprompted || !config.points.thanks_words.is_empty() {
             intents |= GatewayIntents::MESSAGE_CONTENT;
+        }
+        if settings.member_events {
+            intents |= GatewayIntents::GUILD_MEMBERS;
         }
         intents
     }
@@ -361,7 +387,7 @@ impl Discord {
                 () = self.start_up(&http) => {}
                 () = until_stopped(stopped.clone()) => return Ok(()),
             }
-            let intents = Discord::intents(shared.club.config());
+            let intents = Discord::intents(shared.club.config(), &shared.settings);
             // The HTTP client with the proxy and the application id.
             let http = self.http(client.clone());
             if let Some(application) = shared.application.get() {
@@ -460,21 +486,36 @@ mod tests {
 
     #[test]
     fn message_content_is_asked_for_only_while_the_club_reads_what_members_write() {
-        let mut config = ClubConfig::from_settings(&Settings::defaults());
+        let settings = Settings::defaults();
+        let mut config = ClubConfig::from_settings(&settings);
+        let discord = &settings.discord;
         let always = GatewayIntents::GUILD_MESSAGES
             | GatewayIntents::DIRECT_MESSAGES
             | GatewayIntents::GUILD_MESSAGE_REACTIONS
             | GatewayIntents::DIRECT_MESSAGE_REACTIONS;
         assert_eq!(
-            Discord::intents(&config),
+            Discord::intents(&config, discord),
             always | GatewayIntents::MESSAGE_CONTENT
         );
         config.faq.unprompted = false;
         assert!(
-            Discord::intents(&config).contains(GatewayIntents::MESSAGE_CONTENT),
+            Discord::intents(&config, discord).contains(GatewayIntents::MESSAGE_CONTENT),
             "thanks"
         );
         config.points.thanks_words.clear();
-        assert_eq!(Discord::intents(&config), always);
+        assert_eq!(Discord::intents(&config, discord), always);
+    }
+
+    #[test]
+    fn joins_are_heard_only_when_the_operator_switched_member_events_on() {
+        let mut settings = Settings::defaults();
+        let config = ClubConfig::from_settings(&settings);
+        assert!(
+            !Discord::intents(&config, &settings.discord).contains(GatewayIntents::GUILD_MEMBERS)
+        );
+        settings.discord.member_events = true;
+        assert!(
+            Discord::intents(&config, &settings.discord).contains(GatewayIntents::GUILD_MEMBERS)
+        );
     }
 }

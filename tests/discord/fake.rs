@@ -365,6 +365,7 @@ fn route_of(method: &Method, path: &str) -> &'static str {
         ("GET", ["users", "@me"]) => "me",
         ("GET", ["oauth2", "applications", "@me"]) => "application",
         ("GET", ["users", _]) => "user",
+        ("GET", ["guilds", _]) => "guild",
         ("POST", ["users", "@me", "channels"]) => "dm",
         ("PUT", ["applications", _, "commands"]) => "commands",
         ("PUT", ["applications", _, "guilds", _, "commands"]) => "commands",
@@ -397,6 +398,7 @@ fn answer(shared: &Shared, rest: &mut Rest, route: &str, path: &str, body: &Valu
             200,
             fixtures::user(parts[1].parse().unwrap_or(1), "Someone"),
         ),
+        "guild" => (200, fixtures::guild(parts[1].parse().unwrap_or(1))),
         "commands" => (200, json!([])),
         "dm" => {
             let user = body["recipient_id"].as_str().unwrap_or_default().to_owned();

@@ -238,6 +238,50 @@ pub fn button(
     interaction
 }
 
+/// GUILD_MEMBER_ADD: `user` joined the guild at `joined_at` (RFC 3339).
+pub fn member_add(user: &Value, joined_at: &str) -> Value {
+    let mut joined = member(user, &[]);
+    joined["joined_at"] = json!(joined_at);
+    joined["guild_id"] = json!(GUILD.to_string());
+    joined.as_object_mut().unwrap().remove("permissions");
+    joined
+}
+
+/// `GET /guilds/{id}`: the guild, whose system channel (where Discord
+/// greets newcomers) is the support channel.
+pub fn guild(id: u64) -> Value {
+    json!({
+        "id": id.to_string(),
+        "name": "Fanclub",
+        "icon": null,
+        "splash": null,
+        "discovery_splash": null,
+        "owner_id": "1",
+        "afk_channel_id": null,
+        "afk_timeout": 300,
+        "verification_level": 1,
+        "default_message_notifications": 1,
+        "explicit_content_filter": 0,
+        "roles": [],
+        "emojis": [],
+        "features": [],
+        "mfa_level": 0,
+        "application_id": null,
+        "system_channel_id": CHANNEL.to_string(),
+        "system_channel_flags": 0,
+        "rules_channel_id": null,
+        "vanity_url_code": null,
+        "description": null,
+        "banner": null,
+        "premium_tier": 0,
+        "preferred_locale": "de",
+        "public_updates_channel_id": null,
+        "nsfw_level": 0,
+        "premium_progress_bar_enabled": false,
+        "stickers": [],
+    })
+}
+
 /// READY for a fresh session.
 pub fn ready(session: &str, gateway_url: &str) -> Value {
     json!({

@@ -5,7 +5,9 @@
 
 use serde_json::{Value, json};
 use serenity::model::event::{Event, GatewayEvent};
-use serenity::model::prelude::{CurrentApplicationInfo, CurrentUser, Interaction, Message};
+use serenity::model::prelude::{
+    CurrentApplicationInfo, CurrentUser, Interaction, Message, PartialGuild,
+};
 
 use super::fixtures::*;
 
@@ -49,6 +51,18 @@ fn serenity_reads_every_dispatch_the_fake_sends_as_what_it_is() {
     assert!(matches!(added, Event::ReactionAdd(_)), "{added:?}");
     let removed = dispatch("MESSAGE_REACTION_REMOVE", &reaction(5, &anna, "👍", false));
     assert!(matches!(removed, Event::ReactionRemove(_)), "{removed:?}");
+    let joined = dispatch(
+        "GUILD_MEMBER_ADD",
+        &member_add(&anna, "2026-11-01T20:00:00.000000+00:00"),
+    );
+    let Event::GuildMemberAdd(joined) = joined else {
+        panic!("GUILD_MEMBER_ADD is read as {joined:?}");
+    };
+    assert_eq!(joined.member.guild_id.get(), GUILD);
+    assert_eq!(
+        joined.member.joined_at.unwrap().unix_timestamp(),
+        1_793_563_200
+    );
     let ben = user(1002, "Ben");
     let options = [
         Opt::Member("member", &ben),
@@ -109,4 +123,6 @@ fn serenity_reads_the_rest_answers_the_fake_gives() {
     ))
     .unwrap();
     assert_eq!(sent.id.get(), 7);
+    let server: PartialGuild = serde_json::from_value(guild(GUILD)).unwrap();
+    assert_eq!(server.system_channel_id.map(|id| id.get()), Some(CHANNEL));
 }
