@@ -122,7 +122,7 @@ async fn a_tshirt_claimed_in_size_l_shows_l_to_the_moderators() {
     assert!(
         for_moderators
             .text
-            .contains("Fanclub-T-Shirt 2026 (tshirt-2026, size: L)"),
+            .contains("Fanclub-T-Shirt 2026 (tshirt-2026, Größe: L)"),
         "{}",
         for_moderators.text
     );
@@ -208,11 +208,11 @@ async fn an_unknown_size_is_named_and_the_choices_are_listed_in_german_too() {
     assert!(
         twice[0]
             .text
-            .starts_with("Du hast für size zwei Werte angegeben; wähle einen."),
+            .starts_with("Du hast für Größe zwei Werte angegeben; wähle einen."),
         "{}",
         twice[0].text
     );
-    assert!(twice[0].text.contains("• size: S · M · L · XL · XXL"));
+    assert!(twice[0].text.contains("• Größe: S · M · L · XL · XXL"));
     let mug = test
         .send(said(&alice, "/redeem mug blue", "r3"))
         .await

@@ -171,8 +171,14 @@ struct Shop {
 }
 
 async fn shop() -> Shop {
+    shop_where(|_| {}).await
+}
+
+/// [`shop`] on a club the operator configured with `configure`.
+async fn shop_where(configure: impl FnOnce(&mut fanclub::club::ClubConfig)) -> Shop {
     let test = TestClub::configured(|config| {
         config.support_channels.clear();
+        configure(config);
     })
     .await;
     let (alice, mia, max) = (
@@ -189,6 +195,43 @@ async fn shop() -> Shop {
         mia,
         max,
     }
+}
+
+#[tokio::test]
+async fn a_german_club_with_an_english_moderator_team_posts_claims_in_english() {
+    let s = shop_where(|config| config.moderators_language = fanclub::lang::Lang::En).await;
+    let anna = Actor {
+        locale: Some("de".to_owned()),
+        ..actor("anna", false)
+    };
+    s.test.post(&anna, "Hallo!", "hello-anna").await;
+    s.test
+        .send(said(&s.mia, "/grant @anna 1000 Beta-Test", "grant-anna"))
+        .await;
+    let redeemed = s
+        .test
+        .send(said(&anna, "/redeem tshirt-2026 L", "r-anna"))
+        .await;
+    assert!(
+        redeemed.replies[0].text.starts_with("Bestellung #1"),
+        "Anna reads German: {:?}",
+        redeemed.replies[0]
+    );
+    let posted = &redeemed.replies[1];
+    assert_eq!(posted.audience, Audience::Moderators);
+    let labels: Vec<&str> = posted
+        .buttons
+        .iter()
+        .map(|button| button.label.as_str())
+        .collect();
+    assert_eq!(labels, ["Approve", "Reject"]);
+    assert!(
+        posted
+            .text
+            .starts_with("New claim #1: anna would like Fan club T-shirt 2026"),
+        "{}",
+        posted.text
+    );
 }
 
 #[tokio::test]
@@ -481,16 +524,16 @@ alice: /balance
 ";
     let run = crate::support::console(dir.path(), "de", script);
     let out = &run.stdout;
-    assert!(out.contains("#6 bot: Neue Bestellung #1: alice möchte Fanclub-T-Shirt 2026 (tshirt-2026, size: L) für 300 Punkte.\n    📦 Wird verschickt: Die Anschrift des Mitglieds fehlt noch. [Genehmigen] [Ablehnen]"), "{out}");
+    assert!(out.contains("#6 bot: Neue Bestellung #1: alice möchte Fanclub-T-Shirt 2026 (tshirt-2026, Größe: L) für 300 Punkte.\n    📦 Wird verschickt: Die Anschrift des Mitglieds fehlt noch. [Genehmigen] [Ablehnen]"), "{out}");
     assert!(
         out.contains(
-            "bot → alice (private): 🎉 Deine Bestellung #1 (Fanclub-T-Shirt 2026, size: L) ist genehmigt!"
+            "bot → alice (private): 🎉 Deine Bestellung #1 (Fanclub-T-Shirt 2026, Größe: L) ist genehmigt!"
         ),
         "{out}"
     );
     assert!(
         out.contains(
-            "#6 bot (edited): #1 alice: Fanclub-T-Shirt 2026 (size: L) · 300 Punkte · genehmigt am"
+            "#6 bot (edited): #1 alice: Fanclub-T-Shirt 2026 (Größe: L) · 300 Punkte · genehmigt am"
         ),
         "{out}"
     );

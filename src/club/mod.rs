@@ -55,6 +55,9 @@ pub use self::answers::{FaqDesk, FaqDeskError};
 pub struct ClubConfig {
     pub name: String,
     pub default_language: Lang,
+    /// The language of notices in the moderators' places (claims,
+    /// reminders): `club.moderators_language`, else the club's.
+    pub moderators_language: Lang,
     /// `platform:place` ids of support channels; empty means every group.
     pub support_channels: Vec<String>,
     pub faq: FaqSettings,
@@ -71,6 +74,10 @@ impl ClubConfig {
         ClubConfig {
             name: settings.club.name.clone(),
             default_language: settings.club.default_language,
+            moderators_language: settings
+                .club
+                .moderators_language
+                .unwrap_or(settings.club.default_language),
             support_channels: settings.club.support_channels.clone(),
             faq: settings.faq.clone(),
             points: settings.points.clone(),

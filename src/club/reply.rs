@@ -160,6 +160,23 @@ impl Reply {
         }
     }
 
+    /// A notice for the moderators' places, written in `lang` (the
+    /// moderators' language) with the other language as its translation.
+    pub fn to_moderators(lang: Lang, render: impl Fn(Lang) -> String) -> Reply {
+        Reply {
+            audience: Audience::Moderators,
+            text: render(lang),
+            translations: vec![(lang.other(), render(lang.other()))],
+            buttons: Vec::new(),
+            reply_to: None,
+            replaces: None,
+            replaces_notice: None,
+            dedupe: None,
+            kind: Kind::Answer,
+            attachment: None,
+        }
+    }
+
     /// An error told to the member who acted, in `place` (see [`Kind::Error`]).
     pub fn error_in(place: &Place, text: impl Into<String>, reply_to: Option<MessageId>) -> Reply {
         Reply {

@@ -15,7 +15,7 @@ use super::error::{ClubError, Mistake};
 use super::handlers::points;
 use super::i18n::{Args, args, text};
 use super::model::Member;
-use super::reply::{Audience, Button, Kind, Reply};
+use super::reply::{Button, Reply};
 use crate::lang::Lang;
 use crate::shop::{Chosen, Item, OptionsRead, Unavailable};
 use crate::store::StoreError;
@@ -210,7 +210,10 @@ pub(super) async fn redeem(
             let problem = context.club.texts().get(
                 context.lang,
                 "redeem-option-twice",
-                Some(&args([("option", text(&option))])),
+                Some(&args([(
+                    "option",
+                    text(item.option_label(context.lang, &option)),
+                )])),
             );
             return Ok(vec![choices(
                 context,
@@ -419,7 +422,8 @@ fn choices(
     ));
     for option in missing {
         let values = item.options.get(option).cloned().unwrap_or_default();
-        lines.push(format!("• {option}: {}", values.join(" · ")));
+        let label = item.option_label(lang, option);
+        lines.push(format!("• {label}: {}", values.join(" · ")));
     }
     let mut reply = Reply::in_place(context.place, lines.join("\n"), Some(context.message));
     if let [option] = missing {
@@ -482,24 +486,34 @@ pub(super) async fn press_choice(
 }
 
 /// The options inside parentheses that name the item: `, size: L`.
-fn options_inline(options: &Chosen) -> String {
-    options
+fn options_inline(club: &Club, lang: Lang, sku: &str, options: &Chosen) -> String {
+    options_listed(club, lang, sku, options)
         .iter()
-        .map(|(option, value)| format!(", {option}: {value}"))
+        .map(|option| format!(", {option}"))
         .collect()
 }
 
-/// The options as moderators and members read them: ` (size: L)`, or
+/// The options as moderators and members read them: ` (Größe: L)`, or
 /// nothing for an item without options.
-fn options_text(options: &Chosen) -> String {
+fn options_text(club: &Club, lang: Lang, sku: &str, options: &Chosen) -> String {
     if options.is_empty() {
         return String::new();
     }
-    let listed: Vec<String> = options
+    format!(" ({})", options_listed(club, lang, sku, options).join(", "))
+}
+
+/// `Größe: L` for each chosen option, called as the catalog calls it in
+/// `lang` (by its name once the item left the catalog).
+fn options_listed(club: &Club, lang: Lang, sku: &str, options: &Chosen) -> Vec<String> {
+    let catalog = club.catalog();
+    let item = catalog.get(sku);
+    options
         .iter()
-        .map(|(option, value)| format!("{option}: {value}"))
-        .collect();
-    format!(" ({})", listed.join(", "))
+        .map(|(option, value)| {
+            let label = item.map_or(option.as_str(), |item| item.option_label(lang, option));
+            format!("{label}: {value}")
+        })
+        .collect()
 }
 
 /// The key of a claim's notice for the moderators; its later edits find the
@@ -539,7 +553,7 @@ fn for_moderators(club: &Club, claim: &Claim, item: &Item) -> Reply {
         }
         text
     };
-    let lang = club.config().default_language;
+    let lang = club.config().moderators_language;
     let buttons = if claim.state == ClaimState::Pending {
         vec![
             Button {
@@ -555,16 +569,9 @@ fn for_moderators(club: &Club, claim: &Claim, item: &Item) -> Reply {
         Vec::new()
     };
     Reply {
-        audience: Audience::Moderators,
-        text: render(lang),
-        translations: vec![(lang.other(), render(lang.other()))],
         buttons,
-        reply_to: None,
-        replaces: None,
-        replaces_notice: None,
         dedupe: Some(moderators_notice(claim.id)),
-        kind: Kind::Answer,
-        attachment: None,
+        ..Reply::to_moderators(lang, render)
     }
 }
 
@@ -573,8 +580,14 @@ fn claim_args<'a>(club: &Club, lang: Lang, claim: &Claim, item: &Item) -> Args<'
         ("claim", claim.id.into()),
         ("name", text(&claim.member_name)),
         ("item", text(&item.text(lang).name)),
-        ("options", text(&options_text(&claim.options))),
-        ("options_inline", text(&options_inline(&claim.options))),
+        (
+            "options",
+            text(&options_text(club, lang, &claim.sku, &claim.options)),
+        ),
+        (
+            "options_inline",
+            text(&options_inline(club, lang, &claim.sku, &claim.options)),
+        ),
         ("sku", text(&claim.sku)),
         ("cost", text(&points(club.texts(), lang, claim.cost))),
         ("expires", text(&club.format_time(lang, claim.expires_at))),
@@ -607,19 +620,10 @@ pub(super) async fn reminder(club: &Club) -> Result<Option<Reply>, StoreError> {
         lines.extend(claims.iter().map(|claim| claim_line(club, lang, claim)));
         lines.join("\n")
     };
-    let lang = club.config().default_language;
     let day = super::points::local_day(now, &club.config().points);
     Ok(Some(Reply {
-        audience: Audience::Moderators,
-        text: render(lang),
-        translations: vec![(lang.other(), render(lang.other()))],
-        buttons: Vec::new(),
-        reply_to: None,
-        replaces: None,
-        replaces_notice: None,
         dedupe: Some(format!("claims-reminder:{day}")),
-        kind: Kind::Answer,
-        attachment: None,
+        ..Reply::to_moderators(club.config().moderators_language, render)
     }))
 }
 
@@ -648,7 +652,10 @@ pub(super) async fn claims(context: &Context<'_>) -> Result<String, ClubError> {
 fn claim_line(club: &Club, lang: Lang, claim: &Claim) -> String {
     let texts = club.texts();
     let item = club.item_name(&claim.sku, lang);
-    let item = format!("{item}{}", options_text(&claim.options));
+    let item = format!(
+        "{item}{}",
+        options_text(club, lang, &claim.sku, &claim.options)
+    );
     let when = |at: Option<chrono::DateTime<chrono::Utc>>| {
         at.map(|at| club.format_time(lang, at)).unwrap_or_default()
     };
@@ -959,7 +966,10 @@ async fn tell_member(club: &Club, claim: &Claim, message: &str) -> Result<Reply,
     let member: Option<Member> = club.store().member(claim.member).await?;
     let lang = member.map_or(club.config().default_language, |member| member.language);
     let item = club.item_name(&claim.sku, lang);
-    let item = format!("{item}{}", options_inline(&claim.options));
+    let item = format!(
+        "{item}{}",
+        options_inline(club, lang, &claim.sku, &claim.options)
+    );
     let text = club.texts().get(
         lang,
         message,
@@ -982,18 +992,11 @@ async fn settle_moderators_message(
     club: &Club,
     claim: &Claim,
 ) -> Result<Option<Reply>, StoreError> {
-    let lang = club.config().default_language;
     Ok(Some(Reply {
-        audience: Audience::Moderators,
-        text: claim_line(club, lang, claim),
-        translations: vec![(lang.other(), claim_line(club, lang.other(), claim))],
-        buttons: Vec::new(),
-        reply_to: None,
-        replaces: None,
         replaces_notice: Some(moderators_notice(claim.id)),
-        dedupe: None,
-        kind: Kind::Answer,
-        attachment: None,
+        ..Reply::to_moderators(club.config().moderators_language, |lang| {
+            claim_line(club, lang, claim)
+        })
     }))
 }
 
@@ -1164,18 +1167,9 @@ async fn save_address(
         lines.extend(claims.iter().map(|claim| claim_line(club, lang, claim)));
         lines.join("\n")
     };
-    let club_lang = club.config().default_language;
     replies.push(Reply {
-        audience: Audience::Moderators,
-        text: render(club_lang),
-        translations: vec![(club_lang.other(), render(club_lang.other()))],
-        buttons: Vec::new(),
-        reply_to: None,
-        replaces: None,
-        replaces_notice: None,
         dedupe: Some(format!("address:{}", context.event_key)),
-        kind: Kind::Answer,
-        attachment: None,
+        ..Reply::to_moderators(club.config().moderators_language, render)
     });
     Ok(replies)
 }
@@ -1217,7 +1211,10 @@ pub(super) async fn ledger_reason(
             ("claim", claim.id.into()),
             (
                 "item",
-                text(&format!("{item}{}", options_text(&claim.options))),
+                text(&format!(
+                    "{item}{}",
+                    options_text(club, lang, &claim.sku, &claim.options)
+                )),
             ),
             ("state", text(&state)),
         ])),

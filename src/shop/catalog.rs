@@ -67,6 +67,11 @@ pub struct ItemText {
     pub name: String,
     #[serde(default)]
     pub description: String,
+    /// What the item's options are called in this language, by option
+    /// name (`options = { size = "Größe" }`); an option without a label is
+    /// shown by its name.
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
 }
 
 /// Why a member cannot claim an item now.
@@ -192,6 +197,15 @@ impl Item {
             .as_ref()
             .or(other.as_ref())
             .expect("validation guarantees at least one language")
+    }
+
+    /// What option `option` is called in `lang`: its label there, else
+    /// its name.
+    pub fn option_label<'a>(&'a self, lang: Lang, option: &'a str) -> &'a str {
+        self.text(lang)
+            .options
+            .get(option)
+            .map_or(option, String::as_str)
     }
 
     /// Whether the item is offered on `day` (its edition window).
@@ -342,6 +356,18 @@ impl RawItem {
             if text.name.trim().is_empty() {
                 return Err(invalid("a name must not be empty"));
             }
+            for (option, label) in &text.options {
+                if !self.options.contains_key(option) {
+                    return Err(invalid(&format!(
+                        "a label names option `{option}`, which the item does not have"
+                    )));
+                }
+                if label.trim().is_empty() {
+                    return Err(invalid(&format!(
+                        "the label of option `{option}` must not be empty"
+                    )));
+                }
+            }
         }
         let from = self
             .available_from
@@ -422,9 +448,22 @@ cost = 500
 shipping = true
 options = { size = ["S", "M", "L"], colour = ["black", "blue"] }
 
+[item.de]
+name = "Kapuzenpulli"
+options = { size = "Größe" }
+
 [item.en]
 name = "Hoodie"
 "#;
+
+    #[test]
+    fn options_are_called_by_their_label_in_each_language_else_by_name() {
+        let catalog = Catalog::parse(HOODIE, "c").unwrap();
+        let hoodie = catalog.get("hoodie").unwrap();
+        assert_eq!(hoodie.option_label(Lang::De, "size"), "Größe");
+        assert_eq!(hoodie.option_label(Lang::De, "colour"), "colour");
+        assert_eq!(hoodie.option_label(Lang::En, "size"), "size");
+    }
 
     #[test]
     fn options_are_read_from_the_members_words_in_any_case_and_order() {
@@ -473,6 +512,14 @@ name = "Hoodie"
             ("options = { size = [\"X L\"] }", "one word"),
             ("options = { size = [\"L\", \"l\"] }", "appears twice"),
             ("options = { Size = [\"L\"] }", "option's name"),
+            (
+                "options = { size = [\"L\"] }\n[item.de]\nname = \"Kappe\"\noptions = { farbe = \"Farbe\" }",
+                "option `farbe`, which the item does not have",
+            ),
+            (
+                "options = { size = [\"L\"] }\n[item.de]\nname = \"Kappe\"\noptions = { size = \" \" }",
+                "must not be empty",
+            ),
         ];
         for (line, problem) in cases {
             let text =

@@ -42,7 +42,7 @@ async fn a_shirt_in_size_l_asks_for_the_address_privately_and_the_group_never_se
         .push(&message(3, 72, GROUP, &anna, "/redeem tshirt-2026 L", None));
     bench
         .until("the claim with its size in the moderators' chat", |calls| {
-            sent_to(calls, MODERATORS_CHAT, "(tshirt-2026, size: L)")
+            sent_to(calls, MODERATORS_CHAT, "(tshirt-2026, Größe: L)")
         })
         .await;
     bench
