@@ -230,7 +230,9 @@ fn a_member_who_left_the_leaderboards_is_not_on_them_and_sees_their_rank_only_pr
          bob: /leaderboard all\n\
          alice: /leaderboard all\n\
          alice dm: /leaderboard all\n\
-         bob: /profile alice\n",
+         bob: /profile alice\n\
+         bob: /balance alice\n\
+         alice: /balance\n",
     );
     let out = &run.stdout;
     assert!(
@@ -268,9 +270,31 @@ fn a_member_who_left_the_leaderboards_is_not_on_them_and_sees_their_rank_only_pr
         in_private.contains("You: rank 1 with 50 points"),
         "{in_private}"
     );
-    let profile = out.split("bob: /profile alice").nth(1).unwrap();
+    let profile = out
+        .split("bob: /profile alice")
+        .nth(1)
+        .unwrap()
+        .split("bob: /balance alice")
+        .next()
+        .unwrap();
     assert!(profile.contains("not on the leaderboards"), "{profile}");
     assert!(!profile.contains("rank"), "{profile}");
+    // Bob asks for Alice's balance: her points, not her rank.
+    let balance_for_bob = out
+        .split("bob: /balance alice")
+        .nth(1)
+        .unwrap()
+        .split("alice: /balance")
+        .next()
+        .unwrap();
+    assert!(
+        balance_for_bob.contains("alice: 50 points"),
+        "{balance_for_bob}"
+    );
+    assert!(!balance_for_bob.contains("rank"), "{balance_for_bob}");
+    // Her own balance, privately: her rank.
+    let own = out.rsplit("alice: /balance").next().unwrap();
+    assert!(own.contains("rank 1 of 2"), "{own}");
 }
 
 #[test]

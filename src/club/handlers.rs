@@ -121,7 +121,11 @@ pub(super) async fn balance(
         Some(name) => resolve_member(context, &name).await?,
         None => context.member.clone(),
     };
-    let standing = context.club.store().standing(target.id).await?;
+    let mut standing = context.club.store().standing(target.id).await?;
+    // The answer goes to the asker privately (the command is private).
+    if !super::privacy::rank_shown(context, target.id, true).await? {
+        standing.rank = None;
+    }
     let held = context.club.store().held(target.id).await?;
     let texts = context.club.texts();
     let lang = context.lang;

@@ -195,6 +195,25 @@ async fn forget(context: &Context<'_>) -> Result<Vec<Reply>, ClubError> {
     Ok(vec![Reply::in_place(context.place, done, None)])
 }
 
+/// Whether `target`'s rank may be shown in an answer to the member who
+/// asked: always, unless `target` left the leaderboards; then only to
+/// themself, in an answer nobody else reads (`privately`).
+pub(super) async fn rank_shown(
+    context: &Context<'_>,
+    target: MemberId,
+    privately: bool,
+) -> Result<bool, StoreError> {
+    if target == context.member.id && privately {
+        return Ok(true);
+    }
+    Ok(!context
+        .club
+        .store()
+        .leaderboard_hidden()
+        .await?
+        .contains(&target))
+}
+
 /// `/leaderboard_hide on|off`: leaves the member out of the leaderboards
 /// (their own rank is still shown to them privately).
 pub(super) async fn leaderboard_hide(

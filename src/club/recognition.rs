@@ -139,8 +139,8 @@ pub(super) async fn profile(
     let store = context.club.store();
     let standing = store.standing(target.id).await?;
     let record = store.help_record(target.id).await?;
-    let own_in_private = target.id == context.member.id && context.place.private;
-    let rank_hidden = !own_in_private && store.leaderboard_hidden().await?.contains(&target.id);
+    let rank_hidden =
+        !super::privacy::rank_shown(context, target.id, context.place.private).await?;
     let texts = context.club.texts();
     let lang = context.lang;
     let year = target.fan_since.year();
