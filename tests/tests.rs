@@ -11,6 +11,7 @@ mod e5_tokenizer;
 mod fair_start;
 mod faq;
 mod faq_chat;
+mod german;
 mod grants;
 mod linking;
 mod multipart;
