@@ -16,15 +16,89 @@ pub fn database_url(settings: &Settings, flag: Option<&str>) -> String {
     flag.map_or_else(|| settings.database.url.clone(), str::to_owned)
 }
 
-/// Opens and migrates the store.
-pub async fn open_store(settings: &Settings, url: &str) -> anyhow::Result<Store> {
-    let options = StoreOptions {
+fn store_options(settings: &Settings) -> StoreOptions {
+    StoreOptions {
         busy_timeout: Duration::from_millis(settings.database.busy_timeout_ms),
         max_connections: settings.database.max_connections,
-    };
-    Store::open(url, &options)
+    }
+}
+
+/// Opens and migrates the store, after the checks of [`Store::open`]
+/// (SQLite URL, not newer than this binary, writable, `quick_check`).
+pub async fn open_store(settings: &Settings, url: &str) -> anyhow::Result<Store> {
+    Store::open(url, &store_options(settings))
         .await
         .with_context(|| format!("opening the store at {url}"))
+}
+
+/// Opens an existing store for reading only; a missing file is an error.
+pub async fn open_store_read_only(settings: &Settings, url: &str) -> anyhow::Result<Store> {
+    Store::open_read_only(url, &store_options(settings))
+        .await
+        .with_context(|| format!("opening the store at {url} to read"))
+}
+
+/// Starts what runs beside any adapter: the HTTP listener (`[http]
+/// listen`, bound before this returns so a taken port fails the start) and
+/// the periodic backups. The tasks end when their handles are aborted.
+pub async fn start_services(
+    settings: &Settings,
+    store: &Store,
+    platforms: crate::ops::http::Platforms,
+) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+    let mut tasks = Vec::new();
+    if !settings.http.listen.is_empty() {
+        let listener = crate::ops::http::Listener::bind(
+            &settings.http.listen,
+            store.clone(),
+            platforms,
+            Duration::from_secs(settings.http.outbox_stuck_seconds),
+        )
+        .await?;
+        let address = listener.address()?;
+        tracing::info!(%address, "serving /healthz and /metrics");
+        tasks.push(tokio::spawn(async move {
+            if let Err(error) = listener.serve().await {
+                tracing::error!(error = %format!("{error:#}"), "the HTTP listener stopped");
+            }
+        }));
+    }
+    if settings.backup.every_hours > 0 {
+        tasks.push(tokio::spawn(crate::ops::backup::periodic(
+            store.clone(),
+            settings.backup.clone(),
+        )));
+    }
+    Ok(tasks)
+}
+
+/// The one line at start that says what runs: platforms, database, FAQ
+/// entries and model, catalog items, support channels.
+pub fn log_start(settings: &Settings, club: &Club, platforms: &[&str], database: &str) {
+    let index = club.faq().index();
+    let model = if !index.has_meaning() {
+        "off (spelling only)".to_owned()
+    } else {
+        settings.faq.model.display().to_string()
+    };
+    let support = if settings.club.support_channels.is_empty() {
+        "every group chat".to_owned()
+    } else {
+        settings.club.support_channels.join(", ")
+    };
+    tracing::info!(
+        platforms = %platforms.join(", "),
+        database,
+        faq = %settings.faq.path.display(),
+        faq_entries = index.book().entries().len(),
+        model = %model,
+        catalog = %settings.shop.catalog.display(),
+        catalog_items = club.catalog().items().len(),
+        support_channels = %support,
+        http = %if settings.http.listen.is_empty() { "off" } else { settings.http.listen.as_str() },
+        version = env!("CARGO_PKG_VERSION"),
+        "fanclub runs"
+    );
 }
 
 /// The club on the real clock, with its FAQ loaded.

@@ -7,6 +7,14 @@
 //!    (which must exist).
 //! 3. Environment variables `FANCLUB__SECTION__KEY`.
 //!
+//! Relative paths (`faq.path`, `faq.model`, `faq.cache_dir`,
+//! `shop.catalog`, `privacy.export_dir`, `backup.dir` and the file in
+//! `database.url`) set in a `--config` file resolve against that file's
+//! directory, so a service started from any working directory finds the
+//! files next to its settings. Paths from the defaults, `config/local.toml`
+//! (which is found in the working directory's `config/`) and the
+//! environment stay relative to the working directory, as they always were.
+//!
 //! Every struct rejects unknown keys, so a typo in a file is an error naming
 //! the file and the key rather than a silently ignored setting. Secrets are
 //! not part of this tree: they come from the environment only and live in
@@ -53,6 +61,8 @@ pub struct Settings {
     pub discord: DiscordSettings,
     pub log: LogSettings,
     pub privacy: PrivacySettings,
+    pub http: HttpSettings,
+    pub backup: BackupSettings,
 }
 
 /// Who the club is and how it speaks by default.
@@ -265,6 +275,40 @@ pub struct PrivacySettings {
 #[serde(deny_unknown_fields)]
 pub struct LogSettings {
     pub filter: String,
+    /// `text` for people, `json` (one object per line) for log collectors.
+    #[serde(default)]
+    pub format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// The optional HTTP listener for `/healthz` and `/metrics`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    /// `host:port` to listen on, e.g. `127.0.0.1:9464`; empty: no listener.
+    pub listen: String,
+    /// `/healthz` reports the outbox stuck when a due notice waits longer.
+    pub outbox_stuck_seconds: u64,
+}
+
+/// Periodic backups while the bot runs (`fanclub backup FILE` any time).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupSettings {
+    /// Where the periodic backups go.
+    pub dir: PathBuf,
+    /// Hours between backups; 0 turns periodic backups off.
+    pub every_hours: u64,
+    /// How many periodic backups are kept; older ones are deleted.
+    pub keep: usize,
 }
 
 /// Why settings could not be loaded.
@@ -342,9 +386,45 @@ impl Settings {
         for file in &files {
             figment = figment.merge(Toml::file_exact(file));
         }
-        let settings: Settings = figment.merge(env.split("__")).extract()?;
+        let figment = figment.merge(env.split("__"));
+        let mut settings: Settings = figment.extract()?;
+        if let Some(explicit) = explicit {
+            settings.resolve_paths(&figment, explicit);
+        }
         settings.validate()?;
         Ok(Loaded { settings, files })
+    }
+
+    /// Makes the relative paths that `file` (the `--config` file) set
+    /// relative to its directory instead of the working directory.
+    fn resolve_paths(&mut self, figment: &Figment, file: &Path) {
+        let base = file
+            .parent()
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let base = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
+        let from_file = |key: &str| {
+            figment
+                .find_metadata(key)
+                .and_then(|metadata| metadata.source.as_ref())
+                .is_some_and(|source| {
+                    matches!(source, figment::Source::File(path) if path.ends_with(file) || file.ends_with(path) || path == file)
+                })
+        };
+        let resolve = |key: &str, path: &mut PathBuf| {
+            if from_file(key) && path.is_relative() && !path.as_os_str().is_empty() {
+                *path = base.join(&*path);
+            }
+        };
+        resolve("faq.path", &mut self.faq.path);
+        resolve("faq.model", &mut self.faq.model);
+        resolve("faq.cache_dir", &mut self.faq.cache_dir);
+        resolve("shop.catalog", &mut self.shop.catalog);
+        resolve("privacy.export_dir", &mut self.privacy.export_dir);
+        resolve("backup.dir", &mut self.backup.dir);
+        if from_file("database.url") {
+            self.database.url = resolve_url(&self.database.url, &base);
+        }
     }
 
     /// Rules that types alone cannot express.
@@ -458,7 +538,38 @@ impl Settings {
         rule(
             !self.console.channel.trim().is_empty() && !self.console.bot_name.trim().is_empty(),
             "console.channel and console.bot_name must not be empty",
-        )
+        )?;
+        rule(
+            self.http.listen.is_empty() || self.http.listen.parse::<std::net::SocketAddr>().is_ok(),
+            "http.listen must be empty (off) or an address with a port, such as \"127.0.0.1:9464\"",
+        )?;
+        rule(
+            self.http.outbox_stuck_seconds >= 1,
+            "http.outbox_stuck_seconds must be at least 1",
+        )?;
+        rule(self.backup.keep >= 1, "backup.keep must be at least 1")
+    }
+}
+
+/// `sqlite://relative/file.db` against `base`; other URLs unchanged.
+fn resolve_url(url: &str, base: &Path) -> String {
+    let Some(rest) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    else {
+        return url.to_owned();
+    };
+    let (file, query) = match rest.split_once('?') {
+        Some((file, query)) => (file, Some(query)),
+        None => (rest, None),
+    };
+    if file.is_empty() || file.starts_with(':') || Path::new(file).is_absolute() {
+        return url.to_owned();
+    }
+    let joined = base.join(file).display().to_string();
+    match query {
+        Some(query) => format!("sqlite://{joined}?{query}"),
+        None => format!("sqlite://{joined}"),
     }
 }
 
@@ -610,6 +721,52 @@ mod tests {
         assert_eq!(loaded.settings.club.default_language, Lang::En);
         assert_eq!(loaded.settings.club.name, "Fanclub");
         assert_eq!(loaded.files, vec![file.path().to_path_buf()]);
+    }
+
+    #[test]
+    fn relative_paths_in_a_config_file_resolve_against_its_directory_and_defaults_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("fanclub.toml");
+        std::fs::write(
+            &file,
+            "[faq]\npath = \"faq.toml\"\n[shop]\ncatalog = \"/abs/catalog.toml\"\n\
+             [database]\nurl = \"sqlite://data/club.db?mode=rwc\"\n[backup]\ndir = \"backups\"\n",
+        )
+        .unwrap();
+        let base = std::fs::canonicalize(dir.path()).unwrap();
+        let settings = Settings::load_from(Some(&file), Path::new("/nonexistent"), no_env())
+            .unwrap()
+            .settings;
+        assert_eq!(settings.faq.path, base.join("faq.toml"));
+        assert_eq!(settings.backup.dir, base.join("backups"));
+        assert_eq!(settings.shop.catalog, Path::new("/abs/catalog.toml"));
+        assert_eq!(
+            settings.database.url,
+            format!("sqlite://{}?mode=rwc", base.join("data/club.db").display())
+        );
+        // Keys the file does not set keep the defaults, relative to the
+        // working directory.
+        assert_eq!(settings.faq.cache_dir, Path::new("data/cache"));
+        assert_eq!(settings.privacy.export_dir, Path::new("data/exports"));
+    }
+
+    #[test]
+    fn the_new_operator_keys_have_safe_defaults_and_bad_values_are_named() {
+        let defaults = Settings::defaults();
+        assert!(defaults.http.listen.is_empty(), "no listener unless asked");
+        assert_eq!(defaults.backup.every_hours, 0);
+        assert_eq!(defaults.backup.keep, 7);
+        assert_eq!(defaults.log.format, LogFormat::Text);
+        let file = file_with("[http]\nlisten = \"localhost\"\n");
+        let error = Settings::load_from(Some(file.path()), Path::new("/nonexistent"), no_env())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("http.listen"), "{error}");
+        let file = file_with("[log]\nformat = \"xml\"\n");
+        let error = Settings::load_from(Some(file.path()), Path::new("/nonexistent"), no_env())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("log.format"), "{error}");
     }
 
     #[test]

@@ -312,6 +312,7 @@ async fn attempt<S: Sender>(club: &Club, sender: &S, pace: &Pace, notice: DueNot
             pace.attempt_timeout.as_millis()
         ))),
     };
+    crate::ops::metrics::delivery(&notice.platform, &outcome);
     let now = Instant::now();
     let mut ready = now + sender.chat_interval(&notice);
     let store = club.store();

@@ -28,8 +28,10 @@
 //! - [`shop`]: the merchandise catalog file; claims and stock live in the
 //!   store, the rules for claiming in the club.
 //! - [`lang`]: the two languages the club speaks.
-//! - [`app`] and [`cli`]: the edge. Wiring the parts together from settings
-//!   and the `fanclub` command line; only these use `anyhow`.
+//! - [`ops`]: what an operator watches: logs, `/healthz` and `/metrics`,
+//!   backups.
+//! - [`app`], [`cli`] and [`ops`]: the edge. Wiring the parts together from
+//!   settings and the `fanclub` command line; only these use `anyhow`.
 
 pub mod app;
 pub mod cli;
@@ -40,6 +42,7 @@ pub mod delivery;
 pub mod discord;
 pub mod faq;
 pub mod lang;
+pub mod ops;
 pub mod shop;
 pub mod store;
 pub mod telegram;

@@ -16,6 +16,7 @@ mod grants;
 mod linking;
 mod multipart;
 mod naming;
+mod operator;
 mod outbox;
 mod points;
 mod privacy;

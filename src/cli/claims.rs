@@ -45,7 +45,8 @@ pub(super) async fn run(
             "unknown claim state `{state}`: use reserved (or pending), approved, shipped (or fulfilled), rejected, cancelled or expired"
         );
     };
-    let store = app::open_store(settings, database).await?;
+    // Reads only: a mistyped path is an error, not a new empty database.
+    let store = app::open_store_read_only(settings, database).await?;
     let rows = store.export_claims(state).await.context("reading claims")?;
     store.close().await;
     let zone = settings.points.zone();

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use tracing_subscriber::EnvFilter;
 
+mod check;
 mod claims;
 mod faq;
 mod grant;
@@ -16,10 +16,9 @@ mod platforms;
 mod sheet;
 
 use crate::app;
-use crate::config::{Loaded, Secrets, Settings};
+use crate::config::{Loaded, Settings};
 use crate::console::Console;
 use crate::lang::Lang;
-use crate::shop::Catalog;
 
 /// A fan club bot for Discord and Telegram, with a local console chat.
 #[derive(Debug, Parser)]
@@ -49,14 +48,23 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the bot: on the platforms whose tokens are set, else the console.
+    /// Run the bot on the platforms whose tokens are set; without any token
+    /// it exits with an error (plain `fanclub` opens the console instead).
     Run,
     /// Chat with the bot on stdin/stdout.
     Console,
     /// Validate the configuration without starting anything.
     CheckConfig,
     /// Check the store's invariants; exits non-zero when one fails.
+    /// Reads only: a missing database is an error, never created.
     Doctor,
+    /// Write a consistent copy of the database to FILE (also while the bot
+    /// runs), check it with the doctor and print its size.
+    Backup {
+        /// The copy to write; it must not exist yet.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
     /// Grant points from a CSV file of `member,points,reason` rows (a header
     /// may add `date` and `id`); every row is checked before anything is
     /// written, and rows booked before are skipped.
@@ -170,11 +178,20 @@ pub enum FaqCommand {
 /// Runs the command line.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let Loaded { settings, files } = Settings::load(cli.config.as_deref())?;
-    init_logging(&settings);
+    crate::ops::logging::init(&settings.log);
     let database = app::database_url(&settings, cli.database.as_deref());
-    match cli.command.unwrap_or(Command::Run) {
-        Command::CheckConfig => check_config(&settings, &files, &database),
+    if !matches!(cli.command, Some(Command::CheckConfig)) {
+        crate::store::check_scheme(&database)?;
+    }
+    let Some(command) = cli.command else {
+        // Plain `fanclub`: the platforms whose tokens are set, else the
+        // console (the quick start). `fanclub run` insists on a platform.
+        return platforms::run(&settings, &database, cli.lang, platforms::NoToken::Console).await;
+    };
+    match command {
+        Command::CheckConfig => check::run(&settings, &files, &database),
         Command::Doctor => doctor(&settings, &database).await,
+        Command::Backup { file } => backup(&settings, &database, &file).await,
         Command::Faq { command } => faq::run(&settings, command),
         Command::Claims { command } => claims::run(&settings, &database, command).await,
         Command::Grant { csv, dry_run } => grant::run(&settings, &database, &csv, dry_run).await,
@@ -182,84 +199,39 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: MembersCommand::Import { csv, dry_run },
         } => members::import(&settings, &database, &csv, dry_run).await,
         Command::Console => console(&settings, &database, cli.lang).await,
-        Command::Run => platforms::run(&settings, &database, cli.lang).await,
+        Command::Run => {
+            platforms::run(&settings, &database, cli.lang, platforms::NoToken::Fail).await
+        }
     }
 }
 
-fn init_logging(settings: &Settings) {
-    let filter = EnvFilter::try_from_default_env()
-        .or_else(|_| EnvFilter::try_new(&settings.log.filter))
-        .unwrap_or_else(|_| EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
-}
-
-/// `check-config`: the settings (already validated when loaded), the
-/// catalog, and whether claims needing approval reach a moderators' place on
-/// the platforms that would run. What was read is printed either way.
-fn check_config(
-    settings: &Settings,
-    files: &[PathBuf],
-    database: &str,
-) -> anyhow::Result<ExitCode> {
-    let secrets = Secrets::from_env();
-    let catalog = Catalog::load(&settings.shop.catalog).context("reading the shop catalog")?;
-    let needing_approval: Vec<&str> = catalog
-        .items()
-        .iter()
-        .filter(|item| item.requires_approval)
-        .map(|item| item.sku.as_str())
-        .collect();
-    let verdict = settings.check_approvals_reach_moderators(&secrets, &needing_approval);
-    let read: Vec<String> = files
-        .iter()
-        .map(|file| file.display().to_string())
-        .collect();
-    let set = |present: bool| if present { "set" } else { "not set" };
-    match &verdict {
-        Ok(()) => println!("configuration is valid"),
-        Err(error) => eprintln!("error: {error}"),
-    }
-    println!(
-        "files read: defaults{}",
-        read.iter()
-            .map(|file| format!(", {file}"))
-            .collect::<String>()
-    );
-    println!("database: {database}");
-    println!("default language: {}", settings.club.default_language);
-    println!(
-        "console moderators: {}",
-        settings.console.moderators.join(", ")
-    );
-    println!(
-        "TELEGRAM_BOT_TOKEN: {}",
-        set(secrets.telegram_bot_token.is_some())
-    );
-    println!("DISCORD_TOKEN: {}", set(secrets.discord_token.is_some()));
-    if let Ok(places) = settings.moderators_places(&secrets) {
-        let places: Vec<String> = places.iter().map(ToString::to_string).collect();
-        println!("moderators' place: {}", places.join(", "));
-    }
-    Ok(if verdict.is_ok() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
-}
-
+/// `doctor`: `PRAGMA quick_check` and the store's invariants, read-only.
 async fn doctor(settings: &Settings, database: &str) -> anyhow::Result<ExitCode> {
-    let store = app::open_store(settings, database).await?;
-    let report = store.doctor().await.context("checking the store")?;
+    let store = app::open_store_read_only(settings, database).await?;
+    let pages = store.quick_check(database).await;
+    let report = store.doctor().await.context("checking the store");
     store.close().await;
+    pages?;
+    let report = report?;
     println!("{report}");
     Ok(if report.is_healthy() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// `backup FILE`: a consistent copy, checked, with its size.
+async fn backup(
+    settings: &Settings,
+    database: &str,
+    file: &std::path::Path,
+) -> anyhow::Result<ExitCode> {
+    let store = app::open_store_read_only(settings, database).await?;
+    let made = crate::ops::backup::make(&store, file).await;
+    store.close().await;
+    println!("{}", made?);
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn console(
@@ -269,6 +241,8 @@ async fn console(
 ) -> anyhow::Result<ExitCode> {
     let store = app::open_store(settings, database).await?;
     let club = app::club(store.clone(), settings).await?;
+    let services = app::start_services(settings, &store, Default::default()).await?;
+    app::log_start(settings, &club, &["console"], database);
     let reloader = tokio::spawn(app::reload_on_hangup(club.clone()));
     let lang = lang.unwrap_or(settings.club.default_language);
     let console = Console::new(club, settings.console.clone(), lang)
@@ -285,6 +259,9 @@ async fn console(
         .await
         .context("running the console")?;
     reloader.abort();
+    for service in services {
+        service.abort();
+    }
     store.close().await;
     Ok(ExitCode::SUCCESS)
 }

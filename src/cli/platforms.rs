@@ -8,7 +8,10 @@
 //! that a supervisor restarts it, rather than running on half deaf. Telegram
 //! and Discord share one club and one store; the club's timers run once
 //! (in the Telegram adapter when it runs, else in Discord's). With no
-//! platform token, the console runs instead.
+//! platform token, plain `fanclub` runs the console instead (the quick
+//! start), while `fanclub run` exits with an error naming the variables: a
+//! service whose environment file lost its token must not end quietly with
+//! status 0, nor read a console from /dev/null.
 
 use std::process::ExitCode;
 
@@ -38,18 +41,38 @@ enum Stopped {
     ),
 }
 
-/// Runs the platforms whose tokens are set, or the console when none is.
+/// What to do when no platform token is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum NoToken {
+    /// Plain `fanclub`: open the console.
+    Console,
+    /// `fanclub run`: the operator asked for the platforms; fail.
+    Fail,
+}
+
+/// Runs the platforms whose tokens are set; without one, the console or an
+/// error, as `no_token` says.
 pub(super) async fn run(
     settings: &Settings,
     database: &str,
     lang: Option<Lang>,
+    no_token: NoToken,
 ) -> anyhow::Result<ExitCode> {
     let secrets = Secrets::from_env();
     if !secrets.any_platform() {
-        return super::console(settings, database, lang).await;
+        match no_token {
+            NoToken::Console => return super::console(settings, database, lang).await,
+            NoToken::Fail => anyhow::bail!(
+                "no platform token: `fanclub run` needs TELEGRAM_BOT_TOKEN or DISCORD_TOKEN (or both) \
+                 in the environment or in .env ({}); for the local console run `fanclub console`",
+                env_file_note()
+            ),
+        }
     }
     let store = app::open_store(settings, database).await?;
     let club = app::club(store.clone(), settings).await?;
+    let health = crate::ops::http::Platforms::default();
+    let services = app::start_services(settings, &store, health.clone()).await?;
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let until_stopped = move || {
         let mut stopping = stopping.clone();
@@ -65,9 +88,15 @@ pub(super) async fn run(
         let telegram = Telegram::new(club.clone(), settings.telegram.clone(), token, tuning)
             .context("setting up the Telegram adapter")?;
         let stopped = until_stopped();
+        let up = health.clone();
+        up.set("telegram", true);
         adapters.push(Adapter {
             name: "telegram",
-            task: tokio::spawn(async move { Ok(telegram.run_until(stopped).await?) }),
+            task: tokio::spawn(async move {
+                let ended = telegram.run_until(stopped).await;
+                up.set("telegram", false);
+                Ok(ended?)
+            }),
         });
     }
     if let Some(token) = secrets.discord_token.as_ref() {
@@ -80,14 +109,20 @@ pub(super) async fn run(
         grace = grace.max(tuning.shutdown_grace);
         let discord = Discord::new(club.clone(), settings.discord.clone(), token, tuning);
         let stopped = until_stopped();
+        let up = health.clone();
+        up.set("discord", true);
         adapters.push(Adapter {
             name: "discord",
-            task: tokio::spawn(async move { Ok(discord.run_until(stopped).await?) }),
+            task: tokio::spawn(async move {
+                let ended = discord.run_until(stopped).await;
+                up.set("discord", false);
+                Ok(ended?)
+            }),
         });
     }
-    let reloader = tokio::spawn(app::reload_on_hangup(club));
     let names: Vec<&str> = adapters.iter().map(|adapter| adapter.name).collect();
-    tracing::info!(database, platforms = ?names, "fanclub runs");
+    app::log_start(settings, &club, &names, database);
+    let reloader = tokio::spawn(app::reload_on_hangup(club));
     let first_to_end = futures_first(&mut adapters);
     let stopped = tokio::select! {
         (name, result) = first_to_end => Stopped::Platform(name, result),
@@ -110,6 +145,9 @@ pub(super) async fn run(
         adapter.task.abort();
     }
     reloader.abort();
+    for service in services {
+        service.abort();
+    }
     store.close().await;
     match stopped {
         Stopped::Signal => {
@@ -125,6 +163,14 @@ pub(super) async fn run(
         Stopped::Platform(platform, Err(error)) => {
             Err(error).with_context(|| format!("the {platform} adapter crashed"))
         }
+    }
+}
+
+/// Whether a `.env` file was found, for the no-token message.
+fn env_file_note() -> String {
+    match std::env::current_dir().map(|dir| dir.join(".env")) {
+        Ok(path) if path.is_file() => format!("{} was read and sets neither", path.display()),
+        _ => "no .env file in the working directory".to_owned(),
     }
 }
 

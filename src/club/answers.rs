@@ -225,8 +225,9 @@ impl FaqAction {
 /// 15–30 ms of CPU, too long to hold a thread that serves other events.
 async fn search(index: &Arc<FaqIndex>, question: &str) -> SearchResult {
     let (searcher, owned) = (Arc::clone(index), question.to_owned());
+    let started = std::time::Instant::now();
     match tokio::task::spawn_blocking(move || searcher.search(&owned)).await {
-        Ok(result) => result,
+        Ok(result) => crate::ops::metrics::faq_searched(result, started),
         Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
         // The runtime is shutting down: answer on this thread.
         Err(_) => index.search(question),

@@ -377,6 +377,7 @@ impl Club {
     /// that look at what was said (tests, the console's echo).
     #[tracing::instrument(skip_all, fields(platform = %incoming.actor.platform))]
     pub async fn handle(&self, incoming: Incoming) -> Result<Handled, StoreError> {
+        let started = std::time::Instant::now();
         let lang_hint = self.language_for(&incoming.actor, None);
         if let Event::Message { text, .. } = &incoming.event
             && let Err(mistake) = self.check_text(text)
@@ -425,6 +426,7 @@ impl Club {
         if !handled.replies.is_empty() {
             self.poke_deliverers();
         }
+        crate::ops::metrics::event_handled(&incoming, started);
         Ok(handled)
     }
 

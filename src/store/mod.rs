@@ -10,8 +10,16 @@
 //! [`messages`] (what was said where, so
 //! replies, reactions and buttons can refer to it), [`outbox`] (notices
 //! waiting for delivery, and where members are reached), [`privacy`] (a
-//! member's data export, forgetting a member, leaving the leaderboards)
-//! and [`doctor`] (invariant checks).
+//! member's data export, forgetting a member, leaving the leaderboards),
+//! [`doctor`] (invariant checks), [`backup`] (a consistent copy while the
+//! bot runs) and [`stats`] (the figures `/metrics` reads at scrape time).
+//!
+//! Opening is where a bad setup is caught, before anything is answered:
+//! [`Store::open`] refuses a URL that is not SQLite, a database written by a
+//! newer fanclub (a migration this binary does not know), a file it cannot
+//! write and one whose pages fail `PRAGMA quick_check`;
+//! [`Store::open_read_only`] (for commands that only read) refuses a missing
+//! file instead of creating an empty one.
 //!
 //! Why it is built the way it is:
 //! - WAL mode, so readers never wait for the writer.
@@ -28,6 +36,7 @@
 //!   change, the event's handled mark and its notices therefore commit
 //!   together or not at all, without every call taking a connection.
 
+pub mod backup;
 pub mod claims;
 pub mod digests;
 pub mod doctor;
@@ -39,10 +48,11 @@ pub mod members;
 pub mod messages;
 pub mod outbox;
 pub mod privacy;
+pub mod stats;
 mod unit;
 pub mod votes;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -73,6 +83,26 @@ pub enum StoreError {
     },
     #[error("cannot apply database migrations")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(
+        "database URL `{url}` is not SQLite: fanclub keeps its data in SQLite (sqlite://path/to/fanclub.db)"
+    )]
+    NotSqlite { url: String },
+    #[error(
+        "no database at {path} (nothing was created; check --database, DATABASE_URL or database.url)"
+    )]
+    Missing { path: String },
+    #[error(
+        "the database {url} was written by a newer fanclub (migration {version}; this one knows up to {known}): upgrade fanclub or restore a backup"
+    )]
+    Newer {
+        url: String,
+        version: i64,
+        known: i64,
+    },
+    #[error("the database {url} is not writable: {reason}")]
+    NotWritable { url: String, reason: String },
+    #[error("the database {url} is damaged (PRAGMA quick_check: {report}); restore a backup")]
+    Damaged { url: String, report: String },
     #[error("database error while {context}")]
     Query {
         context: &'static str,
@@ -140,7 +170,13 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the database at `url` and applies migrations.
     /// `sqlite::memory:` gives a throwaway database on one connection.
+    ///
+    /// Before answering anything it makes sure the store can do its work:
+    /// the URL is SQLite, no migration is newer than this binary, the file
+    /// and its directory are writable, `PRAGMA quick_check` passes and a
+    /// write goes through.
     pub async fn open(url: &str, options: &StoreOptions) -> Result<Store, StoreError> {
+        check_scheme(url)?;
         let open_error = |source| StoreError::Open {
             url: url.to_owned(),
             source,
@@ -148,6 +184,7 @@ impl Store {
         let in_memory = is_in_memory(url);
         if !in_memory {
             create_parent_dir(url)?;
+            check_writable(url)?;
         }
         let connect = SqliteConnectOptions::from_str(url)
             .map_err(open_error)?
@@ -170,9 +207,127 @@ impl Store {
             .connect_with(connect)
             .await
             .map_err(open_error)?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
+        let store = Store { pool };
+        store.refuse_newer(url).await?;
+        sqlx::migrate!("./migrations").run(&store.pool).await?;
+        store.quick_check(url).await?;
+        store.write_check(url).await?;
         tracing::debug!(in_memory, "store opened and migrated");
-        Ok(Store { pool })
+        Ok(store)
+    }
+
+    /// Opens an existing database for reading only: for commands that only
+    /// read (`doctor`, `claims export`, `backup`). A missing file is an
+    /// error, never a new empty database; nothing is migrated.
+    pub async fn open_read_only(url: &str, options: &StoreOptions) -> Result<Store, StoreError> {
+        check_scheme(url)?;
+        if is_in_memory(url) {
+            // A fresh in-memory database holds nothing to read.
+            return Err(StoreError::Missing {
+                path: url.to_owned(),
+            });
+        }
+        let path = file_path(url);
+        if !path.is_file() {
+            return Err(StoreError::Missing {
+                path: path.display().to_string(),
+            });
+        }
+        let connect = SqliteConnectOptions::from_str(url)
+            .map_err(|source| StoreError::Open {
+                url: url.to_owned(),
+                source,
+            })?
+            .create_if_missing(false)
+            .read_only(true)
+            .foreign_keys(true)
+            .busy_timeout(options.busy_timeout);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(options.max_connections.min(2))
+            .connect_with(connect)
+            .await
+            .map_err(|source| StoreError::Open {
+                url: url.to_owned(),
+                source,
+            })?;
+        let store = Store { pool };
+        store.refuse_newer(url).await?;
+        Ok(store)
+    }
+
+    /// The newest migration this binary knows.
+    pub fn known_migration() -> i64 {
+        sqlx::migrate!("./migrations")
+            .iter()
+            .map(|migration| migration.version)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Refuses a database on which a migration newer than this binary's
+    /// newest was applied: running on it would misread its tables.
+    async fn refuse_newer(&self, url: &str) -> Result<(), StoreError> {
+        let has_table: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations')",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .context("reading the applied migrations")?;
+        if !has_table {
+            return Ok(());
+        }
+        let newest: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&self.pool)
+                .await
+                .context("reading the applied migrations")?;
+        let known = Store::known_migration();
+        match newest {
+            Some(version) if version > known => Err(StoreError::Newer {
+                url: url.to_owned(),
+                version,
+                known,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// `PRAGMA quick_check`: a damaged page is found at start, not by the
+    /// member whose question touches it.
+    pub async fn quick_check(&self, url: &str) -> Result<(), StoreError> {
+        let report: Vec<String> = sqlx::query_scalar("PRAGMA quick_check")
+            .fetch_all(&self.pool)
+            .await
+            .context("running PRAGMA quick_check")?;
+        if report.len() == 1 && report[0] == "ok" {
+            Ok(())
+        } else {
+            Err(StoreError::Damaged {
+                url: url.to_owned(),
+                report: report.join("; "),
+            })
+        }
+    }
+
+    /// Whether the store takes a write now (for `/healthz`).
+    pub async fn writable(&self) -> Result<(), StoreError> {
+        self.write_check("the store").await
+    }
+
+    /// One write that is rolled back: a read-only file, directory or file
+    /// system fails here rather than at a member's first message.
+    async fn write_check(&self, url: &str) -> Result<(), StoreError> {
+        let not_writable = |error: sqlx::Error| StoreError::NotWritable {
+            url: url.to_owned(),
+            reason: error.to_string(),
+        };
+        let mut tx = self.pool.begin().await.map_err(not_writable)?;
+        sqlx::query("CREATE TABLE fanclub_write_check (x INTEGER)")
+            .execute(&mut *tx)
+            .await
+            .map_err(not_writable)?;
+        tx.rollback().await.map_err(not_writable)?;
+        Ok(())
     }
 
     /// Starts a write transaction that holds the write lock from its start;
@@ -208,17 +363,65 @@ fn is_in_memory(url: &str) -> bool {
     url.contains(":memory:") || url.contains("mode=memory")
 }
 
-/// Creates the directory a file URL such as `sqlite://data/fanclub.db` points into.
-fn create_parent_dir(url: &str) -> Result<(), StoreError> {
+/// Refuses a URL whose scheme is not SQLite's: `postgres://x` once made a
+/// SQLite file in a folder named `postgres:`. A bare path is a file.
+pub fn check_scheme(url: &str) -> Result<(), StoreError> {
+    if url.starts_with("sqlite:") {
+        return Ok(());
+    }
+    let scheme = url.split(':').next().unwrap_or("");
+    let looks_like_scheme = url.contains(':')
+        && scheme.len() > 1
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if looks_like_scheme {
+        Err(StoreError::NotSqlite {
+            url: url.to_owned(),
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// The file a URL such as `sqlite://data/fanclub.db?mode=rwc` names.
+pub fn file_path(url: &str) -> PathBuf {
     let path = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
         .unwrap_or(url);
-    let path = path.split('?').next().unwrap_or(path);
-    let Some(dir) = Path::new(path)
+    PathBuf::from(path.split('?').next().unwrap_or(path))
+}
+
+/// The database file and its directory (where SQLite keeps the `-wal` and
+/// `-shm` files) must be writable; checked without changing either.
+fn check_writable(url: &str) -> Result<(), StoreError> {
+    let path = file_path(url);
+    let not_writable = |reason: String| StoreError::NotWritable {
+        url: url.to_owned(),
+        reason,
+    };
+    if path.exists() {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .map_err(|error| not_writable(format!("{}: {error}", path.display())))?;
+    }
+    let dir = path
         .parent()
         .filter(|dir| !dir.as_os_str().is_empty())
-    else {
+        .unwrap_or(Path::new("."));
+    let probe = dir.join(format!(".fanclub-write-check-{}", std::process::id()));
+    std::fs::File::create(&probe)
+        .map_err(|error| not_writable(format!("directory {}: {error}", dir.display())))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+/// Creates the directory a file URL such as `sqlite://data/fanclub.db` points into.
+fn create_parent_dir(url: &str) -> Result<(), StoreError> {
+    let path = file_path(url);
+    let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) else {
         return Ok(());
     };
     std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
@@ -245,6 +448,33 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(count, 1);
+    }
+
+    #[test]
+    fn only_sqlite_urls_and_plain_paths_are_accepted() {
+        for url in [
+            "sqlite://data/fanclub.db",
+            "sqlite::memory:",
+            "sqlite:club.db?mode=ro",
+            "data/fanclub.db",
+        ] {
+            assert!(check_scheme(url).is_ok(), "{url}");
+        }
+        for url in ["postgres://x", "mysql://db/fanclub", "file:club.db"] {
+            let error = check_scheme(url).unwrap_err().to_string();
+            assert!(error.contains("is not SQLite"), "{url}: {error}");
+        }
+    }
+
+    #[tokio::test]
+    async fn opening_to_read_refuses_a_missing_file_and_creates_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/typo/club.db", dir.path().display());
+        let error = Store::open_read_only(&url, &StoreOptions::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(error, StoreError::Missing { .. }), "{error}");
+        assert!(!dir.path().join("typo").exists());
     }
 
     #[tokio::test]
