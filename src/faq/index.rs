@@ -6,7 +6,10 @@
 //! the question with e5's `query: ` prefix, passages with `passage: `) and
 //! by spelling (character 3–5-gram TF-IDF, [`super::tfidf`]); an entry's
 //! score in each is its best passage's, each is z-normalised over the
-//! entries for this question, and the ranking is their mean.
+//! entries for this question, and the ranking is their weighted mean. The
+//! weight of meaning against spelling is the one that ranks the FAQ's own
+//! practice questions best ([`FUSION_STEPS`]), each asked against every
+//! practised entry thinned alike, so no entry wins by a shorter passage.
 //!
 //! Decision: a small logistic model over relative features of the ranking
 //! ([`features`]), fitted at build from the operator's file alone (see
@@ -35,6 +38,7 @@ use super::gate::{self, FEATURES, Logistic, Sample};
 use super::semantic::{Embedder, SemanticError, Vector, cosine};
 use super::text::{content_words, normalized_words};
 use super::tfidf::{Sparse, TfIdf};
+use crate::lang::Lang;
 
 /// What an operator may set about the decision (`faq.max_wrong_rate`).
 #[derive(Deserialize, Clone, Debug, PartialEq)]
@@ -209,6 +213,19 @@ struct Meaning {
 /// three for 92.7% of its questions against 90.6% for passages alone.
 const PHRASING_WEIGHT: f32 = 0.5;
 
+/// The fusion weight of meaning against spelling is chosen among
+/// 0, 1/10, …, 1 (the steps of this many tenths): the one with the best
+/// mean reciprocal rank of the answerable practice questions, ties going
+/// to the even mix. Why chosen per FAQ: how much spelling helps depends on
+/// how an operator writes (the shipped FAQ's practice peaks at 0.7, a FAQ
+/// of one alternative per language at 0.6); why against entries thinned
+/// alike: compared with full passages the practice question's own,
+/// shorter passage wins by spelling (TF-IDF cosines favour short texts),
+/// and the full shipped FAQ then chose spelling alone (0.0), which lost
+/// 0.9 points of "within" on its eval. Figures: `docs/faq-search.md`,
+/// round eleven.
+const FUSION_STEPS: usize = 10;
+
 /// The suggestion gate only keeps chatter out: it lets through this share
 /// of the answerable practice questions (tidy and [`hurried`]) whose entry
 /// ranked in the first three. Suggestions are not answers, so a near-miss
@@ -225,6 +242,8 @@ struct PracticeQuestion {
     /// A [`hurried`] copy: the models learn from it, the answer threshold
     /// is read without it.
     hurried: bool,
+    /// The language of the text it was taken from.
+    lang: Lang,
 }
 
 /// The fitted decision.
@@ -239,6 +258,9 @@ pub struct Calibration {
     /// Practice questions it was fitted on: answerable, near-miss,
     /// off-topic.
     pub practice: [usize; 3],
+    /// How much meaning counts against spelling in the fused score (the
+    /// rest is spelling's), chosen on the practice questions.
+    pub meaning_weight: f32,
 }
 
 impl Default for Calibration {
@@ -250,6 +272,7 @@ impl Default for Calibration {
             offer: Logistic::default(),
             offer_threshold: 0.0,
             practice: [0; 3],
+            meaning_weight: 0.5,
         }
     }
 }
@@ -533,14 +556,32 @@ impl FaqIndex {
     }
 
     /// Ranks the entries for a question (with its vector when the model is
-    /// loaded) and computes the decision's features.
-    fn analyse(&self, question: &str, vector: Option<&[f32]>) -> Analysis {
-        self.analyse_nearest(question, vector).0
+    /// loaded), meaning weighing `meaning_weight` against spelling, and
+    /// computes the decision's features.
+    fn analyse_weighted(
+        &self,
+        question: &str,
+        vector: Option<&[f32]>,
+        meaning_weight: f32,
+    ) -> Analysis {
+        self.analyse_nearest_with(question, vector, meaning_weight)
+            .0
     }
 
-    /// [`FaqIndex::analyse`], plus the closeness by meaning of the
-    /// phrasing nearest to the question (−∞ without a vector).
+    /// [`FaqIndex::analyse_weighted`] with the fitted weight, plus the
+    /// closeness by meaning of the phrasing nearest to the question (−∞
+    /// without a vector).
     fn analyse_nearest(&self, question: &str, vector: Option<&[f32]>) -> (Analysis, f32) {
+        self.analyse_nearest_with(question, vector, self.calibration.meaning_weight)
+    }
+
+    /// [`FaqIndex::analyse_nearest`] with a weight of its own.
+    fn analyse_nearest_with(
+        &self,
+        question: &str,
+        vector: Option<&[f32]>,
+        meaning_weight: f32,
+    ) -> (Analysis, f32) {
         let (e5, tf) = self.doc_scores(question, vector);
         let entries = self.book.len();
         let closest = self.closest_phrasings(vector);
@@ -551,7 +592,12 @@ impl FaqIndex {
             .flatten()
             .copied()
             .fold(f32::NEG_INFINITY, f32::max);
-        let analysis = analyse_scores(e5.as_deref(), &tf, content_words(question).len());
+        let analysis = analyse_scores(
+            e5.as_deref(),
+            &tf,
+            content_words(question).len(),
+            meaning_weight,
+        );
         (analysis, nearest)
     }
 
@@ -635,8 +681,15 @@ impl FaqIndex {
         let mut practice: Vec<PracticeQuestion> = Vec::new();
         let mut reduced: Vec<String> = Vec::new();
         let mut reduced_kept: Vec<Vec<&str>> = Vec::new();
+        // Each practised entry's first reduced passage per language: what
+        // competes with a practice question's own reduced passage when the
+        // fusion weight is chosen (see below).
+        let mut thin_passages: Vec<Vec<usize>> = vec![Vec::new(); entries];
         for (i, entry) in self.book.entries().iter().enumerate().step_by(step) {
-            for text in entry.texts() {
+            for (lang, text) in Lang::ALL
+                .into_iter()
+                .filter_map(|lang| Some((lang, entry.text_in(lang)?)))
+            {
                 let phrasings: Vec<&str> = text.phrasings().collect();
                 let folds = phrasings.len().min(PRACTICE_FOLDS);
                 for fold in 0..folds {
@@ -650,6 +703,9 @@ impl FaqIndex {
                     reduced.push(passage_text(kept.iter().copied(), &text.answer));
                     reduced_kept.push(kept);
                     let passage = reduced.len() - 1;
+                    if fold == 0 {
+                        thin_passages[i].push(passage);
+                    }
                     for (_, phrasing) in phrasings
                         .iter()
                         .enumerate()
@@ -660,6 +716,7 @@ impl FaqIndex {
                             text: (*phrasing).to_owned(),
                             passage,
                             hurried: false,
+                            lang,
                         });
                         if let Some(text) = hurried(phrasing) {
                             practice.push(PracticeQuestion {
@@ -667,6 +724,7 @@ impl FaqIndex {
                                 text,
                                 passage,
                                 hurried: true,
+                                lang,
                             });
                         }
                     }
@@ -702,14 +760,19 @@ impl FaqIndex {
         let weight = PHRASING_WEIGHT;
         let reduced_tf: Vec<Sparse> = reduced.iter().map(|text| self.tfidf.vector(text)).collect();
 
-        let mut answerable: Vec<(Analysis, usize, bool)> = Vec::new();
-        let mut near_miss: Vec<(Analysis, bool)> = Vec::new();
+        type Raw = (Option<Vec<f32>>, Vec<f32>, usize);
+        let mut raw_answerable: Vec<(Raw, usize, bool)> = Vec::new();
+        // Reciprocal ranks of the practice questions' entries summed per
+        // candidate fusion weight (see [`FUSION_STEPS`]).
+        let mut reciprocal_ranks = [0f32; FUSION_STEPS + 1];
+        let mut raw_near_miss: Vec<(Raw, bool)> = Vec::new();
         for (n, practiced) in practice.iter().enumerate() {
             let PracticeQuestion {
                 entry,
                 text: question,
                 passage,
                 hurried,
+                ..
             } = practiced;
             let vector = question_vectors.as_ref().map(|v| &*v[n]);
             let query_tf = self.tfidf.vector(question);
@@ -720,10 +783,7 @@ impl FaqIndex {
                 self.entry_meaning(s, closest.as_deref(), Some(*entry))
             });
             let tf_left = self.entry_best(&tf, entries, Some(*entry));
-            near_miss.push((
-                analyse_scores(e5_left.as_deref(), &tf_left, words),
-                *hurried,
-            ));
+            raw_near_miss.push(((e5_left.clone(), tf_left.clone(), words), *hurried));
             let mut e5_reduced = e5_left;
             if let (Some(scores), Some(vector), Some(reduced), Some(kept)) =
                 (&mut e5_reduced, vector, &reduced_vectors, &kept_vectors)
@@ -741,21 +801,132 @@ impl FaqIndex {
             }
             let mut tf_reduced = tf_left;
             tf_reduced[*entry] = query_tf.dot(&reduced_tf[*passage]);
-            answerable.push((
-                analyse_scores(e5_reduced.as_deref(), &tf_reduced, words),
-                *entry,
-                *hurried,
-            ));
+            // The same question against every practised entry thinned as
+            // its own entry is, so that no entry wins by a shorter passage.
+            let mut fair_e5 = e5_reduced.clone();
+            let mut fair_tf = tf_reduced.clone();
+            for (other, passages) in thin_passages.iter().enumerate() {
+                if other == *entry || passages.is_empty() {
+                    continue;
+                }
+                fair_tf[other] = passages
+                    .iter()
+                    .map(|&p| query_tf.dot(&reduced_tf[p]))
+                    .fold(f32::NEG_INFINITY, f32::max);
+                if let (Some(scores), Some(vector), Some(reduced), Some(kept)) =
+                    (&mut fair_e5, vector, &reduced_vectors, &kept_vectors)
+                {
+                    scores[other] = passages
+                        .iter()
+                        .map(|&p| {
+                            let passage_score = cosine(vector, &reduced[p]);
+                            let phrasing_score = kept[p]
+                                .iter()
+                                .map(|kept| cosine(vector, kept))
+                                .fold(f32::NEG_INFINITY, f32::max);
+                            if phrasing_score.is_finite() {
+                                (1.0 - weight) * passage_score + weight * phrasing_score
+                            } else {
+                                passage_score
+                            }
+                        })
+                        .fold(f32::NEG_INFINITY, f32::max);
+                }
+            }
+            if fair_e5.is_some() {
+                for (step, sum) in reciprocal_ranks.iter_mut().enumerate() {
+                    let w = step as f32 / FUSION_STEPS as f32;
+                    let ranked = analyse_scores(fair_e5.as_deref(), &fair_tf, words, w).ranked;
+                    if let Some(rank) = ranked.iter().position(|(e, _)| e == entry) {
+                        *sum += 1.0 / (rank as f32 + 1.0);
+                    }
+                }
+            }
+            raw_answerable.push(((e5_reduced, tf_reduced, words), *entry, *hurried));
         }
+        // The weight of meaning against spelling: the one that ranks the
+        // FAQ's own practice questions best (see [`FUSION_STEPS`]).
+        let meaning_weight = if self.meaning.is_some() {
+            let mut best = (f32::NEG_INFINITY, 0.5f32);
+            for (step, &sum) in reciprocal_ranks.iter().enumerate() {
+                let w = step as f32 / FUSION_STEPS as f32;
+                let better = sum > best.0 + 1e-3
+                    || ((sum - best.0).abs() <= 1e-3 && (w - 0.5).abs() < (best.1 - 0.5).abs());
+                if better {
+                    best = (sum, w);
+                }
+            }
+            let curve: Vec<f32> = reciprocal_ranks
+                .iter()
+                .map(|sum| sum / practice.len().max(1) as f32)
+                .collect();
+            tracing::debug!(
+                meaning_weight = best.1,
+                ?curve,
+                "fusion weight from practice"
+            );
+            best.1
+        } else {
+            0.5
+        };
+        let answerable: Vec<(Analysis, usize, bool)> = raw_answerable
+            .iter()
+            .map(|((e5, tf, words), entry, hurried)| {
+                (
+                    analyse_scores(e5.as_deref(), tf, *words, meaning_weight),
+                    *entry,
+                    *hurried,
+                )
+            })
+            .collect();
+        let near_miss: Vec<(Analysis, bool)> = raw_near_miss
+            .iter()
+            .map(|((e5, tf, words), hurried)| {
+                (
+                    analyse_scores(e5.as_deref(), tf, *words, meaning_weight),
+                    *hurried,
+                )
+            })
+            .collect();
         let off: Vec<Analysis> = off_topic
             .iter()
             .enumerate()
             .map(|(n, question)| {
                 let vector = off_topic_vectors.as_ref().map(|v| &*v[n]);
-                self.analyse(question, vector)
+                self.analyse_weighted(question, vector, meaning_weight)
             })
             .collect();
 
+        for ((analysis, entry, hurried), practiced) in answerable.iter().zip(&practice) {
+            let rank = analysis.ranked.iter().position(|(e, _)| e == entry);
+            tracing::trace!(
+                target: "fanclub::faq::practice",
+                kind = "answerable",
+                hurried,
+                lang = practiced.lang.code(),
+                rank,
+                features = ?analysis.features,
+                "practice"
+            );
+        }
+        for ((analysis, hurried), practiced) in near_miss.iter().zip(&practice) {
+            tracing::trace!(
+                target: "fanclub::faq::practice",
+                kind = "near_miss",
+                hurried,
+                lang = practiced.lang.code(),
+                features = ?analysis.features,
+                "practice"
+            );
+        }
+        for analysis in &off {
+            tracing::trace!(
+                target: "fanclub::faq::practice",
+                kind = "off_topic",
+                features = ?analysis.features,
+                "practice"
+            );
+        }
         // Each kind of practice weighs its share, spread over its samples:
         // over all of them where a model learns, over the tidy ones where
         // the answer threshold is read.
@@ -807,6 +978,7 @@ impl FaqIndex {
             // Too little to learn from: suggest, never answer outright.
             return Ok(Calibration {
                 practice: [tidy, near_miss.len() - (all - tidy), off.len()],
+                meaning_weight,
                 ..Calibration::default()
             });
         }
@@ -829,6 +1001,7 @@ impl FaqIndex {
             offer,
             offer_threshold,
             practice: [tidy, near_miss.len() - (all - tidy), off.len()],
+            meaning_weight,
         })
     }
 }
@@ -943,11 +1116,15 @@ fn top_two(scores: &[f32]) -> (f32, f32) {
 /// 7. the best entry's z-score by meaning.
 ///
 /// Without the model the spelling score stands in for meaning.
-fn analyse_scores(e5: Option<&[f32]>, tf: &[f32], words: usize) -> Analysis {
+fn analyse_scores(e5: Option<&[f32]>, tf: &[f32], words: usize, meaning_weight: f32) -> Analysis {
     let z_tf = z_scores(tf);
     let z_e5 = e5.map(z_scores);
     let fused: Vec<f32> = match &z_e5 {
-        Some(z_e5) => z_e5.iter().zip(&z_tf).map(|(a, b)| (a + b) / 2.0).collect(),
+        Some(z_e5) => z_e5
+            .iter()
+            .zip(&z_tf)
+            .map(|(a, b)| meaning_weight * a + (1.0 - meaning_weight) * b)
+            .collect(),
         None => z_tf.clone(),
     };
     let mut ranked: Vec<(usize, f32)> = fused
@@ -1021,6 +1198,18 @@ fn outcome_ids(decision: Decision, book: &FaqBook) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fusion_weight_decides_whether_meaning_or_spelling_ranks_first() {
+        // Entry 0 is closest by meaning, entry 1 by spelling.
+        let e5 = [0.9, 0.7, 0.6, 0.5];
+        let tf = [0.1, 0.8, 0.2, 0.1];
+        let first = |w| analyse_scores(Some(&e5), &tf, 3, w).ranked[0].0;
+        assert_eq!(first(1.0), 0);
+        assert_eq!(first(0.0), 1);
+        assert_eq!(first(0.8), 0);
+        assert_eq!(first(0.2), 1);
+    }
 
     #[test]
     fn a_hurried_phrasing_drops_every_third_word_and_the_punctuation() {
