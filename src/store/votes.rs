@@ -378,6 +378,15 @@ impl Store {
         })
     }
 
+    /// How many votes stand and paid, for benchmarks and reports.
+    #[tracing::instrument(skip_all)]
+    pub async fn count_paying_votes(&self) -> Result<i64, StoreError> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM votes WHERE active = 1 AND points > 0")
+            .fetch_one(&mut *self.reader().await?)
+            .await
+            .context("counting paying votes")
+    }
+
     /// Whether a message has a paying upvote other than `except`.
     #[tracing::instrument(skip_all)]
     pub async fn upvoted_before(
