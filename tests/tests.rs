@@ -9,6 +9,7 @@ mod e5_fuzz;
 mod e5_parity;
 mod e5_tokenizer;
 mod fair_start;
+mod group_commit;
 mod faq;
 mod faq_chat;
 mod grants;

@@ -41,6 +41,7 @@ pub mod outbox;
 pub mod privacy;
 mod unit;
 pub mod votes;
+mod writer;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -135,6 +136,7 @@ impl Default for StoreOptions {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
+    group: std::sync::Arc<writer::Group>,
 }
 
 impl Store {
@@ -172,13 +174,13 @@ impl Store {
             .map_err(open_error)?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         tracing::debug!(in_memory, "store opened and migrated");
-        Ok(Store { pool })
+        Ok(Store { pool, group: Default::default() })
     }
 
     /// Starts a write transaction that holds the write lock from its start;
     /// inside [`Store::atomically`] a savepoint of the event's transaction.
     pub(crate) async fn begin_write(&self) -> Result<Write, StoreError> {
-        unit::begin_write(&self.pool).await
+        unit::begin_write(&self.pool, &self.group).await
     }
 
     /// A connection for one read: the event's transaction once it wrote,
@@ -190,7 +192,7 @@ impl Store {
     /// A connection for one single-statement write: the event's
     /// transaction inside [`Store::atomically`], else autocommit.
     pub(crate) async fn writer(&self) -> Result<Conn, StoreError> {
-        unit::writer(&self.pool).await
+        unit::writer(&self.pool, &self.group).await
     }
 
     #[cfg(test)]
