@@ -45,7 +45,11 @@ async fn main() {
     let top = MemberId(1);
     let middle = MemberId(members / 2);
     let nobody = MemberId(members);
-    for (who, member) in [("top earner", top), ("middle", middle), ("no points", nobody)] {
+    for (who, member) in [
+        ("top earner", top),
+        ("middle", middle),
+        ("no points", nobody),
+    ] {
         let took = timed(200, || async {
             store.standing(member).await.expect("a standing");
         })

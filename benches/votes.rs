@@ -149,7 +149,10 @@ impl VoteBench {
                     let mut errors = 0;
                     for (i, answer) in answers.iter().enumerate() {
                         let asked = Instant::now();
-                        match club.handle(reaction(&voter, *answer, &format!("{p}:{i}"))).await {
+                        match club
+                            .handle(reaction(&voter, *answer, &format!("{p}:{i}")))
+                            .await
+                        {
                             Ok(_) => latencies.push(asked.elapsed()),
                             Err(error) => {
                                 errors += 1;

@@ -21,7 +21,7 @@
 //! - Idempotency through unique keys and `INSERT … ON CONFLICT DO NOTHING`,
 //!   checking `rows_affected`; state changes are guarded updates.
 //! - The write API is event-shaped (post this, record that, get the outcome),
-//!   so batching can later sit behind it without touching callers.
+//!   so batching sits behind it without touching callers ([`writer`]: group commit).
 //! - One event, one transaction: inside [`Store::atomically`] every write
 //!   (and every read after the first write) of the task goes through one
 //!   transaction, committed at the end (see [`unit`]). A handler's state
@@ -174,7 +174,10 @@ impl Store {
             .map_err(open_error)?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         tracing::debug!(in_memory, "store opened and migrated");
-        Ok(Store { pool, group: Default::default() })
+        Ok(Store {
+            pool,
+            group: Default::default(),
+        })
     }
 
     /// Starts a write transaction that holds the write lock from its start;

@@ -303,6 +303,8 @@ async fn undo(tx: &mut Transaction<'static, Sqlite>) -> Result<(), sqlx::Error> 
     sqlx::query("ROLLBACK TO writer_turn")
         .execute(&mut **tx)
         .await?;
-    sqlx::query("RELEASE writer_turn").execute(&mut **tx).await?;
+    sqlx::query("RELEASE writer_turn")
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
