@@ -13,6 +13,7 @@ mod faq;
 mod faq_chat;
 mod german;
 mod grants;
+mod group_commit;
 mod linking;
 mod multipart;
 mod naming;

@@ -1,7 +1,8 @@
 //! Invariant checks behind `fanclub doctor`.
 //!
-//! The cached balances must equal what the ledger says, and no row may point
-//! at something that does not exist. Each check is one query that lists the
+//! The cached balances must equal what the ledger says, the per-day and
+//! per-hour totals and the rank table what the votes, the ledger and the
+//! balances say, and no row may point at something that does not exist. Each check is one query that lists the
 //! rows breaking it, so the report says exactly where to look. The report
 //! also counts undelivered and failed notices of the outbox.
 
@@ -151,6 +152,38 @@ const CHECKS: &[(&str, &str)] = &[
          UNION ALL \
          SELECT 'vote ' || id || ': member ' || voter_id || ' paid themselves' FROM votes \
          WHERE active = 1 AND points > 0 AND voter_id = author_id",
+    ),
+    (
+        "the per-day vote totals equal the standing votes",
+        "SELECT 'votes for author ' || author_id || ' on ' || day || ': total ' || SUM(kept) || ', standing votes paid ' || SUM(counted) AS problem \
+         FROM (SELECT author_id, day, earned AS kept, 0 AS counted FROM vote_days_author \
+               UNION ALL SELECT author_id, day, 0, points FROM votes WHERE active = 1 AND points > 0) \
+         GROUP BY author_id, day HAVING SUM(kept) <> SUM(counted) \
+         UNION ALL \
+         SELECT 'upvotes by voter ' || voter_id || ' on ' || day || ': total ' || SUM(kept) || ', standing paying upvotes ' || SUM(counted) \
+         FROM (SELECT voter_id, day, paid AS kept, 0 AS counted FROM vote_days_voter \
+               UNION ALL SELECT voter_id, day, 0, 1 FROM votes WHERE active = 1 AND points > 0 AND kind = 'upvote') \
+         GROUP BY voter_id, day HAVING SUM(kept) <> SUM(counted) \
+         UNION ALL \
+         SELECT 'upvotes by voter ' || voter_id || ' for author ' || author_id || ' on ' || day || ': total ' || SUM(kept) || ', standing paying upvotes ' || SUM(counted) \
+         FROM (SELECT voter_id, author_id, day, paid AS kept, 0 AS counted FROM vote_days_pair \
+               UNION ALL SELECT voter_id, author_id, day, 0, 1 FROM votes WHERE active = 1 AND points > 0 AND kind = 'upvote') \
+         GROUP BY voter_id, author_id, day HAVING SUM(kept) <> SUM(counted)",
+    ),
+    (
+        "earned points per member and hour equal the ledger's",
+        "SELECT 'member ' || member_id || ' in hour ' || hour || ': total ' || SUM(kept) || ', ledger sums to ' || SUM(counted) AS problem \
+         FROM (SELECT member_id, hour, earned AS kept, 0 AS counted FROM earned_hours \
+               UNION ALL SELECT member_id, substr(created_at, 1, 13), 0, amount FROM ledger WHERE earning = 1) \
+         GROUP BY member_id, hour HAVING SUM(kept) <> SUM(counted)",
+    ),
+    (
+        "the rank table counts every earner at their lifetime total",
+        "SELECT 'lifetime total ' || lifetime_earned || ': ' || SUM(kept) || ' members counted, ' || SUM(counted) || ' have it' AS problem \
+         FROM (SELECT lifetime_earned, members AS kept, 0 AS counted FROM earned_ranks \
+               UNION ALL SELECT b.lifetime_earned, 0, 1 FROM balances b JOIN members m ON m.id = b.member_id \
+               WHERE m.is_bot = 0 AND b.lifetime_earned > 0) \
+         GROUP BY lifetime_earned HAVING SUM(kept) <> SUM(counted)",
     ),
     (
         "no ledger entry without a member or a balance",

@@ -163,15 +163,17 @@ impl Store {
         Ok(balance.unwrap_or(0))
     }
 
-    /// A member's balance, lifetime earnings and rank among members.
+    /// A member's balance, lifetime earnings and rank among members. The
+    /// rank sums the table of how many members reached each lifetime total
+    /// (kept by a trigger, migration 0016): a sum over distinct totals, not
+    /// a count over every member.
     #[tracing::instrument(skip_all)]
     pub async fn standing(&self, member: MemberId) -> Result<Standing, StoreError> {
         let row = sqlx::query(
             "SELECT b.balance, b.lifetime_earned, \
-                 (SELECT COUNT(*) FROM balances o JOIN members om ON om.id = o.member_id \
-                  WHERE om.is_bot = 0 AND o.lifetime_earned > b.lifetime_earned) + 1 AS rank, \
-                 (SELECT COUNT(*) FROM balances o JOIN members om ON om.id = o.member_id \
-                  WHERE om.is_bot = 0 AND o.lifetime_earned > 0) AS members \
+                 COALESCE((SELECT SUM(members) FROM earned_ranks \
+                  WHERE lifetime_earned > b.lifetime_earned), 0) + 1 AS rank, \
+                 COALESCE((SELECT SUM(members) FROM earned_ranks WHERE lifetime_earned > 0), 0) AS members \
              FROM balances b WHERE b.member_id = ?",
         )
         .bind(member.0)

@@ -29,7 +29,7 @@
 //! - Idempotency through unique keys and `INSERT … ON CONFLICT DO NOTHING`,
 //!   checking `rows_affected`; state changes are guarded updates.
 //! - The write API is event-shaped (post this, record that, get the outcome),
-//!   so batching can later sit behind it without touching callers.
+//!   so batching sits behind it without touching callers ([`writer`]: group commit).
 //! - One event, one transaction: inside [`Store::atomically`] every write
 //!   (and every read after the first write) of the task goes through one
 //!   transaction, committed at the end (see [`unit`]). A handler's state
@@ -51,6 +51,7 @@ pub mod privacy;
 pub mod stats;
 mod unit;
 pub mod votes;
+mod writer;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -165,6 +166,7 @@ impl Default for StoreOptions {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
+    group: std::sync::Arc<writer::Group>,
 }
 
 impl Store {
@@ -207,7 +209,10 @@ impl Store {
             .connect_with(connect)
             .await
             .map_err(open_error)?;
-        let store = Store { pool };
+        let store = Store {
+            pool,
+            group: Default::default(),
+        };
         store.refuse_newer(url).await?;
         sqlx::migrate!("./migrations").run(&store.pool).await?;
         store.quick_check(url).await?;
@@ -250,7 +255,10 @@ impl Store {
                 url: url.to_owned(),
                 source,
             })?;
-        let store = Store { pool };
+        let store = Store {
+            pool,
+            group: Default::default(),
+        };
         store.refuse_newer(url).await?;
         Ok(store)
     }
@@ -333,7 +341,7 @@ impl Store {
     /// Starts a write transaction that holds the write lock from its start;
     /// inside [`Store::atomically`] a savepoint of the event's transaction.
     pub(crate) async fn begin_write(&self) -> Result<Write, StoreError> {
-        unit::begin_write(&self.pool).await
+        unit::begin_write(&self.pool, &self.group).await
     }
 
     /// A connection for one read: the event's transaction once it wrote,
@@ -345,7 +353,7 @@ impl Store {
     /// A connection for one single-statement write: the event's
     /// transaction inside [`Store::atomically`], else autocommit.
     pub(crate) async fn writer(&self) -> Result<Conn, StoreError> {
-        unit::writer(&self.pool).await
+        unit::writer(&self.pool, &self.group).await
     }
 
     #[cfg(test)]

@@ -17,17 +17,20 @@
 //! rolls back when it fails, so a failure after the state change leaves
 //! nothing behind.
 //!
-//! Other tasks (deliverers, timers) keep their own transactions; SQLite's
-//! one writer queues them behind the event's (`busy_timeout`).
+//! Every write transaction, the event's and the store's own (deliverers,
+//! timers), is a turn of the store's group commit ([`super::writer`]):
+//! writers queue for one shared transaction, and those that arrive while
+//! another writes are committed with it.
 
 use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use sqlx::pool::PoolConnection;
-use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::{Sqlite, SqliteConnection, SqlitePool};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+use super::writer::{Group, Turn};
 use super::{Context, Store, StoreError};
 
 tokio::task_local! {
@@ -36,7 +39,7 @@ tokio::task_local! {
 
 /// The event's transaction, once something wrote.
 pub(crate) struct Unit {
-    tx: Option<Transaction<'static, Sqlite>>,
+    tx: Option<Turn>,
     /// A savepoint was dropped unfinished: roll it back before the next use.
     undo_savepoint: bool,
 }
@@ -48,11 +51,11 @@ impl Unit {
             && let Some(tx) = self.tx.as_mut()
         {
             sqlx::query("ROLLBACK TO store_write")
-                .execute(&mut **tx)
+                .execute(tx.connection())
                 .await
                 .context("undoing a failed write")?;
             sqlx::query("RELEASE store_write")
-                .execute(&mut **tx)
+                .execute(tx.connection())
                 .await
                 .context("undoing a failed write")?;
         }
@@ -60,13 +63,9 @@ impl Unit {
     }
 
     /// The transaction, begun now if nothing wrote yet.
-    async fn begun(&mut self, pool: &SqlitePool) -> Result<(), StoreError> {
+    async fn begun(&mut self, pool: &SqlitePool, group: &Group) -> Result<(), StoreError> {
         if self.tx.is_none() {
-            let tx = pool
-                .begin_with("BEGIN IMMEDIATE")
-                .await
-                .context("starting the event's transaction")?;
-            self.tx = Some(tx);
+            self.tx = Some(group.join(pool).await?);
         }
         self.settle().await
     }
@@ -90,10 +89,19 @@ impl Store {
         }));
         let outcome = UNIT.scope(Arc::clone(&unit), work).await;
         let mut unit = unit.lock().await;
-        let value = outcome?;
+        let value = match outcome {
+            Ok(value) => value,
+            Err(error) => {
+                if let Some(turn) = unit.tx.take() {
+                    // Undone: its batch-mates keep their work.
+                    let _ = turn.finish(false).await;
+                }
+                return Err(error);
+            }
+        };
         unit.settle().await?;
-        if let Some(tx) = unit.tx.take() {
-            tx.commit().await.context("committing the event")?;
+        if let Some(turn) = unit.tx.take() {
+            turn.finish(true).await.context("committing the event")?;
         }
         Ok(value)
     }
@@ -105,15 +113,11 @@ async fn current() -> Option<OwnedMutexGuard<Unit>> {
     Some(unit.lock_owned().await)
 }
 
-pub(super) async fn begin_write(pool: &SqlitePool) -> Result<Write, StoreError> {
+pub(super) async fn begin_write(pool: &SqlitePool, group: &Group) -> Result<Write, StoreError> {
     let Some(mut unit) = current().await else {
-        let tx = pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .context("starting a write transaction")?;
-        return Ok(Write::Own(tx));
+        return Ok(Write::Own(group.join(pool).await?));
     };
-    unit.begun(pool).await?;
+    unit.begun(pool, group).await?;
     sqlx::query("SAVEPOINT store_write")
         .execute(connection(&mut unit))
         .await
@@ -134,11 +138,11 @@ pub(super) async fn reader(pool: &SqlitePool) -> Result<Conn, StoreError> {
     pooled(pool).await
 }
 
-pub(super) async fn writer(pool: &SqlitePool) -> Result<Conn, StoreError> {
+pub(super) async fn writer(pool: &SqlitePool, group: &Group) -> Result<Conn, StoreError> {
     let Some(mut unit) = current().await else {
         return pooled(pool).await;
     };
-    unit.begun(pool).await?;
+    unit.begun(pool, group).await?;
     Ok(Conn::Unit(unit))
 }
 
@@ -151,6 +155,7 @@ fn connection(unit: &mut OwnedMutexGuard<Unit>) -> &mut SqliteConnection {
     unit.tx
         .as_mut()
         .expect("the event's transaction was begun before use")
+        .connection()
 }
 
 /// A connection for one statement: pooled, or the event's transaction.
@@ -168,7 +173,8 @@ impl Deref for Conn {
             Conn::Unit(unit) => unit
                 .tx
                 .as_ref()
-                .expect("the event's transaction was begun before use"),
+                .expect("the event's transaction was begun before use")
+                .connection_ref(),
         }
     }
 }
@@ -182,10 +188,11 @@ impl DerefMut for Conn {
     }
 }
 
-/// A write transaction of the store: its own, or a savepoint of the
-/// event's. Dropped without [`Write::commit`], it is rolled back.
+/// A write transaction of the store: its own turn in the group commit, or
+/// a savepoint of the event's. Dropped without [`Write::commit`], it is
+/// rolled back.
 pub(crate) enum Write {
-    Own(Transaction<'static, Sqlite>),
+    Own(Turn),
     Unit(Savepoint),
 }
 
@@ -204,11 +211,12 @@ impl Drop for Savepoint {
 }
 
 impl Write {
-    /// Commits the transaction, or releases the savepoint into the event's
-    /// transaction (which commits later, with the event).
+    /// Commits the transaction (returning once its batch committed), or
+    /// releases the savepoint into the event's transaction (which commits
+    /// later, with the event).
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         match self {
-            Write::Own(tx) => tx.commit().await,
+            Write::Own(turn) => turn.finish(true).await,
             Write::Unit(mut savepoint) => {
                 sqlx::query("RELEASE store_write")
                     .execute(connection(&mut savepoint.unit))
@@ -225,12 +233,13 @@ impl Deref for Write {
 
     fn deref(&self) -> &SqliteConnection {
         match self {
-            Write::Own(tx) => tx,
+            Write::Own(turn) => turn.connection_ref(),
             Write::Unit(savepoint) => savepoint
                 .unit
                 .tx
                 .as_ref()
-                .expect("the event's transaction was begun before use"),
+                .expect("the event's transaction was begun before use")
+                .connection_ref(),
         }
     }
 }
@@ -238,7 +247,7 @@ impl Deref for Write {
 impl DerefMut for Write {
     fn deref_mut(&mut self) -> &mut SqliteConnection {
         match self {
-            Write::Own(tx) => tx,
+            Write::Own(turn) => turn.connection(),
             Write::Unit(savepoint) => connection(&mut savepoint.unit),
         }
     }

@@ -1,0 +1,310 @@
+//! Group commit: writers that arrive while another writes share its
+//! transaction, and one commit acknowledges them all.
+//!
+//! Why: SQLite has one writer. Each event committing its own `BEGIN
+//! IMMEDIATE` transaction pays a commit per event, and events that find the
+//! lock taken sleep in SQLite's busy handler (whose backoff made the slowest
+//! vote under load take over a second). Here the writers queue on a tokio
+//! mutex instead, in arrival order, and take turns in one open transaction
+//! on one connection.
+//!
+//! How: a writer's turn ([`Group::join`]) begins the batch's transaction if
+//! none is open; a later turn in the same batch sets a savepoint of its own
+//! (the first needs none: undoing it undoes the whole transaction). Its rules run as before
+//! (the core's `decide` closure, guarded updates), seeing everything its
+//! batch-mates wrote. When it ends ([`Turn::finish`]) its savepoint is
+//! released, or rolled back if it failed: one writer's failure or refusal
+//! never touches its batch-mates' work. If others are waiting for a turn
+//! and the batch is not full ([`MAX_BATCH`]), it leaves the transaction open
+//! for them and waits for the batch's commit; the last of a batch commits
+//! and tells every member the outcome. Acknowledged means committed: no
+//! writer returns before the commit that holds its work.
+//!
+//! A writer whose waiter vanished (a cancelled task) cannot leave a batch
+//! open forever: a waiting member commits the batch itself when nothing
+//! happened for [`STALL`].
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
+use tokio::sync::{Mutex, OwnedMutexGuard, watch};
+
+use super::{Context, StoreError};
+
+/// The most writers one transaction holds.
+pub(crate) const MAX_BATCH: usize = 64;
+
+/// How long a member of an open batch waits for the batch's commit before
+/// committing it itself.
+const STALL: Duration = Duration::from_millis(25);
+
+/// What a batch's commit came to: `None` until it happened.
+type Outcome = Option<Result<(), String>>;
+
+/// The shared writer of one database.
+#[derive(Default)]
+pub(crate) struct Group {
+    batch: Arc<Mutex<Batch>>,
+    /// Writers waiting for their turn.
+    waiting: Arc<AtomicUsize>,
+}
+
+impl std::fmt::Debug for Group {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Group")
+            .field("waiting", &self.waiting.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Default)]
+struct Batch {
+    tx: Option<Transaction<'static, Sqlite>>,
+    /// Counts batches, so a waiter knows whether its batch is still open.
+    generation: u64,
+    /// Writers that finished their turn in the open batch.
+    members: usize,
+    /// Tells the open batch's members how its commit went.
+    done: Option<watch::Sender<Outcome>>,
+    /// A turn ended without finishing: its savepoint is still open.
+    abandoned: bool,
+}
+
+/// One writer's turn in the open batch: the transaction is its own until
+/// it finishes.
+pub(crate) struct Turn {
+    batch: Option<OwnedMutexGuard<Batch>>,
+    group: Arc<Mutex<Batch>>,
+    waiting: Arc<AtomicUsize>,
+    /// Whether the turn set a savepoint (it joined an open batch).
+    savepoint: bool,
+}
+
+impl Group {
+    /// Waits for the turn, opening the batch's transaction if none is open.
+    pub(crate) async fn join(&self, pool: &SqlitePool) -> Result<Turn, StoreError> {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let waited = WaitGuard(Arc::clone(&self.waiting));
+        let mut batch = Arc::clone(&self.batch).lock_owned().await;
+        drop(waited);
+        if std::mem::take(&mut batch.abandoned)
+            && let Some(tx) = batch.tx.as_mut()
+        {
+            let undone = undo(tx).await;
+            if let Err(source) = undone {
+                fail(&mut batch, "undoing an abandoned write");
+                return Err(StoreError::Query {
+                    context: "undoing an abandoned write",
+                    source,
+                });
+            }
+        }
+        let savepoint = batch.tx.is_some();
+        if savepoint {
+            let tx = batch.tx.as_mut().expect("the batch is open");
+            sqlx::query("SAVEPOINT writer_turn")
+                .execute(&mut **tx)
+                .await
+                .context("starting a turn in the shared transaction")?;
+        } else {
+            let tx = pool
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .context("starting a write transaction")?;
+            batch.tx = Some(tx);
+            batch.generation += 1;
+            batch.members = 0;
+            batch.done = Some(watch::Sender::new(None));
+        }
+        Ok(Turn {
+            batch: Some(batch),
+            group: Arc::clone(&self.batch),
+            waiting: Arc::clone(&self.waiting),
+            savepoint,
+        })
+    }
+}
+
+/// Counts a waiter out when it gets its turn or is cancelled.
+struct WaitGuard(Arc<AtomicUsize>);
+
+impl Drop for WaitGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Turn {
+    /// The shared transaction's connection.
+    pub(crate) fn connection(&mut self) -> &mut SqliteConnection {
+        self.batch
+            .as_mut()
+            .and_then(|batch| batch.tx.as_mut())
+            .expect("a turn holds the open batch")
+    }
+
+    /// The shared transaction's connection, for reading.
+    pub(crate) fn connection_ref(&self) -> &SqliteConnection {
+        self.batch
+            .as_ref()
+            .and_then(|batch| batch.tx.as_ref())
+            .expect("a turn holds the open batch")
+    }
+
+    /// Ends the turn: keeps its work (`keep`) or undoes it, and returns once
+    /// the work is committed (at once when it was undone).
+    pub(crate) async fn finish(mut self, keep: bool) -> Result<(), sqlx::Error> {
+        let mut batch = self.batch.take().expect("a turn finishes once");
+        if !self.savepoint && !keep {
+            // The first turn of its batch: nothing else to keep.
+            batch.done = None;
+            let tx = batch.tx.take().expect("a turn holds the open batch");
+            return tx.rollback().await;
+        }
+        let tx = batch.tx.as_mut().expect("a turn holds the open batch");
+        let ended = match (self.savepoint, keep) {
+            (false, _) => Ok(()),
+            (true, true) => sqlx::query("RELEASE writer_turn")
+                .execute(&mut **tx)
+                .await
+                .map(|_| ()),
+            (true, false) => undo(tx).await,
+        };
+        if let Err(error) = ended {
+            fail(&mut batch, "ending a turn");
+            return Err(error);
+        }
+        batch.members += 1;
+        let others = self.waiting.load(Ordering::SeqCst) > 0;
+        if others && batch.members < MAX_BATCH {
+            if !keep {
+                return Ok(());
+            }
+            let generation = batch.generation;
+            let done = batch
+                .done
+                .as_ref()
+                .expect("an open batch has its outcome")
+                .subscribe();
+            drop(batch);
+            return wait_for_commit(&self.group, generation, done).await;
+        }
+        commit(&mut batch).await
+    }
+}
+
+impl Drop for Turn {
+    /// A turn dropped unfinished (an error in between, a refused posting, a
+    /// cancelled task) is undone: the first of its batch rolls the
+    /// transaction back; a later one's savepoint is rolled back by a task
+    /// of its own (or, without a runtime, by the next turn).
+    fn drop(&mut self) {
+        if let Some(mut batch) = self.batch.take() {
+            if self.savepoint {
+                match tokio::runtime::Handle::try_current() {
+                    Ok(runtime) => {
+                        // Undone at once, and committed for the batch-mates
+                        // if nobody else comes.
+                        let turn = Turn {
+                            batch: Some(batch),
+                            group: Arc::clone(&self.group),
+                            waiting: Arc::clone(&self.waiting),
+                            savepoint: true,
+                        };
+                        runtime.spawn(async move {
+                            if let Err(error) = turn.finish(false).await {
+                                tracing::error!(%error, "undoing an abandoned write failed");
+                            }
+                        });
+                    }
+                    Err(_) => batch.abandoned = true,
+                }
+            } else {
+                // The first turn of its batch: nobody else's work is in
+                // it, and SQLite's write lock is not held until the next
+                // writer comes.
+                batch.tx = None;
+                batch.done = None;
+            }
+        }
+    }
+}
+
+/// Waits until the batch of `generation` committed; commits it itself if
+/// nobody did for a while.
+async fn wait_for_commit(
+    group: &Arc<Mutex<Batch>>,
+    generation: u64,
+    mut done: watch::Receiver<Outcome>,
+) -> Result<(), sqlx::Error> {
+    loop {
+        let waited = tokio::time::timeout(STALL, done.wait_for(Option::is_some))
+            .await
+            .map(|outcome| outcome.map(|outcome| outcome.clone()));
+        match waited {
+            Ok(Ok(outcome)) => return outcome_of(outcome),
+            Ok(Err(_)) => {
+                // The sender went away without a word: the batch was
+                // dropped, so nothing of it was committed.
+                return outcome_of(None);
+            }
+            Err(_) => {
+                let mut batch = Arc::clone(group).lock_owned().await;
+                if batch.generation == generation && batch.tx.is_some() {
+                    return commit(&mut batch).await;
+                }
+            }
+        }
+    }
+}
+
+/// A batch-mate's commit outcome as the error sqlx would have given.
+fn outcome_of(outcome: Outcome) -> Result<(), sqlx::Error> {
+    let failed = |why: String| Err(sqlx::Error::Io(std::io::Error::other(why)));
+    match outcome {
+        Some(Ok(())) => Ok(()),
+        Some(Err(error)) => failed(format!("the write batch failed to commit: {error}")),
+        None => failed("the write batch ended without committing".to_owned()),
+    }
+}
+
+/// Commits the open batch and tells its members.
+async fn commit(batch: &mut Batch) -> Result<(), sqlx::Error> {
+    if std::mem::take(&mut batch.abandoned)
+        && let Some(tx) = batch.tx.as_mut()
+        && let Err(error) = undo(tx).await
+    {
+        fail(batch, "undoing an abandoned write");
+        return Err(error);
+    }
+    let tx = batch.tx.take().expect("the batch is open");
+    let done = batch.done.take();
+    let committed = tx.commit().await;
+    let outcome = committed.as_ref().map(|_| ()).map_err(|e| e.to_string());
+    if let Some(done) = done {
+        done.send_replace(Some(outcome));
+    }
+    committed
+}
+
+/// Gives up the open batch (its transaction rolls back) and tells its
+/// members their work is lost.
+fn fail(batch: &mut Batch, what: &str) {
+    batch.tx = None;
+    if let Some(done) = batch.done.take() {
+        done.send_replace(Some(Err(format!("{what} failed"))));
+    }
+}
+
+/// Rolls back the current turn's savepoint.
+async fn undo(tx: &mut Transaction<'static, Sqlite>) -> Result<(), sqlx::Error> {
+    sqlx::query("ROLLBACK TO writer_turn")
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("RELEASE writer_turn")
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
