@@ -140,6 +140,17 @@ async fn forgetting_asks_first_then_erases_names_and_messages_and_leaves_the_boo
         out.contains("Eine offene Bestellung wurde storniert und erstattet."),
         "{out}"
     );
+    // The moderators' message of the mug claim loses its buttons, says it
+    // was cancelled, and no longer names her.
+    let settled = out
+        .lines()
+        .find(|line| line.contains("bot (edited):") && line.contains("Fanclub-Tasse"))
+        .unwrap_or_else(|| panic!("the claim's message was not settled:\n{out}"));
+    assert!(settled.contains("storniert"), "{settled}");
+    assert!(
+        !settled.contains("alice") && !settled.contains('['),
+        "{settled}"
+    );
     // Writing again: a stranger, at zero.
     assert!(
         out.contains("bot → alice (private): alice: 0 Punkte"),

@@ -163,14 +163,15 @@ pub(super) async fn press(context: &Context<'_>, action: &str) -> Result<Vec<Rep
 async fn forget(context: &Context<'_>) -> Result<Vec<Reply>, ClubError> {
     let store = context.club.store();
     let member = context.member.id;
-    let mut refunded = 0i64;
+    let mut cancelled = Vec::new();
     for claim in store.pending_claims_of(member).await? {
         if let crate::store::claims::Cancelled::Cancelled(_) =
             store.cancel_claim(claim, member, context.now).await?
         {
-            refunded += 1;
+            cancelled.push(claim);
         }
     }
+    let refunded = cancelled.len();
     let texts = context.club.texts();
     let lang = context.lang;
     let Some(forgotten) = store.forget_member(member, context.now).await? else {
@@ -192,7 +193,15 @@ async fn forget(context: &Context<'_>) -> Result<Vec<Reply>, ClubError> {
             Some(&args([("claims", refunded.into())])),
         ));
     }
-    Ok(vec![Reply::in_place(context.place, done, None)])
+    let mut replies = vec![Reply::in_place(context.place, done, None)];
+    // The moderators' messages of the cancelled claims lose their buttons
+    // and say so, under the name the forgotten member has now.
+    for id in cancelled {
+        if let Some(claim) = store.claim(id).await? {
+            replies.extend(super::shop::settle_moderators_message(context.club, &claim).await?);
+        }
+    }
+    Ok(replies)
 }
 
 /// Whether `target`'s rank may be shown in an answer to the member who

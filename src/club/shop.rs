@@ -988,7 +988,7 @@ async fn tell_member(club: &Club, claim: &Claim, message: &str) -> Result<Reply,
 /// Edits the claim's message in the moderators' place of every platform:
 /// no more buttons, and who decided what. The message is found by the
 /// notice it came from, whatever the platform's id for it is.
-async fn settle_moderators_message(
+pub(super) async fn settle_moderators_message(
     club: &Club,
     claim: &Claim,
 ) -> Result<Option<Reply>, StoreError> {
