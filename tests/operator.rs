@@ -284,6 +284,17 @@ fn a_club_database(dir: &Path) -> String {
     url
 }
 
+/// The binary stopped at start with `message`, before answering anything.
+fn refused_at_start(run: &crate::support::Run, message: &str) {
+    assert!(!run.success, "{}", run.stdout);
+    assert!(run.stderr.contains(message), "{}", run.stderr);
+    assert!(
+        run.stdout.is_empty(),
+        "nothing was answered: {}",
+        run.stdout
+    );
+}
+
 #[test]
 fn a_database_written_by_a_newer_fanclub_is_refused_at_start_naming_the_migration() {
     let dir = tempfile::tempdir().unwrap();
@@ -298,18 +309,7 @@ fn a_database_written_by_a_newer_fanclub_is_refused_at_start_naming_the_migratio
         vec!["--database", url.as_str(), "doctor"],
     ] {
         let run = run_in(dir.path(), &args, "alice: /balance\n");
-        assert!(!run.success, "{args:?}: {}", run.stdout);
-        assert!(
-            run.stderr
-                .contains("written by a newer fanclub (migration 9001"),
-            "{args:?}: {}",
-            run.stderr
-        );
-        assert!(
-            run.stdout.is_empty(),
-            "nothing was answered: {}",
-            run.stdout
-        );
+        refused_at_start(&run, "written by a newer fanclub (migration 9001");
     }
 }
 
@@ -324,40 +324,7 @@ fn a_read_only_database_is_refused_at_start_instead_of_apologising_for_every_lin
         &["--database", &read_only, "console"],
         "alice: /balance\n",
     );
-    assert!(!run.success, "{}", run.stdout);
-    assert!(run.stderr.contains("is not writable"), "{}", run.stderr);
-    assert!(
-        run.stdout.is_empty(),
-        "nothing was answered: {}",
-        run.stdout
-    );
-}
-
-#[test]
-fn a_database_file_without_write_permission_is_refused_at_start() {
-    use std::os::unix::fs::PermissionsExt as _;
-    let dir = tempfile::tempdir().unwrap();
-    let url = a_club_database(dir.path());
-    let file = dir.path().join("fanclub.db");
-    fs::set_permissions(&file, fs::Permissions::from_mode(0o444)).unwrap();
-    if fs::OpenOptions::new().write(true).open(&file).is_ok() {
-        // Running as root, which writes read-only files anyway; the
-        // `?mode=ro` story above covers the check then.
-        eprintln!("skipped: this user writes read-only files");
-        return;
-    }
-    let run = run_in(
-        dir.path(),
-        &["--database", &url, "console"],
-        "alice: /balance\n",
-    );
-    assert!(!run.success, "{}", run.stdout);
-    assert!(run.stderr.contains("is not writable"), "{}", run.stderr);
-    assert!(
-        run.stdout.is_empty(),
-        "nothing was answered: {}",
-        run.stdout
-    );
+    refused_at_start(&run, "is not writable");
 }
 
 #[test]
