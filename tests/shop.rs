@@ -3,7 +3,7 @@
 
 use chrono::{Duration, Utc};
 use fanclub::club::model::{Actor, MemberId};
-use fanclub::club::reply::Audience;
+use fanclub::club::reply::{Audience, Reply};
 use fanclub::store::PostingOutcome;
 use fanclub::store::Store;
 use fanclub::store::claims::{ClaimAttempt, ClaimState, Decided, Decision, NewClaim};
@@ -162,6 +162,15 @@ async fn two_moderators_deciding_at_once_yield_exactly_one_decision() {
     }
 }
 
+/// The labels of a notice's buttons, in order.
+fn button_labels(notice: &Reply) -> Vec<&str> {
+    notice
+        .buttons
+        .iter()
+        .map(|button| button.label.as_str())
+        .collect()
+}
+
 /// A club where alice has points, mia and max moderate.
 struct Shop {
     test: TestClub,
@@ -219,11 +228,7 @@ async fn a_german_club_with_an_english_moderator_team_posts_claims_in_english() 
     );
     let posted = &redeemed.replies[1];
     assert_eq!(posted.audience, Audience::Moderators);
-    let labels: Vec<&str> = posted
-        .buttons
-        .iter()
-        .map(|button| button.label.as_str())
-        .collect();
+    let labels = button_labels(posted);
     assert_eq!(labels, ["Approve", "Reject"]);
     assert!(
         posted
@@ -251,11 +256,7 @@ async fn a_member_claims_the_shirt_and_a_moderator_approves_it_with_the_button()
     );
     let posted = &redeemed.replies[1];
     assert_eq!(posted.audience, Audience::Moderators);
-    let labels: Vec<&str> = posted
-        .buttons
-        .iter()
-        .map(|button| button.label.as_str())
-        .collect();
+    let labels = button_labels(posted);
     assert_eq!(
         labels,
         ["Genehmigen", "Ablehnen"],
