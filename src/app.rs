@@ -24,11 +24,23 @@ fn store_options(settings: &Settings) -> StoreOptions {
 }
 
 /// Opens and migrates the store, after the checks of [`Store::open`]
-/// (SQLite URL, not newer than this binary, writable, `quick_check`).
+/// (SQLite URL, not newer than this binary, writable): for the CLI's
+/// one-shot commands.
 pub async fn open_store(settings: &Settings, url: &str) -> anyhow::Result<Store> {
     Store::open(url, &store_options(settings))
         .await
         .with_context(|| format!("opening the store at {url}"))
+}
+
+/// Like [`open_store`], and every page passes `PRAGMA quick_check`: for the
+/// bot and the console, which run for days on what they find at start.
+pub async fn open_service_store(settings: &Settings, url: &str) -> anyhow::Result<Store> {
+    let store = open_store(settings, url).await?;
+    store
+        .quick_check(url)
+        .await
+        .with_context(|| format!("opening the store at {url}"))?;
+    Ok(store)
 }
 
 /// Opens an existing store for reading only; a missing file is an error.

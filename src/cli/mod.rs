@@ -239,7 +239,7 @@ async fn console(
     database: &str,
     lang: Option<Lang>,
 ) -> anyhow::Result<ExitCode> {
-    let store = app::open_store(settings, database).await?;
+    let store = app::open_service_store(settings, database).await?;
     let club = app::club(store.clone(), settings).await?;
     let services = app::start_services(settings, &store, Default::default()).await?;
     app::log_start(settings, &club, &["console"], database);

@@ -69,7 +69,7 @@ pub(super) async fn run(
             ),
         }
     }
-    let store = app::open_store(settings, database).await?;
+    let store = app::open_service_store(settings, database).await?;
     let club = app::club(store.clone(), settings).await?;
     let health = crate::ops::http::Platforms::default();
     let services = app::start_services(settings, &store, health.clone()).await?;

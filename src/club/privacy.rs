@@ -215,12 +215,7 @@ pub(super) async fn rank_shown(
     if target == context.member.id && privately {
         return Ok(true);
     }
-    Ok(!context
-        .club
-        .store()
-        .leaderboard_hidden()
-        .await?
-        .contains(&target))
+    Ok(!context.club.store().is_leaderboard_hidden(target).await?)
 }
 
 /// `/leaderboard_hide on|off`: leaves the member out of the leaderboards

@@ -42,6 +42,7 @@ pub mod digests;
 pub mod doctor;
 pub mod faq;
 pub mod grants;
+pub mod inbox;
 pub mod ledger;
 pub mod links;
 pub mod members;
@@ -175,8 +176,9 @@ impl Store {
     ///
     /// Before answering anything it makes sure the store can do its work:
     /// the URL is SQLite, no migration is newer than this binary, the file
-    /// and its directory are writable, `PRAGMA quick_check` passes and a
-    /// write goes through.
+    /// and its directory are writable and a write goes through. The page
+    /// check ([`Store::quick_check`]) reads the whole file, so only the
+    /// long-running services ask for it at start, not every CLI command.
     pub async fn open(url: &str, options: &StoreOptions) -> Result<Store, StoreError> {
         check_scheme(url)?;
         let open_error = |source| StoreError::Open {
@@ -215,7 +217,6 @@ impl Store {
         };
         store.refuse_newer(url).await?;
         sqlx::migrate!("./migrations").run(&store.pool).await?;
-        store.quick_check(url).await?;
         store.write_check(url).await?;
         tracing::debug!(in_memory, "store opened and migrated");
         Ok(store)
@@ -323,18 +324,31 @@ impl Store {
     }
 
     /// One write that is rolled back: a read-only file, directory or file
-    /// system fails here rather than at a member's first message.
+    /// system fails here rather than at a member's first message. The probe
+    /// takes its turn in the group commit like any writer, so a busy club
+    /// answers it between batches instead of in SQLite's busy handler.
     async fn write_check(&self, url: &str) -> Result<(), StoreError> {
-        let not_writable = |error: sqlx::Error| StoreError::NotWritable {
+        let not_writable = |reason: String| StoreError::NotWritable {
             url: url.to_owned(),
-            reason: error.to_string(),
+            reason,
         };
-        let mut tx = self.pool.begin().await.map_err(not_writable)?;
+        let mut probe = self.begin_write().await.map_err(|error| {
+            let causes = std::iter::successors(Some(&error as &dyn std::error::Error), |error| {
+                error.source()
+            });
+            not_writable(
+                causes
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(": "),
+            )
+        })?;
         sqlx::query("CREATE TABLE fanclub_write_check (x INTEGER)")
-            .execute(&mut *tx)
+            .execute(&mut *probe)
             .await
-            .map_err(not_writable)?;
-        tx.rollback().await.map_err(not_writable)?;
+            .map_err(|error| not_writable(error.to_string()))?;
+        // Dropped without commit: rolled back.
+        drop(probe);
         Ok(())
     }
 

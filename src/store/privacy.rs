@@ -159,6 +159,20 @@ impl Store {
         Ok(ids.into_iter().map(MemberId).collect())
     }
 
+    /// Whether `member` is left out of the leaderboards (hidden, or
+    /// forgotten): one row, where [`Store::leaderboard_hidden`] lists all.
+    #[tracing::instrument(skip_all)]
+    pub async fn is_leaderboard_hidden(&self, member: MemberId) -> Result<bool, StoreError> {
+        let hidden: Option<bool> = sqlx::query_scalar(
+            "SELECT leaderboard_hidden = 1 OR forgotten_at IS NOT NULL FROM members WHERE id = ?",
+        )
+        .bind(member.0)
+        .fetch_optional(&mut *self.reader().await?)
+        .await
+        .context("reading whether a member is hidden from leaderboards")?;
+        Ok(hidden.unwrap_or(false))
+    }
+
     /// The moderators' place `platform` registered, if it has one.
     #[tracing::instrument(skip_all, fields(%platform))]
     pub async fn moderators_place(&self, platform: Platform) -> Result<Option<String>, StoreError> {
