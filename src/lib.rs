@@ -41,6 +41,7 @@ pub mod console;
 pub mod delivery;
 pub mod discord;
 pub mod faq;
+pub mod lanes;
 pub mod lang;
 pub mod ops;
 pub mod shop;

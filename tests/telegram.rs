@@ -14,6 +14,7 @@ mod answers;
 mod buttons;
 mod delivery;
 mod joins;
+mod lanes;
 mod linking;
 mod naming;
 mod outbox;

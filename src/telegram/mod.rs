@@ -29,9 +29,12 @@
 //!   and a restart loses nothing.
 //! - **Idempotency comes from Telegram's ids.** Every event carries the key
 //!   `telegram:update:<update_id>`; messages also carry their `message_id`,
-//!   which the store recognises when the same message arrives twice. Updates
-//!   are confirmed to Telegram only by the next `getUpdates`, so after a
-//!   crash they are delivered again, and change nothing the second time.
+//!   which the store recognises when the same message arrives twice. A
+//!   fetched batch is written to the store's inbox before the next
+//!   `getUpdates` confirms it, so after a crash what was not handled yet is
+//!   handled at start, and what was changes nothing the second time.
+//! - **Chats run side by side** (`polling`): each chat's updates in order,
+//!   different chats at once, up to `max_waiting_updates` in flight.
 //! - **Places.** A chat is its chat id as text; a forum topic is
 //!   `"<chat_id>/<message_thread_id>"`. A private chat's id is the member's
 //!   user id, which is how replies for a member find them.
@@ -43,6 +46,7 @@ mod convert;
 mod menu;
 mod moderators;
 mod outbox;
+mod polling;
 
 use std::fmt;
 use std::time::Duration;
@@ -58,7 +62,6 @@ use crate::delivery::{Deliverer, Pace};
 use crate::lang::Lang;
 use crate::store::StoreError;
 use secrecy::{ExposeSecret, SecretString};
-use teloxide::payloads::setters::*;
 use teloxide::requests::{Request, Requester};
 use teloxide::types::{
     AllowedUpdate, CallbackQuery, Me, Message, MessageReactionUpdated, Update, UpdateKind,
@@ -111,6 +114,9 @@ pub struct Tuning {
     pub shutdown_grace: Duration,
     /// How long delivered notices are kept.
     pub keep: Duration,
+    /// Updates running or waiting in their chats' lanes before polling
+    /// pauses: a bound on memory when the club cannot keep up.
+    pub max_waiting_updates: usize,
 }
 
 impl Tuning {
@@ -133,6 +139,7 @@ impl Tuning {
             record_wait: Duration::from_millis(500),
             shutdown_grace: Duration::from_secs(10),
             keep: Duration::from_secs(14 * 86_400),
+            max_waiting_updates: 1_000,
         }
     }
 
@@ -363,50 +370,6 @@ struct Handler<'a> {
 }
 
 impl Handler<'_> {
-    /// The `getUpdates` loop. Failures are logged and retried with backoff;
-    /// it never ends.
-    async fn poll(&self) -> std::convert::Infallible {
-        let timeout = u32::try_from(self.tuning.poll_timeout.as_secs()).unwrap_or(u32::MAX);
-        let mut offset: Option<i32> = None;
-        let mut failures = 0;
-        loop {
-            let mut request = self
-                .bot
-                .get_updates()
-                .timeout(timeout)
-                .allowed_updates(ALLOWED_UPDATES);
-            if let Some(offset) = offset {
-                request = request.offset(offset);
-            }
-            match request.send().await {
-                Ok(updates) => {
-                    failures = 0;
-                    for update in updates {
-                        // Confirmed by the next getUpdates, after handling.
-                        offset = Some(update.id.as_offset());
-                        self.on_update(update).await;
-                    }
-                }
-                Err(RequestError::RetryAfter(seconds)) => {
-                    let wait = self.tuning.retry_after_unit * seconds.seconds();
-                    tracing::warn!(wait_ms = wait.as_millis() as u64, "getUpdates: flood limit");
-                    tokio::time::sleep(wait).await;
-                }
-                Err(error) => {
-                    failures += 1;
-                    let wait = self.tuning.backoff(failures);
-                    tracing::warn!(
-                        attempt = failures,
-                        retry_in_ms = wait.as_millis() as u64,
-                        error = %error_chain(&error),
-                        "getUpdates failed, retrying"
-                    );
-                    tokio::time::sleep(wait).await;
-                }
-            }
-        }
-    }
-
     async fn on_update(&self, update: Update) {
         let key = format!("telegram:update:{}", update.id.0);
         let outcome = match &update.kind {

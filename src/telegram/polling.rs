@@ -1,0 +1,269 @@
+//! Polling: `getUpdates` fetched ahead, updates handled in per-chat lanes.
+//!
+//! Why: handled one at a time, one slow command held up every chat, and the
+//! store's group commit never saw two events at once. Now each chat is a
+//! [`Lanes`] lane: a chat's updates run in the order Telegram sent them,
+//! different chats run at the same time, and fetching pauses while
+//! `max_waiting_updates` updates run or wait.
+//!
+//! Fetching ahead confirms updates to Telegram (it forgets an update once
+//! `getUpdates` asks past it) before they are handled. So every fetched batch
+//! is first written to the store's inbox, in one transaction; only then is
+//! it handled, and the next `getUpdates` confirms it. A handled update is
+//! deleted from the inbox with the next batch. After a crash the updates
+//! left in the inbox are handled again at start: an update that was handled
+//! already changes nothing, since every event carries its update's key.
+
+use std::collections::HashSet;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use teloxide::RequestError;
+use teloxide::payloads::setters::*;
+use teloxide::requests::{Request, Requester};
+use teloxide::types::Update;
+
+use super::{ALLOWED_UPDATES, Handler};
+use crate::club::error_chain;
+use crate::club::model::Platform;
+use crate::lanes::Lanes;
+use crate::store::inbox::InboxUpdate;
+
+/// The order that must hold: a chat's updates one after another. An update
+/// with neither chat nor sender is alone in its lane.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Lane {
+    Chat(i64),
+    Alone(u32),
+}
+
+impl Lane {
+    fn of(update: &Update) -> Lane {
+        if let Some(chat) = update.chat() {
+            return Lane::Chat(chat.id.0);
+        }
+        match update.from() {
+            // A member's private chat has their user id.
+            Some(user) => Lane::Chat(i64::try_from(user.id.0).unwrap_or(i64::MAX)),
+            None => Lane::Alone(update.id.0),
+        }
+    }
+}
+
+/// A `getUpdates` call under way.
+type Fetch<'a> = Pin<Box<dyn Future<Output = Fetched> + Send + 'a>>;
+
+/// How a `getUpdates` went. Handled ids that could not be deleted from the
+/// inbox come back, to be deleted with the next batch.
+enum Fetched {
+    /// Written to the inbox: to be handled.
+    Kept(Vec<Update>),
+    /// Taken from Telegram but not written: they come again.
+    NotKept(Vec<i64>),
+    Failed(Vec<i64>, RequestError),
+}
+
+impl Handler<'_> {
+    /// The `getUpdates` loop. Failures are logged and retried with backoff;
+    /// it never ends.
+    pub(super) async fn poll(&self) -> Infallible {
+        let mut lanes: Lanes<Lane, Update> = Lanes::default();
+        let mut running = FuturesUnordered::new();
+        // Handled since the inbox was last written: deleted with the next batch.
+        let mut handled: Vec<i64> = Vec::new();
+        let mut offset: Option<i32> = None;
+        let mut failures = 0;
+        let mut wait: Option<Duration> = None;
+        let mut fetch: Option<Fetch<'_>> = None;
+        let (replayed, unreadable) = self.left_in_inbox().await;
+        handled.extend(unreadable);
+        let mut replayed_ids: HashSet<u32> = replayed.iter().map(|update| update.id.0).collect();
+        for update in replayed {
+            if let Some((lane, update)) = start(&mut lanes, update) {
+                running.push(self.run(lane, update));
+            }
+        }
+        loop {
+            if fetch.is_none() && lanes.len() < self.tuning.max_waiting_updates {
+                let handled = std::mem::take(&mut handled);
+                fetch = Some(Box::pin(self.fetch(offset, wait.take(), handled)));
+            }
+            tokio::select! {
+                Some((lane, id)) = running.next(), if !running.is_empty() => {
+                    handled.push(id);
+                    if let Some(next) = lanes.finish(&lane) {
+                        running.push(self.run(lane, next));
+                    }
+                }
+                fetched = async {
+                    match fetch.as_mut() {
+                        Some(fetch) => fetch.await,
+                        None => std::future::pending().await,
+                    }
+                } => {
+                    fetch = None;
+                    match fetched {
+                        Fetched::Kept(updates) => {
+                            failures = 0;
+                            for update in updates {
+                                offset = Some(update.id.as_offset());
+                                if replayed_ids.remove(&update.id.0) {
+                                    continue;
+                                }
+                                if let Some((lane, update)) = start(&mut lanes, update) {
+                                    running.push(self.run(lane, update));
+                                }
+                            }
+                            replayed_ids.clear();
+                        }
+                        Fetched::NotKept(not_deleted) => {
+                            // Not confirmed: the same updates come again.
+                            handled.extend(not_deleted);
+                            failures += 1;
+                            wait = Some(self.tuning.backoff(failures));
+                        }
+                        Fetched::Failed(not_deleted, RequestError::RetryAfter(seconds)) => {
+                            handled.extend(not_deleted);
+                            let pause = self.tuning.retry_after_unit * seconds.seconds();
+                            tracing::warn!(wait_ms = pause.as_millis() as u64, "getUpdates: flood limit");
+                            wait = Some(pause);
+                        }
+                        Fetched::Failed(not_deleted, error) => {
+                            handled.extend(not_deleted);
+                            failures += 1;
+                            let pause = self.tuning.backoff(failures);
+                            tracing::warn!(
+                                attempt = failures,
+                                retry_in_ms = pause.as_millis() as u64,
+                                error = %error_chain(&error),
+                                "getUpdates failed, retrying"
+                            );
+                            wait = Some(pause);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// One `getUpdates` (after `wait` if the last one failed), whose updates
+    /// are written to the inbox, and `handled` deleted from it, before they
+    /// are handed out. The store work happens here, beside the running
+    /// updates, never in the loop that polls them: a handler holding the
+    /// group commit's turn must keep running for the inbox to get one.
+    async fn fetch(
+        &self,
+        offset: Option<i32>,
+        wait: Option<Duration>,
+        handled: Vec<i64>,
+    ) -> Fetched {
+        if let Some(wait) = wait {
+            tokio::time::sleep(wait).await;
+        }
+        let updates = match self.get_updates(offset).await {
+            Ok(updates) => updates,
+            Err(error) => return Fetched::Failed(handled, error),
+        };
+        if self.keep(&updates, &handled).await {
+            Fetched::Kept(updates)
+        } else {
+            Fetched::NotKept(handled)
+        }
+    }
+
+    async fn get_updates(&self, offset: Option<i32>) -> Result<Vec<Update>, RequestError> {
+        let timeout = u32::try_from(self.tuning.poll_timeout.as_secs()).unwrap_or(u32::MAX);
+        let mut request = self
+            .bot
+            .get_updates()
+            .timeout(timeout)
+            .allowed_updates(ALLOWED_UPDATES);
+        if let Some(offset) = offset {
+            request = request.offset(offset);
+        }
+        request.send().await
+    }
+
+    /// Writes `fresh` to the inbox and deletes `handled` from it: whether
+    /// that worked (if not, nothing may be confirmed to Telegram).
+    async fn keep(&self, fresh: &[Update], handled: &[i64]) -> bool {
+        if fresh.is_empty() && handled.is_empty() {
+            return true;
+        }
+        let received: Vec<InboxUpdate> = fresh
+            .iter()
+            .filter_map(|update| match serde_json::to_string(update) {
+                Ok(body) => Some(InboxUpdate {
+                    update_id: i64::from(update.id.0),
+                    body,
+                }),
+                Err(error) => {
+                    // Handled all the same, only not kept across a crash.
+                    tracing::warn!(update = update.id.0, %error, "an update cannot be written to the inbox");
+                    None
+                }
+            })
+            .collect();
+        let kept = self
+            .club
+            .store()
+            .inbox_exchange(Platform::Telegram, &received, handled, chrono::Utc::now())
+            .await;
+        match kept {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::error!(error = %error_chain(&error), "writing updates to the inbox failed; fetching them again");
+                false
+            }
+        }
+    }
+
+    /// What a previous run took from Telegram but did not finish handling,
+    /// and the ids of kept updates that cannot be read any more.
+    async fn left_in_inbox(&self) -> (Vec<Update>, Vec<i64>) {
+        let waiting = match self.club.store().inbox_waiting(Platform::Telegram).await {
+            Ok(waiting) => waiting,
+            Err(error) => {
+                tracing::error!(error = %error_chain(&error), "reading the inbox failed; its updates wait for the next start");
+                return (Vec::new(), Vec::new());
+            }
+        };
+        if !waiting.is_empty() {
+            tracing::info!(
+                updates = waiting.len(),
+                "handling the updates the last run left"
+            );
+        }
+        let mut updates = Vec::with_capacity(waiting.len());
+        let mut unreadable = Vec::new();
+        for kept in waiting {
+            match serde_json::from_str::<Update>(&kept.body) {
+                Ok(update) => updates.push(update),
+                Err(error) => {
+                    tracing::warn!(update = kept.update_id, %error, "an update in the inbox cannot be read; skipped");
+                    unreadable.push(kept.update_id);
+                }
+            }
+        }
+        (updates, unreadable)
+    }
+
+    /// Handles one update; its lane and id when it is done.
+    async fn run(&self, lane: Lane, update: Update) -> (Lane, i64) {
+        let id = i64::from(update.id.0);
+        self.on_update(update).await;
+        (lane, id)
+    }
+}
+
+/// Puts `update` in its lane: returned with its lane when it starts now.
+fn start(lanes: &mut Lanes<Lane, Update>, update: Update) -> Option<(Lane, Update)> {
+    let lane = Lane::of(&update);
+    lanes
+        .push(lane.clone(), update)
+        .map(|update| (lane, update))
+}
