@@ -97,32 +97,43 @@ impl Console {
             .map_err(|error| std::io::Error::other(error_chain(&error)))?;
         let mut buffer = Vec::new();
         let mut number = 0usize;
+        let every =
+            std::time::Duration::from_secs(self.club.config().shop.expiry_check_seconds.max(1));
+        // The first tick is at once: what expired while the console was
+        // closed is settled before the first line.
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            buffer.clear();
-            if input.read_until(b'\n', &mut buffer).await? == 0 {
-                break;
-            }
-            number += 1;
-            let text = String::from_utf8_lossy(&buffer);
-            let mut printed = self.run_timers().await;
-            printed.push_str(&self.line(number, &text).await);
+            let printed = tokio::select! {
+                biased;
+                _ = ticks.tick() => self.run_timers().await,
+                // Cancel-safe as used: a partly read line stays in `buffer`.
+                read = input.read_until(b'\n', &mut buffer) => {
+                    if read? == 0 && buffer.is_empty() {
+                        break;
+                    }
+                    number += 1;
+                    let text = String::from_utf8_lossy(&buffer).into_owned();
+                    buffer.clear();
+                    self.line(number, &text).await
+                }
+            };
             output.write_all(printed.as_bytes()).await?;
             output.flush().await?;
         }
         Ok(())
     }
 
-    /// The club's timers run before the next line is read (claims expire,
-    /// digests and reminders are written): the console has no background
-    /// output, so they run in step with the input (their state lives in the
-    /// database and survives restarts).
+    /// The club's timers, every `shop.expiry_check_seconds` (claims expire,
+    /// digests and reminders are written), whether or not anyone types;
+    /// their state lives in the database and survives restarts.
     async fn run_timers(&self) -> String {
         let outcome = match self.club.tick().await {
             Ok(()) => self.deliver().await,
             Err(error) => Err(error),
         };
         outcome.unwrap_or_else(|error| {
-            tracing::error!(error = %error_chain(&error), "expiring claims failed");
+            tracing::error!(error = %error_chain(&error), "the club's timers failed");
             String::new()
         })
     }
