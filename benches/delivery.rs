@@ -14,15 +14,12 @@
 //! Not a test: it prints what it measured and checks only that every notice
 //! arrived exactly once.
 
+mod common;
+
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::response::Json;
-use axum::routing::any;
 use chrono::Utc;
 use fanclub::club::clock::SystemClock;
 use fanclub::club::model::{MemberId, Platform};
@@ -33,12 +30,11 @@ use fanclub::lang::Lang;
 use fanclub::store::{IdentitySeen, Store, StoreOptions};
 use fanclub::telegram::{Telegram, Tuning};
 use secrecy::SecretString;
-use serde_json::{Value, json};
+
+use self::common::fake_telegram::FakeTelegram;
+use self::common::percentile;
 
 const TOKEN: &str = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345678";
-
-/// When each notice text arrived at the fake.
-type Arrivals = Arc<Mutex<HashMap<String, Vec<Instant>>>>;
 
 #[tokio::main]
 async fn main() {
@@ -113,27 +109,19 @@ async fn club(count: usize) -> (Club, Vec<MemberId>, tempfile::TempDir) {
     (club, members, dir)
 }
 
-/// Starts the adapter against a fresh fake; returns the arrivals and a
+/// Starts the adapter against a fresh fake; returns the fake and a
 /// stopper.
 async fn adapter(
     club: &Club,
     tuning: Tuning,
 ) -> (
-    Arrivals,
+    FakeTelegram,
     tokio::sync::oneshot::Sender<()>,
     tokio::task::JoinHandle<()>,
 ) {
-    let arrivals: Arrivals = Arc::default();
-    let app = Router::new()
-        .route("/{*path}", any(answer))
-        .with_state(arrivals.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("a port");
-    let url = format!("http://{}", listener.local_addr().expect("an address"));
-    tokio::spawn(async move { axum::serve(listener, app).await.expect("the fake serves") });
+    let fake = FakeTelegram::start().await;
     let mut settings = Settings::defaults().telegram;
-    settings.api_url = url;
+    settings.api_url = fake.url.clone();
     settings.poll_timeout_seconds = 1;
     let telegram = Telegram::new(club.clone(), settings, &SecretString::from(TOKEN), tuning)
         .expect("the adapter");
@@ -145,7 +133,7 @@ async fn adapter(
             })
             .await;
     });
-    (arrivals, stop, running)
+    (fake, stop, running)
 }
 
 /// Writes `count` private notices as fast as the store takes them and waits
@@ -153,7 +141,7 @@ async fn adapter(
 /// arrival, and each notice's commit-to-arrival time.
 async fn burst(what: &str, tuning: Tuning, count: usize) -> (f64, Vec<Duration>) {
     let (club, members, _dir) = club(200).await;
-    let (arrivals, stop, running) = adapter(&club, tuning).await;
+    let (fake, stop, running) = adapter(&club, tuning).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let started = Instant::now();
     let mut committed = Vec::with_capacity(count);
@@ -165,7 +153,7 @@ async fn burst(what: &str, tuning: Tuning, count: usize) -> (f64, Vec<Duration>)
         committed.push((text, Instant::now()));
     }
     let write = started.elapsed();
-    let latencies = wait_for_all(&arrivals, &committed).await;
+    let latencies = wait_for_all(&fake, &committed).await;
     let elapsed = started.elapsed();
     let _ = stop.send(());
     let _ = running.await;
@@ -181,7 +169,7 @@ async fn burst(what: &str, tuning: Tuning, count: usize) -> (f64, Vec<Duration>)
 /// prints the commit-to-send latency.
 async fn steady(what: &str, tuning: Tuning, per_second: u32, span: Duration) {
     let (club, members, _dir) = club(200).await;
-    let (arrivals, stop, running) = adapter(&club, tuning).await;
+    let (fake, stop, running) = adapter(&club, tuning).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let every = Duration::from_secs(1) / per_second;
     let count = (span.as_secs_f64() * f64::from(per_second)) as usize;
@@ -195,7 +183,7 @@ async fn steady(what: &str, tuning: Tuning, per_second: u32, span: Duration) {
             .expect("the notice is written");
         committed.push((text, Instant::now()));
     }
-    let latencies = wait_for_all(&arrivals, &committed).await;
+    let latencies = wait_for_all(&fake, &committed).await;
     let _ = stop.send(());
     let _ = running.await;
     println!(
@@ -207,22 +195,28 @@ async fn steady(what: &str, tuning: Tuning, per_second: u32, span: Duration) {
 }
 
 /// Waits until every committed text arrived (once); their latencies.
-async fn wait_for_all(arrivals: &Arrivals, committed: &[(String, Instant)]) -> Vec<Duration> {
+async fn wait_for_all(fake: &FakeTelegram, committed: &[(String, Instant)]) -> Vec<Duration> {
     let deadline = Instant::now() + Duration::from_secs(300);
-    loop {
-        let done = {
-            let arrivals = arrivals.lock().unwrap();
-            committed
-                .iter()
-                .all(|(text, _)| arrivals.contains_key(text))
-        };
-        if done {
-            break;
+    let arrivals = loop {
+        let arrivals: HashMap<String, Vec<Instant>> = fake.with_sent(|sent| {
+            let mut arrivals: HashMap<String, Vec<Instant>> = HashMap::new();
+            for message in sent {
+                arrivals
+                    .entry(message.text.clone())
+                    .or_default()
+                    .push(message.at);
+            }
+            arrivals
+        });
+        if committed
+            .iter()
+            .all(|(text, _)| arrivals.contains_key(text))
+        {
+            break arrivals;
         }
         assert!(Instant::now() < deadline, "notices did not all arrive");
         tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    let arrivals = arrivals.lock().unwrap();
+    };
     let mut latencies: Vec<Duration> = committed
         .iter()
         .map(|(text, at)| {
@@ -233,60 +227,4 @@ async fn wait_for_all(arrivals: &Arrivals, committed: &[(String, Instant)]) -> V
         .collect();
     latencies.sort();
     latencies
-}
-
-fn percentile(sorted: &[Duration], p: usize) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let index = ((sorted.len() - 1) * p).div_ceil(100);
-    sorted[index.min(sorted.len() - 1)]
-}
-
-/// The fake Bot API: records sendMessage arrivals, answers what the adapter
-/// asks at start, long-polls `getUpdates` with nothing.
-async fn answer(
-    State(arrivals): State<Arrivals>,
-    Path(path): Path<String>,
-    body: Bytes,
-) -> Json<Value> {
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let method = path
-        .split_once('/')
-        .map_or("", |(_, method)| method)
-        .to_lowercase();
-    let ok = |result: Value| Json(json!({"ok": true, "result": result}));
-    match method.as_str() {
-        "getme" => ok(json!({
-            "id": 7000, "is_bot": true, "first_name": "Fanclub", "username": "fanclub_bot",
-            "can_join_groups": true, "can_read_all_group_messages": false,
-            "supports_inline_queries": false, "can_connect_to_business": false,
-            "has_main_web_app": false
-        })),
-        "getwebhookinfo" => {
-            ok(json!({"url": "", "has_custom_certificate": false, "pending_update_count": 0}))
-        }
-        "getupdates" => {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            ok(json!([]))
-        }
-        "sendmessage" => {
-            let now = Instant::now();
-            let text = body["text"].as_str().unwrap_or_default().to_owned();
-            let chat = body["chat_id"].as_i64().unwrap_or_default();
-            let id = {
-                let mut arrivals = arrivals.lock().unwrap();
-                let times = arrivals.entry(text.clone()).or_default();
-                times.push(now);
-                arrivals.len() as i64
-            };
-            ok(json!({
-                "message_id": id, "date": 1_790_000_000,
-                "chat": {"id": chat, "type": "private", "first_name": "Member"},
-                "from": {"id": 7000, "is_bot": true, "first_name": "Fanclub"},
-                "text": text
-            }))
-        }
-        _ => ok(json!(true)),
-    }
 }
