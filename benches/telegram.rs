@@ -164,7 +164,7 @@ impl Bench {
                 voter += 1;
             }
             sent += per_tick;
-            if tick_number % 2 == 0 {
+            if tick_number.is_multiple_of(2) {
                 let member = 800_000 + probes.len() as i64;
                 updates.push(self.update("message", message(2, member, &user(member), "/balance")));
                 probes.push((member, Instant::now()));
