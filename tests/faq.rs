@@ -530,16 +530,16 @@ fn the_full_shipped_faq_finds_nearly_every_answerable_question() {
 }
 
 /// Floors: answered, within answer+3 suggestions, wrong at most, refused.
-/// Measured (`fanclub faq eval …`, round eleven: the fusion weight chosen
-/// on the FAQ's own practice): velora 45.8 / 96.2 / 4.5 / 84.4 (wrong and
-/// refused still miss the 4% and 85%); thinned 44.5 / 92.7 / 3.2 /
-/// 91.4; full 48.5 / 98.6 / 1.2 / 96.7. The gate moves by a point on tiny
-/// changes, so the floors sit a little below the measured level. The
+/// Measured (`fanclub faq eval …`, round twelve: the answer model leaves
+/// the question's length out): velora 48.7 / 96.2 / 4.2 / 85.4 (wrong
+/// still misses the 4% by one question); thinned 44.1 / 92.8 /
+/// 3.1 / 91.4; full 50.2 / 98.6 / 1.3 / 96.3. The gate moves by a point on
+/// tiny changes, so the floors sit a little below the measured level. The
 /// thinned FAQ's refused floor went down from 0.92 to 0.90 with round
 /// eleven (92.6 → 91.4, far above the 85% target, for within 90.3 → 92.7).
-const VELORA_FLOORS: [f32; 4] = [0.43, 0.95, 0.05, 0.83];
-const THIN_FLOORS: [f32; 4] = [0.42, 0.91, 0.04, 0.90];
-const FULL_FLOORS: [f32; 4] = [0.47, 0.98, 0.02, 0.95];
+const VELORA_FLOORS: [f32; 4] = [0.46, 0.95, 0.045, 0.84];
+const THIN_FLOORS: [f32; 4] = [0.43, 0.91, 0.04, 0.90];
+const FULL_FLOORS: [f32; 4] = [0.48, 0.98, 0.02, 0.95];
 
 /// No evaluation question is a phrasing of the FAQ word for word: the
 /// figures would measure memory, not search.

@@ -48,12 +48,19 @@ impl Logistic {
     /// standardised features: deterministic, and a few milliseconds for a
     /// few thousand samples.
     pub fn fit(samples: &[Sample]) -> Logistic {
+        Logistic::fit_ignoring(samples, &[])
+    }
+
+    /// [`Logistic::fit`] with the features at the positions in `ignored`
+    /// left out: their weight stays zero, so they never change a
+    /// probability.
+    pub fn fit_ignoring(samples: &[Sample], ignored: &[usize]) -> Logistic {
         let total: f32 = samples.iter().map(|s| s.weight).sum();
         if samples.is_empty() || total <= 0.0 {
             return Logistic::default();
         }
         let mut model = Logistic::default();
-        for f in 0..FEATURES {
+        for f in (0..FEATURES).filter(|f| !ignored.contains(f)) {
             let mean = samples
                 .iter()
                 .map(|s| s.weight * s.features[f])
@@ -83,8 +90,10 @@ impl Logistic {
                 }
                 grad_bias += error;
             }
-            for (w, g) in model.weights.iter_mut().zip(grad) {
-                *w -= RATE * (g / total + L2 * *w);
+            for (f, (w, g)) in model.weights.iter_mut().zip(grad).enumerate() {
+                if !ignored.contains(&f) {
+                    *w -= RATE * (g / total + L2 * *w);
+                }
             }
             model.bias -= RATE * grad_bias / total;
         }
@@ -183,6 +192,26 @@ mod tests {
         let model = Logistic::fit(&samples);
         assert!(model.probability(&sample(3.5, true).features) > 0.8);
         assert!(model.probability(&sample(0.5, true).features) < 0.2);
+    }
+
+    #[test]
+    fn an_ignored_feature_never_moves_the_probability() {
+        // Feature 1 alone would separate the samples perfectly.
+        let samples: Vec<Sample> = (0..40)
+            .map(|i| {
+                let mut s = sample(0.0, i >= 20);
+                s.features[1] = if i >= 20 { 5.0 } else { -5.0 };
+                s
+            })
+            .collect();
+        let model = Logistic::fit_ignoring(&samples, &[1]);
+        let mut low = [0.0; FEATURES];
+        let mut high = [0.0; FEATURES];
+        low[1] = -5.0;
+        high[1] = 5.0;
+        assert_eq!(model.probability(&low), model.probability(&high));
+        let seeing = Logistic::fit(&samples);
+        assert!(seeing.probability(&high) > 0.9);
     }
 
     #[test]

@@ -226,6 +226,21 @@ const PHRASING_WEIGHT: f32 = 0.5;
 /// round eleven.
 const FUSION_STEPS: usize = 10;
 
+/// The position of the question's length among the [`analyse_scores`]
+/// features. The answer model leaves it out: answerable and near-miss
+/// practice questions are the same phrasings (the near-miss is one asked
+/// with its entry left out), so their lengths are equal by construction,
+/// and all the model could learn about length comes from how long the
+/// shipped chatter lines and the [`hurried`] copies happen to be, which
+/// says nothing about how a club's members write (their questions run
+/// longer than the operator's phrasings: greetings, context). Measured on
+/// the practice itself (five folds by entry), length adds nothing to
+/// telling right answers from near-misses on any FAQ measured; left in,
+/// it made members' longer questions look less answerable. The
+/// suggestion model keeps it: a one-word "lol" is chatter. Figures:
+/// `docs/faq-search.md`, round twelve.
+const LENGTH_FEATURE: usize = 6;
+
 /// The suggestion gate only keeps chatter out: it lets through this share
 /// of the answerable practice questions (tidy and [`hurried`]) whose entry
 /// ranked in the first three. Suggestions are not answers, so a near-miss
@@ -261,6 +276,10 @@ pub struct Calibration {
     /// How much meaning counts against spelling in the fused score (the
     /// rest is spelling's), chosen on the practice questions.
     pub meaning_weight: f32,
+    /// How long making the practice questions and fitting took (embedding
+    /// the practice passages and questions included): part of every
+    /// start's cost.
+    pub fitted_in: std::time::Duration,
 }
 
 impl Default for Calibration {
@@ -273,6 +292,7 @@ impl Default for Calibration {
             offer_threshold: 0.0,
             practice: [0; 3],
             meaning_weight: 0.5,
+            fitted_in: std::time::Duration::ZERO,
         }
     }
 }
@@ -402,6 +422,7 @@ impl FaqIndex {
                 tracing::warn!(%error, "the FAQ's decision could not be fitted; it only suggests");
             }
         }
+        index.calibration.fitted_in = started.elapsed();
         tracing::debug!(
             elapsed_ms = started.elapsed().as_millis() as u64,
             practice = ?index.calibration.practice,
@@ -479,6 +500,14 @@ impl FaqIndex {
             p_offer = calibration.offer.probability(&analysis.features),
             top = ?top.iter().map(|&e| &self.book.entries()[e].id).collect::<Vec<_>>(),
             small_talk,
+            offered = calibration.offer.probability(&analysis.features)
+                >= calibration.offer_threshold,
+            exact = ?self.exact.get(&exact_key(question)).map(|entries| {
+                entries
+                    .iter()
+                    .map(|&e| &self.book.entries()[e as usize].id)
+                    .collect::<Vec<_>>()
+            }),
             "decided"
         );
         let outcome = match self.exact.get(&exact_key(question)) {
@@ -904,6 +933,7 @@ impl FaqIndex {
                 kind = "answerable",
                 hurried,
                 lang = practiced.lang.code(),
+                entry = practiced.entry,
                 rank,
                 features = ?analysis.features,
                 "practice"
@@ -915,6 +945,8 @@ impl FaqIndex {
                 kind = "near_miss",
                 hurried,
                 lang = practiced.lang.code(),
+                entry = practiced.entry,
+                top = analysis.ranked.first().map(|(e, _)| *e),
                 features = ?analysis.features,
                 "practice"
             );
@@ -982,7 +1014,7 @@ impl FaqIndex {
                 ..Calibration::default()
             });
         }
-        let answer = Logistic::fit(&learn_samples);
+        let answer = Logistic::fit_ignoring(&learn_samples, &[LENGTH_FEATURE]);
         let scored: Vec<(f32, Sample)> = threshold_samples
             .iter()
             .map(|s| (answer.probability(&s.features), *s))
@@ -1002,6 +1034,7 @@ impl FaqIndex {
             offer_threshold,
             practice: [tidy, near_miss.len() - (all - tidy), off.len()],
             meaning_weight,
+            fitted_in: std::time::Duration::ZERO,
         })
     }
 }
