@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use crate::club::clock::SystemClock;
 use crate::club::{Club, ClubConfig};
 use crate::config::Settings;
+use crate::store::messages::Retention;
 use crate::store::{Store, StoreOptions};
 
 /// The database URL in force: `--database`/`DATABASE_URL` when given, else
@@ -81,7 +82,54 @@ pub async fn start_services(
             settings.backup.clone(),
         )));
     }
+    if settings.retention.every_hours > 0 {
+        tasks.push(tokio::spawn(prune_periodically(
+            store.clone(),
+            retention(settings),
+            Duration::from_secs(settings.retention.every_hours * 3600),
+        )));
+    }
     Ok(tasks)
+}
+
+/// How long the store keeps what serves only for a while (`[retention]`,
+/// and `delivery.keep_days` for delivered notices).
+pub fn retention(settings: &Settings) -> Retention {
+    let days = |days: u32| chrono::Duration::days(i64::from(days));
+    Retention {
+        messages: days(settings.retention.messages_days),
+        faq_queries: days(settings.retention.faq_queries_days),
+        handled_events: days(settings.retention.handled_events_days),
+        delivered_notices: days(settings.delivery.keep_days),
+    }
+}
+
+/// Prunes old rows once a minute after the start and then every `every`;
+/// a failed run is logged and the next one tries again.
+async fn prune_periodically(store: Store, keep: Retention, every: Duration) {
+    let mut ticks =
+        tokio::time::interval_at(tokio::time::Instant::now() + Duration::from_secs(60), every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let started = std::time::Instant::now();
+        match store.prune(&keep, chrono::Utc::now()).await {
+            Ok(pruned) if pruned.total() > 0 => tracing::info!(
+                messages = pruned.messages,
+                faq_queries = pruned.faq_queries,
+                handled_events = pruned.handled_events,
+                notices = pruned.notices,
+                periods = pruned.periods,
+                seconds = started.elapsed().as_secs_f64(),
+                "old rows pruned"
+            ),
+            Ok(_) => {}
+            Err(error) => tracing::error!(
+                error = %crate::club::error_chain(&error),
+                "pruning old rows failed; trying again at the next run"
+            ),
+        }
+    }
 }
 
 /// The one line at start that says what runs: platforms, database, FAQ

@@ -63,6 +63,7 @@ pub struct Settings {
     pub privacy: PrivacySettings,
     pub http: HttpSettings,
     pub backup: BackupSettings,
+    pub retention: RetentionSettings,
 }
 
 /// Who the club is and how it speaks by default.
@@ -311,6 +312,24 @@ pub struct BackupSettings {
     pub keep: usize,
 }
 
+/// How long rows that serve only for a while are kept (delivered notices:
+/// `delivery.keep_days`). A periodic task prunes them while the bot runs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSettings {
+    /// Messages (the log replies, reactions and buttons refer to) are
+    /// deleted after this many days, unless something still points at
+    /// them; at least `points.max_message_age_days` and
+    /// `shop.claim_expiry_days`.
+    pub messages_days: u32,
+    /// Questions asked of the FAQ; at least `faq.unanswered_days`.
+    pub faq_queries_days: u32,
+    /// Marks of handled platform events (replays); at least 2.
+    pub handled_events_days: u32,
+    /// Hours between pruning runs; 0 turns pruning off.
+    pub every_hours: u64,
+}
+
 /// Why settings could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -516,6 +535,20 @@ impl Settings {
         rule(
             self.faq.unanswered_days >= 1,
             "faq.unanswered_days must be at least 1",
+        )?;
+        let retention = &self.retention;
+        rule(
+            i64::from(retention.messages_days) >= self.points.max_message_age_days
+                && i64::from(retention.messages_days) >= self.shop.claim_expiry_days,
+            "retention.messages_days must be at least points.max_message_age_days and shop.claim_expiry_days (votes and claim buttons need their messages)",
+        )?;
+        rule(
+            i64::from(retention.faq_queries_days) >= i64::from(self.faq.unanswered_days),
+            "retention.faq_queries_days must be at least faq.unanswered_days",
+        )?;
+        rule(
+            retention.handled_events_days >= 2,
+            "retention.handled_events_days must be at least 2 (Telegram keeps unconfirmed updates for 24 hours)",
         )?;
         rule(
             (0.0..0.5).contains(&self.faq.max_wrong_rate),

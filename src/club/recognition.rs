@@ -8,7 +8,7 @@
 //! `recognition.welcome_new_members`); the member still hears of a badge in
 //! their private digest.
 
-use chrono::Datelike;
+use chrono::{DateTime, Datelike, Duration, Utc};
 use fluent_bundle::FluentValue;
 
 use super::Context;
@@ -19,8 +19,10 @@ use super::i18n::{Texts, args, text};
 use super::model::{Member, MessageId};
 use super::points::{Period, VoteResult};
 use super::reply::Reply;
+use crate::config::PointsSettings;
 use crate::lang::Lang;
 use crate::store::digests::EarnedKind;
+use crate::store::ledger::PeriodBounds;
 use crate::store::votes::{HelpRecord, VoteKind};
 
 /// How many members a leaderboard shows.
@@ -37,20 +39,12 @@ pub(super) async fn leaderboard(
             period: word.to_owned(),
         })?,
     };
-    let since = period.start(context.now, &context.club.config().points);
-    let store = context.club.store();
-    let everyone = store.earned_ranking(since).await?;
-    // Members who left the leaderboards (`/leaderboard_hide`) are not
-    // listed and take no place; one of them sees their own rank privately.
-    let hidden = store.leaderboard_hidden().await?;
-    let own_hidden = everyone
-        .iter()
-        .find(|earner| earner.member == context.member.id && hidden.contains(&earner.member))
-        .cloned();
-    let earners: Vec<_> = everyone
-        .into_iter()
-        .filter(|earner| !hidden.contains(&earner.member))
-        .collect();
+    let bounds = bounds(period, context.now, &context.club.config().points);
+    let board = context
+        .club
+        .store()
+        .leaderboard(bounds.as_ref(), LEADERBOARD_SIZE, context.member.id)
+        .await?;
     let texts = context.club.texts();
     let lang = context.lang;
     let period_name = texts.plain(lang, &format!("period-{}", period.as_str()));
@@ -59,12 +53,15 @@ pub(super) async fn leaderboard(
         "leaderboard-header",
         Some(&args([("period", text(&period_name))])),
     )];
-    if earners.is_empty() && own_hidden.is_none() {
+    // Members who left the leaderboards (`/leaderboard_hide`) are not
+    // listed and take no place; one of them sees their own rank privately.
+    let own_hidden = board.viewer.filter(|place| place.hidden);
+    if board.top.is_empty() && own_hidden.is_none() {
         lines.push(texts.plain(lang, "leaderboard-empty"));
         return Ok(lines.join("\n"));
     }
-    let ranks = shared_ranks(earners.iter().map(|earner| earner.earned));
-    for (earner, rank) in earners.iter().zip(&ranks).take(LEADERBOARD_SIZE) {
+    let ranks = shared_ranks(board.top.iter().map(|earner| earner.earned));
+    for (earner, rank) in board.top.iter().zip(&ranks) {
         lines.push(texts.get(
             lang,
             "leaderboard-line",
@@ -75,41 +72,44 @@ pub(super) async fn leaderboard(
             ])),
         ));
     }
-    if let Some(own) = own_hidden {
-        lines.push(if context.place.private {
-            let above = earners
-                .iter()
-                .filter(|earner| earner.earned > own.earned)
-                .count();
-            texts.get(
-                lang,
-                "leaderboard-you",
-                Some(&args([
-                    ("rank", (above + 1).into()),
-                    ("count", own.earned.into()),
-                ])),
-            )
-        } else {
+    lines.push(match board.viewer {
+        Some(place) if place.hidden && !context.place.private => {
             texts.plain(lang, "leaderboard-you-hidden")
-        });
-        return Ok(lines.join("\n"));
-    }
-    let mine = earners
-        .iter()
-        .zip(&ranks)
-        .find(|(earner, _)| earner.member == context.member.id);
-    lines.push(match mine {
-        Some((earner, rank)) => texts.get(
+        }
+        Some(place) => texts.get(
             lang,
             "leaderboard-you",
             Some(&args([
-                ("rank", (*rank).into()),
-                ("count", earner.earned.into()),
+                ("rank", place.rank.into()),
+                ("count", place.earned.into()),
             ])),
         ),
         None => texts.plain(lang, "leaderboard-you-none"),
     });
     Ok(lines.join("\n"))
+}
+
+/// A period's bounds in the club's time zone, and the end of the period
+/// after it; `None` for all time. The end of a period is the start of the
+/// period that holds an instant safely inside the next one (a week and
+/// half a day, 32 days, 93 days on: daylight saving time moves midnight by
+/// an hour, never by half a day).
+fn bounds(period: Period, now: DateTime<Utc>, rules: &PointsSettings) -> Option<PeriodBounds> {
+    let span = match period {
+        Period::Week => Duration::hours(7 * 24 + 12),
+        Period::Month => Duration::days(32),
+        Period::Season => Duration::days(93),
+        Period::All => return None,
+    };
+    let starts = period.start(now, rules)?;
+    let ends = period.start(starts + span, rules)?;
+    let next_ends = period.start(ends + span, rules)?;
+    Some(PeriodBounds {
+        kind: period.as_str(),
+        starts,
+        ends,
+        next_ends,
+    })
 }
 
 /// Ranks for scores sorted high to low; equal scores share a rank (1, 2, 2, 4).
@@ -277,6 +277,39 @@ pub(super) async fn celebrate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_period_ends_where_the_next_one_starts_across_daylight_saving_time() {
+        use chrono::TimeZone;
+        let rules = crate::config::Settings::defaults().points;
+        // Berlin: summer time ends on Sunday 25 October 2026.
+        let now = Utc.with_ymd_and_hms(2026, 10, 21, 12, 0, 0).unwrap();
+        let at = |d, h| Utc.with_ymd_and_hms(2026, 10, d, h, 0, 0).unwrap();
+        let week = bounds(Period::Week, now, &rules).unwrap();
+        assert_eq!((week.starts, week.ends), (at(18, 22), at(25, 23)));
+        assert_eq!(
+            week.next_ends,
+            Utc.with_ymd_and_hms(2026, 11, 1, 23, 0, 0).unwrap()
+        );
+        let month = bounds(Period::Month, now, &rules).unwrap();
+        assert_eq!(
+            (month.starts, month.ends),
+            (
+                Utc.with_ymd_and_hms(2026, 9, 30, 22, 0, 0).unwrap(),
+                at(31, 23)
+            )
+        );
+        let season = bounds(Period::Season, now, &rules).unwrap();
+        assert_eq!(
+            season.ends,
+            Utc.with_ymd_and_hms(2026, 12, 31, 23, 0, 0).unwrap()
+        );
+        assert_eq!(
+            season.next_ends,
+            Utc.with_ymd_and_hms(2027, 3, 31, 22, 0, 0).unwrap()
+        );
+        assert_eq!(bounds(Period::All, now, &rules), None);
+    }
 
     #[test]
     fn equal_scores_share_a_rank() {

@@ -115,6 +115,127 @@ pub struct Earner {
     pub earned: i64,
 }
 
+/// A leaderboard period as the club works it out in its time zone, and
+/// the end of the period after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeriodBounds {
+    /// `week`, `month`, `season`.
+    pub kind: &'static str,
+    pub starts: DateTime<Utc>,
+    pub ends: DateTime<Utc>,
+    pub next_ends: DateTime<Utc>,
+}
+
+/// The top of a leaderboard and the viewer's place on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leaderboard {
+    /// Most first, equals by name; hidden members and bots left out.
+    pub top: Vec<Earner>,
+    /// `None` when the viewer earned nothing in the period.
+    pub viewer: Option<Place>,
+}
+
+/// A member's place in a period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    /// One more than the listed members who earned more: hidden members
+    /// take no place.
+    pub rank: i64,
+    pub earned: i64,
+    /// The member left the leaderboards (or was forgotten).
+    pub hidden: bool,
+}
+
+/// Where a leaderboard's totals come from.
+#[derive(Debug, Clone, Copy)]
+enum Totals {
+    Period(i64),
+    Lifetime,
+}
+
+impl Totals {
+    /// Bound as `?1` of every query (the lifetime queries ignore it).
+    fn key(self) -> i64 {
+        match self {
+            Totals::Period(id) => id,
+            Totals::Lifetime => 0,
+        }
+    }
+
+    /// The first `?3` listed earners, most first (`CROSS JOIN` keeps the
+    /// totals' index as the outer loop).
+    fn top_sql(self) -> &'static str {
+        match self {
+            Totals::Period(_) => {
+                "SELECT pe.member_id, m.display_name, pe.earned FROM period_earned pe \
+                 CROSS JOIN members m ON m.id = pe.member_id \
+                 WHERE pe.period_id = ?1 AND pe.earned > 0 AND ?2 IS NULL AND m.is_bot = 0 \
+                   AND m.leaderboard_hidden = 0 AND m.forgotten_at IS NULL \
+                 ORDER BY pe.earned DESC LIMIT ?3"
+            }
+            Totals::Lifetime => {
+                "SELECT b.member_id, m.display_name, b.lifetime_earned AS earned FROM balances b \
+                 CROSS JOIN members m ON m.id = b.member_id \
+                 WHERE ?1 = ?1 AND b.lifetime_earned > 0 AND ?2 IS NULL AND m.is_bot = 0 \
+                   AND m.leaderboard_hidden = 0 AND m.forgotten_at IS NULL \
+                 ORDER BY b.lifetime_earned DESC LIMIT ?3"
+            }
+        }
+    }
+
+    /// Listed earners with exactly `?2`, by name, the first `?3`.
+    fn ties_sql(self) -> &'static str {
+        match self {
+            Totals::Period(_) => {
+                "SELECT pe.member_id, m.display_name, pe.earned FROM period_earned pe \
+                 CROSS JOIN members m ON m.id = pe.member_id \
+                 WHERE pe.period_id = ?1 AND pe.earned = ?2 AND m.is_bot = 0 \
+                   AND m.leaderboard_hidden = 0 AND m.forgotten_at IS NULL \
+                 ORDER BY m.display_name LIMIT ?3"
+            }
+            Totals::Lifetime => {
+                "SELECT b.member_id, m.display_name, b.lifetime_earned AS earned FROM balances b \
+                 CROSS JOIN members m ON m.id = b.member_id \
+                 WHERE ?1 = ?1 AND b.lifetime_earned = ?2 AND m.is_bot = 0 \
+                   AND m.leaderboard_hidden = 0 AND m.forgotten_at IS NULL \
+                 ORDER BY m.display_name LIMIT ?3"
+            }
+        }
+    }
+
+    /// `?2`'s total, whether they are hidden, and how many listed members
+    /// earned more: every non-bot earner above (the rank table) less the
+    /// hidden ones above (few, through their index).
+    fn viewer_sql(self) -> &'static str {
+        match self {
+            Totals::Period(_) => {
+                "SELECT pe.earned, \
+                     (m.leaderboard_hidden = 1 OR m.forgotten_at IS NOT NULL) AS hidden, \
+                     COALESCE((SELECT SUM(r.members) FROM period_ranks r \
+                               WHERE r.period_id = ?1 AND r.earned > pe.earned), 0) \
+                     - (SELECT COUNT(*) FROM members h \
+                        WHERE (h.leaderboard_hidden = 1 OR h.forgotten_at IS NOT NULL) AND h.is_bot = 0 \
+                          AND (SELECT he.earned FROM period_earned he \
+                               WHERE he.period_id = ?1 AND he.member_id = h.id) > pe.earned) AS above \
+                 FROM period_earned pe JOIN members m ON m.id = pe.member_id \
+                 WHERE pe.period_id = ?1 AND pe.member_id = ?2 AND m.is_bot = 0"
+            }
+            Totals::Lifetime => {
+                "SELECT b.lifetime_earned AS earned, \
+                     (m.leaderboard_hidden = 1 OR m.forgotten_at IS NOT NULL) AS hidden, \
+                     COALESCE((SELECT SUM(r.members) FROM earned_ranks r \
+                               WHERE r.lifetime_earned > b.lifetime_earned), 0) \
+                     - (SELECT COUNT(*) FROM members h \
+                        WHERE (h.leaderboard_hidden = 1 OR h.forgotten_at IS NOT NULL) AND h.is_bot = 0 \
+                          AND (SELECT hb.lifetime_earned FROM balances hb \
+                               WHERE hb.member_id = h.id) > b.lifetime_earned) AS above \
+                 FROM balances b JOIN members m ON m.id = b.member_id \
+                 WHERE ?1 = ?1 AND b.member_id = ?2 AND m.is_bot = 0"
+            }
+        }
+    }
+}
+
 /// One line of a member's history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryEntry {
@@ -197,33 +318,112 @@ impl Store {
         })
     }
 
-    /// Every member who earned points since `since` (all time without it),
-    /// most first. Earned, not balance: spending does not move anyone down.
-    #[tracing::instrument(skip_all)]
-    pub async fn earned_ranking(
+    /// A leaderboard: the first `size` earners of a period (all time
+    /// without one), hidden members and bots left out, and `viewer`'s
+    /// place. Every query reads an index: the period's totals (registered
+    /// with their past on first use, see [`PeriodBounds`]) or the lifetime
+    /// totals, top down, and the rank tables for the viewer's place. The
+    /// cost does not grow with the ledger or the number of members, only
+    /// with how many members tie at the last place shown.
+    #[tracing::instrument(skip_all, fields(period = period.map(|p| p.kind)))]
+    pub async fn leaderboard(
         &self,
-        since: Option<DateTime<Utc>>,
-    ) -> Result<Vec<Earner>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT l.member_id, m.display_name, SUM(l.amount) AS earned \
-             FROM ledger l JOIN members m ON m.id = l.member_id \
-             WHERE l.earning = 1 AND m.is_bot = 0 AND (?1 IS NULL OR l.created_at >= ?1) \
-             GROUP BY l.member_id HAVING earned > 0 ORDER BY earned DESC, m.display_name",
-        )
-        .bind(since)
-        .fetch_all(&mut *self.reader().await?)
-        .await
-        .context("ranking earners")?;
-        rows.iter()
-            .map(|row| {
-                Ok(Earner {
-                    member: MemberId(row.try_get("member_id")?),
-                    name: row.try_get("display_name")?,
-                    earned: row.try_get("earned")?,
+        period: Option<&PeriodBounds>,
+        size: usize,
+        viewer: MemberId,
+    ) -> Result<Leaderboard, StoreError> {
+        let source = match period {
+            Some(bounds) => Totals::Period(self.period_id(bounds).await?),
+            None => Totals::Lifetime,
+        };
+        let mut conn = self.reader().await?;
+        let size = i64::try_from(size).unwrap_or(i64::MAX);
+        let mut top = earners(&mut conn, source.top_sql(), source.key(), None, size).await?;
+        if let Some(cut) = top.last().map(|earner| earner.earned)
+            && top.len() as i64 == size
+        {
+            // Who of those tied at the last place shown is listed goes by
+            // name, as the order among equals does.
+            top.retain(|earner| earner.earned > cut);
+            let room = size - top.len() as i64;
+            top.extend(earners(&mut conn, source.ties_sql(), source.key(), Some(cut), room).await?);
+        }
+        top.sort_by(|a, b| b.earned.cmp(&a.earned).then_with(|| a.name.cmp(&b.name)));
+        let mine = sqlx::query(source.viewer_sql())
+            .bind(source.key())
+            .bind(viewer.0)
+            .fetch_optional(&mut *conn)
+            .await
+            .context("reading a leaderboard place")?;
+        let viewer = match mine {
+            Some(row) => {
+                let read = |source| StoreError::Query {
+                    context: "decoding a leaderboard place",
+                    source,
+                };
+                let earned: i64 = row.try_get("earned").map_err(read)?;
+                let above: i64 = row.try_get("above").map_err(read)?;
+                let hidden: bool = row.try_get("hidden").map_err(read)?;
+                (earned > 0).then_some(Place {
+                    rank: above + 1,
+                    earned,
+                    hidden,
                 })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .context("decoding earners")
+            }
+            None => None,
+        };
+        Ok(Leaderboard { top, viewer })
+    }
+
+    /// Deletes the leaderboard periods that ended before `before` with
+    /// their totals (retention): only the current period of each kind is
+    /// ever read, and `doctor` checks every kept one. How many went.
+    #[tracing::instrument(skip_all)]
+    pub(crate) async fn prune_periods(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        for sql in [
+            "DELETE FROM period_ranks WHERE period_id IN \
+             (SELECT id FROM leaderboard_periods WHERE ends_at < ?)",
+            "DELETE FROM period_earned WHERE period_id IN \
+             (SELECT id FROM leaderboard_periods WHERE ends_at < ?)",
+        ] {
+            sqlx::query(sql)
+                .bind(before)
+                .execute(&mut *tx)
+                .await
+                .context("pruning a past period's totals")?;
+        }
+        let done = sqlx::query("DELETE FROM leaderboard_periods WHERE ends_at < ?")
+            .bind(before)
+            .execute(&mut *tx)
+            .await
+            .context("pruning past periods")?;
+        tx.commit().await.context("committing pruned periods")?;
+        Ok(done.rows_affected())
+    }
+
+    /// The id of a leaderboard period, registering it (and the one after
+    /// it, so that one starts empty and needs no catching up) when it is
+    /// new.
+    async fn period_id(&self, bounds: &PeriodBounds) -> Result<i64, StoreError> {
+        let known: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM leaderboard_periods WHERE kind = ? AND starts_at = ?",
+        )
+        .bind(bounds.kind)
+        .bind(bounds.starts)
+        .fetch_optional(&mut *self.reader().await?)
+        .await
+        .context("looking up a leaderboard period")?;
+        if let Some(id) = known {
+            return Ok(id);
+        }
+        let mut tx = self.begin_write().await?;
+        let id = register_period(&mut tx, bounds.kind, bounds.starts, bounds.ends).await?;
+        register_period(&mut tx, bounds.kind, bounds.ends, bounds.next_ends).await?;
+        tx.commit()
+            .await
+            .context("committing a leaderboard period")?;
+        Ok(id)
     }
 
     /// A member's latest ledger entries, newest first.
@@ -411,4 +611,92 @@ pub(crate) async fn reassign_points(
     .await
     .context("emptying a merged balance")?;
     Ok(moved)
+}
+
+/// Earners read by a leaderboard query (`?1` the period, `?2` the tie
+/// value, `?3` how many).
+async fn earners(
+    conn: &mut sqlx::SqliteConnection,
+    sql: &'static str,
+    key: i64,
+    tie: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Earner>, StoreError> {
+    let rows = sqlx::query(sql)
+        .bind(key)
+        .bind(tie)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await
+        .context("reading a leaderboard")?;
+    rows.iter()
+        .map(|row| {
+            Ok(Earner {
+                member: MemberId(row.try_get("member_id")?),
+                name: row.try_get("display_name")?,
+                earned: row.try_get("earned")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .context("decoding earners")
+}
+
+/// Registers a leaderboard period inside the caller's write transaction,
+/// with what was earned in it so far: from the hourly totals when its
+/// bounds are whole hours (local midnight in every whole-hour time zone),
+/// else from the ledger. Returns its id; one registered before is kept.
+async fn register_period(
+    tx: &mut sqlx::SqliteConnection,
+    kind: &str,
+    starts: DateTime<Utc>,
+    ends: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    let inserted: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO leaderboard_periods (kind, starts_at, ends_at) VALUES (?, ?, ?) \
+         ON CONFLICT (kind, starts_at) DO NOTHING RETURNING id",
+    )
+    .bind(kind)
+    .bind(starts)
+    .bind(ends)
+    .fetch_optional(&mut *tx)
+    .await
+    .context("registering a leaderboard period")?;
+    let Some(id) = inserted else {
+        return sqlx::query_scalar(
+            "SELECT id FROM leaderboard_periods WHERE kind = ? AND starts_at = ?",
+        )
+        .bind(kind)
+        .bind(starts)
+        .fetch_one(&mut *tx)
+        .await
+        .context("looking up a leaderboard period");
+    };
+    let whole_hours = [starts, ends]
+        .iter()
+        .all(|at| at.timestamp().rem_euclid(3600) == 0 && at.timestamp_subsec_nanos() == 0);
+    let query = if whole_hours {
+        sqlx::query(
+            "INSERT INTO period_earned (period_id, member_id, earned) \
+             SELECT ?1, member_id, SUM(earned) FROM earned_hours \
+             WHERE hour >= ?2 AND hour < ?3 GROUP BY member_id HAVING SUM(earned) <> 0",
+        )
+        .bind(id)
+        .bind(starts.format("%Y-%m-%dT%H").to_string())
+        .bind(ends.format("%Y-%m-%dT%H").to_string())
+    } else {
+        sqlx::query(
+            "INSERT INTO period_earned (period_id, member_id, earned) \
+             SELECT ?1, member_id, SUM(amount) FROM ledger \
+             WHERE earning = 1 AND created_at >= ?2 AND created_at < ?3 \
+             GROUP BY member_id HAVING SUM(amount) <> 0",
+        )
+        .bind(id)
+        .bind(starts)
+        .bind(ends)
+    };
+    query
+        .execute(&mut *tx)
+        .await
+        .context("adding up a leaderboard period")?;
+    Ok(id)
 }

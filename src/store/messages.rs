@@ -230,3 +230,128 @@ pub(crate) async fn reassign_messages(
     )
     .await
 }
+
+/// How long the store keeps rows that serve only for a while: the message
+/// log (replies, reactions and buttons refer to it), the FAQ's questions
+/// (`/faq_unanswered` reads them), handled platform events (a replayed
+/// event is recognised by them) and delivered notices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    pub messages: chrono::Duration,
+    pub faq_queries: chrono::Duration,
+    pub handled_events: chrono::Duration,
+    pub delivered_notices: chrono::Duration,
+}
+
+/// What one pruning run deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub messages: u64,
+    pub faq_queries: u64,
+    pub handled_events: u64,
+    pub notices: u64,
+    /// Leaderboard periods that ended, with their totals.
+    pub periods: u64,
+}
+
+impl Pruned {
+    pub fn total(&self) -> u64 {
+        self.messages + self.faq_queries + self.handled_events + self.notices + self.periods
+    }
+}
+
+/// Rows deleted per write transaction, so writers queued behind a pruning
+/// run wait for one small batch at most.
+const PRUNE_BATCH: i64 = 500;
+
+impl Store {
+    /// Deletes what is older than `keep` says, in small batches. Notices
+    /// and FAQ questions go first, so the messages they pointed at can go
+    /// in the same run. A message stays while anything still points at it:
+    /// a vote (`/why` and the ledger name it), FAQ feedback, a kept FAQ
+    /// question, a notice still kept, or a kept reply (so a thread goes
+    /// from its newest old message back, one level per run).
+    #[tracing::instrument(skip_all)]
+    pub async fn prune(&self, keep: &Retention, now: DateTime<Utc>) -> Result<Pruned, StoreError> {
+        let notices = self.prune_notices(now - keep.delivered_notices).await?;
+        let faq_queries = self.prune_faq_queries(now - keep.faq_queries).await?;
+        let messages = self.prune_messages(now - keep.messages).await?;
+        let handled_events = self.prune_handled_events(now - keep.handled_events).await?;
+        // A leaderboard period a day after its end: late votes are in.
+        let periods = self.prune_periods(now - chrono::Duration::days(1)).await?;
+        Ok(Pruned {
+            messages,
+            faq_queries,
+            handled_events,
+            notices,
+            periods,
+        })
+    }
+
+    /// Deletes messages written before `before` that nothing points at.
+    async fn prune_messages(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut deleted = 0;
+        // Walks the old messages once, oldest first, by (created_at, id).
+        let mut cursor: (String, i64) = (String::new(), 0);
+        loop {
+            let batch: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT created_at, id FROM messages \
+                 WHERE created_at < ?1 AND (created_at, id) > (?2, ?3) \
+                 ORDER BY created_at, id LIMIT ?4",
+            )
+            .bind(before)
+            .bind(&cursor.0)
+            .bind(cursor.1)
+            .bind(PRUNE_BATCH)
+            .fetch_all(&mut *self.reader().await?)
+            .await
+            .context("finding old messages")?;
+            let Some(last) = batch.last().cloned() else {
+                return Ok(deleted);
+            };
+            let ids = serde_json::to_string(&batch.iter().map(|(_, id)| *id).collect::<Vec<_>>())
+                .map_err(|error| StoreError::Inconsistent(error.to_string()))?;
+            let mut tx = self.begin_write().await?;
+            let done = sqlx::query(
+                "DELETE FROM messages WHERE id IN (SELECT value FROM json_each(?1)) \
+                   AND NOT EXISTS (SELECT 1 FROM votes v WHERE v.message_id = messages.id) \
+                   AND NOT EXISTS (SELECT 1 FROM faq_feedback f WHERE f.answer_message_id = messages.id) \
+                   AND NOT EXISTS (SELECT 1 FROM faq_queries q WHERE q.message_id = messages.id) \
+                   AND NOT EXISTS (SELECT 1 FROM messages r WHERE r.reply_to = messages.id) \
+                   AND id NOT IN (SELECT reply_to FROM outbox WHERE reply_to IS NOT NULL \
+                       UNION ALL SELECT replaces FROM outbox WHERE replaces IS NOT NULL \
+                       UNION ALL SELECT origin_message FROM outbox WHERE origin_message IS NOT NULL \
+                       UNION ALL SELECT message_id FROM outbox WHERE message_id IS NOT NULL)",
+            )
+            .bind(ids)
+            .execute(&mut *tx)
+            .await
+            .context("pruning old messages")?;
+            tx.commit().await.context("committing pruned messages")?;
+            deleted += done.rows_affected();
+            cursor = last;
+        }
+    }
+
+    /// Deletes the marks of platform events handled before `before`.
+    async fn prune_handled_events(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut deleted = 0;
+        loop {
+            let mut tx = self.begin_write().await?;
+            let done = sqlx::query(
+                "DELETE FROM handled_events WHERE event_key IN \
+                 (SELECT event_key FROM handled_events WHERE created_at < ? LIMIT ?)",
+            )
+            .bind(before)
+            .bind(PRUNE_BATCH)
+            .execute(&mut *tx)
+            .await
+            .context("pruning handled events")?;
+            tx.commit().await.context("committing pruned events")?;
+            deleted += done.rows_affected();
+            if done.rows_affected() < PRUNE_BATCH as u64 {
+                return Ok(deleted);
+            }
+        }
+    }
+}

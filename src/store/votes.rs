@@ -358,23 +358,22 @@ impl Store {
             .context("decoding vote counts")
     }
 
-    /// How many answers of `member` were upvoted and how many were solutions.
+    /// How many answers of `member` were upvoted and how many were
+    /// solutions: a row kept by triggers with every vote (migration 0017),
+    /// not a count, so a vote's milestone check costs the same on an
+    /// author's ten-thousandth vote as on their first.
     #[tracing::instrument(skip_all)]
     pub async fn help_record(&self, member: MemberId) -> Result<HelpRecord, StoreError> {
-        let row = sqlx::query(
-            "SELECT \
-                 (SELECT COUNT(DISTINCT message_id) FROM votes \
-                  WHERE author_id = ?1 AND kind = 'upvote' AND active = 1 AND points > 0) AS answers, \
-                 (SELECT COUNT(*) FROM votes \
-                  WHERE author_id = ?1 AND kind = 'solution' AND active = 1 AND points > 0) AS solutions",
-        )
-        .bind(member.0)
-        .fetch_one(&mut *self.reader().await?)
-        .await
-        .context("reading a help record")?;
+        let row: Option<(i64, i64)> =
+            sqlx::query_as("SELECT answers, solutions FROM help_records WHERE member_id = ?")
+                .bind(member.0)
+                .fetch_optional(&mut *self.reader().await?)
+                .await
+                .context("reading a help record")?;
+        let (answers_upvoted, solutions) = row.unwrap_or_default();
         Ok(HelpRecord {
-            answers_upvoted: row.try_get("answers").context("decoding a help record")?,
-            solutions: row.try_get("solutions").context("decoding a help record")?,
+            answers_upvoted,
+            solutions,
         })
     }
 

@@ -1,0 +1,137 @@
+//! Stories of leaderboards and help records read from kept totals (issue
+//! 14): each period counts what was earned before it was first asked and
+//! after, equals share a rank, and a help record follows votes given and
+//! withdrawn.
+
+use fanclub::club::model::Actor;
+
+use crate::support::{TestClub, actor, said};
+
+struct Club {
+    test: TestClub,
+    alice: Actor,
+    bob: Actor,
+    carol: Actor,
+    dave: Actor,
+}
+
+/// Four members who said hello two days ago (their votes pay).
+async fn club() -> Club {
+    let test = TestClub::configured(|config| config.faq.model = std::path::PathBuf::new()).await;
+    let (alice, bob, carol, dave) = (
+        actor("alice", false),
+        actor("bob", false),
+        actor("carol", false),
+        actor("dave", false),
+    );
+    for who in [&alice, &bob, &carol, &dave] {
+        test.post(who, "hello", &format!("hello-{}", who.display_name))
+            .await;
+    }
+    test.days_pass(2);
+    Club {
+        test,
+        alice,
+        bob,
+        carol,
+        dave,
+    }
+}
+
+impl Club {
+    async fn ask(&self, who: &Actor, command: &str, key: &str) -> String {
+        let handled = self.test.send(said(who, command, key)).await;
+        handled.replies[0].text.clone()
+    }
+
+    async fn healthy(&self) {
+        let report = self.test.temp.store.doctor().await.unwrap();
+        assert!(report.is_healthy(), "{report}");
+    }
+}
+
+#[tokio::test]
+async fn a_period_counts_points_earned_before_it_was_first_asked_and_after() {
+    let c = club().await;
+    let t = &c.test;
+    let bobs = t.post(&c.bob, "Restart the router", "bob-answer").await;
+    let alices = t.post(&c.alice, "Try another cable", "alice-answer").await;
+    t.react(&c.carol, bobs, "👍", true, "v1").await;
+    t.react(&c.dave, bobs, "👍", true, "v2").await;
+    t.react(&c.carol, alices, "👍", true, "v3").await;
+
+    let week = c.ask(&c.carol, "/leaderboard week", "lb1").await;
+    assert_eq!(
+        week,
+        "🏆 Leaderboard (this week):\n1. bob – 4 points\n2. alice – 2 points\n\
+         You have not earned points in this period yet."
+    );
+
+    // After the week was first asked: alice catches up, and equals share
+    // a rank, listed by name.
+    t.react(&c.dave, alices, "👍", true, "v4").await;
+    let week = c.ask(&c.alice, "/leaderboard week", "lb2").await;
+    assert_eq!(
+        week,
+        "🏆 Leaderboard (this week):\n1. alice – 4 points\n1. bob – 4 points\n\
+         You: rank 1 with 4 points"
+    );
+    let month = c.ask(&c.bob, "/leaderboard month", "lb3").await;
+    assert!(
+        month.contains("1. alice – 4 points\n1. bob – 4 points\nYou: rank 1 with 4 points"),
+        "{month}"
+    );
+
+    // A withdrawn vote leaves the periods too.
+    t.react(&c.carol, bobs, "👍", false, "v1-off").await;
+    let season = c.ask(&c.bob, "/leaderboard season", "lb4").await;
+    assert!(
+        season.contains("1. alice – 4 points\n2. bob – 2 points\nYou: rank 2 with 2 points"),
+        "{season}"
+    );
+
+    // The next week starts empty; the month still counts.
+    t.days_pass(7);
+    let week = c.ask(&c.bob, "/leaderboard week", "lb5").await;
+    assert_eq!(
+        week,
+        "🏆 Leaderboard (this week):\nNobody has earned points in this period yet."
+    );
+    let month = c.ask(&c.bob, "/leaderboard month", "lb6").await;
+    assert!(month.contains("2. bob – 2 points"), "{month}");
+    let fresh = t.post(&c.bob, "Or update the firmware", "bob-again").await;
+    t.react(&c.carol, fresh, "👍", true, "v5").await;
+    let week = c.ask(&c.bob, "/leaderboard week", "lb7").await;
+    assert!(week.contains("1. bob – 2 points\nYou: rank 1"), "{week}");
+    c.healthy().await;
+}
+
+#[tokio::test]
+async fn a_help_record_follows_upvotes_given_and_withdrawn() {
+    let c = club().await;
+    let t = &c.test;
+    let answer = t.post(&c.bob, "Restart the router", "bob-answer").await;
+    let help = |text: String| {
+        text.lines()
+            .find(|line| line.starts_with("Helpful answers"))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    t.react(&c.carol, answer, "👍", true, "v1").await;
+    t.react(&c.dave, answer, "👍", true, "v2").await;
+    let profile = c.ask(&c.alice, "/profile @bob", "p1").await;
+    assert_eq!(help(profile), "Helpful answers: 1 · solutions: 0");
+
+    t.react(&c.carol, answer, "👍", false, "v1-off").await;
+    let profile = c.ask(&c.alice, "/profile @bob", "p2").await;
+    assert_eq!(
+        help(profile),
+        "Helpful answers: 1 · solutions: 0",
+        "one upvote still stands"
+    );
+
+    t.react(&c.dave, answer, "👍", false, "v2-off").await;
+    let profile = c.ask(&c.alice, "/profile @bob", "p3").await;
+    assert_eq!(help(profile), "Helpful answers: 0 · solutions: 0");
+    c.healthy().await;
+}
