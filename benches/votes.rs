@@ -34,6 +34,10 @@ const GROUP: &str = "-100123";
 
 #[tokio::main]
 async fn main() {
+    if std::env::var_os("FANCLUB_BENCH_PROFILE").is_some() {
+        profile().await;
+        return;
+    }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("machine: {cores} cores; SQLite files in the temp directory");
     let limit = raw_commits(5_000).await;
@@ -57,6 +61,31 @@ async fn main() {
     }
 
     flatness().await;
+}
+
+/// `FANCLUB_BENCH_PROFILE=1`: every statement of three votes of one
+/// producer (after the set-up), with SQLite's own time for each, on
+/// stderr: where a vote's time goes.
+async fn profile() {
+    let bench = VoteBench::new(1, 4).await;
+    let club = &bench.club;
+    let voter = &bench.voters[0];
+    // The first vote warms the statement cache.
+    club.handle(reaction(voter, bench.answers[0], "warm"))
+        .await
+        .expect("a vote");
+    tracing_subscriber::fmt()
+        .with_env_filter("sqlx::query=debug")
+        .with_writer(std::io::stderr)
+        .init();
+    for (i, answer) in bench.answers[1..].iter().enumerate() {
+        eprintln!("--- vote {i}");
+        let asked = Instant::now();
+        club.handle(reaction(voter, *answer, &format!("profile:{i}")))
+            .await
+            .expect("a vote");
+        eprintln!("--- vote {i} took {:.0} µs", micros(asked.elapsed()));
+    }
 }
 
 /// Single-row commits per second on a fresh file: the limit of any write

@@ -104,6 +104,63 @@ async fn a_refused_debit_never_undoes_the_credits_committed_with_it() {
     assert!(report.is_healthy(), "{report}");
 }
 
+/// Thirty events at once, each booking a credit, a debit its member cannot
+/// pay and another credit: in every event the refused debit alone is undone
+/// (its savepoint rolled back while the next write begins), both credits
+/// commit with the event, and no event's refusal touches a batch-mate.
+#[tokio::test]
+async fn events_with_a_refused_debit_between_two_credits_keep_both_credits_when_sent_together() {
+    let temp = TempStore::new().await;
+    let mut members = Vec::new();
+    for i in 0..30 {
+        members.push(temp.member(&format!("m{i}")).await);
+    }
+    let events: Vec<_> = members
+        .iter()
+        .enumerate()
+        .map(|(i, member)| {
+            let store = temp.store.clone();
+            let member = *member;
+            tokio::spawn(async move {
+                store
+                    .atomically(async {
+                        let first = store
+                            .post(&grant_posting(member, 2, &format!("a-{i}")), Utc::now())
+                            .await?;
+                        let refused = store
+                            .post(&grant_posting(member, -50, &format!("b-{i}")), Utc::now())
+                            .await?;
+                        let second = store
+                            .post(&grant_posting(member, 3, &format!("c-{i}")), Utc::now())
+                            .await?;
+                        Ok::<_, fanclub::store::StoreError>([first, refused, second])
+                    })
+                    .await
+            })
+        })
+        .collect();
+    for event in events {
+        let outcomes = event.await.unwrap().expect("the event commits");
+        assert!(
+            matches!(
+                outcomes,
+                [
+                    PostingOutcome::Applied { balance: 2, .. },
+                    PostingOutcome::Insufficient { balance: 2 },
+                    PostingOutcome::Applied { balance: 5, .. },
+                ]
+            ),
+            "{outcomes:?}"
+        );
+    }
+    for member in &members {
+        assert_eq!(temp.store.balance(*member).await.unwrap(), 5);
+        assert_eq!(temp.store.history(*member, 10).await.unwrap().len(), 2);
+    }
+    let report = temp.store.doctor().await.unwrap();
+    assert!(report.is_healthy(), "{report}");
+}
+
 /// The rank of a member counts the earners above them; ties share a rank.
 #[tokio::test]
 async fn ranks_follow_lifetime_earnings_and_ties_share_a_place() {

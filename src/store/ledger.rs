@@ -8,7 +8,7 @@
 //! miss a booking or record one that did not happen.
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
+use sqlx::{Column, Row};
 
 use super::{Context, Store, StoreError};
 use crate::club::model::MemberId;
@@ -481,53 +481,88 @@ impl Store {
     }
 }
 
-/// Books a posting inside the caller's write transaction: the ledger row
-/// and the cached balance. On `AlreadyApplied` and `Insufficient` nothing was
-/// written and the caller should roll back (dropping the transaction does).
-pub(crate) async fn book(
+/// The statements that book a posting: the ledger row (nothing when its
+/// idempotency key was booked before), then the cached balance, guarded so
+/// it never goes below zero and moved only when the row was written
+/// (`changes()`). One round trip; anonymous parameters only (bound by
+/// [`bind_booking`]), so a caller may send statements of its own before
+/// them in the same query (a vote's row: [`super::votes`]). The rows it
+/// returns are read by [`booked`].
+macro_rules! booking_sql {
+    () => {
+        "INSERT INTO ledger (member_id, amount, kind, reason, actor_id, source, idempotency_key, earning, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id AS entry; \
+         UPDATE balances SET balance = balance + ?, \
+             lifetime_earned = lifetime_earned + CASE WHEN ? THEN ? ELSE 0 END, updated_at = ? \
+         WHERE member_id = ? AND balance + ? >= 0 AND changes() = 1 RETURNING balance"
+    };
+}
+pub(crate) use booking_sql;
+
+/// Binds a posting's values to [`booking_sql`]'s parameters.
+pub(crate) fn bind_booking<'q>(
+    query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
+    posting: &'q Posting,
+    now: DateTime<Utc>,
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+    query
+        .bind(posting.member.0)
+        .bind(posting.amount)
+        .bind(posting.kind.as_str())
+        .bind(&posting.reason)
+        .bind(posting.actor.map(|actor| actor.0))
+        .bind(&posting.source)
+        .bind(&posting.idempotency_key)
+        .bind(posting.kind.is_earning())
+        .bind(now)
+        .bind(posting.amount)
+        .bind(posting.kind.is_earning())
+        .bind(posting.amount)
+        .bind(now)
+        .bind(posting.member.0)
+        .bind(posting.amount)
+}
+
+/// What [`booking_sql`] did, from the rows it returned.
+pub(crate) async fn booked(
     tx: &mut sqlx::SqliteConnection,
     posting: &Posting,
-    now: DateTime<Utc>,
+    rows: &[sqlx::sqlite::SqliteRow],
 ) -> Result<PostingOutcome, StoreError> {
-    let entry: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO ledger (member_id, amount, kind, reason, actor_id, source, idempotency_key, earning, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-    )
-    .bind(posting.member.0)
-    .bind(posting.amount)
-    .bind(posting.kind.as_str())
-    .bind(&posting.reason)
-    .bind(posting.actor.map(|actor| actor.0))
-    .bind(&posting.source)
-    .bind(&posting.idempotency_key)
-    .bind(posting.kind.is_earning())
-    .bind(now)
-    .fetch_optional(&mut *tx)
-    .await
-    .context("writing a ledger entry")?;
-    let Some(entry) = entry else {
+    let read = |name: &str| -> Result<Option<i64>, StoreError> {
+        rows.iter()
+            .find(|row| row.columns().first().is_some_and(|c| c.name() == name))
+            .map(|row| row.try_get::<i64, _>(0))
+            .transpose()
+            .context("decoding a booking")
+    };
+    let Some(entry) = read("entry")? else {
         let balance = balance_in(tx, posting.member).await?;
         return Ok(PostingOutcome::AlreadyApplied { balance });
     };
-    let balance: Option<i64> = sqlx::query_scalar(
-        "UPDATE balances SET balance = balance + ?1, \
-             lifetime_earned = lifetime_earned + CASE WHEN ?2 THEN ?1 ELSE 0 END, updated_at = ?3 \
-         WHERE member_id = ?4 AND balance + ?1 >= 0 RETURNING balance",
-    )
-    .bind(posting.amount)
-    .bind(posting.kind.is_earning())
-    .bind(now)
-    .bind(posting.member.0)
-    .fetch_optional(&mut *tx)
-    .await
-    .context("moving a balance")?;
-    match balance {
+    match read("balance")? {
         Some(balance) => Ok(PostingOutcome::Applied { entry, balance }),
         None => {
             let balance = balance_in(tx, posting.member).await?;
             Ok(PostingOutcome::Insufficient { balance })
         }
     }
+}
+
+/// Books a posting inside the caller's write transaction: the ledger row
+/// and the cached balance. On `AlreadyApplied` nothing was written; on
+/// `Insufficient` the ledger row was, and the caller should roll back
+/// (dropping the transaction does).
+pub(crate) async fn book(
+    tx: &mut sqlx::SqliteConnection,
+    posting: &Posting,
+    now: DateTime<Utc>,
+) -> Result<PostingOutcome, StoreError> {
+    let rows = bind_booking(sqlx::query(booking_sql!()), posting, now)
+        .fetch_all(&mut *tx)
+        .await
+        .context("writing a ledger entry")?;
+    booked(tx, posting, &rows).await
 }
 
 /// A member's balance as the transaction sees it.

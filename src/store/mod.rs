@@ -198,6 +198,9 @@ impl Store {
             .foreign_keys(true)
             .busy_timeout(options.busy_timeout);
         // An in-memory database lives and dies with its one connection.
+        // A pooled connection is not pinged before each use (a round trip
+        // per read, docs/performance.md): a local file does not drop its
+        // connections.
         let pool_options = if in_memory {
             SqlitePoolOptions::new()
                 .max_connections(1)
@@ -206,14 +209,28 @@ impl Store {
                 .max_lifetime(None)
         } else {
             SqlitePoolOptions::new().max_connections(options.max_connections)
-        };
+        }
+        .test_before_acquire(false);
         let pool = pool_options
-            .connect_with(connect)
+            .connect_with(connect.clone())
             .await
             .map_err(open_error)?;
+        // The group commit's own connection: writers never queue behind
+        // readers for a pooled one. Every write statement of the program
+        // runs on it, so its prepared statements are kept generously.
+        let writers = if in_memory {
+            pool.clone()
+        } else {
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .test_before_acquire(false)
+                .connect_with(connect.statement_cache_capacity(512))
+                .await
+                .map_err(open_error)?
+        };
         let store = Store {
             pool,
-            group: Default::default(),
+            group: std::sync::Arc::new(writer::Group::new(writers)),
         };
         store.refuse_newer(url).await?;
         sqlx::migrate!("./migrations").run(&store.pool).await?;
@@ -257,8 +274,8 @@ impl Store {
                 source,
             })?;
         let store = Store {
+            group: std::sync::Arc::new(writer::Group::new(pool.clone())),
             pool,
-            group: Default::default(),
         };
         store.refuse_newer(url).await?;
         Ok(store)
@@ -355,7 +372,7 @@ impl Store {
     /// Starts a write transaction that holds the write lock from its start;
     /// inside [`Store::atomically`] a savepoint of the event's transaction.
     pub(crate) async fn begin_write(&self) -> Result<Write, StoreError> {
-        unit::begin_write(&self.pool, &self.group).await
+        unit::begin_write(&self.group).await
     }
 
     /// A connection for one read: the event's transaction once it wrote,
@@ -377,6 +394,7 @@ impl Store {
 
     /// Closes every connection, flushing the WAL.
     pub async fn close(&self) {
+        self.group.close().await;
         self.pool.close().await;
     }
 }

@@ -21,6 +21,14 @@
 //! timers), is a turn of the store's group commit ([`super::writer`]):
 //! writers queue for one shared transaction, and those that arrive while
 //! another writes are committed with it.
+//!
+//! Savepoints cost round trips, not SQLite work, so the unit sends as few
+//! as it can: the first write's savepoint travels with the turn's start, a
+//! committed write's savepoint is not released on its own but with the
+//! next write's savepoint (or with the whole turn), and an abandoned one is
+//! rolled back in the same round trip that starts the next write. At most
+//! one of the unit's savepoints is open at a time, so `ROLLBACK TO` always
+//! names the write that was abandoned.
 
 use std::future::Future;
 use std::ops::{Deref, DerefMut};
@@ -40,34 +48,71 @@ tokio::task_local! {
 /// The event's transaction, once something wrote.
 pub(crate) struct Unit {
     tx: Option<Turn>,
-    /// A savepoint was dropped unfinished: roll it back before the next use.
-    undo_savepoint: bool,
+    /// The state of the write savepoint (`store_write`).
+    mark: Mark,
 }
+
+/// The unit's write savepoint: at most one is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mark {
+    /// None is open.
+    None,
+    /// One is open and its write committed: it is released with the next
+    /// write's savepoint, or with the turn.
+    Kept,
+    /// One is open and its write was dropped unfinished: it is rolled back
+    /// before the transaction is used again.
+    Abandoned,
+}
+
+/// Sets the write savepoint.
+const MARK: &str = "SAVEPOINT store_write";
 
 impl Unit {
     /// Rolls back a savepoint left unfinished by a failed write.
     async fn settle(&mut self) -> Result<(), StoreError> {
-        if std::mem::take(&mut self.undo_savepoint)
+        if self.mark == Mark::Abandoned
             && let Some(tx) = self.tx.as_mut()
         {
-            sqlx::query("ROLLBACK TO store_write")
+            sqlx::query("ROLLBACK TO store_write; RELEASE store_write")
                 .execute(tx.connection())
                 .await
                 .context("undoing a failed write")?;
-            sqlx::query("RELEASE store_write")
-                .execute(tx.connection())
-                .await
-                .context("undoing a failed write")?;
+            self.mark = Mark::None;
         }
         Ok(())
     }
 
     /// The transaction, begun now if nothing wrote yet.
-    async fn begun(&mut self, pool: &SqlitePool, group: &Group) -> Result<(), StoreError> {
+    async fn begun(&mut self, group: &Group) -> Result<(), StoreError> {
         if self.tx.is_none() {
-            self.tx = Some(group.join(pool).await?);
+            self.tx = Some(group.join(None).await?);
+            self.mark = Mark::None;
         }
         self.settle().await
+    }
+
+    /// Begins the transaction if nothing wrote yet, and sets the write
+    /// savepoint, each in as few round trips as it takes: one.
+    async fn mark(&mut self, group: &Group) -> Result<(), StoreError> {
+        let Some(tx) = self.tx.as_mut() else {
+            self.tx = Some(group.join(Some(MARK)).await?);
+            self.mark = Mark::Kept;
+            return Ok(());
+        };
+        let statements = match self.mark {
+            Mark::None => MARK,
+            Mark::Kept => "RELEASE store_write; SAVEPOINT store_write",
+            Mark::Abandoned => {
+                "ROLLBACK TO store_write; RELEASE store_write; SAVEPOINT store_write"
+            }
+        };
+        sqlx::query(statements)
+            .execute(tx.connection())
+            .await
+            .context("starting a write in the event's transaction")?;
+        self.mark = Mark::Kept;
+        Ok(())
     }
 }
 
@@ -85,7 +130,7 @@ impl Store {
         }
         let unit = Arc::new(Mutex::new(Unit {
             tx: None,
-            undo_savepoint: false,
+            mark: Mark::None,
         }));
         let outcome = UNIT.scope(Arc::clone(&unit), work).await;
         let mut unit = unit.lock().await;
@@ -113,15 +158,11 @@ async fn current() -> Option<OwnedMutexGuard<Unit>> {
     Some(unit.lock_owned().await)
 }
 
-pub(super) async fn begin_write(pool: &SqlitePool, group: &Group) -> Result<Write, StoreError> {
+pub(super) async fn begin_write(group: &Group) -> Result<Write, StoreError> {
     let Some(mut unit) = current().await else {
-        return Ok(Write::Own(group.join(pool).await?));
+        return Ok(Write::Own(group.join(None).await?));
     };
-    unit.begun(pool, group).await?;
-    sqlx::query("SAVEPOINT store_write")
-        .execute(connection(&mut unit))
-        .await
-        .context("starting a write in the event's transaction")?;
+    unit.mark(group).await?;
     Ok(Write::Unit(Savepoint {
         unit,
         finished: false,
@@ -142,7 +183,7 @@ pub(super) async fn writer(pool: &SqlitePool, group: &Group) -> Result<Conn, Sto
     let Some(mut unit) = current().await else {
         return pooled(pool).await;
     };
-    unit.begun(pool, group).await?;
+    unit.begun(group).await?;
     Ok(Conn::Unit(unit))
 }
 
@@ -205,22 +246,20 @@ pub(crate) struct Savepoint {
 impl Drop for Savepoint {
     fn drop(&mut self) {
         if !self.finished {
-            self.unit.undo_savepoint = true;
+            self.unit.mark = Mark::Abandoned;
         }
     }
 }
 
 impl Write {
     /// Commits the transaction (returning once its batch committed), or
-    /// releases the savepoint into the event's transaction (which commits
-    /// later, with the event).
+    /// keeps the savepoint's work in the event's transaction (which commits
+    /// later, with the event; the savepoint itself is released with the
+    /// next write's, or with the turn, saving a round trip).
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         match self {
             Write::Own(turn) => turn.finish(true).await,
             Write::Unit(mut savepoint) => {
-                sqlx::query("RELEASE store_write")
-                    .execute(connection(&mut savepoint.unit))
-                    .await?;
                 savepoint.finished = true;
                 Ok(())
             }

@@ -11,10 +11,20 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 
 use super::ledger::{
-    AuditNote, LedgerKind, Posting, PostingOutcome, balance_in, book, record_audit,
+    AuditNote, LedgerKind, Posting, PostingOutcome, balance_in, bind_booking, book, booked,
+    booking_sql, record_audit,
 };
 use super::{Context, Store, StoreError};
 use crate::club::model::{MemberId, MessageId};
+
+/// Writes a vote's row with its id; anonymous parameters, bound by
+/// [`bind_vote`].
+macro_rules! insert_vote_sql {
+    () => {
+        "INSERT INTO votes (id, message_id, voter_id, author_id, kind, via, emoji, points, outcome, day, event_key, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    };
+}
 
 /// Upvote or solution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,40 +193,45 @@ impl Store {
         decide: impl FnOnce(&VoteFacts) -> Verdict,
     ) -> Result<VoteRecorded, StoreError> {
         let mut tx = self.begin_write().await?;
-        if let Some(key) = vote.event_key {
-            let seen: Option<i64> = sqlx::query_scalar("SELECT id FROM votes WHERE event_key = ?")
-                .bind(key)
-                .fetch_optional(&mut *tx)
-                .await
-                .context("looking for a replayed vote")?;
-            if seen.is_some() {
-                return Ok(VoteRecorded::Replayed);
-            }
+        let read = facts(&mut tx, vote).await?;
+        if read.replayed {
+            // Nothing was written: ending the write costs nothing in the
+            // event's transaction, where undoing it would cost a round trip.
+            tx.commit().await.context("ending a replayed vote")?;
+            return Ok(VoteRecorded::Replayed);
         }
-        let facts = facts(&mut tx, vote).await?;
-        let mut verdict = decide(&facts);
-        let id = insert_vote(&mut tx, vote, verdict, now).await?;
-        if verdict.points > 0 {
-            let posting = Posting {
-                member: vote.author,
-                amount: verdict.points,
-                kind: vote.kind.credit(),
-                reason: vote.reason.clone(),
-                actor: Some(vote.voter),
-                source: Some(format!("message {}", vote.message)),
-                idempotency_key: format!("vote:{id}"),
-                audit: None,
+        let id = read.next_vote;
+        let mut verdict = decide(&read.facts);
+        if verdict.points <= 0 {
+            insert_vote(&mut tx, id, vote, verdict, now).await?;
+            tx.commit().await.context("committing a vote")?;
+            return Ok(VoteRecorded::Recorded { vote: id, verdict });
+        }
+        let posting = Posting {
+            member: vote.author,
+            amount: verdict.points,
+            kind: vote.kind.credit(),
+            reason: vote.reason.clone(),
+            actor: Some(vote.voter),
+            source: Some(format!("message {}", vote.message)),
+            idempotency_key: format!("vote:{id}"),
+            audit: None,
+        };
+        // The vote's row and its booking in one round trip.
+        let query = sqlx::query(concat!(insert_vote_sql!(), "; ", booking_sql!()));
+        let rows = bind_booking(bind_vote(query, id, vote, verdict, now), &posting, now)
+            .fetch_all(&mut *tx)
+            .await
+            .context("recording a vote")?;
+        if !matches!(
+            booked(&mut tx, &posting, &rows).await?,
+            PostingOutcome::Applied { .. }
+        ) {
+            verdict = Verdict {
+                points: 0,
+                outcome: "not_booked",
             };
-            if !matches!(
-                book(&mut tx, &posting, now).await?,
-                PostingOutcome::Applied { .. }
-            ) {
-                verdict = Verdict {
-                    points: 0,
-                    outcome: "not_booked",
-                };
-                set_paid(&mut tx, id, verdict).await?;
-            }
+            set_paid(&mut tx, id, verdict).await?;
         }
         tx.commit().await.context("committing a vote")?;
         Ok(VoteRecorded::Recorded { vote: id, verdict })
@@ -462,15 +477,26 @@ pub(crate) async fn reassign_votes(
     Ok(collapsed)
 }
 
-/// The facts of a vote. Today's totals come from the per-day totals that
+/// What a vote's transaction reads before the rules decide.
+struct Read {
+    facts: VoteFacts,
+    /// The platform delivered this event before.
+    replayed: bool,
+    /// The id the vote will have: it is written with it, so its booking
+    /// (whose idempotency key names it) can travel in the same round trip.
+    /// Safe: the transaction holds the write lock.
+    next_vote: i64,
+}
+
+/// The facts of a vote, whether its event was seen before and its id, in
+/// one statement. Today's totals come from the per-day totals that
 /// triggers keep with every vote (migration 0016), so a vote costs the same
 /// at the end of a busy day as at its start.
-async fn facts(
-    tx: &mut sqlx::SqliteConnection,
-    vote: &NewVote<'_>,
-) -> Result<VoteFacts, StoreError> {
+async fn facts(tx: &mut sqlx::SqliteConnection, vote: &NewVote<'_>) -> Result<Read, StoreError> {
     let row = sqlx::query(
         "SELECT \
+             EXISTS (SELECT 1 FROM votes WHERE ?7 IS NOT NULL AND event_key = ?7) AS replayed, \
+             (SELECT COALESCE(MAX(id), 0) + 1 FROM votes) AS next_vote, \
              EXISTS (SELECT 1 FROM votes WHERE message_id = ?1 AND voter_id = ?2 AND kind = ?3 AND active = 1) AS already, \
              EXISTS (SELECT 1 FROM votes v JOIN messages m ON m.id = v.message_id \
                      WHERE ?4 IS NOT NULL AND m.reply_to = ?4 AND v.kind = 'solution' AND v.active = 1 AND v.points > 0) AS solved, \
@@ -484,6 +510,7 @@ async fn facts(
     .bind(vote.question.map(|question| question.0))
     .bind(vote.author.0)
     .bind(vote.day)
+    .bind(vote.event_key)
     .fetch_one(&mut *tx)
     .await
     .context("reading the facts of a vote")?;
@@ -491,39 +518,53 @@ async fn facts(
         context: "decoding the facts of a vote",
         source,
     };
-    Ok(VoteFacts {
-        already_voted: row.try_get("already").map_err(read)?,
-        question_solved: row.try_get("solved").map_err(read)?,
-        author_earned_today: row.try_get("earned").map_err(read)?,
-        voter_paid_today: row.try_get("cast").map_err(read)?,
-        pair_paid_today: row.try_get("pair").map_err(read)?,
+    Ok(Read {
+        facts: VoteFacts {
+            already_voted: row.try_get("already").map_err(read)?,
+            question_solved: row.try_get("solved").map_err(read)?,
+            author_earned_today: row.try_get("earned").map_err(read)?,
+            voter_paid_today: row.try_get("cast").map_err(read)?,
+            pair_paid_today: row.try_get("pair").map_err(read)?,
+        },
+        replayed: row.try_get("replayed").map_err(read)?,
+        next_vote: row.try_get("next_vote").map_err(read)?,
     })
+}
+
+fn bind_vote<'q>(
+    query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
+    id: i64,
+    vote: &'q NewVote<'_>,
+    verdict: Verdict,
+    now: DateTime<Utc>,
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+    query
+        .bind(id)
+        .bind(vote.message.0)
+        .bind(vote.voter.0)
+        .bind(vote.author.0)
+        .bind(vote.kind.as_str())
+        .bind(vote.via)
+        .bind(vote.emoji)
+        .bind(verdict.points)
+        .bind(verdict.outcome)
+        .bind(vote.day)
+        .bind(vote.event_key)
+        .bind(now)
 }
 
 async fn insert_vote(
     tx: &mut sqlx::SqliteConnection,
+    id: i64,
     vote: &NewVote<'_>,
     verdict: Verdict,
     now: DateTime<Utc>,
-) -> Result<i64, StoreError> {
-    sqlx::query_scalar(
-        "INSERT INTO votes (message_id, voter_id, author_id, kind, via, emoji, points, outcome, day, event_key, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(vote.message.0)
-    .bind(vote.voter.0)
-    .bind(vote.author.0)
-    .bind(vote.kind.as_str())
-    .bind(vote.via)
-    .bind(vote.emoji)
-    .bind(verdict.points)
-    .bind(verdict.outcome)
-    .bind(vote.day)
-    .bind(vote.event_key)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await
-    .context("recording a vote")
+) -> Result<(), StoreError> {
+    bind_vote(sqlx::query(insert_vote_sql!()), id, vote, verdict, now)
+        .execute(&mut *tx)
+        .await
+        .context("recording a vote")?;
+    Ok(())
 }
 
 async fn set_paid(

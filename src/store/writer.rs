@@ -23,12 +23,19 @@
 //! A writer whose waiter vanished (a cancelled task) cannot leave a batch
 //! open forever: a waiting member commits the batch itself when nothing
 //! happened for [`STALL`].
+//!
+//! Where the time goes (docs/performance.md): a statement costs a round
+//! trip to the connection's worker thread, far more than SQLite's own work,
+//! so the group has a connection of its own (it never queues behind readers
+//! for the pool), and the statements that only frame a turn travel
+//! together: a turn's start carries the caller's first savepoint with it,
+//! and a failed turn's undo is one round trip.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::{AssertSqlSafe, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard, watch};
 
 use super::{Context, StoreError};
@@ -44,8 +51,10 @@ const STALL: Duration = Duration::from_millis(25);
 type Outcome = Option<Result<(), String>>;
 
 /// The shared writer of one database.
-#[derive(Default)]
 pub(crate) struct Group {
+    /// The writers' own connection (for an in-memory database, the one
+    /// connection there is).
+    pool: SqlitePool,
     batch: Arc<Mutex<Batch>>,
     /// Writers waiting for their turn.
     waiting: Arc<AtomicUsize>,
@@ -83,8 +92,24 @@ pub(crate) struct Turn {
 }
 
 impl Group {
+    /// The writer of the database `pool` writes to (a pool of one).
+    pub(crate) fn new(pool: SqlitePool) -> Group {
+        Group {
+            pool,
+            batch: Default::default(),
+            waiting: Default::default(),
+        }
+    }
+
+    /// Closes the writers' connection (once no batch holds it).
+    pub(crate) async fn close(&self) {
+        self.pool.close().await;
+    }
+
     /// Waits for the turn, opening the batch's transaction if none is open.
-    pub(crate) async fn join(&self, pool: &SqlitePool) -> Result<Turn, StoreError> {
+    /// `then` (a savepoint of the caller's) runs in the same round trip as
+    /// the turn's start.
+    pub(crate) async fn join(&self, then: Option<&'static str>) -> Result<Turn, StoreError> {
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let waited = WaitGuard(Arc::clone(&self.waiting));
         let mut batch = Arc::clone(&self.batch).lock_owned().await;
@@ -104,13 +129,22 @@ impl Group {
         let savepoint = batch.tx.is_some();
         if savepoint {
             let tx = batch.tx.as_mut().expect("the batch is open");
-            sqlx::query("SAVEPOINT writer_turn")
+            let start = match then {
+                Some(then) => AssertSqlSafe(format!("SAVEPOINT writer_turn; {then}")),
+                None => AssertSqlSafe("SAVEPOINT writer_turn".to_owned()),
+            };
+            sqlx::query(start)
                 .execute(&mut **tx)
                 .await
                 .context("starting a turn in the shared transaction")?;
         } else {
-            let tx = pool
-                .begin_with("BEGIN IMMEDIATE")
+            let begin = match then {
+                Some(then) => AssertSqlSafe(format!("BEGIN IMMEDIATE; {then}")),
+                None => AssertSqlSafe("BEGIN IMMEDIATE".to_owned()),
+            };
+            let tx = self
+                .pool
+                .begin_with(begin)
                 .await
                 .context("starting a write transaction")?;
             batch.tx = Some(tx);
@@ -298,12 +332,10 @@ fn fail(batch: &mut Batch, what: &str) {
     }
 }
 
-/// Rolls back the current turn's savepoint.
+/// Rolls back the current turn's savepoint (and every savepoint its
+/// writer set inside it), in one round trip.
 async fn undo(tx: &mut Transaction<'static, Sqlite>) -> Result<(), sqlx::Error> {
-    sqlx::query("ROLLBACK TO writer_turn")
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query("RELEASE writer_turn")
+    sqlx::query("ROLLBACK TO writer_turn; RELEASE writer_turn")
         .execute(&mut **tx)
         .await?;
     Ok(())
