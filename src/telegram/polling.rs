@@ -23,9 +23,8 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use teloxide::RequestError;
-use teloxide::payloads::setters::*;
-use teloxide::requests::{Request, Requester};
-use teloxide::types::Update;
+use teloxide::requests::{JsonRequest, Payload, Request};
+use teloxide::types::{AllowedUpdate, Update};
 
 use super::{ALLOWED_UPDATES, Handler};
 use crate::club::error_chain;
@@ -61,7 +60,7 @@ type Fetch<'a> = Pin<Box<dyn Future<Output = Fetched> + Send + 'a>>;
 /// inbox come back, to be deleted with the next batch.
 enum Fetched {
     /// Written to the inbox: to be handled.
-    Kept(Vec<Update>),
+    Kept(Vec<Taken>),
     /// Taken from Telegram but not written: they come again.
     NotKept(Vec<i64>),
     Failed(Vec<i64>, RequestError),
@@ -107,10 +106,11 @@ impl Handler<'_> {
                 } => {
                     fetch = None;
                     match fetched {
-                        Fetched::Kept(updates) => {
+                        Fetched::Kept(taken) => {
                             failures = 0;
-                            for update in updates {
-                                offset = Some(update.id.as_offset());
+                            for Taken { id, update, .. } in taken {
+                                offset = Some(i32::try_from(id + 1).unwrap_or(i32::MAX));
+                                let Some(update) = update else { continue };
                                 if replayed_ids.remove(&update.id.0) {
                                     continue;
                                 }
@@ -175,37 +175,31 @@ impl Handler<'_> {
         }
     }
 
-    async fn get_updates(&self, offset: Option<i32>) -> Result<Vec<Update>, RequestError> {
-        let timeout = u32::try_from(self.tuning.poll_timeout.as_secs()).unwrap_or(u32::MAX);
-        let mut request = self
-            .bot
-            .get_updates()
-            .timeout(timeout)
-            .allowed_updates(ALLOWED_UPDATES);
-        if let Some(offset) = offset {
-            request = request.offset(offset);
-        }
-        request.send().await
+    /// `getUpdates`, each update as Telegram's own JSON (kept in the inbox
+    /// as it came: teloxide's types do not all read back what they write)
+    /// with teloxide's reading of it.
+    async fn get_updates(&self, offset: Option<i32>) -> Result<Vec<Taken>, RequestError> {
+        let payload = RawUpdates {
+            offset,
+            timeout: u32::try_from(self.tuning.poll_timeout.as_secs()).unwrap_or(u32::MAX),
+            allowed_updates: ALLOWED_UPDATES.to_vec(),
+        };
+        let raw = JsonRequest::new(self.bot.clone(), payload).send().await?;
+        Ok(raw.into_iter().filter_map(Taken::read).collect())
     }
 
     /// Writes `fresh` to the inbox and deletes `handled` from it: whether
     /// that worked (if not, nothing may be confirmed to Telegram).
-    async fn keep(&self, fresh: &[Update], handled: &[i64]) -> bool {
+    async fn keep(&self, fresh: &[Taken], handled: &[i64]) -> bool {
         if fresh.is_empty() && handled.is_empty() {
             return true;
         }
         let received: Vec<InboxUpdate> = fresh
             .iter()
-            .filter_map(|update| match serde_json::to_string(update) {
-                Ok(body) => Some(InboxUpdate {
-                    update_id: i64::from(update.id.0),
-                    body,
-                }),
-                Err(error) => {
-                    // Handled all the same, only not kept across a crash.
-                    tracing::warn!(update = update.id.0, %error, "an update cannot be written to the inbox");
-                    None
-                }
+            .filter(|taken| taken.update.is_some())
+            .map(|taken| InboxUpdate {
+                update_id: taken.id,
+                body: taken.body.clone(),
             })
             .collect();
         let kept = self
@@ -241,10 +235,13 @@ impl Handler<'_> {
         let mut updates = Vec::with_capacity(waiting.len());
         let mut unreadable = Vec::new();
         for kept in waiting {
-            match serde_json::from_str::<Update>(&kept.body) {
-                Ok(update) => updates.push(update),
-                Err(error) => {
-                    tracing::warn!(update = kept.update_id, %error, "an update in the inbox cannot be read; skipped");
+            match read_update(&kept.body) {
+                Some(update) => updates.push(update),
+                None => {
+                    tracing::warn!(
+                        update = kept.update_id,
+                        "an update in the inbox cannot be read; skipped"
+                    );
                     unreadable.push(kept.update_id);
                 }
             }
@@ -257,6 +254,58 @@ impl Handler<'_> {
         let id = i64::from(update.id.0);
         self.on_update(update).await;
         (lane, id)
+    }
+}
+
+/// `getUpdates` with the updates left as JSON.
+#[derive(Debug, Clone, serde::Serialize)]
+struct RawUpdates {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    offset: Option<i32>,
+    timeout: u32,
+    allowed_updates: Vec<AllowedUpdate>,
+}
+
+impl Payload for RawUpdates {
+    type Output = Vec<serde_json::Value>;
+    const NAME: &'static str = "GetUpdates";
+
+    fn timeout_hint(&self) -> Option<Duration> {
+        Some(Duration::from_secs(self.timeout.into()))
+    }
+}
+
+/// An update as Telegram sent it, and as teloxide reads it (`None`: it
+/// cannot, and the update is only confirmed).
+struct Taken {
+    id: i64,
+    body: String,
+    update: Option<Update>,
+}
+
+impl Taken {
+    fn read(raw: serde_json::Value) -> Option<Taken> {
+        let id = raw["update_id"].as_i64()?;
+        let body = raw.to_string();
+        let update = read_update(&body);
+        Some(Taken { id, body, update })
+    }
+}
+
+/// teloxide's reading of an update's JSON. Its readers can panic on JSON
+/// Telegram never sends (a reaction with neither user nor chat); that is
+/// caught, logged and skipped here rather than taking the adapter down.
+fn read_update(body: &str) -> Option<Update> {
+    match std::panic::catch_unwind(|| serde_json::from_str::<Update>(body)) {
+        Ok(Ok(update)) => Some(update),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "an update teloxide cannot read; skipped");
+            None
+        }
+        Err(_) => {
+            tracing::warn!("an update teloxide cannot read (it panicked); skipped");
+            None
+        }
     }
 }
 
