@@ -17,17 +17,15 @@
 mod common;
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use fanclub::club::clock::SystemClock;
+use fanclub::club::Club;
 use fanclub::club::model::{MemberId, Platform};
 use fanclub::club::reply::Reply;
-use fanclub::club::{Club, ClubConfig};
 use fanclub::config::Settings;
 use fanclub::lang::Lang;
-use fanclub::store::{IdentitySeen, Store, StoreOptions};
+use fanclub::store::IdentitySeen;
 use fanclub::telegram::{Telegram, Tuning};
 use secrecy::SecretString;
 
@@ -70,19 +68,8 @@ async fn main() {
 /// A club on a fresh database with `count` members known on Telegram.
 async fn club(count: usize) -> (Club, Vec<MemberId>, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let url = format!("sqlite://{}/bench.db", dir.path().display());
-    let store = Store::open(&url, &StoreOptions::default())
-        .await
-        .expect("the store");
-    let mut config = ClubConfig::from_settings(&Settings::defaults());
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    config.faq.path = root.join("config/faq.toml");
-    // Words only: the bench measures delivery, not the FAQ.
-    config.faq.model = std::path::PathBuf::new();
-    config.shop.catalog = root.join("config/catalog.toml");
-    let club = Club::open(store.clone(), config, Arc::new(SystemClock))
-        .await
-        .expect("the club");
+    let club = common::club::open(dir.path(), "bench.db", common::club::config(dir.path())).await;
+    let store = club.store().clone();
     let mut members = Vec::new();
     for i in 0..count {
         let external = (10_000 + i).to_string();

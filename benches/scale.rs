@@ -16,20 +16,21 @@
 //! test: it prints what it measured and checks that the doctor finds the
 //! books in order.
 
+mod common;
+
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Datelike, Months, Utc};
-use fanclub::club::clock::SystemClock;
-use fanclub::club::model::{Actor, Event, Incoming, MemberId, MessageId, Place, Platform};
-use fanclub::club::{Club, ClubConfig};
-use fanclub::config::Settings;
+use fanclub::club::Club;
+use fanclub::club::model::{Actor, MemberId, MessageId, Platform};
 use fanclub::store::ledger::PeriodBounds;
 use fanclub::store::votes::{NewVote, Verdict, VoteKind};
 use fanclub::store::{NewMessage, Store, StoreOptions};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Row};
+
+use self::common::club::{self as bench_club, actor, reaction, say};
 
 #[tokio::main]
 async fn main() {
@@ -336,8 +337,6 @@ async fn bytes_per_row(url: &str, dir: &std::path::Path) {
     }
 }
 
-const GROUP: &str = "-100123";
-
 /// One author, 10,000 votes in one day from 100 voters on 100 answers: the
 /// cost of a vote at the start of the day against its end, through the
 /// club (the sighting, the rules, the vote and its ledger row, the digest,
@@ -383,91 +382,9 @@ async fn flatness() {
 /// A club on a fresh file where every vote pays (the caps are out of
 /// reach) and milestones are congratulated.
 async fn club(dir: &std::path::Path) -> Club {
-    let url = format!("sqlite://{}/flat.db", dir.display());
-    let store = Store::open(&url, &StoreOptions::default())
-        .await
-        .expect("the store");
-    let mut config = ClubConfig::from_settings(&Settings::defaults());
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    config.faq.path = root.join("config/faq.toml");
-    // Words only: the bench measures votes, not the FAQ.
-    config.faq.model = std::path::PathBuf::new();
-    config.faq.cache_dir = dir.join("cache");
-    config.shop.catalog = root.join("config/catalog.toml");
-    config.recognition.welcome_new_members = false;
-    config.points.min_voter_days = 0;
-    config.points.daily_points_cap = i64::MAX / 4;
-    config.points.daily_votes_per_voter = i64::MAX / 4;
-    config.points.daily_votes_per_pair = i64::MAX / 4;
-    Club::open(store, config, Arc::new(SystemClock))
-        .await
-        .expect("the club")
-}
-
-fn actor(name: &str) -> Actor {
-    Actor {
-        platform: Platform::Telegram,
-        external_id: format!("id-{name}"),
-        username: Some(name.to_owned()),
-        display_name: name.to_owned(),
-        locale: Some("en".to_owned()),
-        is_bot: false,
-        is_moderator: false,
-        joined_at: None,
-    }
-}
-
-fn group() -> Place {
-    Place {
-        platform: Platform::Telegram,
-        id: GROUP.to_owned(),
-        private: false,
-    }
-}
-
-/// Records a message of `who` in the group (the member is seen first).
-async fn say(club: &Club, who: &Actor, body: &str) -> MessageId {
-    let incoming = Incoming {
-        actor: who.clone(),
-        place: group(),
-        event_key: None,
-        event: Event::Joined,
-    };
-    club.handle(incoming).await.expect("a sighting");
-    let member = club
-        .store()
-        .identity_member(who.platform, &who.external_id)
-        .await
-        .expect("a lookup")
-        .expect("a member");
-    let message = NewMessage {
-        platform: Platform::Telegram,
-        place: GROUP,
-        external_id: None,
-        author: Some(member.id),
-        private: false,
-        reply_to: None,
-        body,
-        buttons: &[],
-    };
-    club.store()
-        .record_message(&message, Utc::now())
-        .await
-        .expect("a message")
-        .id()
-}
-
-fn reaction(who: &Actor, to: MessageId, key: &str) -> Incoming {
-    Incoming {
-        actor: who.clone(),
-        place: group(),
-        event_key: Some(format!("reaction:{key}")),
-        event: Event::Reaction {
-            message: to,
-            emoji: "👍".to_owned(),
-            added: true,
-        },
-    }
+    let mut config = bench_club::config(dir);
+    bench_club::every_vote_pays(&mut config);
+    bench_club::open(dir, "flat.db", config).await
 }
 
 async fn timed<F, Fut>(times: usize, mut run: F) -> Vec<Duration>

@@ -18,16 +18,14 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use fanclub::club::clock::SystemClock;
+use fanclub::club::Club;
 use fanclub::club::model::Platform;
-use fanclub::club::{Club, ClubConfig};
 use fanclub::config::Settings;
 use fanclub::lang::Lang;
-use fanclub::store::{IdentitySeen, Store, StoreOptions};
+use fanclub::store::{IdentitySeen, Store};
 use fanclub::telegram::{Telegram, Tuning};
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -276,22 +274,10 @@ fn at_rest() {
 }
 
 async fn club(dir: &tempfile::TempDir) -> Club {
-    let url = format!("sqlite://{}/bench.db", dir.path().display());
-    let store = Store::open(&url, &StoreOptions::default())
-        .await
-        .expect("the store");
-    let mut config = ClubConfig::from_settings(&Settings::defaults());
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    config.faq.path = root.join("config/faq.toml");
-    // Words only: the bench measures the adapter and the store.
-    config.faq.model = std::path::PathBuf::new();
-    config.faq.cache_dir = dir.path().join("cache");
-    config.shop.catalog = root.join("config/catalog.toml");
+    let mut config = common::club::config(dir.path());
     config.recognition.welcome_new_members = false;
     config.points.min_voter_days = 0;
-    Club::open(store, config, Arc::new(SystemClock))
-        .await
-        .expect("the club")
+    common::club::open(dir.path(), "bench.db", config).await
 }
 
 /// Every voter known to the club already, as after their first message.

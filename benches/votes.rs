@@ -17,20 +17,15 @@
 //! prints what it measured and checks only that nothing was lost and the
 //! doctor finds the books in order.
 
-use std::str::FromStr;
-use std::sync::Arc;
+mod common;
+
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
-use fanclub::club::clock::SystemClock;
-use fanclub::club::model::{Actor, Event, Incoming, MessageId, Place, Platform};
-use fanclub::club::{Club, ClubConfig};
-use fanclub::config::Settings;
-use fanclub::store::{NewMessage, Store, StoreOptions};
-use sqlx::ConnectOptions;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use fanclub::club::Club;
+use fanclub::club::model::{Actor, MessageId};
 
-const GROUP: &str = "-100123";
+use self::common::club::{self as bench_club, actor, reaction, say};
+use self::common::{ms, percentile, raw_commit_rate};
 
 #[tokio::main]
 async fn main() {
@@ -40,7 +35,7 @@ async fn main() {
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("machine: {cores} cores; SQLite files in the temp directory");
-    let limit = raw_commits(5_000).await;
+    let limit = raw_commit_rate(5_000).await;
     println!("raw single-row commits (sqlx, WAL, synchronous=NORMAL): {limit:.0}/s (the limit)");
 
     for (producers, per_producer) in [(1, 2_000), (16, 250), (128, 32)] {
@@ -86,34 +81,6 @@ async fn profile() {
             .expect("a vote");
         eprintln!("--- vote {i} took {:.0} µs", micros(asked.elapsed()));
     }
-}
-
-/// Single-row commits per second on a fresh file: the limit of any write
-/// path that commits once per event.
-async fn raw_commits(count: usize) -> f64 {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let url = format!("sqlite://{}/raw.db", dir.path().display());
-    let mut connection = SqliteConnectOptions::from_str(&url)
-        .expect("a URL")
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .connect()
-        .await
-        .expect("a connection");
-    sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)")
-        .execute(&mut connection)
-        .await
-        .expect("a table");
-    let started = Instant::now();
-    for i in 0..count {
-        sqlx::query("INSERT INTO t (v) VALUES (?)")
-            .bind(i as i64)
-            .execute(&mut connection)
-            .await
-            .expect("an insert");
-    }
-    count as f64 / started.elapsed().as_secs_f64()
 }
 
 /// A club with voters, authors and answers to vote on.
@@ -265,105 +232,11 @@ async fn flatness() {
 /// A club on a fresh file where every vote pays: the caps are out of reach.
 async fn club() -> (Club, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let url = format!("sqlite://{}/bench.db", dir.path().display());
-    let store = Store::open(&url, &StoreOptions::default())
-        .await
-        .expect("the store");
-    let mut config = ClubConfig::from_settings(&Settings::defaults());
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    config.faq.path = root.join("config/faq.toml");
-    // Words only: the bench measures votes, not the FAQ.
-    config.faq.model = std::path::PathBuf::new();
-    config.faq.cache_dir = dir.path().join("cache");
-    config.shop.catalog = root.join("config/catalog.toml");
-    config.recognition.welcome_new_members = false;
+    let mut config = bench_club::config(dir.path());
+    bench_club::every_vote_pays(&mut config);
     config.recognition.announce_milestones = false;
-    config.points.min_voter_days = 0;
-    config.points.daily_points_cap = i64::MAX / 4;
-    config.points.daily_votes_per_voter = i64::MAX / 4;
-    config.points.daily_votes_per_pair = i64::MAX / 4;
-    let club = Club::open(store, config, Arc::new(SystemClock))
-        .await
-        .expect("the club");
+    let club = bench_club::open(dir.path(), "bench.db", config).await;
     (club, dir)
-}
-
-fn actor(name: &str) -> Actor {
-    Actor {
-        platform: Platform::Telegram,
-        external_id: format!("id-{name}"),
-        username: Some(name.to_owned()),
-        display_name: name.to_owned(),
-        locale: Some("en".to_owned()),
-        is_bot: false,
-        is_moderator: false,
-        joined_at: None,
-    }
-}
-
-fn group() -> Place {
-    Place {
-        platform: Platform::Telegram,
-        id: GROUP.to_owned(),
-        private: false,
-    }
-}
-
-/// Records a message of `who` in the group (the member is seen first).
-async fn say(club: &Club, who: &Actor, body: &str) -> MessageId {
-    let incoming = Incoming {
-        actor: who.clone(),
-        place: group(),
-        event_key: None,
-        event: Event::Joined,
-    };
-    club.handle(incoming).await.expect("a sighting");
-    let member = club
-        .store()
-        .identity_member(who.platform, &who.external_id)
-        .await
-        .expect("a lookup")
-        .expect("a member");
-    let message = NewMessage {
-        platform: Platform::Telegram,
-        place: GROUP,
-        external_id: None,
-        author: Some(member.id),
-        private: false,
-        reply_to: None,
-        body,
-        buttons: &[],
-    };
-    club.store()
-        .record_message(&message, Utc::now())
-        .await
-        .expect("a message")
-        .id()
-}
-
-fn reaction(who: &Actor, to: MessageId, key: &str) -> Incoming {
-    Incoming {
-        actor: who.clone(),
-        place: group(),
-        event_key: Some(format!("reaction:{key}")),
-        event: Event::Reaction {
-            message: to,
-            emoji: "👍".to_owned(),
-            added: true,
-        },
-    }
-}
-
-fn percentile(sorted: &[Duration], p: usize) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let index = ((sorted.len() - 1) * p).div_ceil(100);
-    sorted[index.min(sorted.len() - 1)]
-}
-
-fn ms(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1000.0
 }
 
 fn micros(duration: Duration) -> f64 {

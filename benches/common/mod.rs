@@ -3,6 +3,7 @@
 //! Telegram Bot API.
 #![allow(dead_code)] // each bench uses its part
 
+pub mod club;
 pub mod fake_telegram;
 
 use std::str::FromStr;
