@@ -1,50 +1,31 @@
-//! Reads of a large club and the cost of a busy day. Run with
-//! `cargo bench --bench scale` (all parts) or name parts after `--`:
-//!
-//! - `reads`: `/balance` (standing and rank), `/profile` (its help record
+//! Reads of a large club. Run with `cargo bench --bench scale`:
+//! `/balance` (standing and rank), `/profile` (its help record
 //!   and the hidden members too), each `/leaderboard` period, a vote and
 //!   `doctor`, on a database built with SQL that matches the migrations;
 //!   the size comes from `FANCLUB_SCALE_MEMBERS` (default 100,000) and
 //!   `FANCLUB_SCALE_LEDGER` (default 1,000,000 ledger rows; the issue's
 //!   1,000,000 / 10,000,000 builds in minutes). The bytes per ledger row
-//!   (table and indexes, from `dbstat`) are printed after the build.
-//! - `flat`: one author receiving 10,000 votes in one day through the
-//!   club, from 100 voters on 100 answers; the cost of the first votes
-//!   against the last.
+//!   (table and indexes, from `dbstat`) are printed after the build. The
+//!   cost of a busy author's day is in the votes bench.
 //!
 //! Files live in the temp directory and are deleted at the end. Not a
 //! test: it prints what it measured and checks that the doctor finds the
 //! books in order.
 
-mod common;
-
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Datelike, Months, Utc};
-use fanclub::club::Club;
-use fanclub::club::model::{Actor, MemberId, MessageId, Platform};
+use fanclub::club::model::{MemberId, MessageId, Platform};
 use fanclub::store::ledger::PeriodBounds;
 use fanclub::store::votes::{NewVote, Verdict, VoteKind};
 use fanclub::store::{NewMessage, Store, StoreOptions};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Row};
 
-use self::common::club::{self as bench_club, actor, reaction, say};
-
 #[tokio::main]
 async fn main() {
-    let parts: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|arg| !arg.starts_with('-'))
-        .collect();
-    let wants = |part: &str| parts.is_empty() || parts.iter().any(|p| p == part);
-    if wants("flat") {
-        flatness().await;
-    }
-    if wants("reads") {
-        reads().await;
-    }
+    reads().await;
 }
 
 async fn reads() {
@@ -335,56 +316,6 @@ async fn bytes_per_row(url: &str, dir: &std::path::Path) {
             file as f64 / rows.max(1) as f64
         ),
     }
-}
-
-/// One author, 10,000 votes in one day from 100 voters on 100 answers: the
-/// cost of a vote at the start of the day against its end, through the
-/// club (the sighting, the rules, the vote and its ledger row, the digest,
-/// the milestone check, the handled mark).
-async fn flatness() {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let club = club(dir.path()).await;
-    let author = actor("busy-author");
-    let voters: Vec<Actor> = (0..100).map(|i| actor(&format!("fan{i}"))).collect();
-    for voter in &voters {
-        say(&club, voter, "hello").await;
-    }
-    let mut answers = Vec::new();
-    for i in 0..100 {
-        answers.push(say(&club, &author, &format!("answer {i}")).await);
-    }
-    let window = 500;
-    let mut times = Vec::with_capacity(10_000);
-    for (a, answer) in answers.iter().enumerate() {
-        for (v, voter) in voters.iter().enumerate() {
-            let asked = Instant::now();
-            club.handle(reaction(voter, *answer, &format!("flat:{a}:{v}")))
-                .await
-                .expect("a vote");
-            times.push(asked.elapsed());
-        }
-    }
-    let mean = |slice: &[Duration]| slice.iter().sum::<Duration>() / slice.len() as u32;
-    let first = mean(&times[..window]);
-    let last = mean(&times[times.len() - window..]);
-    let micros = |duration: Duration| duration.as_secs_f64() * 1e6;
-    println!(
-        "one author, 10,000 votes in a day: votes 1-{window} {:.0} µs each, votes {}-10,000 {:.0} µs each: last/first {:.2}",
-        micros(first),
-        10_000 - window + 1,
-        micros(last),
-        last.as_secs_f64() / first.as_secs_f64(),
-    );
-    let report = club.store().doctor().await.expect("the doctor runs");
-    assert!(report.is_healthy(), "{report}");
-}
-
-/// A club on a fresh file where every vote pays (the caps are out of
-/// reach) and milestones are congratulated.
-async fn club(dir: &std::path::Path) -> Club {
-    let mut config = bench_club::config(dir);
-    bench_club::every_vote_pays(&mut config);
-    bench_club::open(dir, "flat.db", config).await
 }
 
 async fn timed<F, Fut>(times: usize, mut run: F) -> Vec<Duration>
