@@ -331,25 +331,12 @@ impl Store {
     /// batches; how many.
     #[tracing::instrument(skip_all)]
     pub(crate) async fn prune_faq_queries(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
-        let mut deleted = 0;
-        loop {
-            let mut tx = self.begin_write().await?;
-            let done = sqlx::query(
-                "DELETE FROM faq_queries WHERE id IN \
-                 (SELECT id FROM faq_queries WHERE created_at < ? LIMIT ?)",
-            )
-            .bind(before)
-            .bind(500_i64)
-            .execute(&mut *tx)
-            .await
-            .context("pruning FAQ questions")?;
-            tx.commit()
-                .await
-                .context("committing pruned FAQ questions")?;
-            deleted += done.rows_affected();
-            if done.rows_affected() < 500 {
-                return Ok(deleted);
-            }
-        }
+        self.delete_in_batches(
+            "DELETE FROM faq_queries WHERE id IN \
+             (SELECT id FROM faq_queries WHERE created_at < ? LIMIT ?)",
+            before,
+            "pruning FAQ questions",
+        )
+        .await
     }
 }

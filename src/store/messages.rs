@@ -335,19 +335,34 @@ impl Store {
 
     /// Deletes the marks of platform events handled before `before`.
     async fn prune_handled_events(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.delete_in_batches(
+            "DELETE FROM handled_events WHERE event_key IN \
+             (SELECT event_key FROM handled_events WHERE created_at < ? LIMIT ?)",
+            before,
+            "pruning handled events",
+        )
+        .await
+    }
+
+    /// Runs `delete` (whose parameters are a cut-off time and a batch size)
+    /// in transactions of [`PRUNE_BATCH`] rows until a batch comes short, so
+    /// pruning never holds the write lock for long; how many rows went.
+    pub(super) async fn delete_in_batches(
+        &self,
+        delete: &'static str,
+        before: DateTime<Utc>,
+        what: &'static str,
+    ) -> Result<u64, StoreError> {
         let mut deleted = 0;
         loop {
             let mut tx = self.begin_write().await?;
-            let done = sqlx::query(
-                "DELETE FROM handled_events WHERE event_key IN \
-                 (SELECT event_key FROM handled_events WHERE created_at < ? LIMIT ?)",
-            )
-            .bind(before)
-            .bind(PRUNE_BATCH)
-            .execute(&mut *tx)
-            .await
-            .context("pruning handled events")?;
-            tx.commit().await.context("committing pruned events")?;
+            let done = sqlx::query(delete)
+                .bind(before)
+                .bind(PRUNE_BATCH)
+                .execute(&mut *tx)
+                .await
+                .context(what)?;
+            tx.commit().await.context(what)?;
             deleted += done.rows_affected();
             if done.rows_affected() < PRUNE_BATCH as u64 {
                 return Ok(deleted);
