@@ -19,13 +19,10 @@ mod common;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use fanclub::club::Club;
-use fanclub::club::model::{MemberId, Platform};
+use fanclub::club::model::MemberId;
 use fanclub::club::reply::Reply;
 use fanclub::config::Settings;
-use fanclub::lang::Lang;
-use fanclub::store::IdentitySeen;
 use fanclub::telegram::{Telegram, Tuning};
 use secrecy::SecretString;
 
@@ -73,25 +70,8 @@ async fn club(count: usize) -> (Club, Vec<MemberId>, tempfile::TempDir) {
     let mut members = Vec::new();
     for i in 0..count {
         let external = (10_000 + i).to_string();
-        let name = format!("member{i}");
-        let seen = IdentitySeen {
-            platform: Platform::Telegram,
-            external_id: &external,
-            username: Some(&name),
-            display_name: &name,
-            language: Some(Lang::De),
-            default_language: Lang::De,
-            today: Utc::now().date_naive(),
-            is_bot: false,
-            joined: None,
-        };
-        members.push(
-            store
-                .member_seen(&seen, Utc::now())
-                .await
-                .expect("a member")
-                .id,
-        );
+        members
+            .push(common::club::known_on_telegram(&store, &external, &format!("member{i}")).await);
     }
     (club, members, dir)
 }

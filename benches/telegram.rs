@@ -20,12 +20,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use fanclub::club::Club;
-use fanclub::club::model::Platform;
 use fanclub::config::Settings;
-use fanclub::lang::Lang;
-use fanclub::store::{IdentitySeen, Store};
+use fanclub::store::Store;
 use fanclub::telegram::{Telegram, Tuning};
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -285,19 +282,7 @@ async fn seed_voters(store: &Store) {
     for chat in 0..CHATS {
         for voter in 0..VOTERS {
             let external = voter_id(chat, voter).to_string();
-            let name = format!("voter{external}");
-            let seen = IdentitySeen {
-                platform: Platform::Telegram,
-                external_id: &external,
-                username: Some(&name),
-                display_name: &name,
-                language: Some(Lang::De),
-                default_language: Lang::De,
-                today: Utc::now().date_naive(),
-                is_bot: false,
-                joined: None,
-            };
-            store.member_seen(&seen, Utc::now()).await.expect("a voter");
+            common::club::known_on_telegram(store, &external, &format!("voter{external}")).await;
         }
     }
 }

@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use fanclub::club::clock::SystemClock;
-use fanclub::club::model::{Actor, Event, Incoming, MessageId, Place, Platform};
+use fanclub::club::model::{Actor, Event, Incoming, MemberId, MessageId, Place, Platform};
 use fanclub::club::{Club, ClubConfig};
 use fanclub::config::Settings;
-use fanclub::store::{NewMessage, Store, StoreOptions};
+use fanclub::lang::Lang;
+use fanclub::store::{IdentitySeen, NewMessage, Store, StoreOptions};
 
 /// The group the benches' members talk in.
 pub const GROUP: &str = "-100123";
@@ -34,6 +35,27 @@ pub fn every_vote_pays(config: &mut ClubConfig) {
     config.points.daily_points_cap = i64::MAX / 4;
     config.points.daily_votes_per_voter = i64::MAX / 4;
     config.points.daily_votes_per_pair = i64::MAX / 4;
+}
+
+/// A German-speaking Telegram account `external` known to the club, as
+/// after its first message.
+pub async fn known_on_telegram(store: &Store, external: &str, name: &str) -> MemberId {
+    let seen = IdentitySeen {
+        platform: Platform::Telegram,
+        external_id: external,
+        username: Some(name),
+        display_name: name,
+        language: Some(Lang::De),
+        default_language: Lang::De,
+        today: Utc::now().date_naive(),
+        is_bot: false,
+        joined: None,
+    };
+    store
+        .member_seen(&seen, Utc::now())
+        .await
+        .expect("a member")
+        .id
 }
 
 /// A club with `config` on a fresh file `name` in `dir`.
