@@ -135,7 +135,6 @@ async fn reads() {
             emoji: Some("👍"),
             day: Utc::now().date_naive(),
             event_key: None,
-            reason: "bench".to_owned(),
         };
         let store = store.clone();
         async move {
@@ -240,12 +239,16 @@ async fn build(url: &str, members: i64, ledger: i64) {
     statements.extend(
         [
             // Low ids get most rows (x squared over the member count, for x
-            // spread evenly), the last member none.
+            // spread evenly), the last member none; the rows' times run
+            // evenly over the half year in the order they were booked. Each
+            // row as the store books an upvote: no reason and no source
+            // text, the voter as actor, the vote's key, a UTC time to the
+            // second.
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?2) \
              INSERT INTO ledger (member_id, amount, kind, reason, actor_id, source, idempotency_key, earning, created_at) \
-             SELECT 1 + ((i * i) % (?1 - 1)) * ((i * i) % (?1 - 1)) / ?1, 2, 'upvote', 'upvote by someone', NULL, NULL, \
-                    'bench:' || i, 1, \
-                    strftime('%Y-%m-%dT%H:%M:%S+00:00', CAST(strftime('%s', 'now') AS INTEGER) - (i * 7919) % 15552000, 'unixepoch') \
+             SELECT 1 + ((i * i) % (?1 - 1)) * ((i * i) % (?1 - 1)) / ?1, 2, 'upvote', '', 1 + (i * 31) % ?1, \
+                    NULL, 'vote:' || i, 1, \
+                    strftime('%Y-%m-%dT%H:%M:%SZ', CAST(strftime('%s', 'now') AS INTEGER) - (?2 - i) * 15552000 / ?2, 'unixepoch') \
              FROM n",
             "INSERT INTO earned_hours (member_id, hour, earned) \
              SELECT member_id, substr(created_at, 1, 13), SUM(amount) FROM ledger \

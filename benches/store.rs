@@ -50,7 +50,6 @@ async fn main() {
             emoji: Some("👍"),
             day: Utc::now().date_naive(),
             event_key: None,
-            reason: "bench".to_owned(),
         };
         store
             .cast_vote(&vote, Utc::now(), |_| Verdict {

@@ -135,3 +135,62 @@ async fn a_help_record_follows_upvotes_given_and_withdrawn() {
     assert_eq!(help(profile), "Helpful answers: 0 · solutions: 0");
     c.healthy().await;
 }
+
+#[tokio::test]
+async fn the_doctor_finds_earned_points_counted_in_the_wrong_hour() {
+    let c = club().await;
+    let t = &c.test;
+    let bobs = t.post(&c.bob, "Restart the router", "bob-answer").await;
+    t.react(&c.carol, bobs, "👍", true, "v1").await;
+    c.healthy().await;
+
+    // Someone edits the kept totals by hand: bob's points move to a year
+    // in which nothing was earned.
+    let mut connection = raw_connection(&t.temp).await;
+    sqlx::query("UPDATE earned_hours SET hour = '2001-01-01T00'")
+        .execute(&mut connection)
+        .await
+        .unwrap();
+
+    let report = t.temp.store.doctor().await.unwrap();
+    assert!(!report.is_healthy());
+    let printed = report.to_string();
+    assert!(
+        printed.contains("in hour 2001-01-01T00: total 2, ledger sums to 0"),
+        "{printed}"
+    );
+    assert!(printed.contains(": total 0, ledger sums to 2"), "{printed}");
+}
+
+#[tokio::test]
+async fn a_vote_is_booked_as_a_lean_row_and_the_history_still_says_who_and_where() {
+    let c = club().await;
+    let t = &c.test;
+    let bobs = t.post(&c.bob, "Restart the router", "bob-answer").await;
+    t.react(&c.carol, bobs, "👍", true, "v1").await;
+
+    let mut connection = raw_connection(&t.temp).await;
+    let (reason, source, created_at): (String, Option<String>, String) =
+        sqlx::query_as("SELECT reason, source, created_at FROM ledger WHERE kind = 'upvote'")
+            .fetch_one(&mut connection)
+            .await
+            .unwrap();
+    assert_eq!((reason.as_str(), source), ("", None), "no repeated text");
+    assert_eq!(
+        created_at.len(),
+        "2026-11-30T10:00:00Z".len(),
+        "{created_at}"
+    );
+    assert!(created_at.ends_with('Z'), "{created_at}");
+
+    let history = c.ask(&c.bob, "/history", "h1").await;
+    assert!(
+        history.contains(&format!("helpful answer {bobs}, vote by carol")),
+        "{history}"
+    );
+}
+
+async fn raw_connection(temp: &crate::support::TempStore) -> sqlx::SqliteConnection {
+    use sqlx::Connection;
+    sqlx::SqliteConnection::connect(&temp.url()).await.unwrap()
+}

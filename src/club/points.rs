@@ -167,11 +167,6 @@ pub(super) async fn vote(
         emoji,
         day: local_day(context.now, rules),
         event_key,
-        reason: format!(
-            "{} by {} on {target}",
-            kind.as_str(),
-            context.member.display_name
-        ),
     };
     let recorded = store
         .cast_vote(&new_vote, context.now, |facts| {

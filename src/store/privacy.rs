@@ -313,7 +313,8 @@ impl Store {
         }
         erase_shipping_data(&mut tx, member, now).await?;
         for name in names.iter().filter(|name| !name.is_empty()) {
-            // Votes name their voter: "upvote by NAME on #7".
+            // Votes booked before issue 14's lean rows name their voter:
+            // "upvote by NAME on #7" (today's carry no text).
             sqlx::query(
                 "UPDATE ledger SET reason = replace(reason, ' by ' || ?1 || ' on ', ' by ' || ?2 || ' on ') \
                  WHERE actor_id = ?3 AND instr(reason, ' by ' || ?1 || ' on ') > 0",

@@ -79,8 +79,6 @@ pub struct NewVote<'a> {
     /// The voter's local day, for the caps.
     pub day: NaiveDate,
     pub event_key: Option<&'a str>,
-    /// The ledger reason, e.g. "upvote by carol on #7".
-    pub reason: String,
 }
 
 /// What the rules need to know, read inside the vote's transaction.
@@ -211,9 +209,15 @@ impl Store {
             member: vote.author,
             amount: verdict.points,
             kind: vote.kind.credit(),
-            reason: vote.reason.clone(),
+            // Neither a reason nor a source: the row's key names its vote,
+            // whose row names the message (the history reads it from there,
+            // `Store::history`), and the history line is built from that and
+            // the voter in the reader's language. Text here would only repeat
+            // them, in every ledger row of the busiest kind (issue 14's lean
+            // rows).
+            reason: String::new(),
             actor: Some(vote.voter),
-            source: Some(format!("message {}", vote.message)),
+            source: None,
             idempotency_key: format!("vote:{id}"),
             audit: None,
         };
