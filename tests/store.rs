@@ -172,6 +172,38 @@ async fn the_doctor_finds_a_balance_that_disagrees_with_the_ledger() {
 }
 
 #[tokio::test]
+async fn the_doctor_finds_ledger_rows_naming_a_member_that_does_not_exist() {
+    let temp = TempStore::new().await;
+    let alice = temp.member("alice").await;
+    temp.store
+        .post(&posting(alice, 10, "k"), Utc::now())
+        .await
+        .unwrap();
+    assert!(temp.store.doctor().await.unwrap().is_healthy());
+
+    // A hand-made row, written with the references unchecked, names an
+    // actor nobody is.
+    let mut connection = raw_connection(&temp).await;
+    sqlx::query("PRAGMA foreign_keys = OFF")
+        .execute(&mut connection)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO ledger (member_id, amount, kind, reason, actor_id, idempotency_key, created_at) \
+         SELECT member_id, 1, 'grant', 'by hand', 4242, 'hand', created_at FROM ledger",
+    )
+    .execute(&mut connection)
+    .await
+    .unwrap();
+
+    let printed = temp.store.doctor().await.unwrap().to_string();
+    assert!(
+        printed.contains("table ledger: rows by actor 4242 point at a missing members"),
+        "{printed}"
+    );
+}
+
+#[tokio::test]
 async fn a_member_seen_on_many_connections_at_once_is_created_once() {
     let temp = TempStore::new().await;
     let sightings = (0..20).map(|_| {

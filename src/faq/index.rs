@@ -305,6 +305,15 @@ struct Analysis {
     features: [f32; FEATURES],
 }
 
+impl Analysis {
+    /// The same with only the first `head` entries of the ranking.
+    fn keeping(mut self, head: usize) -> Analysis {
+        self.ranked.truncate(head);
+        self.ranked.shrink_to_fit();
+        self
+    }
+}
+
 /// One passage text: phrasings, then the answer.
 fn passage_text<'a>(phrasings: impl IntoIterator<Item = &'a str>, answer: &str) -> String {
     let mut text: Vec<&str> = phrasings.into_iter().collect();
@@ -898,23 +907,24 @@ impl FaqIndex {
         } else {
             0.5
         };
-        let answerable: Vec<(Analysis, usize, bool)> = raw_answerable
-            .iter()
+        // Each practice question keeps only the head of its ranking that the
+        // fit reads (the first entry, the suggestions): whole rankings of
+        // thousands of practice questions were most of a start's memory,
+        // and what the allocator keeps of that peak stays resident.
+        let suggested = self.settings.max_suggestions.max(1);
+        let answerable: Vec<(Analysis, usize, bool, Option<usize>)> = raw_answerable
+            .into_iter()
             .map(|((e5, tf, words), entry, hurried)| {
-                (
-                    analyse_scores(e5.as_deref(), tf, *words, meaning_weight),
-                    *entry,
-                    *hurried,
-                )
+                let analysis = analyse_scores(e5.as_deref(), &tf, words, meaning_weight);
+                let rank = analysis.ranked.iter().position(|(e, _)| *e == entry);
+                (analysis.keeping(suggested), entry, hurried, rank)
             })
             .collect();
         let near_miss: Vec<(Analysis, bool)> = raw_near_miss
-            .iter()
+            .into_iter()
             .map(|((e5, tf, words), hurried)| {
-                (
-                    analyse_scores(e5.as_deref(), tf, *words, meaning_weight),
-                    *hurried,
-                )
+                let analysis = analyse_scores(e5.as_deref(), &tf, words, meaning_weight);
+                (analysis.keeping(1), hurried)
             })
             .collect();
         let off: Vec<Analysis> = off_topic
@@ -923,11 +933,11 @@ impl FaqIndex {
             .map(|(n, question)| {
                 let vector = off_topic_vectors.as_ref().map(|v| &*v[n]);
                 self.analyse_weighted(question, vector, meaning_weight)
+                    .keeping(1)
             })
             .collect();
 
-        for ((analysis, entry, hurried), practiced) in answerable.iter().zip(&practice) {
-            let rank = analysis.ranked.iter().position(|(e, _)| e == entry);
+        for ((analysis, _, hurried, rank), practiced) in answerable.iter().zip(&practice) {
             tracing::trace!(
                 target: "fanclub::faq::practice",
                 kind = "answerable",
@@ -963,7 +973,10 @@ impl FaqIndex {
         // over all of them where a model learns, over the tidy ones where
         // the answer threshold is read.
         let share = |share: f32, count: usize| share / count.max(1) as f32;
-        let tidy = answerable.iter().filter(|(_, _, hurried)| !hurried).count();
+        let tidy = answerable
+            .iter()
+            .filter(|(_, _, hurried, _)| !hurried)
+            .count();
         let all = answerable.len();
         let w_off = share(OFF_TOPIC_SHARE, off.len());
         let sample = |analysis: &Analysis, label: bool, weight: f32| Sample {
@@ -977,7 +990,7 @@ impl FaqIndex {
         let mut learn_samples = Vec::new();
         let mut threshold_samples = Vec::new();
         let mut offer_samples = Vec::new();
-        for (analysis, entry, hurried) in &answerable {
+        for (analysis, entry, hurried, _) in &answerable {
             let first = analysis.ranked.first().map(|(e, _)| *e);
             let right = first == Some(*entry);
             learn_samples.push(sample(analysis, right, share(ANSWERABLE_SHARE, all)));

@@ -1,8 +1,8 @@
 //! Backups: `fanclub backup FILE` and the periodic ones of `[backup]`.
 //!
 //! A backup is only a backup once it has been read back: each copy is
-//! opened read-only and must pass `PRAGMA quick_check` and the doctor
-//! before it counts (and before old ones are deleted to keep `keep`).
+//! opened read-only and must pass the doctor (whose first check is SQLite's
+//! `integrity_check`) before it counts (and before old ones are deleted to keep `keep`).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -63,12 +63,11 @@ pub async fn make(store: &Store, target: &Path) -> anyhow::Result<Made> {
     })
 }
 
-/// Opens a backup read-only: `quick_check` and the doctor must pass.
+/// Opens a backup read-only: the doctor must pass.
 pub async fn verify(path: &Path) -> anyhow::Result<()> {
     let url = format!("sqlite://{}", path.display());
     let copy = Store::open_read_only(&url, &StoreOptions::default()).await?;
     let checked = async {
-        copy.quick_check(&url).await?;
         let report = copy.doctor().await.context("running the doctor")?;
         anyhow::ensure!(report.is_healthy(), "the doctor found problems:\n{report}");
         anyhow::Ok(())
