@@ -99,9 +99,13 @@ async fn reads() {
                 .leaderboard(bounds.as_ref(), 10, member)
                 .await
                 .expect("a leaderboard");
+            let place = board
+                .viewer
+                .map_or("earned nothing in it".to_owned(), |place| {
+                    format!("rank {}", place.rank)
+                });
             println!(
-                "/leaderboard {period} (asked by the {who}, rank {}): {}",
-                board.viewer.map_or(0, |place| place.rank),
+                "/leaderboard {period} (asked by the {who}, {place}): {}",
                 show(&took)
             );
         }
