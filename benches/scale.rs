@@ -204,9 +204,10 @@ fn size(variable: &str, default: i64) -> i64 {
 }
 
 /// Members with an identity and a balance, ledger rows spread over half a
-/// year and unevenly over the members (a few earn a lot), and balances,
-/// hourly totals and rank table that sum them, as the store would have
-/// written them. The ledger's triggers are set aside while its rows go in
+/// year and unevenly over the members (a few earn a lot), each an upvote
+/// with its answer and its vote row, and balances, hourly totals, rank
+/// table, daily vote totals and help records that sum them, as the store
+/// would have written them. The ledger's triggers are set aside while its rows go in
 /// and their totals are added up once afterwards (the migrations' own
 /// backfill statements), then put back as they were.
 async fn build(url: &str, members: i64, ledger: i64) {
@@ -247,13 +248,23 @@ async fn build(url: &str, members: i64, ledger: i64) {
             // evenly over the half year in the order they were booked. Each
             // row as the store books an upvote: no reason and no source
             // text, the voter as actor, the vote's key, a UTC time to the
-            // second.
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?2) \
+            // second. The voter is anyone but the author.
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?2), \
+             upvote(i, author, voter) AS ( \
+                 SELECT i, 1 + ((i * i) % (?1 - 1)) * ((i * i) % (?1 - 1)) / ?1, 1 + (i * 31) % ?1 FROM n) \
              INSERT INTO ledger (member_id, amount, kind, reason, actor_id, source, idempotency_key, earning, created_at) \
-             SELECT 1 + ((i * i) % (?1 - 1)) * ((i * i) % (?1 - 1)) / ?1, 2, 'upvote', '', 1 + (i * 31) % ?1, \
+             SELECT author, 2, 'upvote', '', CASE WHEN voter = author THEN voter % ?1 + 1 ELSE voter END, \
                     NULL, 'vote:' || i, 1, \
                     strftime('%Y-%m-%dT%H:%M:%SZ', CAST(strftime('%s', 'now') AS INTEGER) - (?2 - i) * 15552000 / ?2, 'unixepoch') \
-             FROM n",
+             FROM upvote",
+            // Each upvote's answer (a message of the author; its text gone,
+            // as retention leaves it) and the vote itself, whose triggers
+            // keep the daily totals and help records as the store's do.
+            "INSERT INTO messages (id, platform, place, author_id, from_bot, private, body, created_at) \
+             SELECT id, 'telegram', '-1001', member_id, 0, 0, '', created_at FROM ledger",
+            "INSERT INTO votes (id, message_id, voter_id, author_id, kind, via, emoji, points, outcome, day, active, created_at) \
+             SELECT id, id, actor_id, member_id, 'upvote', 'reaction', '👍', amount, 'paid', substr(created_at, 1, 10), 1, created_at \
+             FROM ledger",
             "INSERT INTO earned_hours (member_id, hour, earned) \
              SELECT member_id, substr(created_at, 1, 13), SUM(amount) FROM ledger \
              WHERE earning = 1 GROUP BY member_id, substr(created_at, 1, 13)",

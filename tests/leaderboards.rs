@@ -146,7 +146,7 @@ async fn the_doctor_finds_earned_points_counted_in_the_wrong_hour() {
 
     // Someone edits the kept totals by hand: bob's points move to a year
     // in which nothing was earned.
-    let mut connection = raw_connection(&t.temp).await;
+    let mut connection = t.temp.raw_connection().await;
     sqlx::query("UPDATE earned_hours SET hour = '2001-01-01T00'")
         .execute(&mut connection)
         .await
@@ -169,7 +169,7 @@ async fn a_vote_is_booked_as_a_lean_row_and_the_history_still_says_who_and_where
     let bobs = t.post(&c.bob, "Restart the router", "bob-answer").await;
     t.react(&c.carol, bobs, "👍", true, "v1").await;
 
-    let mut connection = raw_connection(&t.temp).await;
+    let mut connection = t.temp.raw_connection().await;
     let (reason, source, created_at): (String, Option<String>, String) =
         sqlx::query_as("SELECT reason, source, created_at FROM ledger WHERE kind = 'upvote'")
             .fetch_one(&mut connection)
@@ -188,9 +188,4 @@ async fn a_vote_is_booked_as_a_lean_row_and_the_history_still_says_who_and_where
         history.contains(&format!("helpful answer {bobs}, vote by carol")),
         "{history}"
     );
-}
-
-async fn raw_connection(temp: &crate::support::TempStore) -> sqlx::SqliteConnection {
-    use sqlx::Connection;
-    sqlx::SqliteConnection::connect(&temp.url()).await.unwrap()
 }

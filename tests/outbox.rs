@@ -432,7 +432,6 @@ async fn a_message_recorded_before_a_crash_but_never_answered_is_answered_when_i
 #[tokio::test]
 async fn a_grant_that_fails_before_its_event_commits_books_nothing_and_handled_again_books_once_and_replies_once()
  {
-    use sqlx::Connection;
     let test = TestClub::new().await;
     let store = test.club.store();
     store
@@ -444,9 +443,7 @@ async fn a_grant_that_fails_before_its_event_commits_books_nothing_and_handled_a
     let before = store.notice_counts().await.unwrap().undelivered;
     // The outbox refuses every notice: the grant is booked, then writing
     // its notices fails, as a crash before the commit would.
-    let mut raw = sqlx::SqliteConnection::connect(&test.temp.url())
-        .await
-        .unwrap();
+    let mut raw = test.temp.raw_connection().await;
     sqlx::query(
         "CREATE TRIGGER refuse_notices BEFORE INSERT ON outbox \
          BEGIN SELECT RAISE(ABORT, 'injected failure'); END",

@@ -14,6 +14,17 @@ fn posting(member: MemberId, amount: i64, key: &str) -> Posting {
     crate::support::grant_posting(member, amount, key)
 }
 
+/// A store where alice holds `points` from one grant.
+async fn alice_holding(points: i64) -> (TempStore, MemberId) {
+    let temp = TempStore::new().await;
+    let alice = temp.member("alice").await;
+    temp.store
+        .post(&posting(alice, points, "start"), Utc::now())
+        .await
+        .unwrap();
+    (temp, alice)
+}
+
 #[tokio::test]
 async fn a_credit_applied_twice_is_booked_once() {
     let temp = TempStore::new().await;
@@ -39,12 +50,7 @@ async fn a_credit_applied_twice_is_booked_once() {
 
 #[tokio::test]
 async fn fifty_concurrent_debits_succeed_exactly_as_often_as_the_balance_allows() {
-    let temp = TempStore::new().await;
-    let alice = temp.member("alice").await;
-    temp.store
-        .post(&posting(alice, 100, "start"), Utc::now())
-        .await
-        .unwrap();
+    let (temp, alice) = alice_holding(100).await;
 
     let debits = (0..50).map(|i| {
         let store = temp.store.clone();
@@ -132,13 +138,8 @@ async fn the_ledger_invariant_holds_after_a_mixed_random_workload() {
 
 #[tokio::test]
 async fn the_ledger_cannot_be_edited_or_deleted() {
-    let temp = TempStore::new().await;
-    let alice = temp.member("alice").await;
-    temp.store
-        .post(&posting(alice, 10, "k"), Utc::now())
-        .await
-        .unwrap();
-    let mut connection = raw_connection(&temp).await;
+    let (temp, _) = alice_holding(10).await;
+    let mut connection = temp.raw_connection().await;
     let update = sqlx::query("UPDATE ledger SET amount = 1000")
         .execute(&mut connection)
         .await;
@@ -151,13 +152,8 @@ async fn the_ledger_cannot_be_edited_or_deleted() {
 
 #[tokio::test]
 async fn the_doctor_finds_a_balance_that_disagrees_with_the_ledger() {
-    let temp = TempStore::new().await;
-    let alice = temp.member("alice").await;
-    temp.store
-        .post(&posting(alice, 10, "k"), Utc::now())
-        .await
-        .unwrap();
-    let mut connection = raw_connection(&temp).await;
+    let (temp, _) = alice_holding(10).await;
+    let mut connection = temp.raw_connection().await;
     sqlx::query("UPDATE balances SET balance = 99")
         .execute(&mut connection)
         .await
@@ -173,17 +169,12 @@ async fn the_doctor_finds_a_balance_that_disagrees_with_the_ledger() {
 
 #[tokio::test]
 async fn the_doctor_finds_ledger_rows_naming_a_member_that_does_not_exist() {
-    let temp = TempStore::new().await;
-    let alice = temp.member("alice").await;
-    temp.store
-        .post(&posting(alice, 10, "k"), Utc::now())
-        .await
-        .unwrap();
+    let (temp, _) = alice_holding(10).await;
     assert!(temp.store.doctor().await.unwrap().is_healthy());
 
     // A hand-made row, written with the references unchecked, names an
     // actor nobody is.
-    let mut connection = raw_connection(&temp).await;
+    let mut connection = temp.raw_connection().await;
     sqlx::query("PRAGMA foreign_keys = OFF")
         .execute(&mut connection)
         .await
@@ -264,11 +255,6 @@ async fn a_platform_message_delivered_twice_is_recorded_once() {
         .unwrap();
     assert!(matches!(first, Recorded::New(_)));
     assert_eq!(second, Recorded::Seen(first.id()));
-}
-
-async fn raw_connection(temp: &TempStore) -> sqlx::SqliteConnection {
-    use sqlx::Connection;
-    sqlx::SqliteConnection::connect(&temp.url()).await.unwrap()
 }
 
 #[tokio::test]

@@ -35,6 +35,15 @@ impl TempStore {
         url_in(self.dir.path())
     }
 
+    /// A connection of its own, outside the store: what an operator with
+    /// the `sqlite3` shell (or a bug) could do to the file.
+    pub async fn raw_connection(&self) -> sqlx::SqliteConnection {
+        use sqlx::Connection;
+        sqlx::SqliteConnection::connect(&self.url())
+            .await
+            .expect("a raw connection")
+    }
+
     /// A member seen on the console under `name`.
     pub async fn member(&self, name: &str) -> MemberId {
         let seen = IdentitySeen {
