@@ -189,3 +189,34 @@ async fn a_vote_is_booked_as_a_lean_row_and_the_history_still_says_who_and_where
         "{history}"
     );
 }
+
+#[tokio::test]
+async fn the_doctor_finds_a_help_record_that_disagrees_with_the_votes() {
+    let c = club().await;
+    let t = &c.test;
+    let bobs = t.post(&c.bob, "Restart the router", "bob-answer").await;
+    t.react(&c.carol, bobs, "👍", true, "v1").await;
+    c.healthy().await;
+
+    let mut connection = t.temp.raw_connection().await;
+    for tampering in [
+        "UPDATE help_answers SET upvotes = 5",
+        "UPDATE help_records SET answers = 9",
+    ] {
+        sqlx::query(tampering)
+            .execute(&mut connection)
+            .await
+            .unwrap();
+    }
+
+    let printed = t.temp.store.doctor().await.unwrap().to_string();
+    assert!(
+        printed.contains(&format!("answer {} of member", bobs.0))
+            && printed.contains(": 5 upvotes counted, 1 stand"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("help record 9 answers, 0 solutions; the votes say 1 and 0"),
+        "{printed}"
+    );
+}
