@@ -87,10 +87,8 @@ impl fmt::Display for DoctorReport {
 /// the doctor's minute).
 ///
 /// A third pass lists the members the ledger names as actors, so the
-/// ledger's references are checked once per member, not once per row; a
-/// fourth counts each answer's standing upvotes, in message order (the
-/// order votes arrive in), for the help records.
-const SUMS: [&str; 12] = [
+/// ledger's references are checked once per member, not once per row.
+const LEDGER_SUMS: [&str; 9] = [
     "DROP TABLE IF EXISTS temp.doctor_ledger",
     "CREATE TEMP TABLE doctor_ledger (member_id INTEGER PRIMARY KEY, total INTEGER NOT NULL, earned INTEGER NOT NULL)",
     "INSERT INTO temp.doctor_ledger (member_id, total, earned) \
@@ -107,21 +105,13 @@ const SUMS: [&str; 12] = [
     "INSERT INTO temp.doctor_actors (actor_id) \
      SELECT actor_id FROM main.ledger NOT INDEXED WHERE actor_id IS NOT NULL \
      ON CONFLICT (actor_id) DO NOTHING",
-    "DROP TABLE IF EXISTS temp.doctor_answers",
-    "CREATE TEMP TABLE doctor_answers (message_id INTEGER NOT NULL, author_id INTEGER NOT NULL, \
-         upvotes INTEGER NOT NULL, PRIMARY KEY (message_id, author_id)) WITHOUT ROWID",
-    "INSERT INTO temp.doctor_answers (message_id, author_id, upvotes) \
-     SELECT message_id, author_id, 1 FROM main.votes NOT INDEXED \
-     WHERE active = 1 AND points > 0 AND kind = 'upvote' \
-     ON CONFLICT (message_id, author_id) DO UPDATE SET upvotes = upvotes + 1",
 ];
 
-/// The temporary tables [`SUMS`] fills, dropped after the checks.
-const SUMS_DROPPED: [&str; 4] = [
+/// The temporary tables [`LEDGER_SUMS`] fills, dropped after the checks.
+const LEDGER_SUMS_DROPPED: [&str; 3] = [
     "DROP TABLE temp.doctor_ledger",
     "DROP TABLE temp.doctor_hours",
     "DROP TABLE temp.doctor_actors",
-    "DROP TABLE temp.doctor_answers",
 ];
 
 /// Each check: a name and a query returning one `problem` text per bad row.
@@ -249,22 +239,17 @@ const CHECKS: &[(&str, &str)] = &[
     ),
     (
         "the help records count the standing paying votes",
-        // Each answer's upvotes against the votes' sums (both sides read in
-        // order, looked up in the other); each member's record against
-        // the answers just checked, read in key order, and the solutions.
-        "SELECT 'answer ' || h.message_id || ' of member ' || h.author_id || ': ' || h.upvotes || ' upvotes counted, ' || COALESCE(d.upvotes, 0) || ' stand' AS problem \
-         FROM help_answers h LEFT JOIN temp.doctor_answers d ON d.message_id = h.message_id AND d.author_id = h.author_id \
-         WHERE h.upvotes <> COALESCE(d.upvotes, 0) \
-         UNION ALL \
-         SELECT 'answer ' || d.message_id || ' of member ' || d.author_id || ': 0 upvotes counted, ' || d.upvotes || ' stand' \
-         FROM temp.doctor_answers d LEFT JOIN help_answers h ON h.author_id = d.author_id AND h.message_id = d.message_id \
-         WHERE h.author_id IS NULL \
+        "SELECT 'answer ' || message_id || ' of member ' || author_id || ': ' || SUM(kept) || ' upvotes counted, ' || SUM(counted) || ' stand' AS problem \
+         FROM (SELECT author_id, message_id, upvotes AS kept, 0 AS counted FROM help_answers \
+               UNION ALL SELECT author_id, message_id, 0, 1 FROM votes \
+               WHERE active = 1 AND points > 0 AND kind = 'upvote') \
+         GROUP BY author_id, message_id HAVING SUM(kept) <> SUM(counted) \
          UNION ALL \
          SELECT 'member ' || member_id || ': help record ' || SUM(answers) || ' answers, ' || SUM(solutions) \
              || ' solutions; the votes say ' || SUM(counted_answers) || ' and ' || SUM(counted_solutions) \
          FROM (SELECT member_id, answers, solutions, 0 AS counted_answers, 0 AS counted_solutions FROM help_records \
-               UNION ALL SELECT author_id, 0, 0, COUNT(*), 0 FROM help_answers \
-               WHERE upvotes > 0 GROUP BY author_id \
+               UNION ALL SELECT author_id, 0, 0, COUNT(DISTINCT message_id), 0 FROM votes \
+               WHERE active = 1 AND points > 0 AND kind = 'upvote' GROUP BY author_id \
                UNION ALL SELECT author_id, 0, 0, 0, COUNT(*) FROM votes \
                WHERE active = 1 AND points > 0 AND kind = 'solution' GROUP BY author_id) \
          GROUP BY member_id \
@@ -347,7 +332,7 @@ impl Store {
             });
         }
         let started = std::time::Instant::now();
-        for sql in SUMS {
+        for sql in LEDGER_SUMS {
             sqlx::query(sql)
                 .execute(&mut *conn)
                 .await
@@ -355,14 +340,14 @@ impl Store {
         }
         tracing::debug!(
             took_ms = started.elapsed().as_millis(),
-            "added up the ledger and the votes"
+            "added up the ledger"
         );
         let mut checks = Vec::with_capacity(CHECKS.len() + 1);
         for &check in CHECKS {
             checks.push(run_check(&mut conn, check).await?);
         }
         checks.push(intact);
-        for sql in SUMS_DROPPED {
+        for sql in LEDGER_SUMS_DROPPED {
             sqlx::query(sql)
                 .execute(&mut *conn)
                 .await
