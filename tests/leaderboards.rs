@@ -3,7 +3,7 @@
 //! after, equals share a rank, and a help record follows votes given and
 //! withdrawn.
 
-use fanclub::club::model::Actor;
+use fanclub::club::model::{Actor, MessageId};
 
 use crate::support::{TestClub, actor, said};
 
@@ -42,6 +42,25 @@ impl Club {
     async fn ask(&self, who: &Actor, command: &str, key: &str) -> String {
         let handled = self.test.send(said(who, command, key)).await;
         handled.replies[0].text.clone()
+    }
+
+    /// Bob answers, and carol's 👍 pays him.
+    async fn bobs_answer_upvoted_by_carol(&self) -> MessageId {
+        let bobs = self
+            .test
+            .post(&self.bob, "Restart the router", "bob-answer")
+            .await;
+        self.test.react(&self.carol, bobs, "👍", true, "v1").await;
+        bobs
+    }
+
+    /// Changes the file by hand, around the store.
+    async fn tamper(&self, sql: &str) {
+        let mut connection = self.test.temp.raw_connection().await;
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut connection)
+            .await
+            .unwrap();
     }
 
     async fn healthy(&self) {
@@ -140,17 +159,13 @@ async fn a_help_record_follows_upvotes_given_and_withdrawn() {
 async fn the_doctor_finds_earned_points_counted_in_the_wrong_hour() {
     let c = club().await;
     let t = &c.test;
-    let bobs = t.post(&c.bob, "Restart the router", "bob-answer").await;
-    t.react(&c.carol, bobs, "👍", true, "v1").await;
+    c.bobs_answer_upvoted_by_carol().await;
     c.healthy().await;
 
     // Someone edits the kept totals by hand: bob's points move to a year
     // in which nothing was earned.
-    let mut connection = t.temp.raw_connection().await;
-    sqlx::query("UPDATE earned_hours SET hour = '2001-01-01T00'")
-        .execute(&mut connection)
-        .await
-        .unwrap();
+    c.tamper("UPDATE earned_hours SET hour = '2001-01-01T00'")
+        .await;
 
     let report = t.temp.store.doctor().await.unwrap();
     assert!(!report.is_healthy());
@@ -166,8 +181,7 @@ async fn the_doctor_finds_earned_points_counted_in_the_wrong_hour() {
 async fn a_vote_is_booked_as_a_lean_row_and_the_history_still_says_who_and_where() {
     let c = club().await;
     let t = &c.test;
-    let bobs = t.post(&c.bob, "Restart the router", "bob-answer").await;
-    t.react(&c.carol, bobs, "👍", true, "v1").await;
+    let bobs = c.bobs_answer_upvoted_by_carol().await;
 
     let mut connection = t.temp.raw_connection().await;
     let (reason, source, created_at): (String, Option<String>, String) =
@@ -194,20 +208,11 @@ async fn a_vote_is_booked_as_a_lean_row_and_the_history_still_says_who_and_where
 async fn the_doctor_finds_a_help_record_that_disagrees_with_the_votes() {
     let c = club().await;
     let t = &c.test;
-    let bobs = t.post(&c.bob, "Restart the router", "bob-answer").await;
-    t.react(&c.carol, bobs, "👍", true, "v1").await;
+    let bobs = c.bobs_answer_upvoted_by_carol().await;
     c.healthy().await;
 
-    let mut connection = t.temp.raw_connection().await;
-    for tampering in [
-        "UPDATE help_answers SET upvotes = 5",
-        "UPDATE help_records SET answers = 9",
-    ] {
-        sqlx::query(tampering)
-            .execute(&mut connection)
-            .await
-            .unwrap();
-    }
+    c.tamper("UPDATE help_answers SET upvotes = 5").await;
+    c.tamper("UPDATE help_records SET answers = 9").await;
 
     let printed = t.temp.store.doctor().await.unwrap().to_string();
     assert!(
