@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Datelike, Months, Utc};
 use fanclub::club::model::{MemberId, MessageId, Platform};
+use fanclub::store::digests::EarnedKind;
 use fanclub::store::ledger::PeriodBounds;
 use fanclub::store::votes::{NewVote, Verdict, VoteKind};
 use fanclub::store::{NewMessage, Store, StoreOptions};
@@ -139,6 +140,8 @@ async fn reads() {
             emoji: Some("👍"),
             day: Utc::now().date_naive(),
             event_key: None,
+            told_as: EarnedKind::Upvote,
+            voter_name: "a voter",
         };
         let store = store.clone();
         async move {

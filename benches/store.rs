@@ -10,6 +10,7 @@ use chrono::Utc;
 use fanclub::club::model::{MemberId, MessageId, Platform};
 use fanclub::lang::Lang;
 use fanclub::store::claims::{ClaimAttempt, NewClaim};
+use fanclub::store::digests::EarnedKind;
 use fanclub::store::ledger::LedgerKind;
 use fanclub::store::votes::{NewVote, Verdict, VoteKind};
 use fanclub::store::{IdentitySeen, NewMessage, Posting, Store, StoreOptions};
@@ -50,6 +51,8 @@ async fn main() {
             emoji: Some("👍"),
             day: Utc::now().date_naive(),
             event_key: None,
+            told_as: EarnedKind::Upvote,
+            voter_name: "a voter",
         };
         store
             .cast_vote(&vote, Utc::now(), |_| Verdict {

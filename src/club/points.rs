@@ -17,7 +17,9 @@ use super::error::{ClubError, Mistake};
 use super::model::{Member, MemberId, MessageId, Place, Platform};
 use crate::config::PointsSettings;
 use crate::store::digests::EarnedKind;
-use crate::store::votes::{NewVote, Verdict, VoteEdge, VoteFacts, VoteKind, VoteRecorded};
+use crate::store::votes::{
+    AuthorAfter, NewVote, Verdict, VoteEdge, VoteFacts, VoteKind, VoteRecorded,
+};
 
 /// Outcome codes of votes that the store records; `/why` translates them.
 pub mod outcome {
@@ -62,6 +64,9 @@ pub enum VoteResult {
         kind: VoteKind,
         verdict: Verdict,
         author: Member,
+        /// What a paying vote left the author with (`None`: it paid
+        /// nothing).
+        paid: Option<AuthorAfter>,
     },
     /// Not a vote the club counts (not a support channel, a bot's message),
     /// with the outcome code saying why; nothing was recorded.
@@ -167,6 +172,12 @@ pub(super) async fn vote(
         emoji,
         day: local_day(context.now, rules),
         event_key,
+        told_as: match (kind, via) {
+            (VoteKind::Solution, _) => EarnedKind::Solution,
+            (VoteKind::Upvote, Via::Thanks) => EarnedKind::Thanks,
+            (VoteKind::Upvote, _) => EarnedKind::Upvote,
+        },
+        voter_name: &context.member.display_name,
     };
     let recorded = store
         .cast_vote(&new_vote, context.now, |facts| {
@@ -174,28 +185,23 @@ pub(super) async fn vote(
         })
         .await?;
     Ok(match recorded {
-        VoteRecorded::Recorded { vote, verdict } => {
+        VoteRecorded::Recorded {
+            vote,
+            verdict,
+            paid,
+        } => {
             tracing::info!(
                 vote,
                 points = verdict.points,
                 outcome = verdict.outcome,
                 "vote"
             );
-            if verdict.points > 0 {
-                let earned = match (kind, via) {
-                    (VoteKind::Solution, _) => EarnedKind::Solution,
-                    (VoteKind::Upvote, Via::Thanks) => EarnedKind::Thanks,
-                    (VoteKind::Upvote, _) => EarnedKind::Upvote,
-                };
-                let key = crate::store::digests::vote_source_key(vote);
-                super::digest::earned(context, author.id, earned, verdict.points, None, key)
-                    .await?;
-            }
             VoteResult::Counted {
                 vote,
                 kind,
                 verdict,
                 author,
+                paid,
             }
         }
         VoteRecorded::Replayed => VoteResult::Replayed,

@@ -16,7 +16,7 @@ use super::commands::MemberRef;
 use super::error::{ClubError, Mistake};
 use super::handlers::points;
 use super::i18n::{Texts, args, text};
-use super::model::{Member, MessageId};
+use super::model::Member;
 use super::points::{Period, VoteResult};
 use super::reply::Reply;
 use crate::config::PointsSettings;
@@ -219,32 +219,26 @@ fn badges(texts: &Texts, lang: Lang, member: &Member, record: HelpRecord) -> Vec
 /// author's next private digest, and congratulated publicly if configured.
 pub(super) async fn celebrate(
     context: &Context<'_>,
-    target: MessageId,
     result: &VoteResult,
 ) -> Result<Vec<Reply>, ClubError> {
     let VoteResult::Counted {
         vote,
-        verdict,
+        paid: Some(paid),
         author,
         kind,
+        ..
     } = result
     else {
         return Ok(Vec::new());
     };
-    if verdict.points == 0 {
-        return Ok(Vec::new());
-    }
-    let store = context.club.store();
-    let record = store.help_record(author.id).await?;
+    let record = paid.record;
     let badge = match kind {
         VoteKind::Solution if record.solutions == 1 => "badge-first-solution",
-        VoteKind::Upvote if !store.upvoted_before(target, *vote).await? => {
-            match record.answers_upvoted {
-                10 => "badge-helpful-10",
-                100 => "badge-helpful-100",
-                _ => return Ok(Vec::new()),
-            }
-        }
+        VoteKind::Upvote if paid.first_upvote => match record.answers_upvoted {
+            10 => "badge-helpful-10",
+            100 => "badge-helpful-100",
+            _ => return Ok(Vec::new()),
+        },
         _ => return Ok(Vec::new()),
     };
     // The member hears of it privately in their next digest; the channel

@@ -38,7 +38,7 @@ pub(super) async fn thanks(context: &Context<'_>, text: &str) -> Result<Vec<Repl
         Some(&key),
     )
     .await?;
-    recognition::celebrate(context, target, &result).await
+    recognition::celebrate(context, &result).await
 }
 
 /// A reaction added to or removed from `target`.
@@ -85,7 +85,7 @@ pub(super) async fn reaction(
         event_key,
     )
     .await?;
-    recognition::celebrate(context, target, &result).await
+    recognition::celebrate(context, &result).await
 }
 
 /// `/upvote` or `/solved`, sent as a reply to the message meant.
@@ -107,7 +107,7 @@ pub(super) async fn command(
         describe(context, kind, &result),
         Some(context.message),
     )];
-    replies.extend(recognition::celebrate(context, target, &result).await?);
+    replies.extend(recognition::celebrate(context, &result).await?);
     Ok(replies)
 }
 

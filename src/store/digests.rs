@@ -73,6 +73,35 @@ pub struct WaitingDigest {
     pub items: Vec<(i64, Earned)>,
 }
 
+/// Writes an earned row (a replayed booking's is already there); anonymous
+/// parameters, bound by [`bind_earned`]. The caller ends it with a `WHERE`
+/// clause (a condition of its own, or `true`) and the conflict clause, so
+/// a statement that books points can write its row only when the booking
+/// did.
+macro_rules! earned_sql {
+    () => {
+        "INSERT INTO earned_points (member_id, kind, points, from_name, reason, source_key, created_at) \
+         SELECT ?, ?, ?, ?, ?, ?, ?"
+    };
+}
+pub(crate) use earned_sql;
+
+/// Binds an earned row's values to [`earned_sql`]'s parameters.
+pub(crate) fn bind_earned<'q>(
+    query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
+    earned: &'q Earned,
+    now: DateTime<Utc>,
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+    query
+        .bind(earned.member.0)
+        .bind(earned.kind.as_str())
+        .bind(earned.points)
+        .bind(&earned.from)
+        .bind(&earned.reason)
+        .bind(&earned.source_key)
+        .bind(now)
+}
+
 /// The row of what vote `vote` paid its author.
 pub fn vote_source_key(vote: i64) -> String {
     format!("vote:{vote}")
@@ -121,17 +150,11 @@ impl Store {
         earned: &Earned,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO earned_points (member_id, kind, points, from_name, reason, source_key, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        bind_earned(
+            sqlx::query(concat!(earned_sql!(), " WHERE true ON CONFLICT DO NOTHING")),
+            earned,
+            now,
         )
-        .bind(earned.member.0)
-        .bind(earned.kind.as_str())
-        .bind(earned.points)
-        .bind(&earned.from)
-        .bind(&earned.reason)
-        .bind(&earned.source_key)
-        .bind(now)
         .execute(&mut *self.writer().await?)
         .await
         .context("recording earned points")?;

@@ -20,7 +20,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::{Row, SqliteConnection};
+use sqlx::{Column, Row, SqliteConnection};
 
 use super::{Context, Store, StoreError};
 use crate::club::model::{MemberId, MessageId, Platform};
@@ -110,6 +110,35 @@ pub struct SentNotice<'a> {
     pub external_id: Option<&'a str>,
     /// The text as sent, in the addressee's language.
     pub body: &'a str,
+}
+
+/// Marks an event handled; a row `newly_handled` when it was not before.
+/// Numbered parameters shared with [`used_platform_sql`]: `?1` the event's
+/// key, `?2` now.
+macro_rules! handled_sql {
+    () => {
+        "INSERT INTO handled_events (event_key, created_at) VALUES (?1, ?2) \
+         ON CONFLICT DO NOTHING RETURNING 1 AS newly_handled"
+    };
+}
+
+/// Remembers the platform a member last used (`?3` the member, `?4` the
+/// platform, `?2` now), and sends the private notices kept for want of a
+/// platform there. Failed ones (`last_error`) only when the member acted in
+/// private (`?5`), where the platform lets the bot write to them.
+macro_rules! used_platform_sql {
+    () => {
+        "INSERT INTO member_delivery (member_id, last_platform, updated_at) VALUES (?3, ?4, ?2) \
+         ON CONFLICT (member_id) DO UPDATE SET last_platform = excluded.last_platform, \
+         updated_at = excluded.updated_at WHERE last_platform IS NOT excluded.last_platform; \
+         UPDATE outbox SET platform = ?4, next_attempt_at = ?2, \
+           place = (SELECT external_id FROM identities WHERE member_id = ?3 AND platform = ?4 \
+                    ORDER BY created_at LIMIT 1) \
+         WHERE member_id = ?3 AND addressee = 'member' AND platform IS NULL \
+           AND delivered_at IS NULL AND failed_at IS NULL AND (?5 OR last_error IS NULL) \
+           AND EXISTS (SELECT 1 FROM identities WHERE member_id = ?3 AND platform = ?4) \
+           AND EXISTS (SELECT 1 FROM delivery_platforms WHERE platform = ?4)"
+    };
 }
 
 impl Store {
@@ -202,22 +231,32 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        if let Some(key) = commit.event_key {
-            let inserted = sqlx::query(
-                "INSERT INTO handled_events (event_key, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            )
-            .bind(key)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .context("marking an event handled")?;
-            if inserted.rows_affected() == 0 {
+        // The handled mark and the acting member's platform in one round
+        // trip: a mark already there undoes the platform with the rest.
+        let marks = match (commit.event_key, commit.actor) {
+            (Some(_), Some(_)) => Some(concat!(handled_sql!(), "; ", used_platform_sql!())),
+            (Some(_), None) => Some(handled_sql!()),
+            (None, Some(_)) => Some(used_platform_sql!()),
+            (None, None) => None,
+        };
+        if let Some(marks) = marks {
+            let rows = sqlx::query(marks)
+                .bind(commit.event_key)
+                .bind(now)
+                .bind(commit.actor.map(|(member, _)| member.0))
+                .bind(commit.actor.map(|(_, platform)| platform.as_str()))
+                .bind(commit.origin.is_none())
+                .fetch_all(&mut *tx)
+                .await
+                .context("marking an event handled")?;
+            let marked = rows.iter().any(|row| {
+                row.columns()
+                    .first()
+                    .is_some_and(|c| c.name() == "newly_handled")
+            });
+            if commit.event_key.is_some() && !marked {
                 return Ok(false);
             }
-        }
-        if let Some((member, platform)) = commit.actor {
-            let in_private = commit.origin.is_none();
-            used_platform(&mut tx, member, platform, in_private, now).await?;
         }
         for notice in commit.notices {
             // Only the acting member's own private notices fall back to a
@@ -483,47 +522,6 @@ impl Store {
         .await
         .context("finding the next due notice")
     }
-}
-
-/// Remembers that `member` used `platform`, and routes the notices kept for
-/// them to it: those no platform could take when they were written, and,
-/// when the member writes to the bot privately, those a platform refused
-/// (a Telegram member who had not started the bot then has).
-async fn used_platform(
-    tx: &mut SqliteConnection,
-    member: MemberId,
-    platform: Platform,
-    in_private: bool,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO member_delivery (member_id, last_platform, updated_at) VALUES (?, ?, ?) \
-         ON CONFLICT (member_id) DO UPDATE SET last_platform = excluded.last_platform, \
-         updated_at = excluded.updated_at WHERE last_platform IS NOT excluded.last_platform",
-    )
-    .bind(member.0)
-    .bind(platform.as_str())
-    .bind(now)
-    .execute(&mut *tx)
-    .await
-    .context("remembering the platform a member used")?;
-    sqlx::query(
-        "UPDATE outbox SET platform = ?1, next_attempt_at = ?3, \
-           place = (SELECT external_id FROM identities WHERE member_id = ?2 AND platform = ?1 \
-                    ORDER BY created_at LIMIT 1) \
-         WHERE member_id = ?2 AND addressee = 'member' AND platform IS NULL \
-           AND delivered_at IS NULL AND failed_at IS NULL AND (?4 OR last_error IS NULL) \
-           AND EXISTS (SELECT 1 FROM identities WHERE member_id = ?2 AND platform = ?1) \
-           AND EXISTS (SELECT 1 FROM delivery_platforms WHERE platform = ?1)",
-    )
-    .bind(platform.as_str())
-    .bind(member.0)
-    .bind(now)
-    .bind(in_private)
-    .execute(&mut *tx)
-    .await
-    .context("routing kept notices")?;
-    Ok(())
 }
 
 /// One outbox row per addressee the notice reaches.

@@ -10,6 +10,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 
+use super::digests::{Earned, EarnedKind, bind_earned, earned_sql, vote_source_key};
 use super::ledger::{
     AuditNote, LedgerKind, Posting, PostingOutcome, balance_in, bind_booking, book, booked,
     booking_sql, record_audit,
@@ -23,6 +24,19 @@ macro_rules! insert_vote_sql {
     () => {
         "INSERT INTO votes (id, message_id, voter_id, author_id, kind, via, emoji, points, outcome, day, event_key, created_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    };
+}
+
+/// The author's help record and the answer's paying upvotes, read after
+/// the vote's row in its round trip; the row is told apart by its first
+/// column (`help_answers`). Parameters: the author, the message.
+macro_rules! author_after_sql {
+    () => {
+        "SELECT COALESCE(r.answers, 0) AS help_answers, COALESCE(r.solutions, 0) AS help_solutions, \
+                COALESCE(a.upvotes, 0) AS answer_upvotes \
+         FROM (SELECT ? AS author, ? AS message) v \
+         LEFT JOIN help_records r ON r.member_id = v.author \
+         LEFT JOIN help_answers a ON a.author_id = v.author AND a.message_id = v.message"
     };
 }
 
@@ -79,6 +93,10 @@ pub struct NewVote<'a> {
     /// The voter's local day, for the caps.
     pub day: NaiveDate,
     pub event_key: Option<&'a str>,
+    /// How the author's digest tells of the points, if the vote pays.
+    pub told_as: EarnedKind,
+    /// The voter's name, as the author's digest gives it.
+    pub voter_name: &'a str,
 }
 
 /// What the rules need to know, read inside the vote's transaction.
@@ -109,9 +127,21 @@ pub enum VoteRecorded {
     Recorded {
         vote: i64,
         verdict: Verdict,
+        /// What a paying vote left its author with; `None` when it paid
+        /// nothing.
+        paid: Option<AuthorAfter>,
     },
     /// The platform delivered this event before; nothing changed.
     Replayed,
+}
+
+/// A paying vote's author as the vote left them: what milestones are
+/// judged on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthorAfter {
+    pub record: HelpRecord,
+    /// The vote is the answer's only standing paying upvote.
+    pub first_upvote: bool,
 }
 
 /// What became of a withdrawal.
@@ -203,7 +233,11 @@ impl Store {
         if verdict.points <= 0 {
             insert_vote(&mut tx, id, vote, verdict, now).await?;
             tx.commit().await.context("committing a vote")?;
-            return Ok(VoteRecorded::Recorded { vote: id, verdict });
+            return Ok(VoteRecorded::Recorded {
+                vote: id,
+                verdict,
+                paid: None,
+            });
         }
         let posting = Posting {
             member: vote.author,
@@ -221,9 +255,30 @@ impl Store {
             idempotency_key: format!("vote:{id}"),
             audit: None,
         };
-        // The vote's row and its booking in one round trip.
-        let query = sqlx::query(concat!(insert_vote_sql!(), "; ", booking_sql!()));
-        let rows = bind_booking(bind_vote(query, id, vote, verdict, now), &posting, now)
+        let told = Earned {
+            member: vote.author,
+            kind: vote.told_as,
+            points: verdict.points,
+            from: Some(vote.voter_name.to_owned()),
+            reason: None,
+            source_key: vote_source_key(id),
+        };
+        // One round trip: the vote's row, its booking, the author's digest
+        // row (only when the booking was written: `changes()` is the
+        // balance's) and the author's record as the vote left it.
+        let query = sqlx::query(concat!(
+            insert_vote_sql!(),
+            "; ",
+            booking_sql!(),
+            "; ",
+            earned_sql!(),
+            " WHERE changes() = 1 ON CONFLICT DO NOTHING; ",
+            author_after_sql!()
+        ));
+        let query = bind_booking(bind_vote(query, id, vote, verdict, now), &posting, now);
+        let rows = bind_earned(query, &told, now)
+            .bind(vote.author.0)
+            .bind(vote.message.0)
             .fetch_all(&mut *tx)
             .await
             .context("recording a vote")?;
@@ -236,9 +291,20 @@ impl Store {
                 outcome: "not_booked",
             };
             set_paid(&mut tx, id, verdict).await?;
+            tx.commit().await.context("committing a vote")?;
+            return Ok(VoteRecorded::Recorded {
+                vote: id,
+                verdict,
+                paid: None,
+            });
         }
+        let paid = author_after(&rows)?;
         tx.commit().await.context("committing a vote")?;
-        Ok(VoteRecorded::Recorded { vote: id, verdict })
+        Ok(VoteRecorded::Recorded {
+            vote: id,
+            verdict,
+            paid: Some(paid),
+        })
     }
 
     /// Withdraws the voter's standing reaction vote with `emoji` on `message`
@@ -404,24 +470,6 @@ impl Store {
             .await
             .context("counting paying votes")
     }
-
-    /// Whether a message has a paying upvote other than `except`.
-    #[tracing::instrument(skip_all)]
-    pub async fn upvoted_before(
-        &self,
-        message: MessageId,
-        except: i64,
-    ) -> Result<bool, StoreError> {
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM votes WHERE message_id = ? AND kind = 'upvote' AND active = 1 AND points > 0 AND id <> ? LIMIT 1",
-        )
-        .bind(message.0)
-        .bind(except)
-        .fetch_optional(&mut *self.reader().await?)
-        .await
-        .context("looking for earlier upvotes")?;
-        Ok(found.is_some())
-    }
 }
 
 /// What joining two members did to their votes.
@@ -533,6 +581,31 @@ async fn facts(tx: &mut sqlx::SqliteConnection, vote: &NewVote<'_>) -> Result<Re
         replayed: row.try_get("replayed").map_err(read)?,
         next_vote: row.try_get("next_vote").map_err(read)?,
     })
+}
+
+/// The author as a paying vote left them, from its round trip's rows.
+fn author_after(rows: &[sqlx::sqlite::SqliteRow]) -> Result<AuthorAfter, StoreError> {
+    use sqlx::Column;
+    let row = rows
+        .iter()
+        .find(|row| {
+            row.columns()
+                .first()
+                .is_some_and(|c| c.name() == "help_answers")
+        })
+        .ok_or_else(|| {
+            StoreError::Inconsistent("a vote's round trip read no help record".into())
+        })?;
+    let decode = || -> Result<AuthorAfter, sqlx::Error> {
+        Ok(AuthorAfter {
+            record: HelpRecord {
+                answers_upvoted: row.try_get("help_answers")?,
+                solutions: row.try_get("help_solutions")?,
+            },
+            first_upvote: row.try_get::<i64, _>("answer_upvotes")? == 1,
+        })
+    };
+    decode().context("decoding a vote's author")
 }
 
 fn bind_vote<'q>(
