@@ -12,6 +12,9 @@
 //! 3. Flatness: one author receiving 10,000 votes in one day; the cost of
 //!    the first votes against the last.
 //!
+//! `FANCLUB_BENCH_PROFILE=1` prints instead where a vote's time goes (see
+//! [`profile`]).
+//!
 //! The caps are raised so that every vote pays (the longer path: a ledger
 //! row, a balance and a digest entry besides the vote). Not a test: it
 //! prints what it measured and checks only that nothing was lost and the
@@ -19,7 +22,14 @@
 
 mod common;
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use tracing::field::{Field, Visit};
+use tracing_subscriber::Layer;
+use tracing_subscriber::layer::{Context as LayerContext, SubscriberExt};
+use tracing_subscriber::util::SubscriberInitExt;
 
 use fanclub::club::Club;
 use fanclub::club::model::{Actor, MessageId};
@@ -58,28 +68,89 @@ async fn main() {
     flatness().await;
 }
 
-/// `FANCLUB_BENCH_PROFILE=1`: every statement of three votes of one
-/// producer (after the set-up), with SQLite's own time for each, on
-/// stderr: where a vote's time goes.
+/// `FANCLUB_BENCH_PROFILE=1`: where one producer's votes spend SQLite's
+/// own time, per statement, averaged over 500 votes after a warm-up, on
+/// stdout. sqlx measures each statement on the connection's worker thread
+/// and does not log `BEGIN` and `COMMIT`. What a vote costs beyond the sum
+/// is round trips and the runtime.
 async fn profile() {
-    let bench = VoteBench::new(1, 4).await;
+    const VOTES: usize = 500;
+    let bench = VoteBench::new(1, VOTES + 1).await;
     let club = &bench.club;
     let voter = &bench.voters[0];
     // The first vote warms the statement cache.
     club.handle(reaction(voter, bench.answers[0], "warm"))
         .await
         .expect("a vote");
-    tracing_subscriber::fmt()
-        .with_env_filter("sqlx::query=debug")
-        .with_writer(std::io::stderr)
+    let times = StatementTimes::default();
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::EnvFilter::new("sqlx::query=debug"))
+        .with(times.clone())
         .init();
+    let started = Instant::now();
     for (i, answer) in bench.answers[1..].iter().enumerate() {
-        eprintln!("--- vote {i}");
-        let asked = Instant::now();
         club.handle(reaction(voter, *answer, &format!("profile:{i}")))
             .await
             .expect("a vote");
-        eprintln!("--- vote {i} took {:.0} µs", micros(asked.elapsed()));
+    }
+    let per_vote = micros(started.elapsed()) / VOTES as f64;
+    println!("statement (first words)                       per vote   SQLite µs each");
+    let mut sqlite = 0.0;
+    for (summary, (count, seconds)) in times.0.lock().expect("the times").iter() {
+        let each = seconds * 1e6 / *count as f64;
+        sqlite += seconds * 1e6 / VOTES as f64;
+        println!(
+            "{summary:<45} {:>8.2} {each:>16.1}",
+            *count as f64 / VOTES as f64
+        );
+    }
+    println!(
+        "one vote: {per_vote:.0} µs wall, {sqlite:.0} µs of it SQLite's own work in the statements above"
+    );
+}
+
+/// SQLite's own time per statement, from sqlx's `sqlx::query` events:
+/// count and seconds by the statement's first words.
+#[derive(Clone, Default)]
+struct StatementTimes(Arc<Mutex<BTreeMap<String, (usize, f64)>>>);
+
+impl<S: tracing::Subscriber> Layer<S> for StatementTimes {
+    fn on_event(&self, event: &tracing::Event<'_>, _: LayerContext<'_, S>) {
+        let mut fields = StatementFields::default();
+        event.record(&mut fields);
+        if let (Some(summary), Some(seconds)) = (fields.summary, fields.seconds) {
+            let summary: String = summary.trim_matches('"').chars().take(44).collect();
+            let mut times = self.0.lock().expect("the times");
+            let entry = times.entry(summary).or_default();
+            entry.0 += 1;
+            entry.1 += seconds;
+        }
+    }
+}
+
+#[derive(Default)]
+struct StatementFields {
+    summary: Option<String>,
+    seconds: Option<f64>,
+}
+
+impl Visit for StatementFields {
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        if field.name() == "elapsed_secs" {
+            self.seconds = Some(value);
+        }
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "summary" {
+            self.summary = Some(value.to_owned());
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "summary" {
+            self.summary = Some(format!("{value:?}"));
+        }
     }
 }
 

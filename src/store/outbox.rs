@@ -222,52 +222,60 @@ impl Store {
             .context("decoding where a notice goes")
     }
 
-    /// Marks the event handled and writes its notices, in one transaction.
-    /// `false` (and nothing written) when the event was handled before.
+    /// Marks the event handled and writes its notices, in one transaction
+    /// (the event's, when it runs in one). `false` when the event was
+    /// handled before: its notices are not written again (the member's
+    /// platform is remembered all the same: they did use it).
+    ///
+    /// No savepoint of its own, which would cost a round trip: the only
+    /// early return leaves nothing that must be undone, and a failure
+    /// undoes the whole event.
     #[tracing::instrument(skip_all, fields(notices = commit.notices.len()))]
     pub async fn commit_event(
         &self,
         commit: &EventCommit<'_>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.begin_write().await?;
-        // The handled mark and the acting member's platform in one round
-        // trip: a mark already there undoes the platform with the rest.
-        let marks = match (commit.event_key, commit.actor) {
-            (Some(_), Some(_)) => Some(concat!(handled_sql!(), "; ", used_platform_sql!())),
-            (Some(_), None) => Some(handled_sql!()),
-            (None, Some(_)) => Some(used_platform_sql!()),
-            (None, None) => None,
-        };
-        if let Some(marks) = marks {
-            let rows = sqlx::query(marks)
-                .bind(commit.event_key)
-                .bind(now)
-                .bind(commit.actor.map(|(member, _)| member.0))
-                .bind(commit.actor.map(|(_, platform)| platform.as_str()))
-                .bind(commit.origin.is_none())
-                .fetch_all(&mut *tx)
-                .await
-                .context("marking an event handled")?;
-            let marked = rows.iter().any(|row| {
-                row.columns()
-                    .first()
-                    .is_some_and(|c| c.name() == "newly_handled")
-            });
-            if commit.event_key.is_some() && !marked {
-                return Ok(false);
+        self.atomically(async {
+            let mut tx = self.writer().await?;
+            // The handled mark and the acting member's platform in one
+            // round trip.
+            let marks = match (commit.event_key, commit.actor) {
+                (Some(_), Some(_)) => Some(concat!(handled_sql!(), "; ", used_platform_sql!())),
+                (Some(_), None) => Some(handled_sql!()),
+                (None, Some(_)) => Some(used_platform_sql!()),
+                (None, None) => None,
+            };
+            if let Some(marks) = marks {
+                let rows = sqlx::query(marks)
+                    .bind(commit.event_key)
+                    .bind(now)
+                    .bind(commit.actor.map(|(member, _)| member.0))
+                    .bind(commit.actor.map(|(_, platform)| platform.as_str()))
+                    .bind(commit.origin.is_none())
+                    .fetch_all(&mut *tx)
+                    .await
+                    .context("marking an event handled")?;
+                let marked = rows.iter().any(|row| {
+                    row.columns()
+                        .first()
+                        .is_some_and(|c| c.name() == "newly_handled")
+                });
+                if commit.event_key.is_some() && !marked {
+                    return Ok(false);
+                }
             }
-        }
-        for notice in commit.notices {
-            // Only the acting member's own private notices fall back to a
-            // hint where they acted.
-            let own = matches!(notice.audience, Audience::Member(member)
-                if commit.actor.is_some_and(|(actor, _)| actor == member));
-            let origin = commit.origin.filter(|_| own);
-            insert_notice(&mut tx, notice, origin, commit.event_key, now).await?;
-        }
-        tx.commit().await.context("committing an event")?;
-        Ok(true)
+            for notice in commit.notices {
+                // Only the acting member's own private notices fall back
+                // to a hint where they acted.
+                let own = matches!(notice.audience, Audience::Member(member)
+                    if commit.actor.is_some_and(|(actor, _)| actor == member));
+                let origin = commit.origin.filter(|_| own);
+                insert_notice(&mut tx, notice, origin, commit.event_key, now).await?;
+            }
+            Ok(true)
+        })
+        .await
     }
 
     /// Due notices of `platform`, oldest first, at most `limit`: each the
