@@ -49,6 +49,7 @@ mod outbox;
 mod polling;
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use self::convert::Addressed;
@@ -286,10 +287,10 @@ impl Telegram {
             };
             let deliverer = Deliverer::new(self.club.clone(), sender, self.tuning.pace());
             let handler = Handler {
-                club: &self.club,
-                bot: &self.bot,
-                tuning: &self.tuning,
-                moderators: Moderators::new(&self.settings),
+                club: self.club.clone(),
+                bot: self.bot.clone(),
+                tuning: self.tuning.clone(),
+                moderators: Arc::new(Moderators::new(&self.settings)),
                 username,
             };
             let deliver = deliverer.run(until_stopped(stopped.clone()), self.tuning.shutdown_grace);
@@ -360,16 +361,17 @@ impl Telegram {
 }
 
 /// Turns updates into core events and replies into queued messages.
-struct Handler<'a> {
-    club: &'a Club,
-    bot: &'a Bot,
-    tuning: &'a Tuning,
-    moderators: Moderators,
+#[derive(Clone)]
+struct Handler {
+    club: Club,
+    bot: Bot,
+    tuning: Tuning,
+    moderators: Arc<Moderators>,
     /// The bot's username, for `/command@username`.
     username: String,
 }
 
-impl Handler<'_> {
+impl Handler {
     async fn on_update(&self, update: Update) {
         let key = format!("telegram:update:{}", update.id.0);
         let outcome = match &update.kind {
@@ -422,7 +424,7 @@ impl Handler<'_> {
             Addressed::OtherBot => return Ok(()),
         };
         let is_moderator = if text.starts_with('/') {
-            self.moderators.check(self.bot, user.id).await
+            self.moderators.check(&self.bot, user.id).await
         } else {
             false
         };
@@ -539,7 +541,7 @@ impl Handler<'_> {
         let incoming = Incoming {
             actor: convert::actor(
                 &query.from,
-                self.moderators.check(self.bot, query.from.id).await,
+                self.moderators.check(&self.bot, query.from.id).await,
             ),
             place,
             event_key: Some(key),

@@ -3,7 +3,8 @@
 //! Why: handled one at a time, one slow command held up every chat, and the
 //! store's group commit never saw two events at once. Now each chat is a
 //! [`Lanes`] lane: a chat's updates run in the order Telegram sent them,
-//! different chats run at the same time, and fetching pauses while
+//! different chats run at the same time (each update on a task of its
+//! own), and fetching pauses while
 //! `max_waiting_updates` updates run or wait.
 //!
 //! Fetching ahead confirms updates to Telegram (it forgets an update once
@@ -66,7 +67,7 @@ enum Fetched {
     Failed(Vec<i64>, RequestError),
 }
 
-impl Handler<'_> {
+impl Handler {
     /// The `getUpdates` loop. Failures are logged and retried with backoff;
     /// it never ends.
     pub(super) async fn poll(&self) -> Infallible {
@@ -249,10 +250,18 @@ impl Handler<'_> {
         (updates, unreadable)
     }
 
-    /// Handles one update; its lane and id when it is done.
+    /// Handles one update on a task of its own (so the work of different
+    /// chats spreads over the runtime's threads instead of sharing the
+    /// polling task's); its lane and id when it is done. An update whose
+    /// handling panicked is logged and counted as handled: handled again
+    /// it would panic again.
     async fn run(&self, lane: Lane, update: Update) -> (Lane, i64) {
         let id = i64::from(update.id.0);
-        self.on_update(update).await;
+        let handler = self.clone();
+        let handled = tokio::spawn(async move { handler.on_update(update).await }).await;
+        if let Err(error) = handled {
+            tracing::error!(update = id, %error, "handling an update failed");
+        }
         (lane, id)
     }
 }
