@@ -12,10 +12,10 @@
 //! unless `--full` asks for `integrity_check`); a damaged file is reported
 //! alone. At a million members and ten million ledger rows and votes
 //! (docs/performance.md) the checks read gigabytes, so they avoid what
-//! costs there: no per-row lookup where a pass in order will do, each
-//! total recomputed into a table keyed like the kept one and compared in
-//! step, and two connections working at once, one on the ledger's checks,
-//! one on the votes'.
+//! costs there: no per-row lookup where a pass in order will do, the
+//! ledger's sums and the help records recomputed into tables keyed like
+//! the kept ones and compared in step, and two connections working at
+//! once, one on the ledger's checks, the other on the votes'.
 
 use std::fmt;
 
@@ -499,7 +499,8 @@ impl Store {
             None
         };
         // The checks either connection may run, those that go through
-        // every vote (the longest) first, and the place of the next one not yet taken.
+        // every vote (the longest) first, and the place of the next one
+        // not yet taken.
         let mut free: Vec<usize> = (0..CHECKS.len())
             .filter(|&at| CHECKS[at].lane == Lane::Beside)
             .collect();
@@ -528,9 +529,10 @@ impl Store {
             Ok::<_, StoreError>((intact, Some(checks)))
         };
         let outcome = match second.as_deref_mut() {
-            // The other lane starts with the file check; on a damaged file
-            // what it found (or the errors it met) is dropped and the file
-            // check reported alone, as when nothing else ran.
+            // The second connection starts beside the file check; on a
+            // damaged file it takes no further check, what it found (or
+            // the errors it met) is dropped and the file check reported
+            // alone, as when nothing else ran.
             Some(second) => {
                 let (first, beside) = tokio::join!(first_lane, take_free(second, &free, &next));
                 match first? {
