@@ -8,7 +8,10 @@
 //!   (table and indexes, from `dbstat`) are printed after the build. The
 //!   cost of a busy author's day is in the votes bench.
 //!
-//! Files live in the temp directory and are deleted at the end. Not a
+//! Files live in the temp directory and are deleted at the end, unless
+//! `FANCLUB_SCALE_DB` names a file: a missing one is built there and kept,
+//! an existing one is used as it is (so the doctor can be timed again
+//! without the build's minutes; the bench's own votes go into it). Not a
 //! test: it prints what it measured and checks that the doctor finds the
 //! books in order.
 
@@ -33,19 +36,24 @@ async fn reads() {
     let members = size("FANCLUB_SCALE_MEMBERS", 100_000);
     let ledger = size("FANCLUB_SCALE_LEDGER", 1_000_000);
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let url = format!("sqlite://{}/scale.db", dir.path().display());
-    let store = Store::open(&url, &StoreOptions::default())
-        .await
-        .expect("the store");
-    store.close().await;
-
-    let started = Instant::now();
-    build(&url, members, ledger).await;
-    println!(
-        "built {members} members, {ledger} ledger rows in {:.0} s",
-        started.elapsed().as_secs_f64()
-    );
-    bytes_per_row(&url, dir.path()).await;
+    let file = std::env::var_os("FANCLUB_SCALE_DB")
+        .map_or_else(|| dir.path().join("scale.db"), std::path::PathBuf::from);
+    let url = format!("sqlite://{}", file.display());
+    if file.exists() {
+        println!("using the database {} as it is", file.display());
+    } else {
+        let store = Store::open(&url, &StoreOptions::default())
+            .await
+            .expect("the store");
+        store.close().await;
+        let started = Instant::now();
+        build(&url, members, ledger).await;
+        println!(
+            "built {members} members, {ledger} ledger rows in {:.0} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    bytes_per_row(&url, &file).await;
     let store = Store::open(&url, &StoreOptions::default())
         .await
         .expect("the store");
@@ -296,7 +304,7 @@ async fn build(url: &str, members: i64, ledger: i64) {
 
 /// Bytes per ledger row: its table and indexes as `dbstat` counts their
 /// pages, and the whole file over the rows for comparison.
-async fn bytes_per_row(url: &str, dir: &std::path::Path) {
+async fn bytes_per_row(url: &str, file: &std::path::Path) {
     let mut connection = SqliteConnectOptions::from_str(url)
         .expect("a URL")
         .connect()
@@ -314,7 +322,7 @@ async fn bytes_per_row(url: &str, dir: &std::path::Path) {
     )
     .fetch_all(&mut connection)
     .await;
-    let file = std::fs::metadata(dir.join("scale.db")).map_or(0, |meta| meta.len());
+    let file = std::fs::metadata(file).map_or(0, |meta| meta.len());
     match parts {
         Ok(parts) => {
             let mut total = 0;

@@ -225,3 +225,112 @@ async fn the_doctor_finds_a_help_record_that_disagrees_with_the_votes() {
         "{printed}"
     );
 }
+
+#[tokio::test]
+async fn the_doctor_finds_daily_vote_totals_that_disagree_with_the_votes() {
+    let c = club().await;
+    let t = &c.test;
+    c.bobs_answer_upvoted_by_carol().await;
+    c.healthy().await;
+
+    // By hand: bob's day is worth more than carol's vote paid, carol's
+    // upvote counted on a day she never voted, and her upvote for bob not
+    // counted at all.
+    c.tamper("UPDATE vote_days_author SET earned = 7").await;
+    c.tamper("UPDATE vote_days_voter SET day = '2001-01-01'")
+        .await;
+    c.tamper("DELETE FROM vote_days_pair").await;
+
+    let report = t.temp.store.doctor().await.unwrap();
+    assert!(!report.is_healthy());
+    let printed = report.to_string();
+    let line = |fragments: &[&str]| {
+        printed
+            .lines()
+            .any(|line| fragments.iter().all(|fragment| line.contains(fragment)))
+    };
+    assert!(
+        line(&["votes for author", ": total 7, standing votes paid 2"]),
+        "{printed}"
+    );
+    assert!(
+        line(&[
+            "upvotes by voter",
+            " on 2001-01-01: total 1, standing paying upvotes 0"
+        ]),
+        "{printed}"
+    );
+    let nowhere = |line: &&str| {
+        line.contains("upvotes by voter") && line.contains(": total 0, standing paying upvotes 1")
+    };
+    assert!(
+        printed
+            .lines()
+            .filter(nowhere)
+            .any(|line| !line.contains("for author")),
+        "the voter's real day: {printed}"
+    );
+    assert!(
+        printed
+            .lines()
+            .filter(nowhere)
+            .any(|line| line.contains("for author")),
+        "the pair's day: {printed}"
+    );
+}
+
+#[tokio::test]
+async fn the_doctor_finds_an_answer_and_a_help_record_missing_from_the_kept_ones() {
+    let c = club().await;
+    let t = &c.test;
+    let bobs = c.bobs_answer_upvoted_by_carol().await;
+    c.healthy().await;
+
+    c.tamper("DELETE FROM help_answers").await;
+    c.tamper("DELETE FROM help_records").await;
+
+    let printed = t.temp.store.doctor().await.unwrap().to_string();
+    assert!(
+        printed.contains(&format!("answer {} of member", bobs.0))
+            && printed.contains(": 0 upvotes counted, 1 stand"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("help record 0 answers, 0 solutions; the votes say 1 and 0"),
+        "{printed}"
+    );
+}
+
+#[tokio::test]
+async fn the_doctor_finds_votes_and_messages_that_point_at_nothing() {
+    let c = club().await;
+    let t = &c.test;
+    c.bobs_answer_upvoted_by_carol().await;
+    c.healthy().await;
+
+    // Rows written with the references unchecked: a vote (that paid
+    // nothing, so no total counts it) on a message nobody wrote, by and for
+    // members who do not exist, and a reply of a stranger to a message that
+    // is not there.
+    c.tamper(
+        "PRAGMA foreign_keys = OFF; \
+         INSERT INTO votes (message_id, voter_id, author_id, kind, via, points, outcome, day, active, created_at) \
+         VALUES (9999, 4243, 4244, 'upvote', 'reaction', 0, 'by hand', '2026-01-01', 1, '2026-01-01T00:00:00Z'); \
+         INSERT INTO messages (platform, place, author_id, from_bot, private, reply_to, body, created_at) \
+         VALUES ('console', 'general', 4245, 0, 0, 8888, '', '2026-01-01T00:00:00Z');",
+    )
+    .await;
+
+    let report = t.temp.store.doctor().await.unwrap();
+    assert!(!report.is_healthy());
+    let printed = report.to_string();
+    for problem in [
+        "table votes: votes on message 9999 point at a missing messages",
+        "table votes: votes by voter 4243 point at a missing members",
+        "table votes: votes for author 4244 point at a missing members",
+        "table messages: messages of author 4245 point at a missing members",
+        "table messages: replies to message 8888 point at a missing messages",
+    ] {
+        assert!(printed.contains(problem), "{problem}: {printed}");
+    }
+}

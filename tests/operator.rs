@@ -367,8 +367,71 @@ fn a_damaged_database_is_refused_at_start_by_its_quick_check() {
         "{}",
         run.stderr
     );
+    // The doctor's quick check finds it too, and reports it alone: the
+    // other checks would read the broken pages.
     let doctor = run_in(dir.path(), &["--database", &url, "doctor"], "");
     assert!(!doctor.success, "{}", doctor.stdout);
+    assert!(
+        doctor
+            .stdout
+            .contains("FAIL  the database file is intact (quick_check)"),
+        "{}{}",
+        doctor.stdout,
+        doctor.stderr
+    );
+    assert!(
+        !doctor.stdout.contains("balance equals"),
+        "{}",
+        doctor.stdout
+    );
+}
+
+#[test]
+fn the_full_doctor_finds_an_index_that_no_longer_matches_its_table_and_reports_it_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = a_club_database(dir.path());
+    // The index of messages by time now claims to hold their places: its
+    // pages are sound, its entries are not what the table says.
+    execute(
+        &url,
+        "PRAGMA writable_schema = ON; \
+         UPDATE sqlite_schema SET sql = 'CREATE INDEX messages_by_created ON messages (place)' \
+         WHERE name = 'messages_by_created'; \
+         PRAGMA writable_schema = OFF;",
+    );
+
+    // Every page and row is fine, so the quick check passes, and so does
+    // every invariant: the plain doctor says healthy.
+    let quick = run_in(dir.path(), &["--database", &url, "doctor"], "");
+    assert!(quick.success, "{}{}", quick.stdout, quick.stderr);
+    assert!(
+        quick
+            .stdout
+            .contains("ok    the database file is intact (quick_check)"),
+        "{}",
+        quick.stdout
+    );
+
+    let full = run_in(dir.path(), &["--database", &url, "doctor", "--full"], "");
+    assert!(!full.success, "{}", full.stdout);
+    assert!(
+        full.stdout
+            .contains("FAIL  the database file is intact (integrity_check, indexes included)"),
+        "{}{}",
+        full.stdout,
+        full.stderr
+    );
+    assert!(
+        full.stdout.contains("messages_by_created"),
+        "{}",
+        full.stdout
+    );
+    assert!(!full.stdout.contains("balance equals"), "{}", full.stdout);
+    assert!(
+        full.stdout.contains("store is UNHEALTHY"),
+        "{}",
+        full.stdout
+    );
 }
 
 /// A console process with stdin kept open, reading its stdout line by line.

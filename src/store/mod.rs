@@ -61,7 +61,7 @@ use std::time::Duration;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-pub use doctor::DoctorReport;
+pub use doctor::{DoctorReport, FileCheck};
 pub use ledger::{HistoryEntry, Posting, PostingOutcome, Standing};
 pub use members::{IdentityRecord, IdentitySeen, Joined, MemberByName, NamedMember, Sighting};
 pub use messages::{NewMessage, StoredMessage};
