@@ -17,6 +17,7 @@ mod delivery;
 mod gateway;
 mod joins;
 mod linking;
+mod order;
 mod points;
 mod privacy;
 mod readable;

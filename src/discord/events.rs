@@ -17,6 +17,7 @@ use serenity::all::{
 };
 use serenity::http::Http;
 
+use super::order::{Key, Ordered};
 use super::{Pending, Shared, choices, convert};
 use crate::club::i18n;
 use crate::club::model::{Event, Incoming, Mention, MessageId, Place, Platform};
@@ -41,9 +42,13 @@ pub(super) struct Handler {
 
 #[serenity::async_trait]
 impl EventHandler for Handler {
-    async fn ready(&self, _: Context, ready: Ready) {
-        // Again after every reconnect that could not resume: nothing to do.
+    async fn ready(&self, ctx: Context, ready: Ready) {
+        // Again after every reconnect that could not resume (a new
+        // collector then replaces the shard's old one).
         tracing::info!(guilds = ready.guilds.len(), "the Discord gateway is ready");
+        self.shared
+            .order
+            .collect(&ctx.shard, ctx.shard_id, Arc::clone(&ctx.http));
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
@@ -62,21 +67,30 @@ impl EventHandler for Handler {
         }
     }
 
-    async fn message(&self, _: Context, message: Message) {
-        if let Err(error) = self.on_message(message).await {
-            tracing::error!(error = %error_chain(&error), "handling a message failed");
+    async fn message(&self, ctx: Context, message: Message) {
+        if !self.shared.order.queued(&Key::Message(message.id)) {
+            self.in_order(Ordered::Message(Box::new(message)), &ctx.http)
+                .await;
         }
     }
 
     async fn reaction_add(&self, ctx: Context, reaction: Reaction) {
-        if let Err(error) = self.on_reaction(&ctx.http, reaction, true).await {
-            tracing::error!(error = %error_chain(&error), "handling a reaction failed");
+        if !self.shared.order.queued(&Key::reaction(&reaction, true)) {
+            let event = Ordered::Reaction {
+                reaction: Box::new(reaction),
+                added: true,
+            };
+            self.in_order(event, &ctx.http).await;
         }
     }
 
     async fn reaction_remove(&self, ctx: Context, reaction: Reaction) {
-        if let Err(error) = self.on_reaction(&ctx.http, reaction, false).await {
-            tracing::error!(error = %error_chain(&error), "handling a removed reaction failed");
+        if !self.shared.order.queued(&Key::reaction(&reaction, false)) {
+            let event = Ordered::Reaction {
+                reaction: Box::new(reaction),
+                added: false,
+            };
+            self.in_order(event, &ctx.http).await;
         }
     }
 
@@ -89,6 +103,25 @@ impl EventHandler for Handler {
 }
 
 impl Handler {
+    /// A message or reaction: from its channel's lane, or from serenity's
+    /// own task when the collector did not queue it ([`super::order`]).
+    pub(super) async fn in_order(&self, event: Ordered, http: &Http) {
+        let (outcome, what) = match event {
+            Ordered::Message(message) => (self.on_message(*message).await, "a message"),
+            Ordered::Reaction { reaction, added } => (
+                self.on_reaction(http, *reaction, added).await,
+                if added {
+                    "a reaction"
+                } else {
+                    "a removed reaction"
+                },
+            ),
+        };
+        if let Err(error) = outcome {
+            tracing::error!(error = %error_chain(&error), "handling {what} failed");
+        }
+    }
+
     fn moderator_roles(&self) -> &[u64] {
         &self.shared.settings.moderator_roles
     }

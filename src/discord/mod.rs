@@ -40,6 +40,7 @@ mod choices;
 mod convert;
 mod events;
 mod menu;
+mod order;
 mod outbox;
 
 use std::collections::HashMap;
@@ -216,6 +217,8 @@ pub(crate) struct Shared {
     /// Each server's system channel (where Discord itself greets members),
     /// read once per server: where a newcomer is welcomed.
     system_channels: Mutex<HashMap<GuildId, Option<ChannelId>>>,
+    /// Messages and reactions in their channel's order.
+    order: order::Order,
 }
 
 impl Shared {
@@ -302,6 +305,7 @@ impl Discord {
                 interactions: Mutex::new(HashMap::new()),
                 users: Mutex::new(HashMap::new()),
                 system_channels: Mutex::new(HashMap::new()),
+                order: order::Order::new(),
             }),
             token: token.clone(),
         }
@@ -409,6 +413,7 @@ impl Discord {
                 tokio::select! {
                     result = gateway.start() => result.map_err(|error| DiscordError::Gateway(error_chain(&error))),
                     never = timers(&shared) => match never {},
+                    never = in_channel_order(&shared) => match never {},
                     () = until_stopped(stopped.clone()) => {
                         shards.shutdown_all().await;
                         Ok(())
@@ -465,6 +470,20 @@ impl Discord {
 }
 
 /// The club's timers, when this adapter runs them; else it waits forever.
+/// Handles the messages and reactions the collector queued, each channel's
+/// in order ([`order`]).
+async fn in_channel_order(shared: &Arc<Shared>) -> std::convert::Infallible {
+    shared
+        .order
+        .run(|event, http| {
+            let handler = events::Handler {
+                shared: Arc::clone(shared),
+            };
+            async move { handler.in_order(event, &http).await }
+        })
+        .await
+}
+
 async fn timers(shared: &Shared) -> std::convert::Infallible {
     if !shared.tuning.timers {
         return std::future::pending().await;
