@@ -17,7 +17,7 @@ use serenity::all::{
 };
 use serenity::http::Http;
 
-use super::order::{Key, Ordered};
+use super::order::Ordered;
 use super::{Pending, Shared, choices, convert};
 use crate::club::i18n;
 use crate::club::model::{Event, Incoming, Mention, MessageId, Place, Platform};
@@ -68,30 +68,24 @@ impl EventHandler for Handler {
     }
 
     async fn message(&self, ctx: Context, message: Message) {
-        if !self.shared.order.queued(&Key::Message(message.id)) {
-            self.in_order(Ordered::Message(Box::new(message)), &ctx.http)
-                .await;
-        }
+        self.unless_queued(Ordered::Message(Box::new(message)), &ctx.http)
+            .await;
     }
 
     async fn reaction_add(&self, ctx: Context, reaction: Reaction) {
-        if !self.shared.order.queued(&Key::reaction(&reaction, true)) {
-            let event = Ordered::Reaction {
-                reaction: Box::new(reaction),
-                added: true,
-            };
-            self.in_order(event, &ctx.http).await;
-        }
+        let event = Ordered::Reaction {
+            reaction: Box::new(reaction),
+            added: true,
+        };
+        self.unless_queued(event, &ctx.http).await;
     }
 
     async fn reaction_remove(&self, ctx: Context, reaction: Reaction) {
-        if !self.shared.order.queued(&Key::reaction(&reaction, false)) {
-            let event = Ordered::Reaction {
-                reaction: Box::new(reaction),
-                added: false,
-            };
-            self.in_order(event, &ctx.http).await;
-        }
+        let event = Ordered::Reaction {
+            reaction: Box::new(reaction),
+            added: false,
+        };
+        self.unless_queued(event, &ctx.http).await;
     }
 
     /// Only with `discord.member_events` (the privileged intent).
@@ -103,6 +97,14 @@ impl EventHandler for Handler {
 }
 
 impl Handler {
+    /// A message or reaction as serenity hands it over: left to its
+    /// channel's lane when the collector queued it, else handled now.
+    async fn unless_queued(&self, event: Ordered, http: &Http) {
+        if !self.shared.order.queued(&event.key()) {
+            self.in_order(event, http).await;
+        }
+    }
+
     /// A message or reaction: from its channel's lane, or from serenity's
     /// own task when the collector did not queue it ([`super::order`]).
     pub(super) async fn in_order(&self, event: Ordered, http: &Http) {

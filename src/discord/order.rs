@@ -54,7 +54,7 @@ impl Ordered {
         }
     }
 
-    fn key(&self) -> Key {
+    pub(super) fn key(&self) -> Key {
         match self {
             Ordered::Message(message) => Key::Message(message.id),
             Ordered::Reaction { reaction, added } => Key::reaction(reaction, *added),
@@ -75,7 +75,7 @@ pub(super) enum Key {
 }
 
 impl Key {
-    pub(super) fn reaction(reaction: &Reaction, added: bool) -> Key {
+    fn reaction(reaction: &Reaction, added: bool) -> Key {
         Key::Reaction {
             message: reaction.message_id,
             user: reaction.user_id,

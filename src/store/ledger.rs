@@ -8,7 +8,7 @@
 //! miss a booking or record one that did not happen.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use sqlx::{Column, Row};
+use sqlx::Row;
 
 use super::{Context, Store, StoreError};
 use crate::club::model::MemberId;
@@ -544,8 +544,7 @@ pub(crate) async fn booked(
     rows: &[sqlx::sqlite::SqliteRow],
 ) -> Result<PostingOutcome, StoreError> {
     let read = |name: &str| -> Result<Option<i64>, StoreError> {
-        rows.iter()
-            .find(|row| row.columns().first().is_some_and(|c| c.name() == name))
+        super::row_named(rows, name)
             .map(|row| row.try_get::<i64, _>(0))
             .transpose()
             .context("decoding a booking")

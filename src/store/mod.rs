@@ -399,6 +399,17 @@ impl Store {
     }
 }
 
+/// Of the rows a multi-statement query returned, the first whose first
+/// column is named `name`: how its statements' answers are told apart.
+pub(crate) fn row_named<'r>(
+    rows: &'r [sqlx::sqlite::SqliteRow],
+    name: &str,
+) -> Option<&'r sqlx::sqlite::SqliteRow> {
+    use sqlx::{Column, Row};
+    rows.iter()
+        .find(|row| row.columns().first().is_some_and(|c| c.name() == name))
+}
+
 fn is_in_memory(url: &str) -> bool {
     url.contains(":memory:") || url.contains("mode=memory")
 }

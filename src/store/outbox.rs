@@ -20,7 +20,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::{Column, Row, SqliteConnection};
+use sqlx::{Row, SqliteConnection};
 
 use super::{Context, Store, StoreError};
 use crate::club::model::{MemberId, MessageId, Platform};
@@ -256,11 +256,7 @@ impl Store {
                     .fetch_all(&mut *tx)
                     .await
                     .context("marking an event handled")?;
-                let marked = rows.iter().any(|row| {
-                    row.columns()
-                        .first()
-                        .is_some_and(|c| c.name() == "newly_handled")
-                });
+                let marked = super::row_named(&rows, "newly_handled").is_some();
                 if commit.event_key.is_some() && !marked {
                     return Ok(false);
                 }

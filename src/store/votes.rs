@@ -585,17 +585,9 @@ async fn facts(tx: &mut sqlx::SqliteConnection, vote: &NewVote<'_>) -> Result<Re
 
 /// The author as a paying vote left them, from its round trip's rows.
 fn author_after(rows: &[sqlx::sqlite::SqliteRow]) -> Result<AuthorAfter, StoreError> {
-    use sqlx::Column;
-    let row = rows
-        .iter()
-        .find(|row| {
-            row.columns()
-                .first()
-                .is_some_and(|c| c.name() == "help_answers")
-        })
-        .ok_or_else(|| {
-            StoreError::Inconsistent("a vote's round trip read no help record".into())
-        })?;
+    let row = super::row_named(rows, "help_answers").ok_or_else(|| {
+        StoreError::Inconsistent("a vote's round trip read no help record".into())
+    })?;
     let decode = || -> Result<AuthorAfter, sqlx::Error> {
         Ok(AuthorAfter {
             record: HelpRecord {
