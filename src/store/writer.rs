@@ -28,8 +28,10 @@
 //! trip to the connection's worker thread, far more than SQLite's own work,
 //! so the group has a connection of its own (it never queues behind readers
 //! for the pool), and the statements that only frame a turn travel
-//! together: a turn's start carries the caller's first savepoint with it,
-//! and a failed turn's undo is one round trip.
+//! together: a turn's start carries the caller's first savepoint with it
+//! and the release of the turn before it (a kept turn sends nothing when it
+//! ends; the commit releases the last), and a failed turn's undo is one
+//! round trip.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -79,6 +81,10 @@ struct Batch {
     done: Option<watch::Sender<Outcome>>,
     /// A turn ended without finishing: its savepoint is still open.
     abandoned: bool,
+    /// The last turn kept its work and its savepoint is still open: it is
+    /// released with the next turn's start (or by the commit), which saves
+    /// every kept turn a round trip of its own.
+    kept: bool,
 }
 
 /// One writer's turn in the open batch: the transaction is its own until
@@ -128,15 +134,25 @@ impl Group {
         }
         let savepoint = batch.tx.is_some();
         if savepoint {
-            let tx = batch.tx.as_mut().expect("the batch is open");
-            let start = match then {
-                Some(then) => AssertSqlSafe(format!("SAVEPOINT writer_turn; {then}")),
-                None => AssertSqlSafe("SAVEPOINT writer_turn".to_owned()),
+            let release = if batch.kept {
+                "RELEASE writer_turn; "
+            } else {
+                ""
             };
-            sqlx::query(start)
-                .execute(&mut **tx)
-                .await
-                .context("starting a turn in the shared transaction")?;
+            let start = match then {
+                Some(then) => AssertSqlSafe(format!("{release}SAVEPOINT writer_turn; {then}")),
+                None => AssertSqlSafe(format!("{release}SAVEPOINT writer_turn")),
+            };
+            let tx = batch.tx.as_mut().expect("the batch is open");
+            let started = sqlx::query(start).execute(&mut **tx).await;
+            if let Err(source) = started {
+                fail(&mut batch, "starting a turn");
+                return Err(StoreError::Query {
+                    context: "starting a turn in the shared transaction",
+                    source,
+                });
+            }
+            batch.kept = false;
         } else {
             let begin = match then {
                 Some(then) => AssertSqlSafe(format!("BEGIN IMMEDIATE; {then}")),
@@ -150,6 +166,7 @@ impl Group {
             batch.tx = Some(tx);
             batch.generation += 1;
             batch.members = 0;
+            batch.kept = false;
             batch.done = Some(watch::Sender::new(None));
         }
         Ok(Turn {
@@ -197,18 +214,15 @@ impl Turn {
             let tx = batch.tx.take().expect("a turn holds the open batch");
             return tx.rollback().await;
         }
-        let tx = batch.tx.as_mut().expect("a turn holds the open batch");
-        let ended = match (self.savepoint, keep) {
-            (false, _) => Ok(()),
-            (true, true) => sqlx::query("RELEASE writer_turn")
-                .execute(&mut **tx)
-                .await
-                .map(|_| ()),
-            (true, false) => undo(tx).await,
-        };
-        if let Err(error) = ended {
-            fail(&mut batch, "ending a turn");
-            return Err(error);
+        if self.savepoint && keep {
+            // Released with the next turn's start, or by the commit.
+            batch.kept = true;
+        } else if self.savepoint {
+            let tx = batch.tx.as_mut().expect("a turn holds the open batch");
+            if let Err(error) = undo(tx).await {
+                fail(&mut batch, "ending a turn");
+                return Err(error);
+            }
         }
         batch.members += 1;
         let others = self.waiting.load(Ordering::SeqCst) > 0;
