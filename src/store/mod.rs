@@ -67,6 +67,7 @@ pub use members::{IdentityRecord, IdentitySeen, Joined, MemberByName, NamedMembe
 pub use messages::{NewMessage, StoredMessage};
 pub use outbox::{DueNotice, EventCommit, NoticeCounts, NoticeRoute, SentNotice};
 pub(crate) use unit::{Conn, Write};
+pub(crate) use writer::First;
 
 /// A failure of the store. None of these are the member's fault.
 #[derive(Debug, thiserror::Error)]
@@ -373,6 +374,16 @@ impl Store {
     /// inside [`Store::atomically`] a savepoint of the event's transaction.
     pub(crate) async fn begin_write(&self) -> Result<Write, StoreError> {
         unit::begin_write(&self.group).await
+    }
+
+    /// [`Store::begin_write`], and its `first` statement in the round trip
+    /// that starts it (under load, the turn's start); returns that
+    /// statement's rows.
+    pub(crate) async fn begin_write_reading<'q>(
+        &self,
+        first: First<'q>,
+    ) -> Result<(Write, Vec<sqlx::sqlite::SqliteRow>), StoreError> {
+        unit::begin_write_reading(&self.group, first).await
     }
 
     /// A connection for one read: the event's transaction once it wrote,

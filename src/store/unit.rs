@@ -35,10 +35,11 @@ use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use sqlx::pool::PoolConnection;
-use sqlx::{Sqlite, SqliteConnection, SqlitePool};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{AssertSqlSafe, Sqlite, SqliteConnection, SqlitePool};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-use super::writer::{Group, Turn};
+use super::writer::{First, Group, Turn};
 use super::{Context, Store, StoreError};
 
 tokio::task_local! {
@@ -67,6 +68,20 @@ enum Mark {
 
 /// Sets the write savepoint.
 const MARK: &str = "SAVEPOINT store_write";
+
+impl Mark {
+    /// What sets the next write savepoint from this state: the open one is
+    /// released (or undone) in the same round trip.
+    fn next(self) -> &'static str {
+        match self {
+            Mark::None => MARK,
+            Mark::Kept => "RELEASE store_write; SAVEPOINT store_write",
+            Mark::Abandoned => {
+                "ROLLBACK TO store_write; RELEASE store_write; SAVEPOINT store_write"
+            }
+        }
+    }
+}
 
 impl Unit {
     /// Rolls back a savepoint left unfinished by a failed write.
@@ -100,19 +115,39 @@ impl Unit {
             self.mark = Mark::Kept;
             return Ok(());
         };
-        let statements = match self.mark {
-            Mark::None => MARK,
-            Mark::Kept => "RELEASE store_write; SAVEPOINT store_write",
-            Mark::Abandoned => {
-                "ROLLBACK TO store_write; RELEASE store_write; SAVEPOINT store_write"
-            }
-        };
+        let statements = self.mark.next();
         sqlx::query(statements)
             .execute(tx.connection())
             .await
             .context("starting a write in the event's transaction")?;
         self.mark = Mark::Kept;
         Ok(())
+    }
+
+    /// [`Unit::mark`], and the write's `first` statement in the same round
+    /// trip.
+    async fn mark_reading<'q>(
+        &mut self,
+        group: &Group,
+        first: First<'q>,
+    ) -> Result<Vec<SqliteRow>, StoreError> {
+        let Some(tx) = self.tx.as_mut() else {
+            let (turn, rows) = group.join_reading(Some(MARK), Some(first)).await?;
+            self.tx = Some(turn);
+            self.mark = Mark::Kept;
+            return Ok(rows);
+        };
+        let statements = self.mark.next();
+        let sql = AssertSqlSafe(format!("{statements}; {}", first.sql));
+        // Whatever part of it failed, the savepoint is undone before the
+        // transaction is used again.
+        self.mark = Mark::Abandoned;
+        let rows = (first.bind)(sqlx::query(sql))
+            .fetch_all(tx.connection())
+            .await
+            .context("starting a write in the event's transaction")?;
+        self.mark = Mark::Kept;
+        Ok(rows)
     }
 }
 
@@ -167,6 +202,25 @@ pub(super) async fn begin_write(group: &Group) -> Result<Write, StoreError> {
         unit,
         finished: false,
     }))
+}
+
+/// [`begin_write`], and the write's `first` statement, whose rows it
+/// returns: sent in the same round trip as the write's savepoint, or as
+/// the turn's start when it joins an open batch.
+pub(super) async fn begin_write_reading<'q>(
+    group: &Group,
+    first: First<'q>,
+) -> Result<(Write, Vec<SqliteRow>), StoreError> {
+    let Some(mut unit) = current().await else {
+        let (turn, rows) = group.join_reading(None, Some(first)).await?;
+        return Ok((Write::Own(turn), rows));
+    };
+    let rows = unit.mark_reading(group, first).await?;
+    let write = Write::Unit(Savepoint {
+        unit,
+        finished: false,
+    });
+    Ok((write, rows))
 }
 
 pub(super) async fn reader(pool: &SqlitePool) -> Result<Conn, StoreError> {

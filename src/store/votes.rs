@@ -15,7 +15,7 @@ use super::ledger::{
     AuditNote, LedgerKind, Posting, PostingOutcome, balance_in, bind_booking, book, booked,
     booking_sql, record_audit,
 };
-use super::{Context, Store, StoreError};
+use super::{Context, First, Store, StoreError};
 use crate::club::model::{MemberId, MessageId};
 
 /// Writes a vote's row with its id; anonymous parameters, bound by
@@ -220,8 +220,8 @@ impl Store {
         now: DateTime<Utc>,
         decide: impl FnOnce(&VoteFacts) -> Verdict,
     ) -> Result<VoteRecorded, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let read = facts(&mut tx, vote).await?;
+        let (mut tx, rows) = self.begin_write_reading(facts(vote)).await?;
+        let read = read_facts(&rows)?;
         if read.replayed {
             // Nothing was written: ending the write costs nothing in the
             // event's transaction, where undoing it would cost a round trip.
@@ -543,29 +543,42 @@ struct Read {
 /// The facts of a vote, whether its event was seen before and its id, in
 /// one statement. Today's totals come from the per-day totals that
 /// triggers keep with every vote (migration 0016), so a vote costs the same
-/// at the end of a busy day as at its start.
-async fn facts(tx: &mut sqlx::SqliteConnection, vote: &NewVote<'_>) -> Result<Read, StoreError> {
-    let row = sqlx::query(
-        "SELECT \
-             EXISTS (SELECT 1 FROM votes WHERE ?7 IS NOT NULL AND event_key = ?7) AS replayed, \
-             (SELECT COALESCE(MAX(id), 0) + 1 FROM votes) AS next_vote, \
-             EXISTS (SELECT 1 FROM votes WHERE message_id = ?1 AND voter_id = ?2 AND kind = ?3 AND active = 1) AS already, \
-             EXISTS (SELECT 1 FROM votes v JOIN messages m ON m.id = v.message_id \
-                     WHERE ?4 IS NOT NULL AND m.reply_to = ?4 AND v.kind = 'solution' AND v.active = 1 AND v.points > 0) AS solved, \
-             COALESCE((SELECT earned FROM vote_days_author WHERE author_id = ?5 AND day = ?6), 0) AS earned, \
-             COALESCE((SELECT paid FROM vote_days_voter WHERE voter_id = ?2 AND day = ?6), 0) AS cast, \
-             COALESCE((SELECT paid FROM vote_days_pair WHERE voter_id = ?2 AND author_id = ?5 AND day = ?6), 0) AS pair",
-    )
-    .bind(vote.message.0)
-    .bind(vote.voter.0)
-    .bind(vote.kind.as_str())
-    .bind(vote.question.map(|question| question.0))
-    .bind(vote.author.0)
-    .bind(vote.day)
-    .bind(vote.event_key)
-    .fetch_one(&mut *tx)
-    .await
-    .context("reading the facts of a vote")?;
+/// at the end of a busy day as at its start. It is the vote's first
+/// statement, sent with the start of its write ([`First`]).
+const FACTS_SQL: &str = "SELECT \
+     EXISTS (SELECT 1 FROM votes WHERE ?7 IS NOT NULL AND event_key = ?7) AS replayed, \
+     (SELECT COALESCE(MAX(id), 0) + 1 FROM votes) AS next_vote, \
+     EXISTS (SELECT 1 FROM votes WHERE message_id = ?1 AND voter_id = ?2 AND kind = ?3 AND active = 1) AS already, \
+     EXISTS (SELECT 1 FROM votes v JOIN messages m ON m.id = v.message_id \
+             WHERE ?4 IS NOT NULL AND m.reply_to = ?4 AND v.kind = 'solution' AND v.active = 1 AND v.points > 0) AS solved, \
+     COALESCE((SELECT earned FROM vote_days_author WHERE author_id = ?5 AND day = ?6), 0) AS earned, \
+     COALESCE((SELECT paid FROM vote_days_voter WHERE voter_id = ?2 AND day = ?6), 0) AS cast, \
+     COALESCE((SELECT paid FROM vote_days_pair WHERE voter_id = ?2 AND author_id = ?5 AND day = ?6), 0) AS pair";
+
+/// [`FACTS_SQL`] with `vote`'s values bound.
+fn facts<'q>(vote: &'q NewVote<'q>) -> First<'q> {
+    let (message, voter, kind) = (vote.message.0, vote.voter.0, vote.kind.as_str());
+    let (question, author) = (vote.question.map(|question| question.0), vote.author.0);
+    let (day, event_key) = (vote.day, vote.event_key);
+    First {
+        sql: FACTS_SQL,
+        bind: Box::new(move |query| {
+            query
+                .bind(message)
+                .bind(voter)
+                .bind(kind)
+                .bind(question)
+                .bind(author)
+                .bind(day)
+                .bind(event_key)
+        }),
+    }
+}
+
+/// The facts of a vote from [`FACTS_SQL`]'s row.
+fn read_facts(rows: &[sqlx::sqlite::SqliteRow]) -> Result<Read, StoreError> {
+    let row = super::row_named(rows, "replayed")
+        .ok_or_else(|| StoreError::Inconsistent("a vote's facts were not read".into()))?;
     let read = |source| StoreError::Query {
         context: "decoding the facts of a vote",
         source,

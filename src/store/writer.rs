@@ -37,6 +37,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{AssertSqlSafe, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard, watch};
 
@@ -116,6 +117,21 @@ impl Group {
     /// `then` (a savepoint of the caller's) runs in the same round trip as
     /// the turn's start.
     pub(crate) async fn join(&self, then: Option<&'static str>) -> Result<Turn, StoreError> {
+        let (turn, _) = self.join_reading(then, None).await?;
+        Ok(turn)
+    }
+
+    /// [`Group::join`], and then the caller's `first` statement, whose
+    /// rows it returns: in the round trip that starts the turn when it
+    /// joins an open batch (under load, the common case), else in one of
+    /// its own after the batch's `BEGIN`. A failure of that shared round
+    /// trip cannot tell the turn's start from its statement, so it gives
+    /// the batch up: its members are told their work was not committed.
+    pub(crate) async fn join_reading<'q>(
+        &self,
+        then: Option<&'static str>,
+        first: Option<First<'q>>,
+    ) -> Result<(Turn, Vec<SqliteRow>), StoreError> {
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let waited = WaitGuard(Arc::clone(&self.waiting));
         let mut batch = Arc::clone(&self.batch).lock_owned().await;
@@ -133,24 +149,34 @@ impl Group {
             }
         }
         let savepoint = batch.tx.is_some();
+        let mut rows = Vec::new();
+        let mut first = first;
         if savepoint {
             let release = if batch.kept {
                 "RELEASE writer_turn; "
             } else {
                 ""
             };
-            let start = match then {
-                Some(then) => AssertSqlSafe(format!("{release}SAVEPOINT writer_turn; {then}")),
-                None => AssertSqlSafe(format!("{release}SAVEPOINT writer_turn")),
+            let then = then.map(|then| format!("; {then}")).unwrap_or_default();
+            let statement = first
+                .as_ref()
+                .map(|first| format!("; {}", first.sql))
+                .unwrap_or_default();
+            let start = AssertSqlSafe(format!("{release}SAVEPOINT writer_turn{then}{statement}"));
+            let query = match first.take() {
+                Some(first) => (first.bind)(sqlx::query(start)),
+                None => sqlx::query(start),
             };
             let tx = batch.tx.as_mut().expect("the batch is open");
-            let started = sqlx::query(start).execute(&mut **tx).await;
-            if let Err(source) = started {
-                fail(&mut batch, "starting a turn");
-                return Err(StoreError::Query {
-                    context: "starting a turn in the shared transaction",
-                    source,
-                });
+            match query.fetch_all(&mut **tx).await {
+                Ok(read) => rows = read,
+                Err(source) => {
+                    fail(&mut batch, "starting a turn");
+                    return Err(StoreError::Query {
+                        context: "starting a turn in the shared transaction",
+                        source,
+                    });
+                }
             }
             batch.kept = false;
         } else {
@@ -169,14 +195,33 @@ impl Group {
             batch.kept = false;
             batch.done = Some(watch::Sender::new(None));
         }
-        Ok(Turn {
+        let mut turn = Turn {
             batch: Some(batch),
             group: Arc::clone(&self.batch),
             waiting: Arc::clone(&self.waiting),
             savepoint,
-        })
+        };
+        if let Some(first) = first {
+            // A new batch: dropping the turn on failure rolls it back.
+            let sql = AssertSqlSafe(first.sql);
+            rows = (first.bind)(sqlx::query(sql))
+                .fetch_all(turn.connection())
+                .await
+                .context("the first statement of a write")?;
+        }
+        Ok((turn, rows))
     }
 }
+
+/// A statement a writer sends first, with the start of its turn when it
+/// can: its text, and what binds its parameters.
+pub(crate) struct First<'q> {
+    pub sql: &'static str,
+    pub bind: Box<dyn FnOnce(Query<'q>) -> Query<'q> + Send + 'q>,
+}
+
+/// A query of the writers' connection, before its parameters are bound.
+pub(crate) type Query<'q> = sqlx::query::Query<'q, Sqlite, SqliteArguments>;
 
 /// Counts a waiter out when it gets its turn or is cancelled.
 struct WaitGuard(Arc<AtomicUsize>);
