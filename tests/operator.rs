@@ -434,6 +434,60 @@ fn the_full_doctor_finds_an_index_that_no_longer_matches_its_table_and_reports_i
     );
 }
 
+#[test]
+fn the_doctor_finds_kept_totals_with_nothing_behind_them_and_reports_each_check_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = a_club_database(dir.path());
+    // By hand: alice's granted points moved to an hour in which nothing
+    // was booked, and daily vote totals for votes nobody cast. The doctor
+    // merges each kept table with what it recounts, so a key on one side
+    // only must still show, with 0 for the other side.
+    execute(
+        &url,
+        "UPDATE earned_hours SET hour = '2001-01-01T00', earned = 5; \
+         INSERT INTO vote_days_author (author_id, day, earned) VALUES (4242, '2001-01-03', 6); \
+         INSERT INTO vote_days_voter (voter_id, day, paid) VALUES (4243, '2001-01-02', 4); \
+         INSERT INTO vote_days_pair (voter_id, author_id, day, paid) VALUES (4243, 4242, '2001-01-01', 3);",
+    );
+
+    let doctor = run_in(dir.path(), &["--database", &url, "doctor"], "");
+    assert!(!doctor.success, "{}", doctor.stdout);
+    let printed = &doctor.stdout;
+    assert!(
+        printed.lines().any(|line| line.contains(" in hour 20")
+            && !line.contains("2001-01-01")
+            && line.contains(": total 0, ledger sums to ")),
+        "alice's real hour: {printed}"
+    );
+    for problem in [
+        " in hour 2001-01-01T00: total 5, ledger sums to 0",
+        "votes for author 4242 on 2001-01-03: total 6, standing votes paid 0",
+        "upvotes by voter 4243 on 2001-01-02: total 4, standing paying upvotes 0",
+        "upvotes by voter 4243 for author 4242 on 2001-01-01: total 3, standing paying upvotes 0",
+    ] {
+        assert!(printed.contains(problem), "{problem}: {printed}");
+    }
+    // The daily totals are checked in parts on both connections, and
+    // reported as one check with all three problems.
+    assert_eq!(
+        printed
+            .lines()
+            .filter(|line| line.contains("the per-day vote totals equal the standing votes"))
+            .collect::<Vec<_>>(),
+        ["FAIL  the per-day vote totals equal the standing votes (3 problems)"],
+        "{printed}"
+    );
+    assert_eq!(
+        printed
+            .lines()
+            .filter(|line| line.contains("earned points per member and hour"))
+            .count(),
+        1,
+        "{printed}"
+    );
+    assert!(printed.contains("ok    balance equals"), "{printed}");
+}
+
 /// A console process with stdin kept open, reading its stdout line by line.
 struct Session {
     child: Child,

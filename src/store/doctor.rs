@@ -14,8 +14,10 @@
 //! (docs/performance.md) the checks read gigabytes, so they avoid what
 //! costs there: no per-row lookup where a pass in order will do, the
 //! ledger's sums and the help records recomputed into tables keyed like
-//! the kept ones and compared in step, and two connections working at
-//! once, one on the ledger's checks, the other on the votes'.
+//! the kept ones and compared in step, the hourly and daily totals merged
+//! with the ledger's or the votes' rows sorted into the kept table's order
+//! (one sort each), the temporary tables in memory, and two connections
+//! working at once, one on the ledger's checks, the other on the votes'.
 
 use std::fmt;
 
@@ -88,27 +90,16 @@ impl fmt::Display for DoctorReport {
 /// (Reading through memory-mapped pages, [`READ_MAPPED`], made that pass
 /// several times faster again.)
 ///
-/// The earned points per hour and member are summed the same way, in a
-/// second pass, into a table ordered like `earned_hours` (hour first): the
-/// ledger is booked in time order, so its rows land at the end of that
-/// table, and the two are then compared in step instead of sorting every
-/// ledger row by member and hour (at ten million rows that sort was most of
-/// the doctor's minute).
-///
-/// A third pass lists the members the ledger names as actors, so the
+/// A second pass lists the members the ledger names as actors, so the
 /// ledger's references are checked once per member, not once per row.
-const LEDGER_SUMS: [&str; 9] = [
+/// (The earned points per hour are not summed here: their check merges
+/// the ledger with the kept totals itself, see [`CHECKS`].)
+const LEDGER_SUMS: [&str; 6] = [
     "DROP TABLE IF EXISTS temp.doctor_ledger",
     "CREATE TEMP TABLE doctor_ledger (member_id INTEGER PRIMARY KEY, total INTEGER NOT NULL, earned INTEGER NOT NULL)",
     "INSERT INTO temp.doctor_ledger (member_id, total, earned) \
      SELECT member_id, amount, CASE WHEN earning = 1 THEN amount ELSE 0 END FROM main.ledger NOT INDEXED WHERE true \
      ON CONFLICT (member_id) DO UPDATE SET total = total + excluded.total, earned = earned + excluded.earned",
-    "DROP TABLE IF EXISTS temp.doctor_hours",
-    "CREATE TEMP TABLE doctor_hours (hour TEXT NOT NULL, member_id INTEGER NOT NULL, earned INTEGER NOT NULL, \
-         PRIMARY KEY (hour, member_id)) WITHOUT ROWID",
-    "INSERT INTO temp.doctor_hours (hour, member_id, earned) \
-     SELECT substr(created_at, 1, 13), member_id, amount FROM main.ledger NOT INDEXED WHERE earning = 1 \
-     ON CONFLICT (hour, member_id) DO UPDATE SET earned = earned + excluded.earned",
     "DROP TABLE IF EXISTS temp.doctor_actors",
     "CREATE TEMP TABLE doctor_actors (actor_id INTEGER PRIMARY KEY)",
     "INSERT INTO temp.doctor_actors (actor_id) \
@@ -117,9 +108,8 @@ const LEDGER_SUMS: [&str; 9] = [
 ];
 
 /// The temporary tables [`LEDGER_SUMS`] fills, dropped after the checks.
-const LEDGER_SUMS_DROPPED: [&str; 3] = [
+const LEDGER_SUMS_DROPPED: [&str; 2] = [
     "DROP TABLE temp.doctor_ledger",
-    "DROP TABLE temp.doctor_hours",
     "DROP TABLE temp.doctor_actors",
 ];
 
@@ -130,10 +120,11 @@ const LEDGER_SUMS_DROPPED: [&str; 3] = [
 struct Invariant {
     name: &'static str,
     lane: Lane,
-    /// Sorts or groups every vote (seconds each at ten million votes):
-    /// free checks of this kind are taken first, so the two connections
-    /// end at about the same time.
-    long: bool,
+    /// How many times it sorts every vote or ledger row (seconds each at
+    /// ten million rows), the measure of its cost: free checks are taken
+    /// the costliest first, so the two connections end at about the same
+    /// time.
+    sorts: u8,
     before: &'static [&'static str],
     query: &'static str,
     after: &'static [&'static str],
@@ -156,7 +147,7 @@ impl Invariant {
         Invariant {
             name,
             lane: Lane::Beside,
-            long: false,
+            sorts: 0,
             before: &[],
             query,
             after: &[],
@@ -171,16 +162,20 @@ impl Invariant {
         }
     }
 
-    /// A free check that goes through every vote.
+    /// A free check that sorts every vote or ledger row once.
     const fn long(name: &'static str, query: &'static str) -> Invariant {
         Invariant {
-            long: true,
+            sorts: 1,
             ..Invariant::plain(name, query)
         }
     }
 }
 
-/// Each check, in the order the report lists them.
+/// The check of the per-day vote totals, which runs in parts.
+const VOTE_DAYS: &str = "the per-day vote totals equal the standing votes";
+
+/// Each check, in the order the report lists them; consecutive parts of
+/// one check (the same name) are reported as one.
 const CHECKS: &[Invariant] = &[
     Invariant::on_sums(
         "balance equals the sum of the member's ledger",
@@ -266,34 +261,52 @@ const CHECKS: &[Invariant] = &[
          SELECT 'vote ' || id || ': member ' || voter_id || ' paid themselves' FROM votes \
          WHERE active = 1 AND points > 0 AND voter_id = author_id",
     ),
+    // The per-day vote totals, in three parts (one per kept table) that
+    // either connection may take: the report folds them into one check.
+    // Each part is a merge, as the hourly totals below: the kept table in
+    // its own order, the standing votes sorted into it, the sums of both
+    // sides compared per key as they go by. One sort of the votes per part,
+    // where grouping kept and counted rows together sorted both (twice the
+    // rows).
     Invariant::long(
-        "the per-day vote totals equal the standing votes",
+        VOTE_DAYS,
         "SELECT 'votes for author ' || author_id || ' on ' || day || ': total ' || SUM(kept) || ', standing votes paid ' || SUM(counted) AS problem \
-         FROM (SELECT author_id, day, earned AS kept, 0 AS counted FROM vote_days_author \
-               UNION ALL SELECT author_id, day, 0, points FROM votes WHERE active = 1 AND points > 0) \
-         GROUP BY author_id, day HAVING SUM(kept) <> SUM(counted) \
-         UNION ALL \
-         SELECT 'upvotes by voter ' || voter_id || ' on ' || day || ': total ' || SUM(kept) || ', standing paying upvotes ' || SUM(counted) \
-         FROM (SELECT voter_id, day, paid AS kept, 0 AS counted FROM vote_days_voter \
-               UNION ALL SELECT voter_id, day, 0, 1 FROM votes WHERE active = 1 AND points > 0 AND kind = 'upvote') \
-         GROUP BY voter_id, day HAVING SUM(kept) <> SUM(counted) \
-         UNION ALL \
-         SELECT 'upvotes by voter ' || voter_id || ' for author ' || author_id || ' on ' || day || ': total ' || SUM(kept) || ', standing paying upvotes ' || SUM(counted) \
-         FROM (SELECT voter_id, author_id, day, paid AS kept, 0 AS counted FROM vote_days_pair \
-               UNION ALL SELECT voter_id, author_id, day, 0, 1 FROM votes WHERE active = 1 AND points > 0 AND kind = 'upvote') \
+         FROM (SELECT author_id, day, earned AS kept, 0 AS counted FROM main.vote_days_author \
+               UNION ALL SELECT author_id, day, 0, points FROM main.votes NOT INDEXED WHERE active = 1 AND points > 0 \
+               ORDER BY 1, 2) \
+         GROUP BY author_id, day HAVING SUM(kept) <> SUM(counted)",
+    ),
+    Invariant::long(
+        VOTE_DAYS,
+        "SELECT 'upvotes by voter ' || voter_id || ' on ' || day || ': total ' || SUM(kept) || ', standing paying upvotes ' || SUM(counted) AS problem \
+         FROM (SELECT voter_id, day, paid AS kept, 0 AS counted FROM main.vote_days_voter \
+               UNION ALL SELECT voter_id, day, 0, 1 FROM main.votes NOT INDEXED WHERE active = 1 AND points > 0 AND kind = 'upvote' \
+               ORDER BY 1, 2) \
+         GROUP BY voter_id, day HAVING SUM(kept) <> SUM(counted)",
+    ),
+    Invariant::long(
+        VOTE_DAYS,
+        "SELECT 'upvotes by voter ' || voter_id || ' for author ' || author_id || ' on ' || day || ': total ' || SUM(kept) || ', standing paying upvotes ' || SUM(counted) AS problem \
+         FROM (SELECT voter_id, author_id, day, paid AS kept, 0 AS counted FROM main.vote_days_pair \
+               UNION ALL SELECT voter_id, author_id, day, 0, 1 FROM main.votes NOT INDEXED WHERE active = 1 AND points > 0 AND kind = 'upvote' \
+               ORDER BY 1, 2, 3) \
          GROUP BY voter_id, author_id, day HAVING SUM(kept) <> SUM(counted)",
     ),
-    Invariant::on_sums(
+    Invariant::long(
         "earned points per member and hour equal the ledger's",
-        // Both tables are ordered by hour and member: each side is read in
-        // order and looked up in the other.
-        "SELECT 'member ' || e.member_id || ' in hour ' || e.hour || ': total ' || e.earned || ', ledger sums to ' || COALESCE(d.earned, 0) AS problem \
-         FROM earned_hours e LEFT JOIN temp.doctor_hours d ON d.hour = e.hour AND d.member_id = e.member_id \
-         WHERE e.earned <> COALESCE(d.earned, 0) \
-         UNION ALL \
-         SELECT 'member ' || d.member_id || ' in hour ' || d.hour || ': total 0, ledger sums to ' || d.earned \
-         FROM temp.doctor_hours d LEFT JOIN earned_hours e ON e.hour = d.hour AND e.member_id = d.member_id \
-         WHERE e.hour IS NULL AND d.earned <> 0",
+        // A merge: the kept totals in their own order (hour, member), the
+        // ledger's earning rows sorted into it (`ORDER BY` on the compound
+        // makes SQLite merge the two instead of sorting both), the sum of
+        // each side per key compared as the merged rows go by. One sort of
+        // the ledger; no table of sums, no lookup in either direction: a
+        // key missing on one side sums to 0 there. (Summing the ledger
+        // into a table keyed like the kept one and comparing the two in
+        // step both ways took twice the time at ten million rows.)
+        "SELECT 'member ' || member_id || ' in hour ' || hour || ': total ' || SUM(kept) || ', ledger sums to ' || SUM(counted) AS problem \
+         FROM (SELECT hour, member_id, earned AS kept, 0 AS counted FROM main.earned_hours \
+               UNION ALL SELECT substr(created_at, 1, 13), member_id, 0, amount FROM main.ledger NOT INDEXED WHERE earning = 1 \
+               ORDER BY 1, 2) \
+         GROUP BY hour, member_id HAVING SUM(kept) <> SUM(counted)",
     ),
     Invariant::plain(
         "the rank table counts every earner at their lifetime total",
@@ -306,7 +319,8 @@ const CHECKS: &[Invariant] = &[
     Invariant {
         name: "the help records count the standing paying votes",
         lane: Lane::Beside,
-        long: true,
+        // One sort, and the comparisons in step as long again.
+        sorts: 2,
         // Each answer's standing paying upvotes and solutions in a table
         // keyed like `help_answers` (one sort of the votes), each member's
         // record summed from it in its own order; both compared with the
@@ -434,6 +448,18 @@ pub const REFERENCES_CHECKED: &[(&str, &str, &str)] = &[
 /// than a `read` call per page.
 const READ_MAPPED: &str = "PRAGMA mmap_size = 2147418112";
 
+/// The doctor's temporary tables (a row per member, up to ten million
+/// rows for the help records) stay in memory instead of going through a
+/// temporary file page by page: a cache large enough for them, for the
+/// doctor's run only ([`TEMP_CACHE_DEFAULT`] after it). Only the temporary
+/// database's cache: the sorts size their runs by the main one's, which is
+/// left as it is (a larger one made them slower, docs/performance.md).
+const TEMP_CACHE: &str = "PRAGMA temp.cache_size = -1048576";
+
+/// SQLite's default cache size, for the temporary database again once the
+/// doctor is done.
+const TEMP_CACHE_DEFAULT: &str = "PRAGMA temp.cache_size = -2000";
+
 /// How much of the file the doctor's first check reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FileCheck {
@@ -476,10 +502,12 @@ impl Store {
         // The connection that checks the file and adds up the ledger: its
         // sums live in its temporary tables.
         let mut conn = self.reader().await?;
-        sqlx::query(READ_MAPPED)
-            .execute(&mut *conn)
-            .await
-            .context("mapping the file")?;
+        for sql in [READ_MAPPED, TEMP_CACHE] {
+            sqlx::query(sql)
+                .execute(&mut *conn)
+                .await
+                .context("mapping the file")?;
+        }
         // A second connection where the pool has one runs the other lane
         // at the same time: the work is about half each, and the machine
         // has at least two cores (an in-memory store has one connection,
@@ -490,21 +518,23 @@ impl Store {
                 .acquire()
                 .await
                 .context("a second connection for the doctor")?;
-            sqlx::query(READ_MAPPED)
-                .execute(&mut *second)
-                .await
-                .context("mapping the file")?;
+            for sql in [READ_MAPPED, TEMP_CACHE] {
+                sqlx::query(sql)
+                    .execute(&mut *second)
+                    .await
+                    .context("mapping the file")?;
+            }
             Some(second)
         } else {
             None
         };
-        // The checks either connection may run, those that go through
-        // every vote (the longest) first, and the place of the next one
+        // The checks either connection may run, the costliest first (in
+        // the report's order among equals), and the place of the next one
         // not yet taken.
         let mut free: Vec<usize> = (0..CHECKS.len())
             .filter(|&at| CHECKS[at].lane == Lane::Beside)
             .collect();
-        free.sort_by_key(|&at| !CHECKS[at].long);
+        free.sort_by_key(|&at| std::cmp::Reverse(CHECKS[at].sorts));
         let next = std::sync::atomic::AtomicUsize::new(0);
         let first_lane = async {
             let intact = check_file(&mut conn, file).await?;
@@ -546,10 +576,14 @@ impl Store {
                 (intact, None) => Err(intact),
             },
         };
+        if let Some(second) = second.as_deref_mut() {
+            restore_cache(second).await?;
+        }
         drop(second);
         let (intact, ledger, beside) = match outcome {
             Ok(lanes) => lanes,
             Err(intact) => {
+                restore_cache(&mut conn).await?;
                 drop(conn);
                 let notices = self.notice_counts().await?;
                 return Ok(DoctorReport {
@@ -564,14 +598,31 @@ impl Store {
                 .await
                 .context("dropping the ledger's sums")?;
         }
+        restore_cache(&mut conn).await?;
         drop(conn);
-        let mut checks: Vec<(usize, Check)> = ledger.into_iter().chain(beside).collect();
-        checks.sort_by_key(|(at, _)| *at);
-        let mut checks: Vec<Check> = checks.into_iter().map(|(_, check)| check).collect();
+        let mut parts: Vec<(usize, Check)> = ledger.into_iter().chain(beside).collect();
+        parts.sort_by_key(|(at, _)| *at);
+        let mut checks: Vec<Check> = Vec::with_capacity(parts.len());
+        for (_, part) in parts {
+            match checks.last_mut() {
+                Some(check) if check.name == part.name => check.problems.extend(part.problems),
+                _ => checks.push(part),
+            }
+        }
         checks.push(intact);
         let notices = self.notice_counts().await?;
         Ok(DoctorReport { checks, notices })
     }
+}
+
+/// Gives a doctor's connection back to the pool with the temporary
+/// database's cache as every other connection has it.
+async fn restore_cache(conn: &mut sqlx::SqliteConnection) -> Result<(), StoreError> {
+    sqlx::query(TEMP_CACHE_DEFAULT)
+        .execute(&mut *conn)
+        .await
+        .context("restoring the cache size")?;
+    Ok(())
 }
 
 /// Runs the checks of one lane, each with its place in [`CHECKS`].
