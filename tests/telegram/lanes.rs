@@ -109,3 +109,66 @@ async fn updates_taken_but_not_handled_when_the_process_died_are_handled_at_the_
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test]
+async fn updates_kept_in_the_inbox_come_back_exactly_as_telegram_sent_them_until_handled() {
+    let temp = crate::support::TempStore::new().await;
+    let store = &temp.store;
+    let now = chrono::Utc::now();
+    // Whatever a member can type ends up in an update's JSON: quotes,
+    // backslashes, line breaks, emoji, right-to-left text; and update ids
+    // beyond what a double holds exactly.
+    let odd_text = "\"quoted\" \\ back\\slash\nnew line 👍🏽 שלום \u{202e}reversed";
+    let first = InboxUpdate {
+        update_id: 9_007_199_254_740_993,
+        body: serde_json::json!({"update_id": 9_007_199_254_740_993_i64, "message": {"text": odd_text}})
+            .to_string(),
+    };
+    let second = InboxUpdate {
+        update_id: 9_007_199_254_740_994,
+        body: "{\"update_id\":9007199254740994}".to_owned(),
+    };
+    let batch = vec![first.clone(), second.clone()];
+    store
+        .inbox_exchange(Platform::Telegram, &batch, &[], now)
+        .await
+        .unwrap();
+    // The same batch fetched again (an unconfirmed getUpdates) keeps one
+    // copy of each.
+    store
+        .inbox_exchange(Platform::Telegram, &batch, &[], now)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.inbox_waiting(Platform::Telegram).await.unwrap(),
+        batch,
+        "each update once, byte for byte, oldest first"
+    );
+
+    // The first handled: it leaves with the next batch, which is kept.
+    let third = InboxUpdate {
+        update_id: 9_007_199_254_740_995,
+        body: "{}".to_owned(),
+    };
+    store
+        .inbox_exchange(
+            Platform::Telegram,
+            std::slice::from_ref(&third),
+            &[first.update_id],
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.inbox_waiting(Platform::Telegram).await.unwrap(),
+        vec![second, third],
+    );
+    assert!(
+        store
+            .inbox_waiting(Platform::Discord)
+            .await
+            .unwrap()
+            .is_empty(),
+        "another platform's inbox is its own"
+    );
+}
