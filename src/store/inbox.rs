@@ -32,6 +32,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         if received.is_empty() && handled.is_empty() {
+            // Nothing to write: no turn in the group commit.
             return Ok(());
         }
         // A whole batch in one statement each, one round trip: written

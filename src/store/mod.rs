@@ -373,7 +373,8 @@ impl Store {
     /// Starts a write transaction that holds the write lock from its start;
     /// inside [`Store::atomically`] a savepoint of the event's transaction.
     pub(crate) async fn begin_write(&self) -> Result<Write, StoreError> {
-        unit::begin_write(&self.group).await
+        let (write, _) = unit::begin_write(&self.group, None).await?;
+        Ok(write)
     }
 
     /// [`Store::begin_write`], and its `first` statement in the round trip
@@ -383,7 +384,7 @@ impl Store {
         &self,
         first: First<'q>,
     ) -> Result<(Write, Vec<sqlx::sqlite::SqliteRow>), StoreError> {
-        unit::begin_write_reading(&self.group, first).await
+        unit::begin_write(&self.group, Some(first)).await
     }
 
     /// A connection for one read: the event's transaction once it wrote,

@@ -36,10 +36,10 @@ use std::sync::Arc;
 
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{AssertSqlSafe, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{Sqlite, SqliteConnection, SqlitePool};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-use super::writer::{First, Group, Turn};
+use super::writer::{First, Group, Turn, with_first};
 use super::{Context, Store, StoreError};
 
 tokio::task_local! {
@@ -108,41 +108,24 @@ impl Unit {
     }
 
     /// Begins the transaction if nothing wrote yet, and sets the write
-    /// savepoint, each in as few round trips as it takes: one.
-    async fn mark(&mut self, group: &Group) -> Result<(), StoreError> {
-        let Some(tx) = self.tx.as_mut() else {
-            self.tx = Some(group.join(Some(MARK)).await?);
-            self.mark = Mark::Kept;
-            return Ok(());
-        };
-        let statements = self.mark.next();
-        sqlx::query(statements)
-            .execute(tx.connection())
-            .await
-            .context("starting a write in the event's transaction")?;
-        self.mark = Mark::Kept;
-        Ok(())
-    }
-
-    /// [`Unit::mark`], and the write's `first` statement in the same round
-    /// trip.
-    async fn mark_reading<'q>(
+    /// savepoint, each in as few round trips as it takes: one, which also
+    /// carries the write's `first` statement (whose rows it returns).
+    async fn mark<'q>(
         &mut self,
         group: &Group,
-        first: First<'q>,
+        first: Option<First<'q>>,
     ) -> Result<Vec<SqliteRow>, StoreError> {
         let Some(tx) = self.tx.as_mut() else {
-            let (turn, rows) = group.join_reading(Some(MARK), Some(first)).await?;
+            let (turn, rows) = group.join_reading(Some(MARK), first).await?;
             self.tx = Some(turn);
             self.mark = Mark::Kept;
             return Ok(rows);
         };
-        let statements = self.mark.next();
-        let sql = AssertSqlSafe(format!("{statements}; {}", first.sql));
+        let query = with_first(self.mark.next().to_owned(), first);
         // Whatever part of it failed, the savepoint is undone before the
         // transaction is used again.
         self.mark = Mark::Abandoned;
-        let rows = (first.bind)(sqlx::query(sql))
+        let rows = query
             .fetch_all(tx.connection())
             .await
             .context("starting a write in the event's transaction")?;
@@ -193,29 +176,18 @@ async fn current() -> Option<OwnedMutexGuard<Unit>> {
     Some(unit.lock_owned().await)
 }
 
-pub(super) async fn begin_write(group: &Group) -> Result<Write, StoreError> {
-    let Some(mut unit) = current().await else {
-        return Ok(Write::Own(group.join(None).await?));
-    };
-    unit.mark(group).await?;
-    Ok(Write::Unit(Savepoint {
-        unit,
-        finished: false,
-    }))
-}
-
-/// [`begin_write`], and the write's `first` statement, whose rows it
-/// returns: sent in the same round trip as the write's savepoint, or as
-/// the turn's start when it joins an open batch.
-pub(super) async fn begin_write_reading<'q>(
+/// A write of the store: its own turn, or a savepoint of the event's.
+/// Its `first` statement, if any, travels with its start (the turn's or
+/// the savepoint's); its rows are returned.
+pub(super) async fn begin_write<'q>(
     group: &Group,
-    first: First<'q>,
+    first: Option<First<'q>>,
 ) -> Result<(Write, Vec<SqliteRow>), StoreError> {
     let Some(mut unit) = current().await else {
-        let (turn, rows) = group.join_reading(None, Some(first)).await?;
+        let (turn, rows) = group.join_reading(None, first).await?;
         return Ok((Write::Own(turn), rows));
     };
-    let rows = unit.mark_reading(group, first).await?;
+    let rows = unit.mark(group, first).await?;
     let write = Write::Unit(Savepoint {
         unit,
         finished: false,

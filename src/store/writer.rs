@@ -158,15 +158,10 @@ impl Group {
                 ""
             };
             let then = then.map(|then| format!("; {then}")).unwrap_or_default();
-            let statement = first
-                .as_ref()
-                .map(|first| format!("; {}", first.sql))
-                .unwrap_or_default();
-            let start = AssertSqlSafe(format!("{release}SAVEPOINT writer_turn{then}{statement}"));
-            let query = match first.take() {
-                Some(first) => (first.bind)(sqlx::query(start)),
-                None => sqlx::query(start),
-            };
+            let query = with_first(
+                format!("{release}SAVEPOINT writer_turn{then}"),
+                first.take(),
+            );
             let tx = batch.tx.as_mut().expect("the batch is open");
             match query.fetch_all(&mut **tx).await {
                 Ok(read) => rows = read,
@@ -203,8 +198,8 @@ impl Group {
         };
         if let Some(first) = first {
             // A new batch: dropping the turn on failure rolls it back.
-            let sql = AssertSqlSafe(first.sql);
-            rows = (first.bind)(sqlx::query(sql))
+            rows = first
+                .query()
                 .fetch_all(turn.connection())
                 .await
                 .context("the first statement of a write")?;
@@ -222,6 +217,25 @@ pub(crate) struct First<'q> {
 
 /// A query of the writers' connection, before its parameters are bound.
 pub(crate) type Query<'q> = sqlx::query::Query<'q, Sqlite, SqliteArguments>;
+
+impl<'q> First<'q> {
+    /// The statement alone, its parameters bound.
+    fn query(self) -> Query<'q> {
+        (self.bind)(sqlx::query(AssertSqlSafe(self.sql)))
+    }
+}
+
+/// `statements` (without parameters) and then `first`, if any, as one
+/// query: one round trip.
+pub(crate) fn with_first<'q>(statements: String, first: Option<First<'q>>) -> Query<'q> {
+    match first {
+        Some(first) => (first.bind)(sqlx::query(AssertSqlSafe(format!(
+            "{statements}; {}",
+            first.sql
+        )))),
+        None => sqlx::query(AssertSqlSafe(statements)),
+    }
+}
 
 /// Counts a waiter out when it gets its turn or is cancelled.
 struct WaitGuard(Arc<AtomicUsize>);

@@ -192,9 +192,6 @@ impl Handler {
     /// Writes `fresh` to the inbox and deletes `handled` from it: whether
     /// that worked (if not, nothing may be confirmed to Telegram).
     async fn keep(&self, fresh: &[Taken], handled: &[i64]) -> bool {
-        if fresh.is_empty() && handled.is_empty() {
-            return true;
-        }
         let received: Vec<InboxUpdate> = fresh
             .iter()
             .filter(|taken| taken.update.is_some())
