@@ -117,7 +117,14 @@ impl FaqEntry {
 
     /// Every text of the entry, in all its languages.
     pub fn texts(&self) -> impl Iterator<Item = &FaqText> {
-        Lang::ALL.into_iter().filter_map(|lang| self.text_in(lang))
+        self.texts_by_lang().map(|(_, text)| text)
+    }
+
+    /// Every text of the entry with its language, German first.
+    pub fn texts_by_lang(&self) -> impl Iterator<Item = (Lang, &FaqText)> {
+        Lang::ALL
+            .into_iter()
+            .filter_map(|lang| Some((lang, self.text_in(lang)?)))
     }
 }
 

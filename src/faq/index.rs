@@ -14,8 +14,9 @@
 //! Decision: a small logistic model over relative features of the ranking
 //! ([`features`]), fitted at build from the operator's file alone (see
 //! [`Calibration`]): practice questions are the FAQ's own phrasings asked
-//! against passages without them (answerable) and with their entry left
-//! out (near-misses), plus generic chatter of both languages
+//! against passages without them (answerable), with their entry left out
+//! and with their entry's answer swapped for its nearest neighbour's
+//! (near-misses, [`swapped_answer`]), plus generic chatter of both languages
 //! (`chatter.toml`) and the questions moderators marked as not covered. The
 //! answer threshold keeps wrong answers on the practice questions at
 //! [`SearchSettings::max_wrong_rate`]; a second model decides whether the
@@ -181,6 +182,8 @@ pub struct FaqIndex {
     settings: SearchSettings,
     /// The entry (book position) of every passage.
     doc_entry: Vec<u32>,
+    /// The language of every passage.
+    doc_lang: Vec<Lang>,
     tfidf: TfIdf,
     /// The passages in the sentence model's space, when it is loaded.
     meaning: Option<Meaning>,
@@ -254,6 +257,10 @@ struct PracticeQuestion {
     text: String,
     /// The reduced passage that stands for its entry meanwhile.
     passage: usize,
+    /// The same passage with a neighbour's answer (see
+    /// [`FaqIndex::swapped_answer`]), if the FAQ has a neighbour in the
+    /// language.
+    swapped: Option<usize>,
     /// A [`hurried`] copy: the models learn from it, the answer threshold
     /// is read without it.
     hurried: bool,
@@ -358,13 +365,15 @@ impl FaqIndex {
             }
         }
         let mut doc_entry = Vec::new();
+        let mut doc_lang = Vec::new();
         let mut passages = Vec::new();
         let mut exact: HashMap<String, Vec<u32>> = HashMap::new();
         for (i, entry) in book.entries().iter().enumerate() {
-            for text in entry.texts() {
+            for (lang, text) in entry.texts_by_lang() {
                 let phrasings = text.phrasings().chain(learned_of[i].iter().copied());
                 passages.push(passage_text(phrasings, &text.answer));
                 doc_entry.push(i as u32);
+                doc_lang.push(lang);
             }
             let all = entry.texts().flat_map(FaqText::phrasings);
             for phrasing in all.chain(learned_of[i].iter().copied()) {
@@ -418,6 +427,7 @@ impl FaqIndex {
             book,
             settings,
             doc_entry,
+            doc_lang,
             tfidf,
             meaning,
             exact,
@@ -690,6 +700,41 @@ impl FaqIndex {
         best
     }
 
+    /// The answer of the passage nearest to `entry`'s passage in `lang`
+    /// (by meaning, or by spelling without the model) among the other
+    /// entries' passages in that language: what a practice near-miss
+    /// reads in place of the entry's own answer.
+    ///
+    /// Why: the near-misses that members ask (and that got answered
+    /// wrongly) use an entry's own words about something its answer does
+    /// not say. A phrasing asked with its entry left out is not like that
+    /// (its best remaining entry is about something else, so it is easy to
+    /// refuse: 9% of such practice passed the threshold on velora's file,
+    /// against 29% of velora's real near-misses). The entry's phrasings
+    /// with a neighbour's answer are: they pass as often as real ones, so
+    /// the threshold read with them holds the wrong rate closer to
+    /// `max_wrong_rate` on FAQs written by others. Figures:
+    /// `docs/faq-search.md`, round fourteen.
+    fn swapped_answer(&self, entry: usize, lang: Lang) -> Option<&str> {
+        let own = (0..self.doc_entry.len())
+            .find(|&d| self.doc_entry[d] as usize == entry && self.doc_lang[d] == lang)?;
+        let closeness: Vec<f32> = match &self.meaning {
+            Some(meaning) => (meaning.passages.iter())
+                .map(|passage| cosine(&meaning.passages[own], passage))
+                .collect(),
+            None => {
+                let text = self.book.entries()[entry].text_in(lang)?;
+                let own_text = passage_text(text.phrasings(), &text.answer);
+                self.tfidf.cosines(&self.tfidf.vector(&own_text))
+            }
+        };
+        let nearest = (0..self.doc_entry.len())
+            .filter(|&d| self.doc_entry[d] as usize != entry && self.doc_lang[d] == lang)
+            .max_by(|&a, &b| closeness[a].total_cmp(&closeness[b]))?;
+        let neighbour = &self.book.entries()[self.doc_entry[nearest] as usize];
+        neighbour.text_in(lang).map(|text| text.answer.as_str())
+    }
+
     /// Each entry's best passage score; `leave_out`'s is NaN (not ranked).
     fn entry_best(&self, doc_scores: &[f32], entries: usize, leave_out: Option<usize>) -> Vec<f32> {
         let mut best = vec![f32::NEG_INFINITY; entries];
@@ -719,15 +764,14 @@ impl FaqIndex {
         let mut practice: Vec<PracticeQuestion> = Vec::new();
         let mut reduced: Vec<String> = Vec::new();
         let mut reduced_kept: Vec<Vec<&str>> = Vec::new();
+        let mut swapped: Vec<String> = Vec::new();
         // Each practised entry's first reduced passage per language: what
         // competes with a practice question's own reduced passage when the
         // fusion weight is chosen (see below).
         let mut thin_passages: Vec<Vec<usize>> = vec![Vec::new(); entries];
         for (i, entry) in self.book.entries().iter().enumerate().step_by(step) {
-            for (lang, text) in Lang::ALL
-                .into_iter()
-                .filter_map(|lang| Some((lang, entry.text_in(lang)?)))
-            {
+            for (lang, text) in entry.texts_by_lang() {
+                let neighbour_answer = self.swapped_answer(i, lang);
                 let phrasings: Vec<&str> = text.phrasings().collect();
                 let folds = phrasings.len().min(PRACTICE_FOLDS);
                 for fold in 0..folds {
@@ -739,6 +783,10 @@ impl FaqIndex {
                         .take(PRACTICE_PHRASINGS)
                         .collect();
                     reduced.push(passage_text(kept.iter().copied(), &text.answer));
+                    let swapped_passage = neighbour_answer.map(|answer| {
+                        swapped.push(passage_text(kept.iter().copied(), answer));
+                        swapped.len() - 1
+                    });
                     reduced_kept.push(kept);
                     let passage = reduced.len() - 1;
                     if fold == 0 {
@@ -753,6 +801,7 @@ impl FaqIndex {
                             entry: i,
                             text: (*phrasing).to_owned(),
                             passage,
+                            swapped: swapped_passage,
                             hurried: false,
                             lang,
                         });
@@ -761,6 +810,7 @@ impl FaqIndex {
                                 entry: i,
                                 text,
                                 passage,
+                                swapped: swapped_passage,
                                 hurried: true,
                                 lang,
                             });
@@ -777,15 +827,18 @@ impl FaqIndex {
             .collect();
 
         let reduced_refs: Vec<&str> = reduced.iter().map(String::as_str).collect();
+        let swapped_refs: Vec<&str> = swapped.iter().map(String::as_str).collect();
         let questions: Vec<&str> = practice.iter().map(|q| q.text.as_str()).collect();
-        let (reduced_vectors, question_vectors, off_topic_vectors) = match &self.meaning {
-            Some(meaning) => (
-                Some(meaning.embedder.passages(&reduced_refs)?),
-                Some(meaning.embedder.phrasings(&questions)?),
-                Some(meaning.embedder.phrasings(&off_topic)?),
-            ),
-            None => (None, None, None),
-        };
+        let (reduced_vectors, swapped_vectors, question_vectors, off_topic_vectors) =
+            match &self.meaning {
+                Some(meaning) => (
+                    Some(meaning.embedder.passages(&reduced_refs)?),
+                    Some(meaning.embedder.passages(&swapped_refs)?),
+                    Some(meaning.embedder.phrasings(&questions)?),
+                    Some(meaning.embedder.phrasings(&off_topic)?),
+                ),
+                None => (None, None, None, None),
+            };
         let kept_vectors: Option<Vec<Vec<Vector>>> = match &self.meaning {
             Some(meaning) => Some(
                 reduced_kept
@@ -797,6 +850,7 @@ impl FaqIndex {
         };
         let weight = PHRASING_WEIGHT;
         let reduced_tf: Vec<Sparse> = reduced.iter().map(|text| self.tfidf.vector(text)).collect();
+        let swapped_tf: Vec<Sparse> = swapped.iter().map(|text| self.tfidf.vector(text)).collect();
 
         type Raw = (Option<Vec<f32>>, Vec<f32>, usize);
         let mut raw_answerable: Vec<(Raw, usize, bool)> = Vec::new();
@@ -804,11 +858,13 @@ impl FaqIndex {
         // candidate fusion weight (see [`FUSION_STEPS`]).
         let mut reciprocal_ranks = [0f32; FUSION_STEPS + 1];
         let mut raw_near_miss: Vec<(Raw, bool)> = Vec::new();
+        let mut raw_swapped: Vec<(Raw, bool)> = Vec::new();
         for (n, practiced) in practice.iter().enumerate() {
             let PracticeQuestion {
                 entry,
                 text: question,
                 passage,
+                swapped,
                 hurried,
                 ..
             } = practiced;
@@ -822,23 +878,37 @@ impl FaqIndex {
             });
             let tf_left = self.entry_best(&tf, entries, Some(*entry));
             raw_near_miss.push(((e5_left.clone(), tf_left.clone(), words), *hurried));
-            let mut e5_reduced = e5_left;
-            if let (Some(scores), Some(vector), Some(reduced), Some(kept)) =
-                (&mut e5_reduced, vector, &reduced_vectors, &kept_vectors)
-            {
-                let passage_score = cosine(vector, &reduced[*passage]);
-                let phrasing_score = kept[*passage]
-                    .iter()
-                    .map(|kept| cosine(vector, kept))
-                    .fold(f32::NEG_INFINITY, f32::max);
-                scores[*entry] = if phrasing_score.is_finite() {
-                    (1.0 - weight) * passage_score + weight * phrasing_score
-                } else {
-                    passage_score
-                };
+            // The question against the FAQ with its entry standing as one
+            // passage (by meaning: its vector, and the kept phrasings of
+            // reduced passage `kept_of`) and that passage's spelling.
+            let standing = |passage_vector: Option<&Vector>, kept_of: usize, spelling: &Sparse| {
+                let mut e5 = e5_left.clone();
+                if let (Some(scores), Some(vector), Some(passage_vector), Some(kept)) =
+                    (&mut e5, vector, passage_vector, &kept_vectors)
+                {
+                    let passage_score = cosine(vector, passage_vector);
+                    let phrasing_score = kept[kept_of]
+                        .iter()
+                        .map(|kept| cosine(vector, kept))
+                        .fold(f32::NEG_INFINITY, f32::max);
+                    scores[*entry] = if phrasing_score.is_finite() {
+                        (1.0 - weight) * passage_score + weight * phrasing_score
+                    } else {
+                        passage_score
+                    };
+                }
+                let mut tf = tf_left.clone();
+                tf[*entry] = query_tf.dot(spelling);
+                (e5, tf)
+            };
+            if let Some(swapped) = swapped {
+                let vector = swapped_vectors.as_ref().map(|v| &v[*swapped]);
+                let (e5, tf) = standing(vector, *passage, &swapped_tf[*swapped]);
+                raw_swapped.push(((e5, tf, words), *hurried));
             }
-            let mut tf_reduced = tf_left;
-            tf_reduced[*entry] = query_tf.dot(&reduced_tf[*passage]);
+            let reduced_vector = reduced_vectors.as_ref().map(|v| &v[*passage]);
+            let (e5_reduced, tf_reduced) =
+                standing(reduced_vector, *passage, &reduced_tf[*passage]);
             // The same question against every practised entry thinned as
             // its own entry is, so that no entry wins by a shorter passage.
             let mut fair_e5 = e5_reduced.clone();
@@ -920,13 +990,14 @@ impl FaqIndex {
                 (analysis.keeping(suggested), entry, hurried, rank)
             })
             .collect();
-        let near_miss: Vec<(Analysis, bool)> = raw_near_miss
-            .into_iter()
-            .map(|((e5, tf, words), hurried)| {
-                let analysis = analyse_scores(e5.as_deref(), &tf, words, meaning_weight);
-                (analysis.keeping(1), hurried)
-            })
-            .collect();
+        let near_miss_analysis = |((e5, tf, words), hurried): (Raw, bool)| {
+            let analysis = analyse_scores(e5.as_deref(), &tf, words, meaning_weight);
+            (analysis.keeping(1), hurried)
+        };
+        let left_out: Vec<(Analysis, bool)> =
+            raw_near_miss.into_iter().map(near_miss_analysis).collect();
+        let swapped: Vec<(Analysis, bool)> =
+            raw_swapped.into_iter().map(near_miss_analysis).collect();
         let off: Vec<Analysis> = off_topic
             .iter()
             .enumerate()
@@ -949,10 +1020,17 @@ impl FaqIndex {
                 "practice"
             );
         }
-        for ((analysis, hurried), practiced) in near_miss.iter().zip(&practice) {
+        let with_neighbour = practice.iter().filter(|q| q.swapped.is_some());
+        let near_misses = (left_out.iter().zip(practice.iter()))
+            .map(|(analysis, practiced)| ("near_miss", analysis, practiced))
+            .chain(
+                (swapped.iter().zip(with_neighbour))
+                    .map(|(analysis, practiced)| ("answer_swapped", analysis, practiced)),
+            );
+        for (kind, (analysis, hurried), practiced) in near_misses {
             tracing::trace!(
                 target: "fanclub::faq::practice",
-                kind = "near_miss",
+                kind,
                 hurried,
                 lang = practiced.lang.code(),
                 entry = practiced.entry,
@@ -1007,11 +1085,23 @@ impl FaqIndex {
             }
         }
         // Near-misses are left out of the suggestion gate: they speak the
-        // FAQ's language, and suggesting for them is no wrong answer.
+        // FAQ's language, and suggesting for them is no wrong answer. Both
+        // kinds (entry left out, answer swapped) share the near-misses'
+        // weight alike.
+        let near_miss: Vec<&(Analysis, bool)> = left_out.iter().chain(&swapped).collect();
+        let near_miss_tidy = near_miss.iter().filter(|(_, hurried)| !hurried).count();
         for (analysis, hurried) in &near_miss {
-            learn_samples.push(sample(analysis, false, share(NEAR_MISS_SHARE, all)));
+            learn_samples.push(sample(
+                analysis,
+                false,
+                share(NEAR_MISS_SHARE, near_miss.len()),
+            ));
             if !hurried {
-                threshold_samples.push(sample(analysis, false, share(NEAR_MISS_SHARE, tidy)));
+                threshold_samples.push(sample(
+                    analysis,
+                    false,
+                    share(NEAR_MISS_SHARE, near_miss_tidy),
+                ));
             }
         }
         for analysis in &off {
@@ -1022,7 +1112,7 @@ impl FaqIndex {
         if tidy < MIN_PRACTICE {
             // Too little to learn from: suggest, never answer outright.
             return Ok(Calibration {
-                practice: [tidy, near_miss.len() - (all - tidy), off.len()],
+                practice: [tidy, near_miss_tidy, off.len()],
                 meaning_weight,
                 ..Calibration::default()
             });
@@ -1045,7 +1135,7 @@ impl FaqIndex {
             answer_threshold,
             offer,
             offer_threshold,
-            practice: [tidy, near_miss.len() - (all - tidy), off.len()],
+            practice: [tidy, near_miss_tidy, off.len()],
             meaning_weight,
             fitted_in: std::time::Duration::ZERO,
         })
@@ -1255,6 +1345,52 @@ mod tests {
         assert_eq!(first(0.0), 1);
         assert_eq!(first(0.8), 0);
         assert_eq!(first(0.2), 1);
+    }
+
+    #[test]
+    fn a_practice_near_miss_reads_the_nearest_entrys_answer_in_its_language() {
+        let book = FaqBook::parse(
+            r#"
+[[entry]]
+id = "descale"
+[entry.en]
+question = "How do I descale the machine?"
+answer = "Run the descaling programme with the descaler tablet every two months."
+[entry.de]
+question = "Wie entkalke ich die Maschine?"
+answer = "Starte das Entkalkungsprogramm mit der Entkalkertablette alle zwei Monate."
+
+[[entry]]
+id = "filter"
+[entry.en]
+question = "When do I change the water filter of the machine?"
+answer = "Change the water filter every two months, after the descaling programme."
+[entry.de]
+question = "Wann wechsle ich den Wasserfilter der Maschine?"
+answer = "Wechsle den Wasserfilter alle zwei Monate, nach dem Entkalkungsprogramm."
+
+[[entry]]
+id = "shipping"
+[entry.en]
+question = "Where is my parcel?"
+answer = "Parcels leave the warehouse within three days."
+"#,
+            "test",
+        )
+        .expect("the FAQ parses");
+        let index = FaqIndex::build(book, &[], SearchSettings::default(), None);
+        let descale = 0;
+        assert_eq!(
+            index.swapped_answer(descale, Lang::En),
+            Some("Change the water filter every two months, after the descaling programme.")
+        );
+        assert_eq!(
+            index.swapped_answer(descale, Lang::De),
+            Some("Wechsle den Wasserfilter alle zwei Monate, nach dem Entkalkungsprogramm.")
+        );
+        // An entry written in English only has no German passage to swap.
+        let shipping = 2;
+        assert_eq!(index.swapped_answer(shipping, Lang::De), None);
     }
 
     #[test]
