@@ -14,7 +14,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Row, SqliteConnection};
 
-use super::{Context, Store, StoreError};
+use super::{Context, Query, Store, StoreError};
 use crate::club::model::MemberId;
 use crate::club::reply::Reply;
 
@@ -88,10 +88,10 @@ pub(crate) use earned_sql;
 
 /// Binds an earned row's values to [`earned_sql`]'s parameters.
 pub(crate) fn bind_earned<'q>(
-    query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
+    query: Query<'q>,
     earned: &'q Earned,
     now: DateTime<Utc>,
-) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+) -> Query<'q> {
     query
         .bind(earned.member.0)
         .bind(earned.kind.as_str())

@@ -10,7 +10,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::Row;
 
-use super::{Context, Store, StoreError};
+use super::{Context, Query, Store, StoreError};
 use crate::club::model::MemberId;
 
 /// One change of a member's points, as the core asks for it.
@@ -515,10 +515,10 @@ pub(crate) use booking_sql;
 /// the `+00:00` bounds of a period: at the same second `Z` sorts after
 /// `+`, so a row at a period's start is in it and a row at its end is not.
 pub(crate) fn bind_booking<'q>(
-    query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
+    query: Query<'q>,
     posting: &'q Posting,
     now: DateTime<Utc>,
-) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+) -> Query<'q> {
     query
         .bind(posting.member.0)
         .bind(posting.amount)

@@ -67,7 +67,7 @@ pub use members::{IdentityRecord, IdentitySeen, Joined, MemberByName, NamedMembe
 pub use messages::{NewMessage, StoredMessage};
 pub use outbox::{DueNotice, EventCommit, NoticeCounts, NoticeRoute, SentNotice};
 pub(crate) use unit::{Conn, Write};
-pub(crate) use writer::First;
+pub(crate) use writer::{First, Query};
 
 /// A failure of the store. None of these are the member's fault.
 #[derive(Debug, thiserror::Error)]

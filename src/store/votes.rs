@@ -15,7 +15,7 @@ use super::ledger::{
     AuditNote, LedgerKind, Posting, PostingOutcome, balance_in, bind_booking, book, booked,
     booking_sql, record_audit,
 };
-use super::{Context, First, Store, StoreError};
+use super::{Context, First, Query, Store, StoreError};
 use crate::club::model::{MemberId, MessageId};
 
 /// Writes a vote's row with its id; anonymous parameters, bound by
@@ -230,80 +230,25 @@ impl Store {
         }
         let id = read.next_vote;
         let mut verdict = decide(&read.facts);
-        if verdict.points <= 0 {
+        let paid = if verdict.points <= 0 {
             insert_vote(&mut tx, id, vote, verdict, now).await?;
-            tx.commit().await.context("committing a vote")?;
-            return Ok(VoteRecorded::Recorded {
-                vote: id,
-                verdict,
-                paid: None,
-            });
-        }
-        let posting = Posting {
-            member: vote.author,
-            amount: verdict.points,
-            kind: vote.kind.credit(),
-            // Neither a reason nor a source: the row's key names its vote,
-            // whose row names the message (the history reads it from there,
-            // `Store::history`), and the history line is built from that and
-            // the voter in the reader's language. Text here would only repeat
-            // them, in every ledger row of the busiest kind (issue 14's lean
-            // rows).
-            reason: String::new(),
-            actor: Some(vote.voter),
-            source: None,
-            idempotency_key: format!("vote:{id}"),
-            audit: None,
+            None
+        } else {
+            let paid = insert_paying_vote(&mut tx, id, vote, verdict, now).await?;
+            if paid.is_none() {
+                verdict = Verdict {
+                    points: 0,
+                    outcome: "not_booked",
+                };
+                set_paid(&mut tx, id, verdict).await?;
+            }
+            paid
         };
-        let told = Earned {
-            member: vote.author,
-            kind: vote.told_as,
-            points: verdict.points,
-            from: Some(vote.voter_name.to_owned()),
-            reason: None,
-            source_key: vote_source_key(id),
-        };
-        // One round trip: the vote's row, its booking, the author's digest
-        // row (only when the booking was written: `changes()` is the
-        // balance's) and the author's record as the vote left it.
-        let query = sqlx::query(concat!(
-            insert_vote_sql!(),
-            "; ",
-            booking_sql!(),
-            "; ",
-            earned_sql!(),
-            " WHERE changes() = 1 ON CONFLICT DO NOTHING; ",
-            author_after_sql!()
-        ));
-        let query = bind_booking(bind_vote(query, id, vote, verdict, now), &posting, now);
-        let rows = bind_earned(query, &told, now)
-            .bind(vote.author.0)
-            .bind(vote.message.0)
-            .fetch_all(&mut *tx)
-            .await
-            .context("recording a vote")?;
-        if !matches!(
-            booked(&mut tx, &posting, &rows).await?,
-            PostingOutcome::Applied { .. }
-        ) {
-            verdict = Verdict {
-                points: 0,
-                outcome: "not_booked",
-            };
-            set_paid(&mut tx, id, verdict).await?;
-            tx.commit().await.context("committing a vote")?;
-            return Ok(VoteRecorded::Recorded {
-                vote: id,
-                verdict,
-                paid: None,
-            });
-        }
-        let paid = author_after(&rows)?;
         tx.commit().await.context("committing a vote")?;
         Ok(VoteRecorded::Recorded {
             vote: id,
             verdict,
-            paid: Some(paid),
+            paid,
         })
     }
 
@@ -614,12 +559,12 @@ fn author_after(rows: &[sqlx::sqlite::SqliteRow]) -> Result<AuthorAfter, StoreEr
 }
 
 fn bind_vote<'q>(
-    query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
+    query: Query<'q>,
     id: i64,
     vote: &'q NewVote<'_>,
     verdict: Verdict,
     now: DateTime<Utc>,
-) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+) -> Query<'q> {
     query
         .bind(id)
         .bind(vote.message.0)
@@ -647,6 +592,64 @@ async fn insert_vote(
         .await
         .context("recording a vote")?;
     Ok(())
+}
+
+/// Writes a paying vote's row, its booking, the author's digest row and
+/// reads the author's record as the vote left it, in one round trip: what
+/// the vote left its author with, or `None` when the booking was not
+/// applied (the caller then records the vote as paying nothing).
+async fn insert_paying_vote(
+    tx: &mut sqlx::SqliteConnection,
+    id: i64,
+    vote: &NewVote<'_>,
+    verdict: Verdict,
+    now: DateTime<Utc>,
+) -> Result<Option<AuthorAfter>, StoreError> {
+    let posting = Posting {
+        member: vote.author,
+        amount: verdict.points,
+        kind: vote.kind.credit(),
+        // Neither a reason nor a source: the row's key names its vote, whose
+        // row names the message (the history reads it from there,
+        // `Store::history`), and the history line is built from that and the
+        // voter in the reader's language. Text here would only repeat them,
+        // in every ledger row of the busiest kind (issue 14's lean rows).
+        reason: String::new(),
+        actor: Some(vote.voter),
+        source: None,
+        idempotency_key: format!("vote:{id}"),
+        audit: None,
+    };
+    let told = Earned {
+        member: vote.author,
+        kind: vote.told_as,
+        points: verdict.points,
+        from: Some(vote.voter_name.to_owned()),
+        reason: None,
+        source_key: vote_source_key(id),
+    };
+    // The digest row is written only when the booking was (`changes()` is
+    // the balance's).
+    let query = sqlx::query(concat!(
+        insert_vote_sql!(),
+        "; ",
+        booking_sql!(),
+        "; ",
+        earned_sql!(),
+        " WHERE changes() = 1 ON CONFLICT DO NOTHING; ",
+        author_after_sql!()
+    ));
+    let query = bind_booking(bind_vote(query, id, vote, verdict, now), &posting, now);
+    let rows = bind_earned(query, &told, now)
+        .bind(vote.author.0)
+        .bind(vote.message.0)
+        .fetch_all(&mut *tx)
+        .await
+        .context("recording a vote")?;
+    match booked(&mut *tx, &posting, &rows).await? {
+        PostingOutcome::Applied { .. } => Ok(Some(author_after(&rows)?)),
+        PostingOutcome::AlreadyApplied { .. } | PostingOutcome::Insufficient { .. } => Ok(None),
+    }
 }
 
 async fn set_paid(
