@@ -456,6 +456,9 @@ const READ_MAPPED: &str = "PRAGMA mmap_size = 2147418112";
 /// left as it is (a larger one made them slower, docs/performance.md).
 const TEMP_CACHE: &str = "PRAGMA temp.cache_size = -1048576";
 
+/// How each of the doctor's connections is set up for its run.
+const CONNECTION_SET_UP: [&str; 2] = [READ_MAPPED, TEMP_CACHE];
+
 /// SQLite's default cache size, for the temporary database again once the
 /// doctor is done.
 const TEMP_CACHE_DEFAULT: &str = "PRAGMA temp.cache_size = -2000";
@@ -502,12 +505,12 @@ impl Store {
         // The connection that checks the file and adds up the ledger: its
         // sums live in its temporary tables.
         let mut conn = self.reader().await?;
-        for sql in [READ_MAPPED, TEMP_CACHE] {
-            sqlx::query(sql)
-                .execute(&mut *conn)
-                .await
-                .context("mapping the file")?;
-        }
+        execute_each(
+            &mut conn,
+            &CONNECTION_SET_UP,
+            "setting up the doctor's connection",
+        )
+        .await?;
         // A second connection where the pool has one runs the other lane
         // at the same time: the work is about half each, and the machine
         // has at least two cores (an in-memory store has one connection,
@@ -518,12 +521,12 @@ impl Store {
                 .acquire()
                 .await
                 .context("a second connection for the doctor")?;
-            for sql in [READ_MAPPED, TEMP_CACHE] {
-                sqlx::query(sql)
-                    .execute(&mut *second)
-                    .await
-                    .context("mapping the file")?;
-            }
+            execute_each(
+                &mut second,
+                &CONNECTION_SET_UP,
+                "setting up the doctor's connection",
+            )
+            .await?;
             Some(second)
         } else {
             None
@@ -544,12 +547,7 @@ impl Store {
                 return Ok((intact, None));
             }
             let started = std::time::Instant::now();
-            for sql in LEDGER_SUMS {
-                sqlx::query(sql)
-                    .execute(&mut *conn)
-                    .await
-                    .context("adding up the ledger")?;
-            }
+            execute_each(&mut conn, &LEDGER_SUMS, "adding up the ledger").await?;
             tracing::debug!(
                 took_ms = started.elapsed().as_millis(),
                 "added up the ledger"
@@ -592,12 +590,12 @@ impl Store {
                 });
             }
         };
-        for sql in LEDGER_SUMS_DROPPED {
-            sqlx::query(sql)
-                .execute(&mut *conn)
-                .await
-                .context("dropping the ledger's sums")?;
-        }
+        execute_each(
+            &mut conn,
+            &LEDGER_SUMS_DROPPED,
+            "dropping the ledger's sums",
+        )
+        .await?;
         restore_cache(&mut conn).await?;
         drop(conn);
         let mut parts: Vec<(usize, Check)> = ledger.into_iter().chain(beside).collect();
@@ -618,10 +616,19 @@ impl Store {
 /// Gives a doctor's connection back to the pool with the temporary
 /// database's cache as every other connection has it.
 async fn restore_cache(conn: &mut sqlx::SqliteConnection) -> Result<(), StoreError> {
-    sqlx::query(TEMP_CACHE_DEFAULT)
-        .execute(&mut *conn)
-        .await
-        .context("restoring the cache size")?;
+    execute_each(conn, &[TEMP_CACHE_DEFAULT], "restoring the cache size").await
+}
+
+/// Runs `statements` on `conn` one after another; a failure says `what`
+/// was being done.
+async fn execute_each(
+    conn: &mut sqlx::SqliteConnection,
+    statements: &[&'static str],
+    what: &'static str,
+) -> Result<(), StoreError> {
+    for &sql in statements {
+        sqlx::query(sql).execute(&mut *conn).await.context(what)?;
+    }
     Ok(())
 }
 
@@ -659,12 +666,12 @@ async fn run_invariant(
     invariant: &Invariant,
 ) -> Result<Check, StoreError> {
     let started = std::time::Instant::now();
-    for sql in invariant.before {
-        sqlx::query(sqlx::AssertSqlSafe(*sql))
-            .execute(&mut *conn)
-            .await
-            .context("adding up what an invariant check reads")?;
-    }
+    execute_each(
+        conn,
+        invariant.before,
+        "adding up what an invariant check reads",
+    )
+    .await?;
     if !invariant.before.is_empty() {
         tracing::debug!(
             check = invariant.name,
@@ -673,12 +680,12 @@ async fn run_invariant(
         );
     }
     let check = run_check(conn, (invariant.name, invariant.query)).await?;
-    for sql in invariant.after {
-        sqlx::query(sqlx::AssertSqlSafe(*sql))
-            .execute(&mut *conn)
-            .await
-            .context("dropping what an invariant check read")?;
-    }
+    execute_each(
+        conn,
+        invariant.after,
+        "dropping what an invariant check read",
+    )
+    .await?;
     tracing::debug!(
         check = invariant.name,
         took_ms = started.elapsed().as_millis(),
