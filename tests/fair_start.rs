@@ -255,7 +255,10 @@ async fn members_import_from_a_german_excel_file_is_checked_whole_and_written_on
             run.stdout
         );
     }
-    let today = chrono::Utc::now().date_naive();
+    // The club's day, in its time zone: what a member's first sighting
+    // records as the start of their membership.
+    let rules = fanclub::config::Settings::defaults().points;
+    let today = fanclub::club::points::local_day(chrono::Utc::now(), &rules);
     assert_eq!(
         fan_since(dir.path(), "alice").await,
         today,

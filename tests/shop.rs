@@ -554,7 +554,7 @@ fn a_console_session_in_english_and_the_fulfilment_export() {
     let script = "\
 bob: hi
 mod: /grant @bob 700 survey
-bob: /redeem fan-meetup-2026
+bob: /redeem mug
 mod: /pending
 mod [Approve] #6
 bob: /claims
@@ -570,15 +570,15 @@ bob: /claims
     );
     assert!(run.success, "{}", run.stderr);
     let out = &run.stdout;
-    assert!(out.contains("#6 bot: New claim #1: bob would like Fan meetup 2026 ticket (fan-meetup-2026) for 600 points. [Approve] [Reject]"), "{out}");
+    assert!(out.contains("#6 bot: New claim #1: bob would like Fan club mug (mug) for 120 points. [Approve] [Reject]"), "{out}");
     assert!(
         out.contains(
-            "#1 bob: Fan meetup 2026 ticket · 600 points · reserved, waiting for approval (0/1)"
+            "#1 bob: Fan club mug · 120 points · reserved, waiting for approval (0/1)"
         ),
         "{out}"
     );
     assert!(
-        out.contains("bot → bob (private): 🎉 Your claim #1 (Fan meetup 2026 ticket) is approved!"),
+        out.contains("bot → bob (private): 🎉 Your claim #1 (Fan club mug) is approved!"),
         "{out}"
     );
 
@@ -607,7 +607,7 @@ bob: /claims
     );
     let row = lines.next().expect("one approved claim");
     assert!(
-        row.starts_with("1,fan-meetup-2026,bob,console:bob,approved,"),
+        row.starts_with("1,mug,bob,console:bob,approved,"),
         "{row}"
     );
     assert_eq!(lines.next(), None);
