@@ -69,6 +69,93 @@ async fn forty_voters_voting_at_once_pay_the_author_exactly_the_daily_cap() {
     assert!(report.is_healthy(), "{report}");
 }
 
+/// One fan's reactions arriving all at once are written together, and each
+/// is ruled on as if it had come alone: the same event delivered twice
+/// counts once, a second upvote on the same answer is a duplicate, and the
+/// caps per pair and per voter hold inside the batch.
+#[tokio::test]
+async fn one_fans_reactions_arriving_together_are_ruled_on_as_if_one_at_a_time() {
+    let test = TestClub::configured(|config| {
+        config.points.daily_votes_per_pair = 3;
+        config.points.daily_votes_per_voter = 5;
+        config.points.daily_points_cap = 1_000;
+    })
+    .await;
+    let worth = test.club.config().points.upvote_points;
+    let (ann, bob, cleo) = (
+        actor("ann", false),
+        actor("bob", false),
+        actor("cleo", false),
+    );
+    for (i, who) in [&ann, &bob, &cleo].into_iter().enumerate() {
+        test.post(who, "Hallo!", &format!("hello-{i}")).await;
+    }
+    test.days_pass(2);
+    let mut answers = Vec::new();
+    for i in 0..5 {
+        answers.push(test.post(&bob, "Ein Tipp", &format!("bob-{i}")).await);
+    }
+    for i in 0..3 {
+        answers.push(
+            test.post(&cleo, "Noch ein Tipp", &format!("cleo-{i}"))
+                .await,
+        );
+    }
+    let mut reactions: Vec<(usize, &str, String)> = (0..answers.len())
+        .map(|i| (i, "👍", format!("up-{i}")))
+        .collect();
+    reactions.push((0, "❤️", "heart-0".to_owned()));
+    reactions.push((1, "👍", "up-1".to_owned()));
+    let tasks: Vec<_> = reactions
+        .into_iter()
+        .map(|(answer, emoji, key)| {
+            let club = test.club.clone();
+            let incoming = Incoming {
+                actor: ann.clone(),
+                place: group(),
+                event_key: Some(key),
+                event: Event::Reaction {
+                    message: answers[answer],
+                    emoji: emoji.to_owned(),
+                    added: true,
+                },
+            };
+            tokio::spawn(async move { club.handle(incoming).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().expect("every reaction is handled");
+    }
+    let (to_bob, to_cleo) = (test.balance(&bob).await, test.balance(&cleo).await);
+    assert_eq!(to_bob + to_cleo, 5 * worth, "ann's five paying votes a day");
+    assert!(
+        to_bob <= 3 * worth && to_cleo <= 3 * worth,
+        "at most three to one author: bob {to_bob}, cleo {to_cleo}"
+    );
+    assert_eq!(test.temp.store.count_paying_votes().await.unwrap(), 5);
+    let ann_id = test
+        .temp
+        .store
+        .identity_member(ann.platform, &ann.external_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let since = test.club.now() - chrono::Duration::days(1);
+    let cast = test.temp.store.vote_edges(since).await.unwrap();
+    let recorded: i64 = cast
+        .iter()
+        .filter(|edge| edge.voter == ann_id)
+        .map(|edge| edge.votes)
+        .sum();
+    assert_eq!(
+        recorded, 9,
+        "eight upvotes and the duplicate heart are recorded, the event delivered twice once"
+    );
+    let report = test.temp.store.doctor().await.unwrap();
+    assert!(report.is_healthy(), "{report}");
+}
+
 /// Credits and refused debits sent together: a refused debit is undone
 /// alone, its batch-mates' credits all stay booked.
 #[tokio::test]

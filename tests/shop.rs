@@ -572,9 +572,7 @@ bob: /claims
     let out = &run.stdout;
     assert!(out.contains("#6 bot: New claim #1: bob would like Fan club mug (mug) for 120 points. [Approve] [Reject]"), "{out}");
     assert!(
-        out.contains(
-            "#1 bob: Fan club mug · 120 points · reserved, waiting for approval (0/1)"
-        ),
+        out.contains("#1 bob: Fan club mug · 120 points · reserved, waiting for approval (0/1)"),
         "{out}"
     );
     assert!(
@@ -606,10 +604,7 @@ bob: /claims
         "the README's eight columns first, newer ones after them"
     );
     let row = lines.next().expect("one approved claim");
-    assert!(
-        row.starts_with("1,mug,bob,console:bob,approved,"),
-        "{row}"
-    );
+    assert!(row.starts_with("1,mug,bob,console:bob,approved,"), "{row}");
     assert_eq!(lines.next(), None);
     let doctor = crate::support::run_in(dir.path(), &["--database", &url, "doctor"], "");
     assert!(doctor.success, "{}", doctor.stdout);

@@ -35,6 +35,7 @@ use self::commands::{Access, Command};
 use self::error::{ClubError, Mistake};
 use self::i18n::Texts;
 use self::model::{Actor, Event, Incoming, Member, Mention, MessageId, Place, Platform};
+use self::points::Reacted;
 use self::reply::{Button, Reply};
 use crate::config::{
     FaqSettings, Limits, PointsSettings, RecognitionSettings, Settings, ShopSettings,
@@ -476,9 +477,20 @@ impl Club {
                     tracing::debug!("reaction delivered twice; handled the first time");
                     return Ok(Handled::nothing(None));
                 }
-                let replies = self
+                let replies = match self
                     .on_reaction(incoming, member, lang, *message, emoji, *added, now)
-                    .await?;
+                    .await?
+                {
+                    // The vote writer committed the event with its vote.
+                    Reacted::Committed(replies) => {
+                        return Ok(Handled {
+                            message: None,
+                            replies,
+                        });
+                    }
+                    Reacted::Uncounted => Vec::new(),
+                    Reacted::Refused(reply) => vec![*reply],
+                };
                 let handled = Handled {
                     message: None,
                     replies,
@@ -956,17 +968,17 @@ impl Club {
         emoji: &str,
         added: bool,
         now: DateTime<Utc>,
-    ) -> Result<Vec<Reply>, StoreError> {
+    ) -> Result<Reacted, StoreError> {
         let context = Context::new(self, incoming, member, lang, message, now);
         let key = incoming.event_key.as_deref();
         match voting::reaction(&context, message, emoji, added, key).await {
-            Ok(replies) => Ok(replies),
+            Ok(reacted) => Ok(reacted),
             Err(ClubError::Store(error)) => Err(error),
             // A reaction is quiet: its refusal is for the member alone.
-            Err(error) => Ok(vec![Reply::error_to_member(
+            Err(error) => Ok(Reacted::Refused(Box::new(Reply::error_to_member(
                 member.id,
                 self.explain(&error, lang),
-            )]),
+            )))),
         }
     }
 }

@@ -15,8 +15,11 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use super::Context;
 use super::error::{ClubError, Mistake};
 use super::model::{Member, MemberId, MessageId, Place, Platform};
+use super::recognition;
+use super::reply::Reply;
 use crate::config::PointsSettings;
 use crate::store::digests::EarnedKind;
+use crate::store::vote_writer::{Celebration, EventMarks, VoteData, VoteEvent};
 use crate::store::votes::{
     AuthorAfter, NewVote, Verdict, VoteEdge, VoteFacts, VoteKind, VoteRecorded,
 };
@@ -121,15 +124,63 @@ pub fn decide(
     }
 }
 
-/// Casts `voter`'s vote of `kind` on message `target`.
-pub(super) async fn vote(
+/// A vote the club counts, checked by the rules that need only the vote
+/// and ready for the store.
+struct Ballot {
+    target: MessageId,
+    question: Option<MessageId>,
+    kind: VoteKind,
+    via: Via,
+    author: Member,
+    /// A rule that already decided it pays nothing.
+    blocked: Option<&'static str>,
+    day: NaiveDate,
+}
+
+impl Ballot {
+    fn told_as(&self) -> EarnedKind {
+        match (self.kind, self.via) {
+            (VoteKind::Solution, _) => EarnedKind::Solution,
+            (VoteKind::Upvote, Via::Thanks) => EarnedKind::Thanks,
+            (VoteKind::Upvote, _) => EarnedKind::Upvote,
+        }
+    }
+
+    /// What the vote came to, as the caller reports it.
+    fn result(self, recorded: VoteRecorded) -> VoteResult {
+        match recorded {
+            VoteRecorded::Recorded {
+                vote,
+                verdict,
+                paid,
+            } => {
+                tracing::info!(
+                    vote,
+                    points = verdict.points,
+                    outcome = verdict.outcome,
+                    "vote"
+                );
+                VoteResult::Counted {
+                    vote,
+                    kind: self.kind,
+                    verdict,
+                    author: self.author,
+                    paid,
+                }
+            }
+            VoteRecorded::Replayed => VoteResult::Replayed,
+        }
+    }
+}
+
+/// The vote of `kind` on `target`, with the rules that need only the vote
+/// decided; or why the club does not count it.
+async fn ballot(
     context: &Context<'_>,
     target: MessageId,
     kind: VoteKind,
     via: Via,
-    emoji: Option<&str>,
-    event_key: Option<&str>,
-) -> Result<VoteResult, ClubError> {
+) -> Result<Result<Ballot, VoteResult>, ClubError> {
     let club = context.club;
     let store = club.store();
     let message = store
@@ -142,10 +193,10 @@ pub(super) async fn vote(
         private: message.private,
     };
     if !club.config().is_support_channel(&place) {
-        return Ok(VoteResult::Ignored("not_support_channel"));
+        return Ok(Err(VoteResult::Ignored("not_support_channel")));
     }
     let Some(author_id) = message.author else {
-        return Ok(VoteResult::Ignored("bot_message"));
+        return Ok(Err(VoteResult::Ignored("bot_message")));
     };
     let author = store.member(author_id).await?.ok_or_else(|| {
         crate::store::StoreError::Inconsistent(format!("message {target} has no author row"))
@@ -162,50 +213,141 @@ pub(super) async fn vote(
     if kind == VoteKind::Solution && blocked.is_none() {
         blocked = solution_rule(context, question).await?;
     }
-    let new_vote = NewVote {
-        message: target,
+    Ok(Ok(Ballot {
+        target,
         question,
+        kind,
+        via,
+        author,
+        blocked,
+        day: local_day(context.now, rules),
+    }))
+}
+
+/// Casts `voter`'s vote of `kind` on message `target`, inside the event's
+/// transaction.
+pub(super) async fn vote(
+    context: &Context<'_>,
+    target: MessageId,
+    kind: VoteKind,
+    via: Via,
+    emoji: Option<&str>,
+    event_key: Option<&str>,
+) -> Result<VoteResult, ClubError> {
+    let ballot = match ballot(context, target, kind, via).await? {
+        Ok(ballot) => ballot,
+        Err(ignored) => return Ok(ignored),
+    };
+    let rules = &context.club.config().points;
+    let new_vote = NewVote {
+        message: ballot.target,
+        question: ballot.question,
         voter: context.member.id,
-        author: author.id,
+        author: ballot.author.id,
         kind,
         via: via.as_str(),
         emoji,
-        day: local_day(context.now, rules),
+        day: ballot.day,
         event_key,
-        told_as: match (kind, via) {
-            (VoteKind::Solution, _) => EarnedKind::Solution,
-            (VoteKind::Upvote, Via::Thanks) => EarnedKind::Thanks,
-            (VoteKind::Upvote, _) => EarnedKind::Upvote,
-        },
+        told_as: ballot.told_as(),
         voter_name: &context.member.display_name,
     };
-    let recorded = store
+    let blocked = ballot.blocked;
+    let recorded = context
+        .club
+        .store()
         .cast_vote(&new_vote, context.now, |facts| {
             decide(kind, blocked, facts, rules)
         })
         .await?;
-    Ok(match recorded {
-        VoteRecorded::Recorded {
+    Ok(ballot.result(recorded))
+}
+
+/// What a reaction came to, with its event.
+pub(super) enum Reacted {
+    /// No vote was recorded (not a vote, not counted, withdrawn): the
+    /// event commits as any other.
+    Uncounted,
+    /// A refusal for the member alone; the event commits as any other.
+    Refused(Box<Reply>),
+    /// The vote and its event were committed, with these notices.
+    Committed(Vec<Reply>),
+}
+
+/// Casts a reaction's vote of `kind` on `target` and commits its event
+/// with it: the store writes it together with the other votes waiting
+/// (`Store::cast_vote_event`). Its milestone is decided there too.
+pub(super) async fn reaction_vote(
+    context: &Context<'_>,
+    target: MessageId,
+    kind: VoteKind,
+    emoji: &str,
+    event_key: Option<&str>,
+) -> Result<Reacted, ClubError> {
+    let ballot = match ballot(context, target, kind, Via::Reaction).await? {
+        Ok(ballot) => ballot,
+        Err(_ignored) => return Ok(Reacted::Uncounted),
+    };
+    let vote = VoteData {
+        message: ballot.target,
+        question: ballot.question,
+        voter: context.member.id,
+        author: ballot.author.id,
+        kind,
+        via: Via::Reaction.as_str(),
+        emoji: Some(emoji.to_owned()),
+        day: ballot.day,
+        told_as: ballot.told_as(),
+        voter_name: context.member.display_name.clone(),
+        now: context.now,
+    };
+    let place = context.place;
+    let marks = EventMarks {
+        event_key: event_key.map(str::to_owned),
+        actor: context.member.id,
+        platform: context.actor.platform,
+        origin: (!place.private).then(|| place.id.clone()),
+    };
+    let club = context.club.clone();
+    let blocked = ballot.blocked;
+    let decide =
+        Box::new(move |facts: &VoteFacts| decide(kind, blocked, facts, &club.config().points));
+    let (club, lang, place, author) = (
+        context.club.clone(),
+        context.lang,
+        place.clone(),
+        ballot.author.clone(),
+    );
+    let celebrate = Box::new(move |recorded: &VoteRecorded| {
+        let VoteRecorded::Recorded {
             vote,
             verdict,
             paid,
-        } => {
-            tracing::info!(
-                vote,
-                points = verdict.points,
-                outcome = verdict.outcome,
-                "vote"
-            );
-            VoteResult::Counted {
-                vote,
-                kind,
-                verdict,
-                author,
-                paid,
-            }
-        }
-        VoteRecorded::Replayed => VoteResult::Replayed,
-    })
+        } = *recorded
+        else {
+            return Celebration::default();
+        };
+        let result = VoteResult::Counted {
+            vote,
+            kind,
+            verdict,
+            author,
+            paid,
+        };
+        recognition::celebration(&club, lang, &place, &result)
+    });
+    let written = context
+        .club
+        .store()
+        .cast_vote_event(VoteEvent {
+            vote,
+            marks,
+            decide,
+            celebrate,
+        })
+        .await?;
+    ballot.result(written.recorded);
+    Ok(Reacted::Committed(written.notices))
 }
 
 /// Rules that need only the vote: bots, self-votes, old messages, new voters.

@@ -11,19 +11,21 @@
 use chrono::{DateTime, Datelike, Duration, Utc};
 use fluent_bundle::FluentValue;
 
+use super::Club;
 use super::Context;
 use super::commands::MemberRef;
 use super::error::{ClubError, Mistake};
 use super::handlers::points;
 use super::i18n::{Texts, args, text};
-use super::model::Member;
+use super::model::{Member, Place};
 use super::points::{Period, VoteResult};
 use super::reply::Reply;
 use crate::config::PointsSettings;
 use crate::lang::Lang;
-use crate::store::digests::EarnedKind;
+use crate::store::digests::{Earned, EarnedKind, badge_source_key};
 use crate::store::ledger::PeriodBounds;
-use crate::store::votes::{HelpRecord, VoteKind};
+use crate::store::vote_writer::Celebration;
+use crate::store::votes::{AuthorAfter, HelpRecord, VoteKind};
 
 /// How many members a leaderboard shows.
 const LEADERBOARD_SIZE: usize = 10;
@@ -215,12 +217,32 @@ fn badges(texts: &Texts, lang: Lang, member: &Member, record: HelpRecord) -> Vec
     badges
 }
 
-/// A milestone a paying vote took its author over: recorded for the
-/// author's next private digest, and congratulated publicly if configured.
+/// Tells of a milestone a paying vote took its author to: a line in their
+/// next digest, and a public congratulation where the club announces them.
 pub(super) async fn celebrate(
     context: &Context<'_>,
     result: &VoteResult,
 ) -> Result<Vec<Reply>, ClubError> {
+    let celebration = celebration(context.club, context.lang, context.place, result);
+    if let Some(earned) = &celebration.earned {
+        context
+            .club
+            .store()
+            .record_earned(earned, context.now)
+            .await?;
+    }
+    Ok(celebration.notices)
+}
+
+/// The milestone a paying vote took its author to, if any: the digest row
+/// the member hears of it in privately, and the notice for the channel
+/// when the club announces milestones.
+pub(super) fn celebration(
+    club: &Club,
+    lang: Lang,
+    place: &Place,
+    result: &VoteResult,
+) -> Celebration {
     let VoteResult::Counted {
         vote,
         paid: Some(paid),
@@ -229,34 +251,26 @@ pub(super) async fn celebrate(
         ..
     } = result
     else {
-        return Ok(Vec::new());
+        return Celebration::default();
     };
-    let record = paid.record;
-    let badge = match kind {
-        VoteKind::Solution if record.solutions == 1 => "badge-first-solution",
-        VoteKind::Upvote if paid.first_upvote => match record.answers_upvoted {
-            10 => "badge-helpful-10",
-            100 => "badge-helpful-100",
-            _ => return Ok(Vec::new()),
-        },
-        _ => return Ok(Vec::new()),
+    let Some(badge) = milestone(*kind, paid) else {
+        return Celebration::default();
     };
-    // The member hears of it privately in their next digest; the channel
-    // only when the club announces milestones.
-    super::digest::earned(
-        context,
-        author.id,
-        EarnedKind::Badge,
-        0,
-        Some(badge.to_owned()),
-        crate::store::digests::badge_source_key(*vote),
-    )
-    .await?;
-    if !context.club.config().recognition.announce_milestones {
-        return Ok(Vec::new());
+    let earned = Some(Earned {
+        member: author.id,
+        kind: EarnedKind::Badge,
+        points: 0,
+        from: None,
+        reason: Some(badge.to_owned()),
+        source_key: badge_source_key(*vote),
+    });
+    if !club.config().recognition.announce_milestones {
+        return Celebration {
+            earned,
+            notices: Vec::new(),
+        };
     }
-    let texts = context.club.texts();
-    let lang = context.lang;
+    let texts = club.texts();
     let text = texts.get(
         lang,
         "milestone",
@@ -265,7 +279,24 @@ pub(super) async fn celebrate(
             ("badge", FluentValue::from(texts.plain(lang, badge))),
         ])),
     );
-    Ok(vec![Reply::in_place(context.place, text, None)])
+    Celebration {
+        earned,
+        notices: vec![Reply::in_place(place, text, None)],
+    }
+}
+
+/// The badge a paying vote earned its author, as a text id.
+fn milestone(kind: VoteKind, paid: &AuthorAfter) -> Option<&'static str> {
+    let record = paid.record;
+    match kind {
+        VoteKind::Solution if record.solutions == 1 => Some("badge-first-solution"),
+        VoteKind::Upvote if paid.first_upvote => match record.answers_upvoted {
+            10 => Some("badge-helpful-10"),
+            100 => Some("badge-helpful-100"),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 #[cfg(test)]

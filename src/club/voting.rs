@@ -13,7 +13,7 @@ use super::error::{ClubError, Mistake};
 use super::handlers::points as points_text;
 use super::i18n::{args, text};
 use super::model::{Member, MemberId, MessageId};
-use super::points::{self, Finding, Via, VoteResult};
+use super::points::{self, Finding, Reacted, Via, VoteResult};
 use super::recognition;
 use super::reply::Reply;
 use crate::lang::Lang;
@@ -41,14 +41,15 @@ pub(super) async fn thanks(context: &Context<'_>, text: &str) -> Result<Vec<Repl
     recognition::celebrate(context, &result).await
 }
 
-/// A reaction added to or removed from `target`.
+/// A reaction added to or removed from `target`. An added one's vote
+/// commits its event with it ([`Reacted::Committed`]).
 pub(super) async fn reaction(
     context: &Context<'_>,
     target: MessageId,
     emoji: &str,
     added: bool,
     event_key: Option<&str>,
-) -> Result<Vec<Reply>, ClubError> {
+) -> Result<Reacted, ClubError> {
     let rules = &context.club.config().points;
     // Each platform offers its own reactions (`points.upvote_emoji`).
     let platform = context.place.platform;
@@ -57,7 +58,7 @@ pub(super) async fn reaction(
     } else if points::emoji_in(emoji, rules.solution_emoji.on(platform)) {
         VoteKind::Solution
     } else {
-        return Ok(Vec::new());
+        return Ok(Reacted::Uncounted);
     };
     let emoji = points::plain_emoji(emoji);
     if !added {
@@ -74,18 +75,14 @@ pub(super) async fn reaction(
         {
             tracing::info!(vote, paid, reversed, "vote withdrawn");
         }
-        return Ok(Vec::new());
+        return Ok(Reacted::Uncounted);
     }
-    let result = points::vote(
-        context,
-        target,
-        kind,
-        Via::Reaction,
-        Some(&emoji),
-        event_key,
-    )
-    .await?;
-    recognition::celebrate(context, &result).await
+    // Boxed: the vote's state is large, and every platform's event future
+    // would carry it on the stack.
+    Box::pin(points::reaction_vote(
+        context, target, kind, &emoji, event_key,
+    ))
+    .await
 }
 
 /// `/upvote` or `/solved`, sent as a reply to the message meant.

@@ -31,7 +31,7 @@ pub enum EarnedKind {
 }
 
 impl EarnedKind {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             EarnedKind::Upvote => "upvote",
             EarnedKind::Solution => "solution",
@@ -84,7 +84,6 @@ macro_rules! earned_sql {
          SELECT ?, ?, ?, ?, ?, ?, ?"
     };
 }
-pub(crate) use earned_sql;
 
 /// Binds an earned row's values to [`earned_sql`]'s parameters.
 pub(crate) fn bind_earned<'q>(
@@ -100,6 +99,23 @@ pub(crate) fn bind_earned<'q>(
         .bind(&earned.reason)
         .bind(&earned.source_key)
         .bind(now)
+}
+
+/// Writes an earned row inside the caller's transaction.
+pub(crate) async fn insert_earned(
+    tx: &mut sqlx::SqliteConnection,
+    earned: &Earned,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    bind_earned(
+        sqlx::query(concat!(earned_sql!(), " WHERE true ON CONFLICT DO NOTHING")),
+        earned,
+        now,
+    )
+    .execute(&mut *tx)
+    .await
+    .context("recording earned points")?;
+    Ok(())
 }
 
 /// The row of what vote `vote` paid its author.
@@ -150,15 +166,7 @@ impl Store {
         earned: &Earned,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        bind_earned(
-            sqlx::query(concat!(earned_sql!(), " WHERE true ON CONFLICT DO NOTHING")),
-            earned,
-            now,
-        )
-        .execute(&mut *self.writer().await?)
-        .await
-        .context("recording earned points")?;
-        Ok(())
+        insert_earned(&mut *self.writer().await?, earned, now).await
     }
 
     /// The members whose oldest waiting row is from before `due_before`,

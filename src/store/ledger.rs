@@ -493,9 +493,8 @@ impl Store {
 /// idempotency key was booked before), then the cached balance, guarded so
 /// it never goes below zero and moved only when the row was written
 /// (`changes()`). One round trip; anonymous parameters only (bound by
-/// [`bind_booking`]), so a caller may send statements of its own before
-/// them in the same query (a vote's row: [`super::votes`]). The rows it
-/// returns are read by [`booked`].
+/// [`bind_booking`]). The rows it returns are read by [`booked`]. (Votes
+/// book many rows in one statement: [`super::votes`].)
 macro_rules! booking_sql {
     () => {
         "INSERT INTO ledger (member_id, amount, kind, reason, actor_id, source, idempotency_key, earning, created_at) \
@@ -505,20 +504,20 @@ macro_rules! booking_sql {
          WHERE member_id = ? AND balance + ? >= 0 AND changes() = 1 RETURNING balance"
     };
 }
-pub(crate) use booking_sql;
 
-/// Binds a posting's values to [`booking_sql`]'s parameters. The row's time
-/// is RFC 3339 in UTC to the whole second (`2026-11-30T10:00:00Z`):
-/// nothing reads the ledger finer (hours, periods, the history's minutes),
-/// and the nine digits of a nanosecond and a `+00:00` cost every row
-/// fifteen bytes (issue 14's lean rows). It still compares as text with
-/// the `+00:00` bounds of a period: at the same second `Z` sorts after
-/// `+`, so a row at a period's start is in it and a row at its end is not.
-pub(crate) fn bind_booking<'q>(
-    query: Query<'q>,
-    posting: &'q Posting,
-    now: DateTime<Utc>,
-) -> Query<'q> {
+/// A ledger row's time: RFC 3339 in UTC to the whole second
+/// (`2026-11-30T10:00:00Z`). Nothing reads the ledger finer (hours,
+/// periods, the history's minutes), and the nine digits of a nanosecond
+/// and a `+00:00` cost every row fifteen bytes (issue 14's lean rows). It
+/// still compares as text with the `+00:00` bounds of a period: at the
+/// same second `Z` sorts after `+`, so a row at a period's start is in it
+/// and a row at its end is not.
+pub(crate) fn ledger_time(now: DateTime<Utc>) -> String {
+    now.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Binds a posting's values to [`booking_sql`]'s parameters.
+fn bind_booking<'q>(query: Query<'q>, posting: &'q Posting, now: DateTime<Utc>) -> Query<'q> {
     query
         .bind(posting.member.0)
         .bind(posting.amount)
@@ -528,7 +527,7 @@ pub(crate) fn bind_booking<'q>(
         .bind(&posting.source)
         .bind(&posting.idempotency_key)
         .bind(posting.kind.is_earning())
-        .bind(now.to_rfc3339_opts(SecondsFormat::Secs, true))
+        .bind(ledger_time(now))
         .bind(posting.amount)
         .bind(posting.kind.is_earning())
         .bind(posting.amount)
@@ -538,7 +537,7 @@ pub(crate) fn bind_booking<'q>(
 }
 
 /// What [`booking_sql`] did, from the rows it returned.
-pub(crate) async fn booked(
+async fn booked(
     tx: &mut sqlx::SqliteConnection,
     posting: &Posting,
     rows: &[sqlx::sqlite::SqliteRow],

@@ -30,6 +30,9 @@
 //!   checking `rows_affected`; state changes are guarded updates.
 //! - The write API is event-shaped (post this, record that, get the outcome),
 //!   so batching sits behind it without touching callers ([`writer`]: group commit).
+//!   The busiest event, a reaction's vote, is handed over whole as data and
+//!   written with the other votes waiting, many to a statement
+//!   ([`vote_writer`]).
 //! - One event, one transaction: inside [`Store::atomically`] every write
 //!   (and every read after the first write) of the task goes through one
 //!   transaction, committed at the end (see [`unit`]). A handler's state
@@ -51,6 +54,7 @@ pub mod outbox;
 pub mod privacy;
 pub mod stats;
 mod unit;
+pub mod vote_writer;
 pub mod votes;
 mod writer;
 
@@ -169,6 +173,8 @@ impl Default for StoreOptions {
 pub struct Store {
     pool: SqlitePool,
     group: std::sync::Arc<writer::Group>,
+    /// Reaction votes, written together ([`vote_writer`]).
+    votes: vote_writer::VoteWriter,
 }
 
 impl Store {
@@ -229,9 +235,11 @@ impl Store {
                 .await
                 .map_err(open_error)?
         };
+        let group = std::sync::Arc::new(writer::Group::new(writers));
         let store = Store {
             pool,
-            group: std::sync::Arc::new(writer::Group::new(writers)),
+            votes: vote_writer::VoteWriter::start(std::sync::Arc::clone(&group)),
+            group,
         };
         store.refuse_newer(url).await?;
         sqlx::migrate!("./migrations").run(&store.pool).await?;
@@ -274,8 +282,10 @@ impl Store {
                 url: url.to_owned(),
                 source,
             })?;
+        let group = std::sync::Arc::new(writer::Group::new(pool.clone()));
         let store = Store {
-            group: std::sync::Arc::new(writer::Group::new(pool.clone())),
+            votes: vote_writer::VoteWriter::start(std::sync::Arc::clone(&group)),
+            group,
             pool,
         };
         store.refuse_newer(url).await?;
@@ -420,6 +430,17 @@ pub(crate) fn row_named<'r>(
     use sqlx::{Column, Row};
     rows.iter()
         .find(|row| row.columns().first().is_some_and(|c| c.name() == name))
+}
+
+/// Of the rows a multi-statement query returned, those whose first column
+/// is named `name`, in order.
+pub(crate) fn rows_named<'r>(
+    rows: &'r [sqlx::sqlite::SqliteRow],
+    name: &'r str,
+) -> impl Iterator<Item = &'r sqlx::sqlite::SqliteRow> {
+    use sqlx::{Column, Row};
+    rows.iter()
+        .filter(move |row| row.columns().first().is_some_and(|c| c.name() == name))
 }
 
 fn is_in_memory(url: &str) -> bool {

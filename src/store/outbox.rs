@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::{Row, SqliteConnection};
 
-use super::{Context, Store, StoreError};
+use super::{Context, Query, Store, StoreError};
 use crate::club::model::{MemberId, MessageId, Platform};
 use crate::club::reply::{Attachment, Audience, Button, Kind, Reply};
 use crate::lang::Lang;
@@ -261,14 +261,8 @@ impl Store {
                     return Ok(false);
                 }
             }
-            for notice in commit.notices {
-                // Only the acting member's own private notices fall back
-                // to a hint where they acted.
-                let own = matches!(notice.audience, Audience::Member(member)
-                    if commit.actor.is_some_and(|(actor, _)| actor == member));
-                let origin = commit.origin.filter(|_| own);
-                insert_notice(&mut tx, notice, origin, commit.event_key, now).await?;
-            }
+            let actor = commit.actor.map(|(member, _)| member);
+            write_notices(&mut tx, commit, actor, now).await?;
             Ok(true)
         })
         .await
@@ -526,6 +520,129 @@ impl Store {
         .await
         .context("finding the next due notice")
     }
+}
+
+/// Writes an event's notices. Only the acting member's own private
+/// notices fall back to a hint where they acted (the commit's origin).
+pub(super) async fn write_notices(
+    tx: &mut SqliteConnection,
+    commit: &EventCommit<'_>,
+    actor: Option<MemberId>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for notice in commit.notices {
+        let own = matches!(notice.audience, Audience::Member(member) if actor == Some(member));
+        let origin = commit.origin.filter(|_| own);
+        insert_notice(tx, notice, origin, commit.event_key, now).await?;
+    }
+    Ok(())
+}
+
+/// Where each of `members` members' private notices went last, and whether
+/// notices are kept for want of a platform: what decides whether an event
+/// of theirs has to re-route them ([`used_platform`]). One row per member
+/// (first column `delivery`), for a write's first round trip.
+pub(super) fn delivery_facts_sql(members: usize) -> String {
+    let values = vec!["(?)"; members.max(1)].join(", ");
+    format!(
+        "WITH a (member) AS (VALUES {values}) \
+         SELECT a.member AS delivery, d.last_platform, \
+                EXISTS (SELECT 1 FROM outbox o WHERE o.member_id = a.member AND o.addressee = 'member' \
+                        AND o.platform IS NULL AND o.delivered_at IS NULL AND o.failed_at IS NULL) AS kept \
+         FROM a LEFT JOIN member_delivery d ON d.member_id = a.member"
+    )
+}
+
+/// Binds the members to [`delivery_facts_sql`]'s parameters.
+pub(super) fn bind_delivery_facts<'q>(
+    mut query: Query<'q>,
+    members: impl Iterator<Item = MemberId>,
+) -> Query<'q> {
+    for member in members {
+        query = query.bind(member.0);
+    }
+    query
+}
+
+/// A member's delivery as an event found it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(super) struct Delivery {
+    last_platform: Option<String>,
+    /// Private notices wait for a platform.
+    kept: bool,
+}
+
+impl Delivery {
+    /// Whether an event on `platform` has to remember it or re-route kept
+    /// notices: what [`used_platform`] would change.
+    pub(super) fn changes_with(&self, platform: Platform) -> bool {
+        self.kept || self.last_platform.as_deref() != Some(platform.as_str())
+    }
+
+    /// The member used `platform`.
+    pub(super) fn used(&mut self, platform: Platform) {
+        self.last_platform = Some(platform.as_str().to_owned());
+    }
+}
+
+/// The members' deliveries from [`delivery_facts_sql`]'s rows.
+pub(super) fn read_delivery_facts(
+    rows: &[sqlx::sqlite::SqliteRow],
+) -> Result<std::collections::HashMap<MemberId, Delivery>, StoreError> {
+    super::rows_named(rows, "delivery")
+        .map(|row| {
+            Ok((
+                MemberId(row.try_get("delivery")?),
+                Delivery {
+                    last_platform: row.try_get("last_platform")?,
+                    kept: row.try_get("kept")?,
+                },
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .context("decoding where members' notices go")
+}
+
+/// Marks events handled, `events` of them (none that was before changes).
+pub(super) fn handled_marks_sql(events: usize) -> String {
+    format!(
+        "INSERT INTO handled_events (event_key, created_at) VALUES {} ON CONFLICT DO NOTHING",
+        vec!["(?, ?)"; events].join(", ")
+    )
+}
+
+/// Binds the events' keys to [`handled_marks_sql`]'s parameters.
+pub(super) fn bind_handled_marks<'q>(
+    mut query: Query<'q>,
+    keys: impl Iterator<Item = &'q str>,
+    now: DateTime<Utc>,
+) -> Query<'q> {
+    for key in keys {
+        query = query.bind(key).bind(now);
+    }
+    query
+}
+
+/// Remembers the platform `member` used and re-routes the private notices
+/// kept for want of one (`private`: the member acted in private, where
+/// failed ones may be sent again).
+pub(super) async fn used_platform(
+    tx: &mut SqliteConnection,
+    member: MemberId,
+    platform: Platform,
+    private: bool,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(used_platform_sql!())
+        .bind(None::<&str>)
+        .bind(now)
+        .bind(member.0)
+        .bind(platform.as_str())
+        .bind(private)
+        .execute(&mut *tx)
+        .await
+        .context("remembering where a member's notices go")?;
+    Ok(())
 }
 
 /// One outbox row per addressee the notice reaches.

@@ -170,6 +170,12 @@ impl Store {
     }
 }
 
+/// Whether this task runs inside [`Store::atomically`] and its event
+/// already wrote.
+pub(super) async fn wrote() -> bool {
+    current().await.is_some_and(|unit| unit.tx.is_some())
+}
+
 /// The unit of this task, if it runs inside [`Store::atomically`].
 async fn current() -> Option<OwnedMutexGuard<Unit>> {
     let unit = UNIT.try_with(Arc::clone).ok()?;

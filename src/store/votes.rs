@@ -7,41 +7,21 @@
 //! before the lock is released. So two votes racing for the last points of
 //! a daily cap cannot both get them.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::Row;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::OnceLock;
 
-use super::digests::{Earned, EarnedKind, bind_earned, earned_sql, vote_source_key};
-use super::ledger::{
-    AuditNote, LedgerKind, Posting, PostingOutcome, balance_in, bind_booking, book, booked,
-    booking_sql, record_audit,
-};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{AssertSqlSafe, Row};
+
+use super::digests::{EarnedKind, vote_source_key};
+use super::ledger::{AuditNote, LedgerKind, Posting, balance_in, book, ledger_time, record_audit};
+use super::writer::MAX_BATCH;
 use super::{Context, First, Query, Store, StoreError};
 use crate::club::model::{MemberId, MessageId};
 
-/// Writes a vote's row with its id; anonymous parameters, bound by
-/// [`bind_vote`].
-macro_rules! insert_vote_sql {
-    () => {
-        "INSERT INTO votes (id, message_id, voter_id, author_id, kind, via, emoji, points, outcome, day, event_key, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    };
-}
-
-/// The author's help record and the answer's paying upvotes, read after
-/// the vote's row in its round trip; the row is told apart by its first
-/// column (`help_answers`). Parameters: the author, the message.
-macro_rules! author_after_sql {
-    () => {
-        "SELECT COALESCE(r.answers, 0) AS help_answers, COALESCE(r.solutions, 0) AS help_solutions, \
-                COALESCE(a.upvotes, 0) AS answer_upvotes \
-         FROM (SELECT ? AS author, ? AS message) v \
-         LEFT JOIN help_records r ON r.member_id = v.author \
-         LEFT JOIN help_answers a ON a.author_id = v.author AND a.message_id = v.message"
-    };
-}
-
 /// Upvote or solution.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum VoteKind {
     Upvote,
     Solution,
@@ -220,36 +200,35 @@ impl Store {
         now: DateTime<Utc>,
         decide: impl FnOnce(&VoteFacts) -> Verdict,
     ) -> Result<VoteRecorded, StoreError> {
-        let (mut tx, rows) = self.begin_write_reading(facts(vote)).await?;
-        let read = read_facts(&rows)?;
-        if read.replayed {
+        let votes = [vote];
+        let first = First {
+            sql: facts_sql(1),
+            bind: Box::new(move |query| bind_facts(query, votes.into_iter())),
+        };
+        let (mut tx, rows) = self.begin_write_reading(first).await?;
+        let read = read_facts(&rows, 1)?.remove(0);
+        let mut earlier = Earlier::default();
+        let Some(facts) = earlier.facts(vote, &read) else {
             // Nothing was written: ending the write costs nothing in the
             // event's transaction, where undoing it would cost a round trip.
             tx.commit().await.context("ending a replayed vote")?;
             return Ok(VoteRecorded::Replayed);
-        }
-        let id = read.next_vote;
-        let mut verdict = decide(&read.facts);
-        let paid = if verdict.points <= 0 {
-            insert_vote(&mut tx, id, vote, verdict, now).await?;
-            None
-        } else {
-            let paid = insert_paying_vote(&mut tx, id, vote, verdict, now).await?;
-            if paid.is_none() {
-                verdict = Verdict {
-                    points: 0,
-                    outcome: "not_booked",
-                };
-                set_paid(&mut tx, id, verdict).await?;
-            }
-            paid
         };
+        let decided = [Decided {
+            id: read.next_vote,
+            vote,
+            verdict: decide(&facts),
+            now,
+        }];
+        let recorded = earlier.add(&decided[0], &read);
+        let sql = written_sql(&decided, &earlier);
+        let written = bind_written(sqlx::query(AssertSqlSafe(sql)), &decided, &earlier)
+            .fetch_all(&mut *tx)
+            .await
+            .context("recording a vote")?;
+        check_written(&written, &decided)?;
         tx.commit().await.context("committing a vote")?;
-        Ok(VoteRecorded::Recorded {
-            vote: id,
-            verdict,
-            paid,
-        })
+        Ok(recorded)
     }
 
     /// Withdraws the voter's standing reaction vote with `emoji` on `message`
@@ -475,195 +454,398 @@ pub(crate) async fn reassign_votes(
 }
 
 /// What a vote's transaction reads before the rules decide.
-struct Read {
+pub(crate) struct Read {
     facts: VoteFacts,
     /// The platform delivered this event before.
     replayed: bool,
-    /// The id the vote will have: it is written with it, so its booking
-    /// (whose idempotency key names it) can travel in the same round trip.
-    /// Safe: the transaction holds the write lock.
+    /// The id the batch's first vote will have: each is written with its
+    /// id, so its booking (whose idempotency key names it) can travel in
+    /// the same round trip. Safe: the transaction holds the write lock.
     next_vote: i64,
+    /// The author's help record and the answer's paying upvotes before
+    /// the vote: what its milestones are judged on.
+    record: HelpRecord,
+    answer_upvotes: i64,
 }
 
-/// The facts of a vote, whether its event was seen before and its id, in
-/// one statement. Today's totals come from the per-day totals that
-/// triggers keep with every vote (migration 0016), so a vote costs the same
-/// at the end of a busy day as at its start. It is the vote's first
-/// statement, sent with the start of its write ([`First`]).
-const FACTS_SQL: &str = "SELECT \
-     EXISTS (SELECT 1 FROM votes WHERE ?7 IS NOT NULL AND event_key = ?7) AS replayed, \
-     (SELECT COALESCE(MAX(id), 0) + 1 FROM votes) AS next_vote, \
-     EXISTS (SELECT 1 FROM votes WHERE message_id = ?1 AND voter_id = ?2 AND kind = ?3 AND active = 1) AS already, \
-     EXISTS (SELECT 1 FROM votes v JOIN messages m ON m.id = v.message_id \
-             WHERE ?4 IS NOT NULL AND m.reply_to = ?4 AND v.kind = 'solution' AND v.active = 1 AND v.points > 0) AS solved, \
-     COALESCE((SELECT earned FROM vote_days_author WHERE author_id = ?5 AND day = ?6), 0) AS earned, \
-     COALESCE((SELECT paid FROM vote_days_voter WHERE voter_id = ?2 AND day = ?6), 0) AS cast, \
-     COALESCE((SELECT paid FROM vote_days_pair WHERE voter_id = ?2 AND author_id = ?5 AND day = ?6), 0) AS pair";
-
-/// [`FACTS_SQL`] with `vote`'s values bound.
-fn facts<'q>(vote: &'q NewVote<'q>) -> First<'q> {
-    let (message, voter, kind) = (vote.message.0, vote.voter.0, vote.kind.as_str());
-    let (question, author) = (vote.question.map(|question| question.0), vote.author.0);
-    let (day, event_key) = (vote.day, vote.event_key);
-    First {
-        sql: FACTS_SQL,
-        bind: Box::new(move |query| {
-            query
-                .bind(message)
-                .bind(voter)
-                .bind(kind)
-                .bind(question)
-                .bind(author)
-                .bind(day)
-                .bind(event_key)
-        }),
+impl Read {
+    /// The id the batch's first vote gets.
+    pub(crate) fn next_vote(&self) -> i64 {
+        self.next_vote
     }
 }
 
-/// The facts of a vote from [`FACTS_SQL`]'s row.
-fn read_facts(rows: &[sqlx::sqlite::SqliteRow]) -> Result<Read, StoreError> {
-    let row = super::row_named(rows, "replayed")
-        .ok_or_else(|| StoreError::Inconsistent("a vote's facts were not read".into()))?;
-    let read = |source| StoreError::Query {
-        context: "decoding the facts of a vote",
-        source,
-    };
-    Ok(Read {
-        facts: VoteFacts {
-            already_voted: row.try_get("already").map_err(read)?,
-            question_solved: row.try_get("solved").map_err(read)?,
-            author_earned_today: row.try_get("earned").map_err(read)?,
-            voter_paid_today: row.try_get("cast").map_err(read)?,
-            pair_paid_today: row.try_get("pair").map_err(read)?,
-        },
-        replayed: row.try_get("replayed").map_err(read)?,
-        next_vote: row.try_get("next_vote").map_err(read)?,
-    })
+/// The facts of `votes` votes (one row each, in their order), whether each
+/// one's event was seen before, the author's help record as it stands and
+/// the next vote id, in one statement. Today's totals come from the
+/// per-day totals that triggers keep with every vote (migration 0016), so
+/// a vote costs the same at the end of a busy day as at its start. It is
+/// a write's first statement, sent with its start ([`First`]).
+pub(crate) fn facts_sql(votes: usize) -> &'static str {
+    static TEXTS: OnceLock<Vec<String>> = OnceLock::new();
+    let texts = TEXTS.get_or_init(|| (1..=MAX_BATCH).map(facts_text).collect());
+    &texts[votes.clamp(1, MAX_BATCH) - 1]
 }
 
-/// The author as a paying vote left them, from its round trip's rows.
-fn author_after(rows: &[sqlx::sqlite::SqliteRow]) -> Result<AuthorAfter, StoreError> {
-    let row = super::row_named(rows, "help_answers").ok_or_else(|| {
-        StoreError::Inconsistent("a vote's round trip read no help record".into())
-    })?;
-    let decode = || -> Result<AuthorAfter, sqlx::Error> {
-        Ok(AuthorAfter {
+fn facts_text(votes: usize) -> String {
+    let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; votes].join(", ");
+    format!(
+        "WITH b (i, message, voter, kind, question, author, day, event_key) AS (VALUES {values}) \
+         SELECT b.i AS vote_facts, \
+         EXISTS (SELECT 1 FROM votes WHERE b.event_key IS NOT NULL AND event_key = b.event_key) AS replayed, \
+         (SELECT COALESCE(MAX(id), 0) + 1 FROM votes) AS next_vote, \
+         EXISTS (SELECT 1 FROM votes WHERE message_id = b.message AND voter_id = b.voter AND kind = b.kind AND active = 1) AS already, \
+         EXISTS (SELECT 1 FROM votes v JOIN messages m ON m.id = v.message_id \
+                 WHERE b.question IS NOT NULL AND m.reply_to = b.question AND v.kind = 'solution' AND v.active = 1 AND v.points > 0) AS solved, \
+         COALESCE((SELECT earned FROM vote_days_author WHERE author_id = b.author AND day = b.day), 0) AS earned, \
+         COALESCE((SELECT paid FROM vote_days_voter WHERE voter_id = b.voter AND day = b.day), 0) AS cast, \
+         COALESCE((SELECT paid FROM vote_days_pair WHERE voter_id = b.voter AND author_id = b.author AND day = b.day), 0) AS pair, \
+         COALESCE((SELECT answers FROM help_records WHERE member_id = b.author), 0) AS help_answers, \
+         COALESCE((SELECT solutions FROM help_records WHERE member_id = b.author), 0) AS help_solutions, \
+         COALESCE((SELECT upvotes FROM help_answers WHERE author_id = b.author AND message_id = b.message), 0) AS answer_upvotes \
+         FROM b ORDER BY b.i"
+    )
+}
+
+/// Binds the votes' values to [`facts_sql`]'s parameters.
+pub(crate) fn bind_facts<'q>(
+    mut query: Query<'q>,
+    votes: impl Iterator<Item = &'q NewVote<'q>>,
+) -> Query<'q> {
+    for (i, vote) in votes.enumerate() {
+        query = query
+            .bind(i as i64)
+            .bind(vote.message.0)
+            .bind(vote.voter.0)
+            .bind(vote.kind.as_str())
+            .bind(vote.question.map(|question| question.0))
+            .bind(vote.author.0)
+            .bind(vote.day)
+            .bind(vote.event_key);
+    }
+    query
+}
+
+/// The facts of `votes` votes from [`facts_sql`]'s rows, in their order.
+pub(crate) fn read_facts(rows: &[SqliteRow], votes: usize) -> Result<Vec<Read>, StoreError> {
+    let decode = |row: &SqliteRow| -> Result<Read, sqlx::Error> {
+        Ok(Read {
+            facts: VoteFacts {
+                already_voted: row.try_get("already")?,
+                question_solved: row.try_get("solved")?,
+                author_earned_today: row.try_get("earned")?,
+                voter_paid_today: row.try_get("cast")?,
+                pair_paid_today: row.try_get("pair")?,
+            },
+            replayed: row.try_get("replayed")?,
+            next_vote: row.try_get("next_vote")?,
             record: HelpRecord {
                 answers_upvoted: row.try_get("help_answers")?,
                 solutions: row.try_get("help_solutions")?,
             },
-            first_upvote: row.try_get::<i64, _>("answer_upvotes")? == 1,
+            answer_upvotes: row.try_get("answer_upvotes")?,
         })
     };
-    decode().context("decoding a vote's author")
+    let read: Vec<Read> = super::rows_named(rows, "vote_facts")
+        .map(decode)
+        .collect::<Result<_, _>>()
+        .context("decoding the facts of a vote")?;
+    if read.len() != votes {
+        return Err(StoreError::Inconsistent(format!(
+            "the facts of {votes} votes came back as {} rows",
+            read.len()
+        )));
+    }
+    Ok(read)
 }
 
-fn bind_vote<'q>(
-    query: Query<'q>,
-    id: i64,
-    vote: &'q NewVote<'_>,
-    verdict: Verdict,
-    now: DateTime<Utc>,
-) -> Query<'q> {
-    query
-        .bind(id)
-        .bind(vote.message.0)
-        .bind(vote.voter.0)
-        .bind(vote.author.0)
-        .bind(vote.kind.as_str())
-        .bind(vote.via)
-        .bind(vote.emoji)
-        .bind(verdict.points)
-        .bind(verdict.outcome)
-        .bind(vote.day)
-        .bind(vote.event_key)
-        .bind(now)
+/// What the votes before this one in its batch changed, which the facts
+/// read at the batch's start cannot show: each vote is ruled on as if the
+/// ones before it had committed, as it would have been in a transaction
+/// of its own. The same sums are what the batch adds to the kept totals
+/// ([`written_sql`]): per day, and the help records as migration 0017
+/// defined them.
+#[derive(Debug, Default)]
+pub(crate) struct Earlier {
+    /// Events whose vote this batch recorded.
+    events: HashSet<String>,
+    /// Standing votes: (message, voter, kind).
+    standing: HashSet<(i64, i64, VoteKind)>,
+    /// Questions this batch marked solved (paying solutions).
+    solved: HashSet<i64>,
+    /// Paid per (author, day), paying upvotes per (voter, day) and per
+    /// (voter, author, day), as the per-day totals count them.
+    author_days: BTreeMap<(i64, NaiveDate), i64>,
+    voter_days: BTreeMap<(i64, NaiveDate), i64>,
+    pair_days: BTreeMap<(i64, i64, NaiveDate), i64>,
+    /// Help records per author and answers' paying upvotes per (author,
+    /// message): as read before the batch, and as it left them.
+    records: BTreeMap<i64, (HelpRecord, HelpRecord)>,
+    upvotes: BTreeMap<(i64, i64), (i64, i64)>,
 }
 
-async fn insert_vote(
-    tx: &mut sqlx::SqliteConnection,
-    id: i64,
-    vote: &NewVote<'_>,
-    verdict: Verdict,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    bind_vote(sqlx::query(insert_vote_sql!()), id, vote, verdict, now)
-        .execute(&mut *tx)
-        .await
-        .context("recording a vote")?;
-    Ok(())
-}
+impl Earlier {
+    /// The facts `vote` is ruled on: as read, plus what the batch did
+    /// before it; `None` when its event was recorded already.
+    pub(crate) fn facts(&self, vote: &NewVote<'_>, read: &Read) -> Option<VoteFacts> {
+        let replayed = read.replayed || vote.event_key.is_some_and(|key| self.events.contains(key));
+        if replayed {
+            return None;
+        }
+        let (voter, author, day) = (vote.voter.0, vote.author.0, vote.day);
+        let facts = read.facts;
+        Some(VoteFacts {
+            already_voted: facts.already_voted
+                || self.standing.contains(&(vote.message.0, voter, vote.kind)),
+            question_solved: facts.question_solved
+                || vote
+                    .question
+                    .is_some_and(|question| self.solved.contains(&question.0)),
+            author_earned_today: facts.author_earned_today
+                + self.author_days.get(&(author, day)).copied().unwrap_or(0),
+            voter_paid_today: facts.voter_paid_today
+                + self.voter_days.get(&(voter, day)).copied().unwrap_or(0),
+            pair_paid_today: facts.pair_paid_today
+                + self
+                    .pair_days
+                    .get(&(voter, author, day))
+                    .copied()
+                    .unwrap_or(0),
+        })
+    }
 
-/// Writes a paying vote's row, its booking, the author's digest row and
-/// reads the author's record as the vote left it, in one round trip: what
-/// the vote left its author with, or `None` when the booking was not
-/// applied (the caller then records the vote as paying nothing).
-async fn insert_paying_vote(
-    tx: &mut sqlx::SqliteConnection,
-    id: i64,
-    vote: &NewVote<'_>,
-    verdict: Verdict,
-    now: DateTime<Utc>,
-) -> Result<Option<AuthorAfter>, StoreError> {
-    let posting = Posting {
-        member: vote.author,
-        amount: verdict.points,
-        kind: vote.kind.credit(),
-        // Neither a reason nor a source: the row's key names its vote, whose
-        // row names the message (the history reads it from there,
-        // `Store::history`), and the history line is built from that and the
-        // voter in the reader's language. Text here would only repeat them,
-        // in every ledger row of the busiest kind (issue 14's lean rows).
-        reason: String::new(),
-        actor: Some(vote.voter),
-        source: None,
-        idempotency_key: format!("vote:{id}"),
-        audit: None,
-    };
-    let told = Earned {
-        member: vote.author,
-        kind: vote.told_as,
-        points: verdict.points,
-        from: Some(vote.voter_name.to_owned()),
-        reason: None,
-        source_key: vote_source_key(id),
-    };
-    // The digest row is written only when the booking was (`changes()` is
-    // the balance's).
-    let query = sqlx::query(concat!(
-        insert_vote_sql!(),
-        "; ",
-        booking_sql!(),
-        "; ",
-        earned_sql!(),
-        " WHERE changes() = 1 ON CONFLICT DO NOTHING; ",
-        author_after_sql!()
-    ));
-    let query = bind_booking(bind_vote(query, id, vote, verdict, now), &posting, now);
-    let rows = bind_earned(query, &told, now)
-        .bind(vote.author.0)
-        .bind(vote.message.0)
-        .fetch_all(&mut *tx)
-        .await
-        .context("recording a vote")?;
-    match booked(&mut *tx, &posting, &rows).await? {
-        PostingOutcome::Applied { .. } => Ok(Some(author_after(&rows)?)),
-        PostingOutcome::AlreadyApplied { .. } | PostingOutcome::Insufficient { .. } => Ok(None),
+    /// Counts a decided vote in, and says what became of it.
+    pub(crate) fn add(&mut self, decided: &Decided<'_>, read: &Read) -> VoteRecorded {
+        let vote = decided.vote;
+        let (voter, author, day) = (vote.voter.0, vote.author.0, vote.day);
+        if let Some(key) = vote.event_key {
+            self.events.insert(key.to_owned());
+        }
+        self.standing.insert((vote.message.0, voter, vote.kind));
+        let verdict = decided.verdict;
+        let paid = (verdict.points > 0).then(|| {
+            *self.author_days.entry((author, day)).or_default() += verdict.points;
+            let (_, record) = self
+                .records
+                .entry(author)
+                .or_insert((read.record, read.record));
+            let first_upvote = match vote.kind {
+                VoteKind::Upvote => {
+                    *self.voter_days.entry((voter, day)).or_default() += 1;
+                    *self.pair_days.entry((voter, author, day)).or_default() += 1;
+                    let (_, upvotes) = self
+                        .upvotes
+                        .entry((author, vote.message.0))
+                        .or_insert((read.answer_upvotes, read.answer_upvotes));
+                    *upvotes += 1;
+                    if *upvotes == 1 {
+                        record.answers_upvoted += 1;
+                    }
+                    *upvotes == 1
+                }
+                VoteKind::Solution => {
+                    if let Some(question) = vote.question {
+                        self.solved.insert(question.0);
+                    }
+                    record.solutions += 1;
+                    false
+                }
+            };
+            AuthorAfter {
+                record: *record,
+                first_upvote,
+            }
+        });
+        VoteRecorded::Recorded {
+            vote: decided.id,
+            verdict,
+            paid,
+        }
     }
 }
 
-async fn set_paid(
-    tx: &mut sqlx::SqliteConnection,
-    vote: i64,
-    verdict: Verdict,
-) -> Result<(), StoreError> {
-    sqlx::query("UPDATE votes SET points = ?, outcome = ? WHERE id = ?")
-        .bind(verdict.points)
-        .bind(verdict.outcome)
-        .bind(vote)
-        .execute(&mut *tx)
-        .await
-        .context("correcting a vote")?;
+/// A vote the rules decided, about to be written.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Decided<'a> {
+    pub id: i64,
+    pub vote: &'a NewVote<'a>,
+    pub verdict: Verdict,
+    pub now: DateTime<Utc>,
+}
+
+impl Decided<'_> {
+    fn pays(&self) -> bool {
+        self.verdict.points > 0
+    }
+
+    fn ledger_key(&self) -> String {
+        format!("vote:{}", self.id)
+    }
+}
+
+/// Writes decided votes: every vote's row, and for the paying ones their
+/// ledger rows, the authors' balances and digest rows and what they add
+/// to the kept totals (`earlier`: the per-day totals and the help
+/// records), each kind in one multi-row statement, all in one query. Lean
+/// ledger rows: neither a reason nor a source (the row's key names its
+/// vote, whose row names the message; the history reads it from there,
+/// `Store::history`), so the busiest kind of row repeats no text (issue
+/// 14). The totals are summed here, once per batch, rather than by a
+/// trigger per vote (migration 0020): this is the one place that inserts
+/// votes.
+pub(crate) fn written_sql(decided: &[Decided<'_>], earlier: &Earlier) -> String {
+    let paying = decided.iter().filter(|vote| vote.pays()).count();
+    let rows = |count: usize, row: &str| vec![row; count].join(", ");
+    let mut sql = format!(
+        "INSERT INTO votes (id, message_id, voter_id, author_id, kind, via, emoji, points, outcome, day, event_key, created_at) \
+         VALUES {}",
+        rows(decided.len(), "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    );
+    if paying == 0 {
+        return sql;
+    }
+    let authors = paying_authors(decided).len();
+    sql.push_str(&format!(
+        "; INSERT INTO ledger (member_id, amount, kind, reason, actor_id, source, idempotency_key, earning, created_at) \
+         VALUES {} ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key AS booked; \
+         WITH d (member, amount, earned, at) AS (VALUES {}) \
+         UPDATE balances SET balance = balance + d.amount, lifetime_earned = lifetime_earned + d.earned, \
+             updated_at = d.at FROM d WHERE balances.member_id = d.member RETURNING member_id AS balanced; \
+         INSERT INTO earned_points (member_id, kind, points, from_name, reason, source_key, created_at) \
+         VALUES {} ON CONFLICT DO NOTHING; \
+         INSERT INTO vote_days_author (author_id, day, earned) VALUES {} \
+         ON CONFLICT (author_id, day) DO UPDATE SET earned = earned + excluded.earned; \
+         INSERT INTO help_records (member_id, answers, solutions) VALUES {} \
+         ON CONFLICT (member_id) DO UPDATE SET answers = answers + excluded.answers, \
+             solutions = solutions + excluded.solutions",
+        rows(paying, "(?, ?, ?, '', ?, NULL, ?, ?, ?)"),
+        rows(authors, "(?, ?, ?, ?)"),
+        rows(paying, "(?, ?, ?, ?, NULL, ?, ?)"),
+        rows(earlier.author_days.len(), "(?, ?, ?)"),
+        rows(earlier.records.len(), "(?, ?, ?)"),
+    ));
+    if !earlier.upvotes.is_empty() {
+        sql.push_str(&format!(
+            "; INSERT INTO vote_days_voter (voter_id, day, paid) VALUES {} \
+             ON CONFLICT (voter_id, day) DO UPDATE SET paid = paid + excluded.paid; \
+             INSERT INTO vote_days_pair (voter_id, author_id, day, paid) VALUES {} \
+             ON CONFLICT (voter_id, author_id, day) DO UPDATE SET paid = paid + excluded.paid; \
+             INSERT INTO help_answers (author_id, message_id, upvotes) VALUES {} \
+             ON CONFLICT (author_id, message_id) DO UPDATE SET upvotes = upvotes + excluded.upvotes",
+            rows(earlier.voter_days.len(), "(?, ?, ?)"),
+            rows(earlier.pair_days.len(), "(?, ?, ?, ?)"),
+            rows(earlier.upvotes.len(), "(?, ?, ?)"),
+        ));
+    }
+    sql
+}
+
+/// Binds the decided votes' values and the totals they add to
+/// [`written_sql`]'s parameters.
+pub(crate) fn bind_written<'q>(
+    mut query: Query<'q>,
+    decided: &'q [Decided<'q>],
+    earlier: &'q Earlier,
+) -> Query<'q> {
+    for vote in decided {
+        let (new, verdict) = (vote.vote, vote.verdict);
+        query = query
+            .bind(vote.id)
+            .bind(new.message.0)
+            .bind(new.voter.0)
+            .bind(new.author.0)
+            .bind(new.kind.as_str())
+            .bind(new.via)
+            .bind(new.emoji)
+            .bind(verdict.points)
+            .bind(verdict.outcome)
+            .bind(new.day)
+            .bind(new.event_key)
+            .bind(vote.now);
+    }
+    let paying = || decided.iter().filter(|vote| vote.pays());
+    if paying().next().is_none() {
+        return query;
+    }
+    for vote in paying() {
+        let credit = vote.vote.kind.credit();
+        query = query
+            .bind(vote.vote.author.0)
+            .bind(vote.verdict.points)
+            .bind(credit.as_str())
+            .bind(vote.vote.voter.0)
+            .bind(vote.ledger_key())
+            .bind(credit.is_earning())
+            .bind(ledger_time(vote.now));
+    }
+    for (author, (amount, earned, at)) in paying_authors(decided) {
+        query = query.bind(author).bind(amount).bind(earned).bind(at);
+    }
+    for vote in paying() {
+        query = query
+            .bind(vote.vote.author.0)
+            .bind(vote.vote.told_as.as_str())
+            .bind(vote.verdict.points)
+            .bind(vote.vote.voter_name)
+            .bind(vote_source_key(vote.id))
+            .bind(vote.now);
+    }
+    for (&(author, day), &earned) in &earlier.author_days {
+        query = query.bind(author).bind(day).bind(earned);
+    }
+    for (&author, (before, after)) in &earlier.records {
+        query = query
+            .bind(author)
+            .bind(after.answers_upvoted - before.answers_upvoted)
+            .bind(after.solutions - before.solutions);
+    }
+    if earlier.upvotes.is_empty() {
+        return query;
+    }
+    for (&(voter, day), &paid) in &earlier.voter_days {
+        query = query.bind(voter).bind(day).bind(paid);
+    }
+    for (&(voter, author, day), &paid) in &earlier.pair_days {
+        query = query.bind(voter).bind(author).bind(day).bind(paid);
+    }
+    for (&(author, message), (before, after)) in &earlier.upvotes {
+        query = query.bind(author).bind(message).bind(after - before);
+    }
+    query
+}
+
+/// What the paying votes add to each author's balance: (amount, earned
+/// amount, the last vote's time), by author.
+fn paying_authors(decided: &[Decided<'_>]) -> BTreeMap<i64, (i64, i64, DateTime<Utc>)> {
+    let mut authors = BTreeMap::new();
+    for vote in decided.iter().filter(|vote| vote.pays()) {
+        let entry = authors
+            .entry(vote.vote.author.0)
+            .or_insert((0, 0, vote.now));
+        entry.0 += vote.verdict.points;
+        if vote.vote.kind.credit().is_earning() {
+            entry.1 += vote.verdict.points;
+        }
+        entry.2 = vote.now;
+    }
+    authors
+}
+
+/// Checks that every paying vote was booked and every author's balance
+/// moved: a vote's booking has a key no other row can have (votes are
+/// never deleted, so their ids are never reused) and every member has a
+/// balance, so anything else means the books are not what the store
+/// assumes, and the write is given up.
+pub(crate) fn check_written(rows: &[SqliteRow], decided: &[Decided<'_>]) -> Result<(), StoreError> {
+    let booked = super::rows_named(rows, "booked").count();
+    let balanced = super::rows_named(rows, "balanced").count();
+    let paying = decided.iter().filter(|vote| vote.pays()).count();
+    let authors = paying_authors(decided).len();
+    if booked != paying || balanced != authors {
+        return Err(StoreError::Inconsistent(format!(
+            "{paying} paying votes booked {booked} ledger rows and moved {balanced} of {authors} balances"
+        )));
+    }
     Ok(())
 }
 
@@ -726,4 +908,124 @@ async fn reverse(
         );
     }
     Ok(reversed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upvote<'a>(message: i64, voter: i64, author: i64, key: &'a str) -> NewVote<'a> {
+        NewVote {
+            message: MessageId(message),
+            question: None,
+            voter: MemberId(voter),
+            author: MemberId(author),
+            kind: VoteKind::Upvote,
+            via: "reaction",
+            emoji: Some("👍"),
+            day: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+            event_key: Some(key),
+            told_as: EarnedKind::Upvote,
+            voter_name: "ann",
+        }
+    }
+
+    /// Facts as read at a batch's start: the author has one upvoted answer.
+    fn read_at_start() -> Read {
+        Read {
+            facts: VoteFacts::default(),
+            replayed: false,
+            next_vote: 1,
+            record: HelpRecord {
+                answers_upvoted: 1,
+                solutions: 0,
+            },
+            answer_upvotes: 0,
+        }
+    }
+
+    fn paying(points: i64) -> Verdict {
+        Verdict {
+            points,
+            outcome: "paid",
+        }
+    }
+
+    #[test]
+    fn a_vote_sees_what_its_batch_mates_before_it_paid() {
+        let read = read_at_start();
+        let mut earlier = Earlier::default();
+        let first = upvote(10, 1, 2, "a");
+        let facts = earlier.facts(&first, &read).expect("a new event");
+        assert_eq!(facts, VoteFacts::default());
+        let decided = Decided {
+            id: 1,
+            vote: &first,
+            verdict: paying(2),
+            now: Utc::now(),
+        };
+        let VoteRecorded::Recorded { paid, .. } = earlier.add(&decided, &read) else {
+            panic!("recorded");
+        };
+        let after = paid.expect("it paid");
+        assert!(after.first_upvote, "the answer's first paying upvote");
+        assert_eq!(after.record.answers_upvoted, 2);
+
+        let same_answer = upvote(10, 1, 2, "b");
+        let facts = earlier.facts(&same_answer, &read).unwrap();
+        assert!(facts.already_voted, "the same voter's second upvote");
+        assert_eq!(
+            (
+                facts.author_earned_today,
+                facts.voter_paid_today,
+                facts.pair_paid_today
+            ),
+            (2, 1, 1)
+        );
+
+        let other_voter = upvote(10, 3, 2, "c");
+        let facts = earlier.facts(&other_voter, &read).unwrap();
+        assert!(!facts.already_voted);
+        assert_eq!(
+            (
+                facts.author_earned_today,
+                facts.voter_paid_today,
+                facts.pair_paid_today
+            ),
+            (2, 0, 0)
+        );
+        let decided = Decided {
+            id: 2,
+            vote: &other_voter,
+            verdict: paying(2),
+            now: Utc::now(),
+        };
+        let VoteRecorded::Recorded { paid, .. } = earlier.add(&decided, &read) else {
+            panic!("recorded");
+        };
+        let after = paid.expect("it paid");
+        assert!(!after.first_upvote, "the answer had its first already");
+        assert_eq!(after.record.answers_upvoted, 2);
+    }
+
+    #[test]
+    fn an_event_delivered_twice_in_one_batch_is_recorded_once() {
+        let read = read_at_start();
+        let mut earlier = Earlier::default();
+        let vote = upvote(10, 1, 2, "same");
+        let decided = Decided {
+            id: 1,
+            vote: &vote,
+            verdict: Verdict {
+                points: 0,
+                outcome: "voter_cap",
+            },
+            now: Utc::now(),
+        };
+        let VoteRecorded::Recorded { paid, .. } = earlier.add(&decided, &read) else {
+            panic!("recorded");
+        };
+        assert_eq!(paid, None, "a vote that paid nothing moves no record");
+        assert_eq!(earlier.facts(&upvote(11, 1, 2, "same"), &read), None);
+    }
 }
