@@ -368,7 +368,7 @@ impl Store {
     }
 
     /// How many answers of `member` were upvoted and how many were
-    /// solutions: a row kept by triggers with every vote (migration 0017),
+    /// solutions: a row kept with every vote (migrations 0017 and 0020),
     /// not a count, so a vote's milestone check costs the same on an
     /// author's ten-thousandth vote as on their first.
     #[tracing::instrument(skip_all)]
@@ -478,7 +478,7 @@ impl Read {
 /// The facts of `votes` votes (one row each, in their order), whether each
 /// one's event was seen before, the author's help record as it stands and
 /// the next vote id, in one statement. Today's totals come from the
-/// per-day totals that triggers keep with every vote (migration 0016), so
+/// per-day totals kept with every vote (migrations 0016 and 0020), so
 /// a vote costs the same at the end of a busy day as at its start. It is
 /// a write's first statement, sent with its start ([`First`]).
 pub(crate) fn facts_sql(votes: usize) -> &'static str {
