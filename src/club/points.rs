@@ -19,7 +19,7 @@ use super::recognition;
 use super::reply::Reply;
 use crate::config::PointsSettings;
 use crate::store::digests::EarnedKind;
-use crate::store::vote_writer::{Celebration, EventMarks, VoteData, VoteEvent};
+use crate::store::vote_writer::{EventMarks, VoteData, VoteEvent};
 use crate::store::votes::{
     AuthorAfter, NewVote, Verdict, VoteEdge, VoteFacts, VoteKind, VoteRecorded,
 };
@@ -126,6 +126,7 @@ pub fn decide(
 
 /// A vote the club counts, checked by the rules that need only the vote
 /// and ready for the store.
+#[derive(Clone)]
 struct Ballot {
     target: MessageId,
     question: Option<MessageId>,
@@ -153,23 +154,27 @@ impl Ballot {
                 vote,
                 verdict,
                 paid,
-            } => {
-                tracing::info!(
-                    vote,
-                    points = verdict.points,
-                    outcome = verdict.outcome,
-                    "vote"
-                );
-                VoteResult::Counted {
-                    vote,
-                    kind: self.kind,
-                    verdict,
-                    author: self.author,
-                    paid,
-                }
-            }
+            } => VoteResult::Counted {
+                vote,
+                kind: self.kind,
+                verdict,
+                author: self.author,
+                paid,
+            },
             VoteRecorded::Replayed => VoteResult::Replayed,
         }
+    }
+}
+
+/// Logs a recorded vote with what it paid and the rule that decided.
+fn log_vote(recorded: &VoteRecorded) {
+    if let VoteRecorded::Recorded { vote, verdict, .. } = recorded {
+        tracing::info!(
+            vote,
+            points = verdict.points,
+            outcome = verdict.outcome,
+            "vote"
+        );
     }
 }
 
@@ -260,6 +265,7 @@ pub(super) async fn vote(
             decide(kind, blocked, facts, rules)
         })
         .await?;
+    log_vote(&recorded);
     Ok(ballot.result(recorded))
 }
 
@@ -312,28 +318,14 @@ pub(super) async fn reaction_vote(
     let blocked = ballot.blocked;
     let decide =
         Box::new(move |facts: &VoteFacts| decide(kind, blocked, facts, &club.config().points));
-    let (club, lang, place, author) = (
+    let (club, lang, place, counted) = (
         context.club.clone(),
         context.lang,
         place.clone(),
-        ballot.author.clone(),
+        ballot.clone(),
     );
     let celebrate = Box::new(move |recorded: &VoteRecorded| {
-        let VoteRecorded::Recorded {
-            vote,
-            verdict,
-            paid,
-        } = *recorded
-        else {
-            return Celebration::default();
-        };
-        let result = VoteResult::Counted {
-            vote,
-            kind,
-            verdict,
-            author,
-            paid,
-        };
+        let result = counted.result(*recorded);
         recognition::celebration(&club, lang, &place, &result)
     });
     let written = context
@@ -346,7 +338,7 @@ pub(super) async fn reaction_vote(
             celebrate,
         })
         .await?;
-    ballot.result(written.recorded);
+    log_vote(&written.recorded);
     Ok(Reacted::Committed(written.notices))
 }
 

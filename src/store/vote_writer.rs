@@ -32,7 +32,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::digests::{Earned, EarnedKind, insert_earned};
 use super::outbox::{self, EventCommit, write_notices};
-use super::votes::{self, Decided, Earlier, NewVote, Verdict, VoteFacts, VoteKind, VoteRecorded};
+use super::votes::{self, Earlier, NewVote, Verdict, VoteFacts, VoteKind, VoteRecorded};
 use super::writer::{First, Group, MAX_BATCH};
 use super::{Context, Store, StoreError};
 use crate::club::model::{MemberId, MessageId, Platform};
@@ -211,37 +211,28 @@ async fn write_batch(
     let mut next_id = reads[0].next_vote();
     let mut decided = Vec::with_capacity(count);
     let mut outcomes = Vec::with_capacity(count);
-    for (((vote, (data, _)), read), (decide, celebrate)) in
+    // The recorded votes' events, with what each vote brings besides.
+    let mut recorded = Vec::with_capacity(count);
+    for (((vote, (data, marks)), read), (decide, celebrate)) in
         votes.iter().zip(&data).zip(&reads).zip(hooks)
     {
-        let Some(facts) = earlier.facts(vote, read) else {
-            outcomes.push((VoteRecorded::Replayed, Celebration::default()));
+        let Some((vote, outcome)) = earlier.rule(vote, read, next_id, data.now, decide) else {
+            outcomes.push((VoteRecorded::Replayed, Vec::new()));
             continue;
         };
-        let vote = Decided {
-            id: next_id,
-            vote,
-            verdict: decide(&facts),
-            now: data.now,
-        };
         next_id += 1;
-        let recorded = earlier.add(&vote, read);
-        outcomes.push((recorded, celebrate(&recorded)));
+        let celebration = celebrate(&outcome);
+        outcomes.push((outcome, celebration.notices.clone()));
+        recorded.push((data, marks, celebration));
         decided.push(vote);
     }
 
     // Every vote and its event's mark in one round trip.
     let now = Utc::now();
-    let recorded: Vec<&(VoteData, EventMarks)> = data
-        .iter()
-        .zip(&outcomes)
-        .filter(|(_, (recorded, _))| matches!(recorded, VoteRecorded::Recorded { .. }))
-        .map(|(data, _)| data)
-        .collect();
     if !decided.is_empty() {
         let keys: Vec<&str> = recorded
             .iter()
-            .filter_map(|(_, marks)| marks.event_key.as_deref())
+            .filter_map(|(_, marks, _)| marks.event_key.as_deref())
             .collect();
         let mut sql = votes::written_sql(&decided, &earlier);
         if !keys.is_empty() {
@@ -258,11 +249,7 @@ async fn write_batch(
     }
 
     // What few votes bring besides, in the same transaction.
-    let celebrations = outcomes
-        .iter()
-        .filter(|(recorded, _)| matches!(recorded, VoteRecorded::Recorded { .. }))
-        .map(|(_, celebration)| celebration);
-    for ((vote, marks), celebration) in recorded.iter().copied().zip(celebrations) {
+    for (vote, marks, celebration) in &recorded {
         mark_event(
             turn.connection(),
             vote,
@@ -276,10 +263,7 @@ async fn write_batch(
     turn.finish(true).await.context("committing votes")?;
     Ok(outcomes
         .into_iter()
-        .map(|(recorded, celebration)| VoteWritten {
-            recorded,
-            notices: celebration.notices,
-        })
+        .map(|(recorded, notices)| VoteWritten { recorded, notices })
         .collect())
 }
 

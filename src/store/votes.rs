@@ -208,19 +208,14 @@ impl Store {
         let (mut tx, rows) = self.begin_write_reading(first).await?;
         let read = read_facts(&rows, 1)?.remove(0);
         let mut earlier = Earlier::default();
-        let Some(facts) = earlier.facts(vote, &read) else {
+        let Some((decided, recorded)) = earlier.rule(vote, &read, read.next_vote, now, decide)
+        else {
             // Nothing was written: ending the write costs nothing in the
             // event's transaction, where undoing it would cost a round trip.
             tx.commit().await.context("ending a replayed vote")?;
             return Ok(VoteRecorded::Replayed);
         };
-        let decided = [Decided {
-            id: read.next_vote,
-            vote,
-            verdict: decide(&facts),
-            now,
-        }];
-        let recorded = earlier.add(&decided[0], &read);
+        let decided = [decided];
         let sql = written_sql(&decided, &earlier);
         let written = bind_written(sqlx::query(AssertSqlSafe(sql)), &decided, &earlier)
             .fetch_all(&mut *tx)
@@ -587,7 +582,7 @@ pub(crate) struct Earlier {
 impl Earlier {
     /// The facts `vote` is ruled on: as read, plus what the batch did
     /// before it; `None` when its event was recorded already.
-    pub(crate) fn facts(&self, vote: &NewVote<'_>, read: &Read) -> Option<VoteFacts> {
+    fn facts(&self, vote: &NewVote<'_>, read: &Read) -> Option<VoteFacts> {
         let replayed = read.replayed || vote.event_key.is_some_and(|key| self.events.contains(key));
         if replayed {
             return None;
@@ -614,8 +609,31 @@ impl Earlier {
         })
     }
 
+    /// Rules on `vote` (as vote `id`, cast at `now`) with `decide`, on the
+    /// facts as read and as the batch left them, and counts it in: the
+    /// vote to write and what became of it; `None` when its event was
+    /// recorded already.
+    pub(crate) fn rule<'a>(
+        &mut self,
+        vote: &'a NewVote<'a>,
+        read: &Read,
+        id: i64,
+        now: DateTime<Utc>,
+        decide: impl FnOnce(&VoteFacts) -> Verdict,
+    ) -> Option<(Decided<'a>, VoteRecorded)> {
+        let facts = self.facts(vote, read)?;
+        let decided = Decided {
+            id,
+            vote,
+            verdict: decide(&facts),
+            now,
+        };
+        let recorded = self.add(&decided, read);
+        Some((decided, recorded))
+    }
+
     /// Counts a decided vote in, and says what became of it.
-    pub(crate) fn add(&mut self, decided: &Decided<'_>, read: &Read) -> VoteRecorded {
+    fn add(&mut self, decided: &Decided<'_>, read: &Read) -> VoteRecorded {
         let vote = decided.vote;
         let (voter, author, day) = (vote.voter.0, vote.author.0, vote.day);
         if let Some(key) = vote.event_key {
