@@ -471,22 +471,33 @@ impl Club {
                 },
                 _,
             ) => {
-                if let Some(key) = &incoming.event_key
-                    && self.store().was_handled(key).await?
-                {
+                // An added reaction's vote is checked for a replay where
+                // it is written (the vote writer); anything else is
+                // checked here, before it changes anything.
+                let replayed = || async {
+                    match &incoming.event_key {
+                        Some(key) => self.store().was_handled(key).await,
+                        None => Ok(false),
+                    }
+                };
+                if !*added && replayed().await? {
                     tracing::debug!("reaction delivered twice; handled the first time");
                     return Ok(Handled::nothing(None));
                 }
-                let replies = match self
+                let reacted = self
                     .on_reaction(incoming, member, lang, *message, emoji, *added, now)
-                    .await?
-                {
+                    .await?;
+                let replies = match reacted {
                     // The vote writer committed the event with its vote.
                     Reacted::Committed(replies) => {
                         return Ok(Handled {
                             message: None,
                             replies,
                         });
+                    }
+                    _ if *added && replayed().await? => {
+                        tracing::debug!("reaction delivered twice; handled the first time");
+                        return Ok(Handled::nothing(None));
                     }
                     Reacted::Uncounted => Vec::new(),
                     Reacted::Refused(reply) => vec![*reply],

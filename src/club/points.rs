@@ -187,11 +187,12 @@ async fn ballot(
     via: Via,
 ) -> Result<Result<Ballot, VoteResult>, ClubError> {
     let club = context.club;
-    let store = club.store();
-    let message = store
-        .message(target)
+    let voted = club
+        .store()
+        .voted_message(target)
         .await?
         .ok_or(Mistake::UnknownMessage(target))?;
+    let message = &voted.message;
     let place = Place {
         platform: Platform::parse(&message.platform).unwrap_or(Platform::Console),
         id: message.place.clone(),
@@ -200,12 +201,16 @@ async fn ballot(
     if !club.config().is_support_channel(&place) {
         return Ok(Err(VoteResult::Ignored("not_support_channel")));
     }
-    let Some(author_id) = message.author else {
-        return Ok(Err(VoteResult::Ignored("bot_message")));
+    let author = match (message.author, voted.author) {
+        (None, _) => return Ok(Err(VoteResult::Ignored("bot_message"))),
+        (Some(_), Some(author)) => author,
+        (Some(_), None) => {
+            return Err(crate::store::StoreError::Inconsistent(format!(
+                "message {target} has no author row"
+            ))
+            .into());
+        }
     };
-    let author = store.member(author_id).await?.ok_or_else(|| {
-        crate::store::StoreError::Inconsistent(format!("message {target} has no author row"))
-    })?;
     let rules = &club.config().points;
     let question = message.reply_to;
     let mut blocked = static_rule(
@@ -216,7 +221,7 @@ async fn ballot(
         rules,
     );
     if kind == VoteKind::Solution && blocked.is_none() {
-        blocked = solution_rule(context, question).await?;
+        blocked = solution_rule(context.member, question, voted.question_author);
     }
     Ok(Ok(Ballot {
         target,
@@ -367,16 +372,15 @@ fn static_rule(
 
 /// Only the member who asked (the author of the message the answer replies
 /// to) may mark an answer as the solution.
-async fn solution_rule(
-    context: &Context<'_>,
+fn solution_rule(
+    voter: &Member,
     question: Option<MessageId>,
-) -> Result<Option<&'static str>, ClubError> {
-    let Some(question) = question else {
-        return Ok(Some(outcome::NOT_ASKER));
-    };
-    let asked = context.club.store().message(question).await?;
-    let asker = asked.and_then(|message| message.author);
-    Ok((asker != Some(context.member.id)).then_some(outcome::NOT_ASKER))
+    asker: Option<MemberId>,
+) -> Option<&'static str> {
+    if question.is_none() || asker != Some(voter.id) {
+        return Some(outcome::NOT_ASKER);
+    }
+    None
 }
 
 /// The local calendar day of `now` in the configured time zone.

@@ -98,6 +98,7 @@ macro_rules! select_member {
         )
     };
 }
+pub(super) use select_member;
 
 impl Store {
     /// Returns the member behind an identity, creating both on first sight and
@@ -550,7 +551,7 @@ fn username_from_row(row: &SqliteRow) -> Result<Option<String>, StoreError> {
     })
 }
 
-fn member_from_row(row: &SqliteRow) -> Result<Member, StoreError> {
+pub(super) fn member_from_row(row: &SqliteRow) -> Result<Member, StoreError> {
     let read = |source| StoreError::Query {
         context: "decoding a member",
         source,
