@@ -69,7 +69,7 @@ async fn a_reaction_on_a_message_that_does_not_exist_is_explained() {
         place: group(),
         event_key: Some("r1".to_owned()),
         event: Event::Reaction {
-            message: MessageId(404),
+            message: MessageId(404).into(),
             emoji: "👍".to_owned(),
             added: true,
         },

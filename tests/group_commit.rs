@@ -34,7 +34,7 @@ async fn forty_voters_voting_at_once_pay_the_author_exactly_the_daily_cap() {
                 place: group(),
                 event_key: Some(format!("vote-{i}")),
                 event: Event::Reaction {
-                    message: answer,
+                    message: answer.into(),
                     emoji: "👍".to_owned(),
                     added: true,
                 },
@@ -115,7 +115,7 @@ async fn one_fans_reactions_arriving_together_are_ruled_on_as_if_one_at_a_time()
                 place: group(),
                 event_key: Some(key),
                 event: Event::Reaction {
-                    message: answers[answer],
+                    message: answers[answer].into(),
                     emoji: emoji.to_owned(),
                     added: true,
                 },

@@ -645,7 +645,7 @@ async fn run(steps: Vec<Step>) {
                     place: public(&account(who, on)),
                     event_key: Some(key("r")),
                     event: Event::Reaction {
-                        message: target,
+                        message: target.into(),
                         emoji: "👍".to_owned(),
                         added,
                     },

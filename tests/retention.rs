@@ -99,7 +99,7 @@ async fn old_rows_go_recent_ones_stay_and_a_late_reaction_to_a_kept_message_stil
             place: crate::support::group(),
             event_key: Some("vote-on-pruned".to_owned()),
             event: fanclub::club::model::Event::Reaction {
-                message: chatter,
+                message: chatter.into(),
                 emoji: "👍".to_owned(),
                 added: true,
             },

@@ -240,7 +240,7 @@ impl TestClub {
             place: group(),
             event_key: Some(key.to_owned()),
             event: Event::Reaction {
-                message: to,
+                message: to.into(),
                 emoji: emoji.to_owned(),
                 added,
             },

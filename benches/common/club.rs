@@ -128,7 +128,7 @@ pub fn reaction(who: &Actor, to: MessageId, key: &str) -> Incoming {
         place: group(),
         event_key: Some(format!("reaction:{key}")),
         event: Event::Reaction {
-            message: to,
+            message: to.into(),
             emoji: "👍".to_owned(),
             added: true,
         },

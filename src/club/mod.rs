@@ -34,7 +34,9 @@ use self::clock::Clock;
 use self::commands::{Access, Command};
 use self::error::{ClubError, Mistake};
 use self::i18n::Texts;
-use self::model::{Actor, Event, Incoming, Member, Mention, MessageId, Place, Platform};
+use self::model::{
+    Actor, Event, Incoming, Member, Mention, MessageId, MessageRef, Place, Platform,
+};
 use self::points::Reacted;
 use self::reply::{Button, Reply};
 use crate::config::{
@@ -43,7 +45,7 @@ use crate::config::{
 use crate::lang::Lang;
 use crate::shop::{Catalog, CatalogError};
 use crate::store::claims::Decision;
-use crate::store::messages::Recorded;
+use crate::store::messages::{MessageKey, Recorded, VotedMessage};
 use crate::store::votes::VoteKind;
 use crate::store::{
     EventCommit, IdentitySeen, Joined, NewMessage, Sighting, Store, StoreError, StoredMessage,
@@ -156,6 +158,22 @@ impl Handled {
             replies: Vec::new(),
         }
     }
+}
+
+/// What an event's handler gets from before its transaction.
+enum Before {
+    /// A message, recorded.
+    Recorded(Recorded),
+    /// A reaction, with the message it is on.
+    Reaction(ReactedOn),
+    Nothing,
+}
+
+/// The message a reaction is on: its id, and what a vote on it needs
+/// (`None` when the club has no such message).
+pub(super) struct ReactedOn {
+    pub id: MessageId,
+    pub voted: Option<VotedMessage>,
 }
 
 /// The parts of a message event `on_message` needs.
@@ -395,12 +413,16 @@ impl Club {
             });
         }
         let now = self.now();
-        let Sighting { member, first } = self.member_seen(&incoming.actor, now).await?;
+        let Some((Sighting { member, first }, reacted_on)) = self.sight(&incoming, now).await?
+        else {
+            tracing::debug!("a reaction on a message the club never saw");
+            return Ok(Handled::nothing(None));
+        };
         let lang = self.language_for(&incoming.actor, Some(&member));
         // The message is recorded on its own: the record is idempotent (by
         // its platform id), and what it says may need slow work (a FAQ
         // search) before anything is written.
-        let recorded = match &incoming.event {
+        let before = match &incoming.event {
             Event::Message {
                 text,
                 reply_to,
@@ -412,16 +434,20 @@ impl Club {
                     reply_to: *reply_to,
                     external_id: external_id.as_deref(),
                 };
-                Some(self.record_posted(&incoming, &member, &posted, now).await?)
+                Before::Recorded(self.record_posted(&incoming, &member, &posted, now).await?)
             }
-            Event::Reaction { .. } | Event::Button { .. } | Event::Joined => None,
+            Event::Reaction { .. } => match reacted_on {
+                Some(reacted_on) => Before::Reaction(reacted_on),
+                None => Before::Nothing,
+            },
+            Event::Button { .. } | Event::Joined => Before::Nothing,
         };
         // The handler's state change, the handled mark and the notices
         // commit together or not at all.
         let handled = answers::rebuilding_after(
             self,
             self.store()
-                .atomically(self.handle_recorded(&incoming, &member, first, lang, recorded, now)),
+                .atomically(self.handle_recorded(&incoming, &member, first, lang, before, now)),
         )
         .await?;
         if !handled.replies.is_empty() {
@@ -431,19 +457,49 @@ impl Club {
         Ok(handled)
     }
 
-    /// [`Club::handle`] after the sighting and the message's record, inside
-    /// the event's transaction.
+    /// Who acted, and for a reaction the message it is on, read together.
+    /// `None` for a reaction on a platform message the club never saw:
+    /// it is nobody's vote, and nothing is written for it.
+    async fn sight(
+        &self,
+        incoming: &Incoming,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Sighting, Option<ReactedOn>)>, StoreError> {
+        let seen = self.identity_seen(&incoming.actor, now);
+        let Event::Reaction { message, .. } = &incoming.event else {
+            return Ok(Some((self.store().sighting(&seen, now).await?, None)));
+        };
+        let key = match message {
+            MessageRef::Stored(id) => MessageKey::Id(*id),
+            MessageRef::Platform(external_id) => MessageKey::External {
+                platform: incoming.place.platform,
+                place: &incoming.place.id,
+                external_id,
+            },
+        };
+        let (last_seen, voted) = self.store().reaction_reads(&seen, &key).await?;
+        let id = match (message, &voted) {
+            (_, Some(voted)) => voted.message.id,
+            (MessageRef::Stored(id), None) => *id,
+            (MessageRef::Platform(_), None) => return Ok(None),
+        };
+        let sighting = self.store().sighting_after(last_seen, &seen, now).await?;
+        Ok(Some((sighting, Some(ReactedOn { id, voted }))))
+    }
+
+    /// [`Club::handle`] after the sighting and what was read or recorded
+    /// before, inside the event's transaction.
     async fn handle_recorded(
         &self,
         incoming: &Incoming,
         member: &Member,
         first: bool,
         lang: Lang,
-        recorded: Option<Recorded>,
+        before: Before,
         now: DateTime<Utc>,
     ) -> Result<Handled, StoreError> {
-        let (handled, key) = match (&incoming.event, recorded) {
-            (Event::Message { text, reply_to, .. }, Some(recorded)) => {
+        let (handled, key) = match (&incoming.event, before) {
+            (Event::Message { text, reply_to, .. }, Before::Recorded(recorded)) => {
                 let (mut handled, key) = self
                     .on_message(incoming, member, lang, text, *reply_to, recorded, now)
                     .await?;
@@ -458,19 +514,12 @@ impl Club {
                 }
                 (handled, key)
             }
-            (Event::Message { .. }, None) => {
+            (Event::Message { .. }, _) => {
                 return Err(StoreError::Inconsistent(
                     "a message was handled without its record".into(),
                 ));
             }
-            (
-                Event::Reaction {
-                    message,
-                    emoji,
-                    added,
-                },
-                _,
-            ) => {
+            (Event::Reaction { emoji, added, .. }, Before::Reaction(reacted_on)) => {
                 // An added reaction's vote is checked for a replay where
                 // it is written (the vote writer); anything else is
                 // checked here, before it changes anything.
@@ -485,7 +534,7 @@ impl Club {
                     return Ok(Handled::nothing(None));
                 }
                 let reacted = self
-                    .on_reaction(incoming, member, lang, *message, emoji, *added, now)
+                    .on_reaction(incoming, member, lang, reacted_on, emoji, *added, now)
                     .await?;
                 let replies = match reacted {
                     // The vote writer committed the event with its vote.
@@ -507,6 +556,11 @@ impl Club {
                     replies,
                 };
                 (handled, incoming.event_key.clone())
+            }
+            (Event::Reaction { .. }, _) => {
+                return Err(StoreError::Inconsistent(
+                    "a reaction was handled without its message".into(),
+                ));
             }
             (Event::Joined, _) => {
                 // The sighting above learned the join date. A newcomer is
@@ -703,8 +757,9 @@ impl Club {
         Ok(())
     }
 
-    async fn member_seen(&self, actor: &Actor, now: DateTime<Utc>) -> Result<Sighting, StoreError> {
-        let seen = IdentitySeen {
+    /// The account as the platform shows it now, for the store's sighting.
+    fn identity_seen<'a>(&self, actor: &'a Actor, now: DateTime<Utc>) -> IdentitySeen<'a> {
+        IdentitySeen {
             platform: actor.platform,
             external_id: &actor.external_id,
             username: actor.username.as_deref(),
@@ -717,8 +772,7 @@ impl Club {
                 at,
                 day: points::local_day(at, &self.inner.config.points),
             }),
-        };
-        self.store().sighting(&seen, now).await
+        }
     }
 
     /// Records a member's message (once per platform message).
@@ -975,14 +1029,14 @@ impl Club {
         incoming: &Incoming,
         member: &Member,
         lang: Lang,
-        message: MessageId,
+        reacted_on: ReactedOn,
         emoji: &str,
         added: bool,
         now: DateTime<Utc>,
     ) -> Result<Reacted, StoreError> {
-        let context = Context::new(self, incoming, member, lang, message, now);
+        let context = Context::new(self, incoming, member, lang, reacted_on.id, now);
         let key = incoming.event_key.as_deref();
-        match voting::reaction(&context, message, emoji, added, key).await {
+        match voting::reaction(&context, reacted_on, emoji, added, key).await {
             Ok(reacted) => Ok(reacted),
             Err(ClubError::Store(error)) => Err(error),
             // A reaction is quiet: its refusal is for the member alone.

@@ -158,6 +158,23 @@ pub struct Mention {
     pub external_id: String,
 }
 
+/// The message an event refers to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MessageRef {
+    /// The store's id for it.
+    Stored(MessageId),
+    /// The platform's id for it within the event's place: the club finds
+    /// it with what else it reads for the event, and quietly ignores a
+    /// message it never saw.
+    Platform(String),
+}
+
+impl From<MessageId> for MessageRef {
+    fn from(id: MessageId) -> MessageRef {
+        MessageRef::Stored(id)
+    }
+}
+
 /// The kinds of events the core understands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -177,7 +194,7 @@ pub enum Event {
     },
     /// A reaction added to (or removed from) an earlier message.
     Reaction {
-        message: MessageId,
+        message: MessageRef,
         emoji: String,
         added: bool,
     },

@@ -19,6 +19,7 @@ use super::recognition;
 use super::reply::Reply;
 use crate::config::PointsSettings;
 use crate::store::digests::EarnedKind;
+use crate::store::messages::VotedMessage;
 use crate::store::vote_writer::{EventMarks, VoteData, VoteEvent};
 use crate::store::votes::{
     AuthorAfter, NewVote, Verdict, VoteEdge, VoteFacts, VoteKind, VoteRecorded,
@@ -178,21 +179,17 @@ fn log_vote(recorded: &VoteRecorded) {
     }
 }
 
-/// The vote of `kind` on `target`, with the rules that need only the vote
-/// decided; or why the club does not count it.
-async fn ballot(
+/// The vote of `kind` on the `voted` message, with the rules that need
+/// only the vote decided; or why the club does not count it.
+fn ballot(
     context: &Context<'_>,
-    target: MessageId,
+    voted: VotedMessage,
     kind: VoteKind,
     via: Via,
 ) -> Result<Result<Ballot, VoteResult>, ClubError> {
     let club = context.club;
-    let voted = club
-        .store()
-        .voted_message(target)
-        .await?
-        .ok_or(Mistake::UnknownMessage(target))?;
     let message = &voted.message;
+    let target = message.id;
     let place = Place {
         platform: Platform::parse(&message.platform).unwrap_or(Platform::Console),
         id: message.place.clone(),
@@ -244,7 +241,13 @@ pub(super) async fn vote(
     emoji: Option<&str>,
     event_key: Option<&str>,
 ) -> Result<VoteResult, ClubError> {
-    let ballot = match ballot(context, target, kind, via).await? {
+    let voted = context
+        .club
+        .store()
+        .voted_message(target)
+        .await?
+        .ok_or(Mistake::UnknownMessage(target))?;
+    let ballot = match ballot(context, voted, kind, via)? {
         Ok(ballot) => ballot,
         Err(ignored) => return Ok(ignored),
     };
@@ -290,12 +293,12 @@ pub(super) enum Reacted {
 /// (`Store::cast_vote_event`). Its milestone is decided there too.
 pub(super) async fn reaction_vote(
     context: &Context<'_>,
-    target: MessageId,
+    voted: VotedMessage,
     kind: VoteKind,
     emoji: &str,
     event_key: Option<&str>,
 ) -> Result<Reacted, ClubError> {
-    let ballot = match ballot(context, target, kind, Via::Reaction).await? {
+    let ballot = match ballot(context, voted, kind, Via::Reaction)? {
         Ok(ballot) => ballot,
         Err(_ignored) => return Ok(Reacted::Uncounted),
     };

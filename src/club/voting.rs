@@ -7,15 +7,15 @@
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 
-use super::Context;
 use super::commands::MemberRef;
 use super::error::{ClubError, Mistake};
 use super::handlers::points as points_text;
 use super::i18n::{args, text};
-use super::model::{Member, MemberId, MessageId};
+use super::model::{Member, MemberId};
 use super::points::{self, Finding, Reacted, Via, VoteResult};
 use super::recognition;
 use super::reply::Reply;
+use super::{Context, ReactedOn};
 use crate::lang::Lang;
 use crate::store::votes::{VoteKind, Withdrawal};
 
@@ -41,11 +41,11 @@ pub(super) async fn thanks(context: &Context<'_>, text: &str) -> Result<Vec<Repl
     recognition::celebrate(context, &result).await
 }
 
-/// A reaction added to or removed from `target`. An added one's vote
+/// A reaction added to or removed from a message. An added one's vote
 /// commits its event with it ([`Reacted::Committed`]).
 pub(super) async fn reaction(
     context: &Context<'_>,
-    target: MessageId,
+    reacted_on: ReactedOn,
     emoji: &str,
     added: bool,
     event_key: Option<&str>,
@@ -65,7 +65,7 @@ pub(super) async fn reaction(
         let withdrawal = context
             .club
             .store()
-            .withdraw_reaction(target, context.member.id, &emoji, context.now)
+            .withdraw_reaction(reacted_on.id, context.member.id, &emoji, context.now)
             .await?;
         if let Withdrawal::Withdrawn {
             vote,
@@ -77,10 +77,13 @@ pub(super) async fn reaction(
         }
         return Ok(Reacted::Uncounted);
     }
+    let voted = reacted_on
+        .voted
+        .ok_or(Mistake::UnknownMessage(reacted_on.id))?;
     // Boxed: the vote's state is large, and every platform's event future
     // would carry it on the stack.
     Box::pin(points::reaction_vote(
-        context, target, kind, &emoji, event_key,
+        context, voted, kind, &emoji, event_key,
     ))
     .await
 }

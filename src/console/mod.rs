@@ -168,7 +168,7 @@ impl Console {
             } => (
                 channel,
                 Event::Reaction {
-                    message: *message,
+                    message: (*message).into(),
                     emoji: emoji.clone(),
                     added: *added,
                 },

@@ -570,7 +570,7 @@ impl Handler {
                 added,
             )),
             event: Event::Reaction {
-                message,
+                message: message.into(),
                 emoji: emoji.to_owned(),
                 added,
             },

@@ -11,8 +11,8 @@
 //! several members the lookup says so rather than guessing.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
+use sqlx::{AssertSqlSafe, Row};
 
 use super::{Context, Store, StoreError};
 use crate::club::model::{Member, MemberId, Platform};
@@ -89,16 +89,45 @@ pub struct IdentityRecord {
     pub created_at: DateTime<Utc>,
 }
 
+/// A member's columns (table alias `m`), as [`member_from_row`] decodes them.
+macro_rules! member_columns {
+    () => {
+        "m.id, m.display_name, m.language, m.is_bot, m.fan_since, m.created_at, m.join_known"
+    };
+}
+pub(super) use member_columns;
+
 /// A `SELECT` of a member's columns (table alias `m`) followed by `$rest`.
 macro_rules! select_member {
     ($rest:literal) => {
-        concat!(
-            "SELECT m.id, m.display_name, m.language, m.is_bot, m.fan_since, m.created_at, m.join_known ",
-            $rest
-        )
+        concat!("SELECT ", member_columns!(), " ", $rest)
     };
 }
-pub(super) use select_member;
+
+/// An account's member and the username it was last seen with, as read
+/// before a sighting decides whether anything changed.
+#[derive(Debug, Clone)]
+pub struct LastSeen(Option<(Member, Option<String>)>);
+
+/// The statement that reads a [`LastSeen`], its platform and account
+/// bound to `?{first}` and the next parameter; its rows' first column is
+/// `seen` (for `row_named`).
+pub(super) fn last_seen_sql(first: usize) -> String {
+    format!(
+        "SELECT i.member_id AS seen, {}, i.username FROM identities i \
+         JOIN members m ON m.id = i.member_id WHERE i.platform = ?{first} AND i.external_id = ?{}",
+        member_columns!(),
+        first + 1
+    )
+}
+
+/// The [`LastSeen`] among a query's rows (see [`last_seen_sql`]).
+pub(super) fn last_seen_from_rows(rows: &[SqliteRow]) -> Result<LastSeen, StoreError> {
+    let known = super::row_named(rows, "seen")
+        .map(|row| Ok::<_, StoreError>((member_from_row(row)?, username_from_row(row)?)))
+        .transpose()?;
+    Ok(LastSeen(known))
+}
 
 impl Store {
     /// Returns the member behind an identity, creating both on first sight and
@@ -122,7 +151,19 @@ impl Store {
         let known = self
             .identity_as_seen(seen.platform, seen.external_id)
             .await?;
-        if let Some((member, username)) = known
+        self.sighting_after(known, seen, now).await
+    }
+
+    /// [`Store::sighting`] with the account as read before (with other
+    /// reads of the same event): writes only when something changed.
+    #[tracing::instrument(skip_all, fields(platform = %seen.platform))]
+    pub async fn sighting_after(
+        &self,
+        known: LastSeen,
+        seen: &IdentitySeen<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Sighting, StoreError> {
+        if let LastSeen(Some((member, username))) = known
             && is_up_to_date(&member, username.as_deref(), seen)
         {
             return Ok(Sighting {
@@ -195,18 +236,15 @@ impl Store {
         &self,
         platform: Platform,
         external_id: &str,
-    ) -> Result<Option<(Member, Option<String>)>, StoreError> {
-        let row = sqlx::query(select_member!(
-            ", i.username FROM identities i JOIN members m ON m.id = i.member_id \
-             WHERE i.platform = ? AND i.external_id = ?"
-        ))
-        .bind(platform.as_str())
-        .bind(external_id)
-        .fetch_optional(&mut *self.reader().await?)
-        .await
-        .context("reading an identity as last seen")?;
-        row.map(|row| Ok((member_from_row(&row)?, username_from_row(&row)?)))
-            .transpose()
+    ) -> Result<LastSeen, StoreError> {
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| last_seen_sql(1));
+        let rows = sqlx::query(AssertSqlSafe(SQL.as_str()))
+            .bind(platform.as_str())
+            .bind(external_id)
+            .fetch_all(&mut *self.reader().await?)
+            .await
+            .context("reading an identity as last seen")?;
+        last_seen_from_rows(&rows)
     }
 
     /// Finds a member by the username of one of their identities on

@@ -5,13 +5,30 @@
 //! author and place. Platform message ids are unique per place; recording the
 //! same platform message twice returns the first id and says it was seen.
 
-use chrono::{DateTime, Utc};
-use sqlx::Row;
+use std::sync::OnceLock;
 
-use super::members::select_member;
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{AssertSqlSafe, Row};
+
+use super::members::{
+    IdentitySeen, LastSeen, last_seen_from_rows, last_seen_sql, member_columns, member_from_row,
+};
 use super::{Context, Store, StoreError};
 use crate::club::model::{Member, MemberId, MessageId, Platform};
 use crate::club::reply::Button;
+
+/// Finds a platform message by `?1` platform, `?2` place and `?3` its
+/// platform id. Platforms that report some events per chat (Telegram
+/// reactions carry no forum topic) also find messages of the chat's topics,
+/// recorded as `chat/topic`; an exact place wins.
+macro_rules! by_external {
+    () => {
+        "platform = ?1 AND external_id = ?3 \
+         AND (place = ?2 OR substr(place, 1, length(?2) + 1) = ?2 || '/') \
+         ORDER BY place = ?2 DESC LIMIT 1"
+    };
+}
 
 /// The columns [`message_from_row`] decodes.
 macro_rules! message_columns {
@@ -167,20 +184,14 @@ impl Store {
         place: &str,
         external_id: &str,
     ) -> Result<Option<MessageId>, StoreError> {
-        // Platforms that report some events per chat (Telegram reactions
-        // carry no forum topic) also find messages of the chat's topics,
-        // recorded as `chat/topic`; an exact place wins.
-        let id: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM messages WHERE platform = ?1 AND external_id = ?3 \
-             AND (place = ?2 OR substr(place, 1, length(?2) + 1) = ?2 || '/') \
-             ORDER BY place = ?2 DESC LIMIT 1",
-        )
-        .bind(platform.as_str())
-        .bind(place)
-        .bind(external_id)
-        .fetch_optional(&mut *self.reader().await?)
-        .await
-        .context("finding a platform message")?;
+        let id: Option<i64> =
+            sqlx::query_scalar(concat!("SELECT id FROM messages WHERE ", by_external!()))
+                .bind(platform.as_str())
+                .bind(place)
+                .bind(external_id)
+                .fetch_optional(&mut *self.reader().await?)
+                .await
+                .context("finding a platform message")?;
         Ok(id.map(MessageId))
     }
 
@@ -219,44 +230,125 @@ impl Store {
     }
 
     /// A message someone votes on, with its author and the author of the
-    /// question it answers, in one round trip: the busiest read there is.
+    /// question it answers, in one round trip.
     #[tracing::instrument(skip_all)]
     pub async fn voted_message(&self, id: MessageId) -> Result<Option<VotedMessage>, StoreError> {
-        // Told apart by their first column (`row_named`); `?1` is the id
-        // in both statements.
-        let rows = sqlx::query(concat!(
-            "SELECT id AS voted, ",
-            message_columns!(),
-            ", (SELECT COALESCE(a.merged_into, a.id) FROM messages q JOIN members a ON a.id = q.author_id \
-                WHERE q.id = messages.reply_to) AS question_author \
-             FROM messages WHERE id = ?1; ",
-            select_member!(
-                "FROM members m WHERE m.id = (SELECT COALESCE(merged_into, id) FROM members \
-                 WHERE id = (SELECT author_id FROM messages WHERE id = ?1))"
-            )
-        ))
-        .bind(id.0)
+        let key = MessageKey::Id(id);
+        let rows = bind_key(sqlx::query(AssertSqlSafe(voted_sql(&key, false))), &key)
+            .fetch_all(&mut *self.reader().await?)
+            .await
+            .context("reading a voted message")?;
+        voted_from_rows(&rows)
+    }
+
+    /// What a reaction needs read, in one round trip, the busiest read
+    /// there is: the account that reacted as last seen (for
+    /// [`Store::sighting_after`]) and the message, with its author and
+    /// the author of the question it answers.
+    #[tracing::instrument(skip_all)]
+    pub async fn reaction_reads(
+        &self,
+        seen: &IdentitySeen<'_>,
+        message: &MessageKey<'_>,
+    ) -> Result<(LastSeen, Option<VotedMessage>), StoreError> {
+        let rows = bind_key(
+            sqlx::query(AssertSqlSafe(voted_sql(message, true))),
+            message,
+        )
+        .bind(seen.platform.as_str())
+        .bind(seen.external_id)
         .fetch_all(&mut *self.reader().await?)
         .await
-        .context("reading a voted message")?;
-        let Some(row) = super::row_named(&rows, "voted") else {
-            return Ok(None);
-        };
-        let message = message_from_row(row).context("decoding a voted message")?;
-        let question_author = row
-            .try_get::<Option<i64>, _>("question_author")
-            .context("decoding a voted message")?
-            .map(MemberId);
-        let author = match super::row_named(&rows, "id") {
-            Some(row) => Some(super::members::member_from_row(row)?),
-            None => None,
-        };
-        Ok(Some(VotedMessage {
-            message,
-            author,
-            question_author,
-        }))
+        .context("reading what a reaction needs")?;
+        Ok((last_seen_from_rows(&rows)?, voted_from_rows(&rows)?))
     }
+}
+
+/// Which message an event means.
+#[derive(Debug, Clone, Copy)]
+pub enum MessageKey<'a> {
+    Id(MessageId),
+    /// A platform's own id within a place.
+    External {
+        platform: Platform,
+        place: &'a str,
+        external_id: &'a str,
+    },
+}
+
+/// Binds `key` to the first parameters of [`voted_sql`].
+fn bind_key<'q>(
+    query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
+    key: &MessageKey<'q>,
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+    match *key {
+        MessageKey::Id(id) => query.bind(id.0),
+        MessageKey::External {
+            platform,
+            place,
+            external_id,
+        } => query.bind(platform.as_str()).bind(place).bind(external_id),
+    }
+}
+
+/// The statements that read a voted message found by `key` (rows named
+/// `voted`) and its author (`author`), and with `last_seen` the account
+/// that acted (`seen`, its parameters after the key's).
+fn voted_sql(key: &MessageKey<'_>, last_seen: bool) -> &'static str {
+    static TEXTS: OnceLock<[String; 4]> = OnceLock::new();
+    let texts = TEXTS.get_or_init(|| {
+        let text = |by_id: bool, last_seen: bool| {
+            let (found, params) = if by_id {
+                ("id = ?1", 1)
+            } else {
+                (by_external!(), 3)
+            };
+            let mut sql = format!(
+                "SELECT id AS voted, {message}, \
+                 (SELECT COALESCE(a.merged_into, a.id) FROM messages q \
+                  JOIN members a ON a.id = q.author_id WHERE q.id = messages.reply_to) \
+                 AS question_author FROM messages WHERE {found}; \
+                 SELECT m.id AS author, {member} FROM members m \
+                 WHERE m.id = (SELECT COALESCE(merged_into, id) FROM members \
+                 WHERE id = (SELECT author_id FROM messages WHERE {found}))",
+                message = message_columns!(),
+                member = member_columns!(),
+            );
+            if last_seen {
+                sql.push_str("; ");
+                sql.push_str(&last_seen_sql(params + 1));
+            }
+            sql
+        };
+        [
+            text(true, false),
+            text(true, true),
+            text(false, false),
+            text(false, true),
+        ]
+    });
+    let by_id = matches!(key, MessageKey::Id(_));
+    &texts[usize::from(!by_id) * 2 + usize::from(last_seen)]
+}
+
+/// The voted message among a query's rows (see [`voted_sql`]).
+fn voted_from_rows(rows: &[SqliteRow]) -> Result<Option<VotedMessage>, StoreError> {
+    let Some(row) = super::row_named(rows, "voted") else {
+        return Ok(None);
+    };
+    let message = message_from_row(row).context("decoding a voted message")?;
+    let question_author = row
+        .try_get::<Option<i64>, _>("question_author")
+        .context("decoding a voted message")?
+        .map(MemberId);
+    let author = super::row_named(rows, "author")
+        .map(member_from_row)
+        .transpose()?;
+    Ok(Some(VotedMessage {
+        message,
+        author,
+        question_author,
+    }))
 }
 
 /// Makes `to` the author of `from`'s messages, inside the caller's write
@@ -416,7 +508,7 @@ impl Store {
     }
 }
 
-fn message_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<StoredMessage, sqlx::Error> {
+fn message_from_row(row: &SqliteRow) -> Result<StoredMessage, sqlx::Error> {
     let buttons: String = row.try_get("buttons")?;
     Ok(StoredMessage {
         id: MessageId(row.try_get("id")?),

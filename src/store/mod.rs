@@ -67,7 +67,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 pub use doctor::{DoctorReport, FileCheck};
 pub use ledger::{HistoryEntry, Posting, PostingOutcome, Standing};
-pub use members::{IdentityRecord, IdentitySeen, Joined, MemberByName, NamedMember, Sighting};
+pub use members::{
+    IdentityRecord, IdentitySeen, Joined, LastSeen, MemberByName, NamedMember, Sighting,
+};
 pub use messages::{NewMessage, StoredMessage};
 pub use outbox::{DueNotice, EventCommit, NoticeCounts, NoticeRoute, SentNotice};
 pub(crate) use unit::{Conn, Write};

@@ -55,7 +55,7 @@ use std::time::Duration;
 use self::convert::Addressed;
 use self::moderators::Moderators;
 use self::outbox::TelegramSender;
-use crate::club::model::{Event, Incoming, Platform};
+use crate::club::model::{Event, Incoming, MessageRef, Platform};
 use crate::club::reply::Reply;
 use crate::club::{Club, error_chain};
 use crate::config::{DeliverySettings, TelegramSettings};
@@ -465,14 +465,9 @@ impl Handler {
             return Ok(());
         };
         let place = convert::chat_place(&reaction.chat, None);
-        let external = reaction.message_id.0.to_string();
-        let Some(message) = self
-            .club
-            .message_by_external(Platform::Telegram, &place.id, &external)
-            .await?
-        else {
-            return Ok(());
-        };
+        // The club finds the message with the reactor (one read), and
+        // ignores one it never saw.
+        let message = MessageRef::Platform(reaction.message_id.0.to_string());
         let changes = convert::reaction_changes(&reaction.old_reaction, &reaction.new_reaction);
         let several = changes.len() > 1;
         for (emoji, added) in changes {
@@ -487,7 +482,7 @@ impl Handler {
                 place: place.clone(),
                 event_key: Some(event_key),
                 event: Event::Reaction {
-                    message,
+                    message: message.clone(),
                     emoji,
                     added,
                 },

@@ -169,3 +169,33 @@ async fn a_member_who_switched_notices_off_hears_nothing_of_points_earned() {
         "only the /notify answer"
     );
 }
+
+/// Ben reacts to a message from before the bot joined the group: it is
+/// nobody's vote, and nobody is told anything about it. His next reaction,
+/// on an answer the bot saw, pays as usual.
+#[tokio::test]
+async fn a_reaction_on_a_message_from_before_the_bot_joined_counts_for_nobody_and_says_nothing() {
+    let bench = Bench::start().await;
+    let anna = user(1001, "Anna", "de");
+    let ben = user(1002, "Ben", "en");
+    bench
+        .fake
+        .push(&reaction(201, GROUP, 7, &ben, &[], &["👍"]));
+    let answer = "Schau unter Mein Konto nach der Sendungsnummer.";
+    bench
+        .fake
+        .push(&message(202, 40, GROUP, &anna, answer, None));
+    bench
+        .fake
+        .push(&reaction(203, GROUP, 40, &ben, &[], &["👍"]));
+    // Updates of one chat are handled in order: the first reaction is done.
+    bench.until_balance(1001, 2).await;
+    let to_ben: Vec<_> = bench
+        .fake
+        .calls_of("sendMessage")
+        .into_iter()
+        .filter(|call| call.chat() == Some(1002))
+        .collect();
+    assert!(to_ben.is_empty(), "Ben was told: {to_ben:?}");
+    assert_eq!(bench.balance(1002).await, 0);
+}
