@@ -14,6 +14,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, Row};
 
+use super::writer::First;
 use super::{Context, Store, StoreError};
 use crate::club::model::{Member, MemberId, Platform};
 use crate::lang::Lang;
@@ -171,27 +172,34 @@ impl Store {
                 first: false,
             });
         }
-        let mut tx = self.begin_write().await?;
-        let existing: Option<i64> = sqlx::query_scalar(
-            "SELECT member_id FROM identities WHERE platform = ? AND external_id = ?",
-        )
-        .bind(seen.platform.as_str())
-        .bind(seen.external_id)
-        .fetch_optional(&mut *tx)
-        .await
-        .context("looking up an identity")?;
-        let (member_id, first) = match existing {
-            Some(id) => {
-                refresh_identity(&mut tx, id, seen).await?;
-                (id, false)
-            }
-            None => (create_member(&mut tx, seen, now).await?, true),
+        let platform = seen.platform.as_str();
+        let account = seen.external_id;
+        let first = First {
+            sql: "SELECT member_id AS existing FROM identities WHERE platform = ? AND external_id = ?",
+            bind: Box::new(move |query| query.bind(platform).bind(account)),
         };
+        let (mut tx, rows) = self.begin_write_reading(first).await?;
+        let existing: Option<i64> = super::row_named(&rows, "existing")
+            .map(|row| row.try_get("existing"))
+            .transpose()
+            .context("looking up an identity")?;
+        let Some(member_id) = existing else {
+            let member = create_member(&mut tx, seen, now).await?;
+            tx.commit().await.context("committing a member")?;
+            return Ok(Sighting {
+                member,
+                first: true,
+            });
+        };
+        refresh_identity(&mut tx, member_id, seen).await?;
         tx.commit().await.context("committing a member")?;
         let member = self.member(MemberId(member_id)).await?.ok_or_else(|| {
             StoreError::Inconsistent(format!("member {member_id} vanished after being written"))
         })?;
-        Ok(Sighting { member, first })
+        Ok(Sighting {
+            member,
+            first: false,
+        })
     }
 
     /// The member with this id; for a member joined into another by
@@ -537,16 +545,35 @@ async fn refresh_identity(
     Ok(())
 }
 
+/// Creates a member for an account first seen, with its identity and
+/// balance, in one round trip (a reaction's voter is often new).
 async fn create_member(
     tx: &mut sqlx::SqliteConnection,
     seen: &IdentitySeen<'_>,
     now: DateTime<Utc>,
-) -> Result<i64, StoreError> {
+) -> Result<Member, StoreError> {
     let language = seen.language.unwrap_or(seen.default_language);
-    let member_id: i64 = sqlx::query_scalar(
+    // Positional parameters, bound statement by statement: sqlx fills the
+    // numbers a statement leaves unused below its highest from a count
+    // that runs on across statements, and stops binding where that count
+    // passes the arguments, so shared numbers with gaps would go unbound.
+    let (platform, account, username) = (seen.platform.as_str(), seen.external_id, seen.username);
+    let rows = sqlx::query(concat!(
         "INSERT INTO members (display_name, language, is_bot, fan_since, created_at, join_known) \
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-    )
+         VALUES (?, ?, ?, ?, ?, ?); ",
+        // A username names one account at a time (see `release_username`).
+        "UPDATE identities SET username = NULL \
+         WHERE ? IS NOT NULL AND platform = ? AND username = ? COLLATE NOCASE \
+         AND username = ? AND external_id <> ?; \
+         INSERT INTO identities (platform, external_id, member_id, username, created_at) \
+         VALUES (?, ?, last_insert_rowid(), ?, ?); \
+         INSERT INTO balances (member_id, updated_at) \
+         VALUES ((SELECT member_id FROM identities WHERE platform = ? AND external_id = ?), ?); \
+         SELECT i.member_id AS created, ",
+        member_columns!(),
+        " FROM identities i JOIN members m ON m.id = i.member_id \
+         WHERE i.platform = ? AND i.external_id = ?"
+    ))
     .bind(seen.display_name)
     .bind(language.code())
     .bind(seen.is_bot)
@@ -556,29 +583,29 @@ async fn create_member(
     )
     .bind(seen.joined.map_or(now, |joined| joined.at.min(now)))
     .bind(seen.joined.is_some())
-    .fetch_one(&mut *tx)
+    .bind(username)
+    .bind(platform)
+    .bind(username)
+    .bind(username)
+    .bind(account)
+    .bind(platform)
+    .bind(account)
+    .bind(username)
+    .bind(now)
+    .bind(platform)
+    .bind(account)
+    .bind(now)
+    .bind(platform)
+    .bind(account)
+    .fetch_all(&mut *tx)
     .await
     .context("creating a member")?;
-    release_username(tx, seen).await?;
-    sqlx::query(
-        "INSERT INTO identities (platform, external_id, member_id, username, created_at) VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(seen.platform.as_str())
-    .bind(seen.external_id)
-    .bind(member_id)
-    .bind(seen.username)
-    .bind(now)
-    .execute(&mut *tx)
-    .await
-    .context("creating an identity")?;
-    sqlx::query("INSERT INTO balances (member_id, updated_at) VALUES (?, ?)")
-        .bind(member_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .context("opening a balance")?;
-    tracing::info!(member_id, "new member");
-    Ok(member_id)
+    let member = super::row_named(&rows, "created")
+        .map(member_from_row)
+        .transpose()?
+        .ok_or_else(|| StoreError::Inconsistent("a new member was not written".into()))?;
+    tracing::info!(member_id = member.id.0, "new member");
+    Ok(member)
 }
 
 /// The `username` column of an identity row.
@@ -694,7 +721,7 @@ impl Store {
                         is_bot: false,
                         joined: None,
                     };
-                    (create_member(&mut tx, &seen, now).await?, true)
+                    (create_member(&mut tx, &seen, now).await?.id.0, true)
                 }
             };
             let changed = sqlx::query(

@@ -293,7 +293,9 @@ fn bind_key<'q>(
 
 /// The statements that read a voted message found by `key` (rows named
 /// `voted`) and its author (`author`), and with `last_seen` the account
-/// that acted (`seen`, its parameters after the key's).
+/// that acted (`seen`, its parameters after the key's). The key's
+/// statements use its numbers without gaps; the last one's gap is safe
+/// (see `create_member` on how sqlx binds numbered parameters).
 fn voted_sql(key: &MessageKey<'_>, last_seen: bool) -> &'static str {
     static TEXTS: OnceLock<[String; 4]> = OnceLock::new();
     let texts = TEXTS.get_or_init(|| {

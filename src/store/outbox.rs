@@ -128,10 +128,28 @@ macro_rules! handled_sql {
 /// private (`?5`), where the platform lets the bot write to them.
 macro_rules! used_platform_sql {
     () => {
-        "INSERT INTO member_delivery (member_id, last_platform, updated_at) VALUES (?3, ?4, ?2) \
-         ON CONFLICT (member_id) DO UPDATE SET last_platform = excluded.last_platform, \
-         updated_at = excluded.updated_at WHERE last_platform IS NOT excluded.last_platform; \
-         UPDATE outbox SET platform = ?4, next_attempt_at = ?2, \
+        concat!(
+            "INSERT INTO member_delivery (member_id, last_platform, updated_at) VALUES (?3, ?4, ?2) ",
+            last_platform_upsert!(),
+            "; ",
+            kept_notices_sql!()
+        )
+    };
+}
+
+/// What makes an insert into `member_delivery` remember a member's last
+/// platform.
+macro_rules! last_platform_upsert {
+    () => {
+        "ON CONFLICT (member_id) DO UPDATE SET last_platform = excluded.last_platform, \
+         updated_at = excluded.updated_at WHERE last_platform IS NOT excluded.last_platform"
+    };
+}
+
+/// The second half of [`used_platform_sql`]: the kept notices sent there.
+macro_rules! kept_notices_sql {
+    () => {
+        "UPDATE outbox SET platform = ?4, next_attempt_at = ?2, \
            place = (SELECT external_id FROM identities WHERE member_id = ?3 AND platform = ?4 \
                     ORDER BY created_at LIMIT 1) \
          WHERE member_id = ?3 AND addressee = 'member' AND platform IS NULL \
@@ -573,16 +591,32 @@ pub(super) struct Delivery {
 }
 
 impl Delivery {
-    /// Whether an event on `platform` has to remember it or re-route kept
-    /// notices: what [`used_platform`] would change.
-    pub(super) fn changes_with(&self, platform: Platform) -> bool {
-        self.kept || self.last_platform.as_deref() != Some(platform.as_str())
-    }
-
-    /// The member used `platform`.
-    pub(super) fn used(&mut self, platform: Platform) {
+    /// What an event on `platform` has to write for the member (what
+    /// [`used_platform`] would change), and the delivery as it leaves it.
+    pub(super) fn use_platform(&mut self, platform: Platform) -> PlatformUse {
+        if self.kept {
+            // The kept notices may not all find a way: look again each time.
+            self.last_platform = Some(platform.as_str().to_owned());
+            return PlatformUse::Reroute;
+        }
+        if self.last_platform.as_deref() == Some(platform.as_str()) {
+            return PlatformUse::Known;
+        }
         self.last_platform = Some(platform.as_str().to_owned());
+        PlatformUse::Remember
     }
+}
+
+/// What an event has to write about the platform its member used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum PlatformUse {
+    /// Nothing: the member last used it.
+    Known,
+    /// The platform, as the member's last ([`platforms_used_sql`]).
+    Remember,
+    /// The platform, and the notices kept for want of one sent there
+    /// ([`used_platform`]).
+    Reroute,
 }
 
 /// The members' deliveries from [`delivery_facts_sql`]'s rows.
@@ -619,6 +653,28 @@ pub(super) fn bind_handled_marks<'q>(
 ) -> Query<'q> {
     for key in keys {
         query = query.bind(key).bind(now);
+    }
+    query
+}
+
+/// Remembers the platform each of `members` members used, when none of
+/// them has notices kept for want of one (else [`used_platform`]).
+pub(super) fn platforms_used_sql(members: usize) -> String {
+    format!(
+        "INSERT INTO member_delivery (member_id, last_platform, updated_at) VALUES {} {}",
+        vec!["(?, ?, ?)"; members].join(", "),
+        last_platform_upsert!()
+    )
+}
+
+/// Binds the members and platforms to [`platforms_used_sql`]'s parameters.
+pub(super) fn bind_platforms_used<'q>(
+    mut query: Query<'q>,
+    used: impl Iterator<Item = (MemberId, Platform)>,
+    now: DateTime<Utc>,
+) -> Query<'q> {
+    for (member, platform) in used {
+        query = query.bind(member.0).bind(platform.as_str()).bind(now);
     }
     query
 }

@@ -23,7 +23,6 @@
 //! caller is answered after the commit; if the batch fails, each of them
 //! gets the error and nothing of it is written.
 
-use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -31,7 +30,7 @@ use sqlx::AssertSqlSafe;
 use tokio::sync::{mpsc, oneshot};
 
 use super::digests::{Earned, EarnedKind, insert_earned};
-use super::outbox::{self, EventCommit, write_notices};
+use super::outbox::{self, EventCommit, PlatformUse, write_notices};
 use super::votes::{self, Earlier, NewVote, Verdict, VoteFacts, VoteKind, VoteRecorded};
 use super::writer::{First, Group, MAX_BATCH};
 use super::{Context, Store, StoreError};
@@ -227,7 +226,21 @@ async fn write_batch(
         decided.push(vote);
     }
 
-    // Every vote and its event's mark in one round trip.
+    // Where the voters' notices go: a platform that changed is remembered
+    // with the votes; a voter whose notices wait for one has them re-routed
+    // (`mark_event`).
+    let mut remembered = Vec::new();
+    let mut reroutes = Vec::with_capacity(recorded.len());
+    for (_, marks, _) in &recorded {
+        let delivery = deliveries.entry(marks.actor).or_default();
+        let used = delivery.use_platform(marks.platform);
+        if used == PlatformUse::Remember {
+            remembered.push((marks.actor, marks.platform));
+        }
+        reroutes.push(used == PlatformUse::Reroute);
+    }
+
+    // Every vote and its event's marks in one round trip.
     let now = Utc::now();
     if !decided.is_empty() {
         let keys: Vec<&str> = recorded
@@ -239,8 +252,13 @@ async fn write_batch(
             sql.push_str("; ");
             sql.push_str(&outbox::handled_marks_sql(keys.len()));
         }
+        if !remembered.is_empty() {
+            sql.push_str("; ");
+            sql.push_str(&outbox::platforms_used_sql(remembered.len()));
+        }
         let query = votes::bind_written(sqlx::query(AssertSqlSafe(sql)), &decided, &earlier);
-        let rows = outbox::bind_handled_marks(query, keys.iter().copied(), now)
+        let query = outbox::bind_handled_marks(query, keys.iter().copied(), now);
+        let rows = outbox::bind_platforms_used(query, remembered.iter().copied(), now)
             .persistent(count == 1)
             .fetch_all(turn.connection())
             .await
@@ -249,16 +267,8 @@ async fn write_batch(
     }
 
     // What few votes bring besides, in the same transaction.
-    for (vote, marks, celebration) in &recorded {
-        mark_event(
-            turn.connection(),
-            vote,
-            marks,
-            celebration,
-            &mut deliveries,
-            now,
-        )
-        .await?;
+    for ((vote, marks, celebration), reroute) in recorded.iter().zip(reroutes) {
+        mark_event(turn.connection(), vote, marks, celebration, reroute, now).await?;
     }
     turn.finish(true).await.context("committing votes")?;
     Ok(outcomes
@@ -268,22 +278,20 @@ async fn write_batch(
 }
 
 /// The rest of a recorded vote's event: a milestone's digest row, the
-/// member's platform when it changed (or kept notices wait), the notices.
+/// member's kept notices re-routed (`reroute`), the notices.
 async fn mark_event(
     tx: &mut sqlx::SqliteConnection,
     vote: &VoteData,
     marks: &EventMarks,
     celebration: &Celebration,
-    deliveries: &mut HashMap<MemberId, super::outbox::Delivery>,
+    reroute: bool,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     if let Some(earned) = &celebration.earned {
         insert_earned(tx, earned, vote.now).await?;
     }
-    let delivery = deliveries.entry(marks.actor).or_default();
-    if delivery.changes_with(marks.platform) {
+    if reroute {
         outbox::used_platform(tx, marks.actor, marks.platform, marks.origin.is_none(), now).await?;
-        delivery.used(marks.platform);
     }
     if !celebration.notices.is_empty() {
         let commit = EventCommit {
