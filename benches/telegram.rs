@@ -282,7 +282,8 @@ async fn seed_voters(store: &Store) {
     for chat in 0..CHATS {
         for voter in 0..VOTERS {
             let external = voter_id(chat, voter).to_string();
-            common::club::known_on_telegram(store, &external, &format!("voter{external}")).await;
+            common::club::known_on_telegram(store, &external, &name_of(voter_id(chat, voter)))
+                .await;
         }
     }
 }
@@ -299,8 +300,16 @@ fn voter_id(chat: i64, voter: i64) -> i64 {
     100_000 + chat * VOTERS + voter
 }
 
+/// An account's name and username, as seeded and as the fake reports it:
+/// a known voter's reaction finds their member up to date, as in a club
+/// whose members seldom rename themselves.
+fn name_of(id: i64) -> String {
+    format!("U{id}")
+}
+
 fn user(id: i64) -> Value {
-    json!({"id": id, "is_bot": false, "first_name": format!("U{id}"), "language_code": "de"})
+    let name = name_of(id);
+    json!({"id": id, "is_bot": false, "first_name": name, "username": name, "language_code": "de"})
 }
 
 fn chat_object(id: i64) -> Value {
