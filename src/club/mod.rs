@@ -164,8 +164,8 @@ impl Handled {
 enum Before {
     /// A message, recorded.
     Recorded(Recorded),
-    /// A reaction, with the message it is on.
-    Reaction(ReactedOn),
+    /// A reaction, with the message it is on (boxed: the message is large).
+    Reaction(Box<ReactedOn>),
     Nothing,
 }
 
@@ -437,7 +437,7 @@ impl Club {
                 Before::Recorded(self.record_posted(&incoming, &member, &posted, now).await?)
             }
             Event::Reaction { .. } => match reacted_on {
-                Some(reacted_on) => Before::Reaction(reacted_on),
+                Some(reacted_on) => Before::Reaction(Box::new(reacted_on)),
                 None => Before::Nothing,
             },
             Event::Button { .. } | Event::Joined => Before::Nothing,
@@ -534,7 +534,7 @@ impl Club {
                     return Ok(Handled::nothing(None));
                 }
                 let reacted = self
-                    .on_reaction(incoming, member, lang, reacted_on, emoji, *added, now)
+                    .on_reaction(incoming, member, lang, *reacted_on, emoji, *added, now)
                     .await?;
                 let replies = match reacted {
                     // The vote writer committed the event with its vote.
