@@ -480,7 +480,19 @@ fn is_up_to_date(member: &Member, username: Option<&str>, seen: &IdentitySeen<'_
 }
 
 /// A username names one account at a time: another account last seen with
-/// `seen`'s username has since given it up (renamed), so it loses it.
+/// a username has since given it up (renamed), so it loses it. Parameters:
+/// the platform, the username twice, the account that has it now. The
+/// NOCASE comparison lets the username index find the rows.
+macro_rules! release_username_sql {
+    () => {
+        "UPDATE identities SET username = NULL \
+         WHERE platform = ? AND username = ? COLLATE NOCASE AND username = ? \
+         AND external_id <> ?"
+    };
+}
+
+/// Releases `seen`'s username from any other account (see
+/// [`release_username_sql`]).
 async fn release_username(
     tx: &mut sqlx::SqliteConnection,
     seen: &IdentitySeen<'_>,
@@ -488,19 +500,14 @@ async fn release_username(
     let Some(username) = seen.username else {
         return Ok(());
     };
-    sqlx::query(
-        // The NOCASE comparison lets the username index find the rows.
-        "UPDATE identities SET username = NULL \
-         WHERE platform = ? AND username = ? COLLATE NOCASE AND username = ? \
-         AND external_id <> ?",
-    )
-    .bind(seen.platform.as_str())
-    .bind(username)
-    .bind(username)
-    .bind(seen.external_id)
-    .execute(&mut *tx)
-    .await
-    .context("releasing a username taken by another account")?;
+    sqlx::query(release_username_sql!())
+        .bind(seen.platform.as_str())
+        .bind(username)
+        .bind(username)
+        .bind(seen.external_id)
+        .execute(&mut *tx)
+        .await
+        .context("releasing a username taken by another account")?;
     Ok(())
 }
 
@@ -561,11 +568,9 @@ async fn create_member(
     let rows = sqlx::query(concat!(
         "INSERT INTO members (display_name, language, is_bot, fan_since, created_at, join_known) \
          VALUES (?, ?, ?, ?, ?, ?); ",
-        // A username names one account at a time (see `release_username`).
-        "UPDATE identities SET username = NULL \
-         WHERE ? IS NOT NULL AND platform = ? AND username = ? COLLATE NOCASE \
-         AND username = ? AND external_id <> ?; \
-         INSERT INTO identities (platform, external_id, member_id, username, created_at) \
+        // Without a username (NULL) it releases nothing.
+        release_username_sql!(),
+        "; INSERT INTO identities (platform, external_id, member_id, username, created_at) \
          VALUES (?, ?, last_insert_rowid(), ?, ?); \
          INSERT INTO balances (member_id, updated_at) \
          VALUES ((SELECT member_id FROM identities WHERE platform = ? AND external_id = ?), ?); \
@@ -583,7 +588,6 @@ async fn create_member(
     )
     .bind(seen.joined.map_or(now, |joined| joined.at.min(now)))
     .bind(seen.joined.is_some())
-    .bind(username)
     .bind(platform)
     .bind(username)
     .bind(username)
