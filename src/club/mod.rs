@@ -413,7 +413,11 @@ impl Club {
             });
         }
         let now = self.now();
-        let Some((Sighting { member, first }, reacted_on)) = self.sight(&incoming, now).await?
+        // Boxed, as the transaction's work below: in debug builds the
+        // store's futures are large, and every platform's event future
+        // would carry them on the stack.
+        let Some((Sighting { member, first }, reacted_on)) =
+            Box::pin(self.sight(&incoming, now)).await?
         else {
             tracing::debug!("a reaction on a message the club never saw");
             return Ok(Handled::nothing(None));
@@ -446,8 +450,9 @@ impl Club {
         // commit together or not at all.
         let handled = answers::rebuilding_after(
             self,
-            self.store()
-                .atomically(self.handle_recorded(&incoming, &member, first, lang, before, now)),
+            self.store().atomically(Box::pin(
+                self.handle_recorded(&incoming, &member, first, lang, before, now),
+            )),
         )
         .await?;
         if !handled.replies.is_empty() {
