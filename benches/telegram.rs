@@ -51,15 +51,16 @@ async fn main() {
         rate / limit
     );
     let bench = Bench::start().await;
-    let (load, probes) = bench
+    let (load, probes, behind) = bench
         .balance_under_load(limit / 4.0, Duration::from_secs(4))
         .await;
     println!(
-        "/balance while reactions arrive at {load:.0}/s (0.25x the limit): {} probes, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        "/balance while reactions arrive at {load:.0}/s (0.25x the limit): {} probes, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; the load's last update handled {:.0} ms after it was queued",
         probes.len(),
         ms(percentile(&probes, 50)),
         ms(percentile(&probes, 99)),
         ms(probes.last().copied().unwrap_or_default()),
+        ms(behind),
     );
     at_rest();
 }
@@ -137,8 +138,14 @@ impl Bench {
 
     /// Reactions at `per_second` for `span`, and a `/balance` every 20 ms
     /// from a member's private chat: the reactions' rate reached and each
-    /// probe's time from queueing to answer, sorted.
-    async fn balance_under_load(&self, per_second: f64, span: Duration) -> (f64, Vec<Duration>) {
+    /// probe's time from queueing to answer, sorted; and how far behind the
+    /// load the club was at its end (from the last reaction's queueing
+    /// until every chat's updates were handled).
+    async fn balance_under_load(
+        &self,
+        per_second: f64,
+        span: Duration,
+    ) -> (f64, Vec<Duration>, Duration) {
         let tick = Duration::from_millis(10);
         let per_tick = (per_second * tick.as_secs_f64()).max(1.0) as usize;
         let mut ticks = tokio::time::interval(tick);
@@ -167,13 +174,16 @@ impl Bench {
             self.fake.push(updates);
         }
         let rate = sent as f64 / started.elapsed().as_secs_f64();
+        let ended = Instant::now();
+        self.markers(1).await;
+        let behind = ended.elapsed();
         let mut latencies = Vec::with_capacity(probes.len());
         for (member, queued) in probes {
             let answered = self.answered_in(member).await;
             latencies.push(answered.saturating_duration_since(queued));
         }
         latencies.sort();
-        (rate, latencies)
+        (rate, latencies, behind)
     }
 
     fn reaction(&self, chat: i64, voter: i64) -> Value {

@@ -156,6 +156,89 @@ async fn one_fans_reactions_arriving_together_are_ruled_on_as_if_one_at_a_time()
     assert!(report.is_healthy(), "{report}");
 }
 
+/// Fans taking their reactions back all at once (each in a task of its
+/// own, every withdrawal delivered twice, while others still vote) are
+/// written together: each vote ends once, the author gives back what the
+/// withdrawn votes paid as far as the points not yet spent allow, and the
+/// books stay true.
+#[tokio::test]
+async fn fans_taking_their_reactions_back_at_once_take_back_each_vote_once_and_no_more_than_is_left()
+ {
+    let test = TestClub::configured(|config| {
+        config.points.daily_points_cap = 1_000;
+    })
+    .await;
+    let worth = test.club.config().points.upvote_points;
+    let bob = actor("bob", false);
+    let fans: Vec<Actor> = (0..30).map(|i| actor(&format!("fan{i}"), false)).collect();
+    for (i, who) in fans.iter().chain([&bob]).enumerate() {
+        test.post(who, "Hallo!", &format!("hello-{i}")).await;
+    }
+    test.days_pass(2);
+    let answer = test.post(&bob, "Ein hilfreicher Tipp", "answer").await;
+    let react = |fan: &Actor, key: String, added: bool| {
+        let club = test.club.clone();
+        let incoming = Incoming {
+            actor: fan.clone(),
+            place: group(),
+            event_key: Some(key),
+            event: Event::Reaction {
+                message: answer.into(),
+                emoji: "👍".to_owned(),
+                added,
+            },
+        };
+        tokio::spawn(async move { club.handle(incoming).await })
+    };
+    for (i, fan) in fans[..20].iter().enumerate() {
+        react(fan, format!("up-{i}"), true).await.unwrap().unwrap();
+    }
+    assert_eq!(test.balance(&bob).await, 20 * worth);
+    // Bob spends all but five votes' worth.
+    let bob_id = test
+        .temp
+        .store
+        .identity_member(bob.platform, &bob.external_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let spent = grant_posting(bob_id, -15 * worth, "spent");
+    test.temp.store.post(&spent, Utc::now()).await.unwrap();
+
+    // Ten fans take theirs back, each withdrawal delivered twice, while
+    // ten others vote.
+    let mut tasks = Vec::new();
+    for (i, fan) in fans[..10].iter().enumerate() {
+        tasks.push(react(fan, format!("back-{i}"), false));
+        tasks.push(react(fan, format!("back-{i}"), false));
+    }
+    for (i, fan) in fans[20..].iter().enumerate() {
+        tasks.push(react(fan, format!("late-{i}"), true));
+    }
+    for task in tasks {
+        task.await.unwrap().expect("every reaction is handled");
+    }
+
+    let day = test.club.now().date_naive();
+    let votes = test.temp.store.votes_received(bob_id, day).await.unwrap();
+    let withdrawn: Vec<_> = votes.iter().filter(|vote| !vote.active).collect();
+    assert_eq!(withdrawn.len(), 10, "each withdrawn vote ended once");
+    let taken_back: i64 = withdrawn.iter().map(|vote| vote.reversed).sum();
+    assert!(
+        (5 * worth..=10 * worth).contains(&taken_back),
+        "what was left when each withdrawal came, at most: {taken_back}"
+    );
+    assert_eq!(
+        test.balance(&bob).await,
+        5 * worth + 10 * worth - taken_back,
+        "the late votes paid, the withdrawals took back what they say"
+    );
+    assert_eq!(test.temp.store.count_paying_votes().await.unwrap(), 20);
+    let report = test.temp.store.doctor().await.unwrap();
+    assert!(report.is_healthy(), "{report}");
+}
+
 /// Credits and refused debits sent together: a refused debit is undone
 /// alone, its batch-mates' credits all stay booked.
 #[tokio::test]

@@ -525,22 +525,18 @@ impl Club {
                 ));
             }
             (Event::Reaction { emoji, added, .. }, Before::Reaction(reacted_on)) => {
-                // An added reaction's vote is checked for a replay where
-                // it is written (the vote writer); anything else is
-                // checked here, before it changes anything.
-                let replayed = || async {
-                    match &incoming.event_key {
-                        Some(key) => self.store().was_handled(key).await,
-                        None => Ok(false),
-                    }
-                };
-                if !*added && replayed().await? {
-                    tracing::debug!("reaction delivered twice; handled the first time");
-                    return Ok(Handled::nothing(None));
-                }
+                // A vote or a withdrawal is checked for a replay where it
+                // is written (the vote writer); a reaction that writes
+                // neither is checked here, before its event is committed.
                 let reacted = self
                     .on_reaction(incoming, member, lang, *reacted_on, emoji, *added, now)
                     .await?;
+                let replayed = match &incoming.event_key {
+                    Some(key) if !matches!(reacted, Reacted::Committed(_)) => {
+                        self.store().was_handled(key).await?
+                    }
+                    _ => false,
+                };
                 let replies = match reacted {
                     // The vote writer committed the event with its vote.
                     Reacted::Committed(replies) => {
@@ -549,7 +545,7 @@ impl Club {
                             replies,
                         });
                     }
-                    _ if *added && replayed().await? => {
+                    _ if replayed => {
                         tracing::debug!("reaction delivered twice; handled the first time");
                         return Ok(Handled::nothing(None));
                     }

@@ -288,6 +288,19 @@ pub(super) enum Reacted {
     Committed(Vec<Reply>),
 }
 
+/// What the store commits of a reaction's event with its vote or
+/// withdrawal: its key, who acted on which platform, and where unless in
+/// private.
+pub(super) fn event_marks(context: &Context<'_>, event_key: Option<&str>) -> EventMarks {
+    let place = context.place;
+    EventMarks {
+        event_key: event_key.map(str::to_owned),
+        actor: context.member.id,
+        platform: context.actor.platform,
+        origin: (!place.private).then(|| place.id.clone()),
+    }
+}
+
 /// Casts a reaction's vote of `kind` on `target` and commits its event
 /// with it: the store writes it together with the other votes waiting
 /// (`Store::cast_vote_event`). Its milestone is decided there too.
@@ -316,12 +329,7 @@ pub(super) async fn reaction_vote(
         now: context.now,
     };
     let place = context.place;
-    let marks = EventMarks {
-        event_key: event_key.map(str::to_owned),
-        actor: context.member.id,
-        platform: context.actor.platform,
-        origin: (!place.private).then(|| place.id.clone()),
-    };
+    let marks = event_marks(context, event_key);
     let club = context.club.clone();
     let blocked = ballot.blocked;
     let decide =

@@ -17,6 +17,7 @@ use super::recognition;
 use super::reply::Reply;
 use super::{Context, ReactedOn};
 use crate::lang::Lang;
+use crate::store::vote_writer::WithdrawalEvent;
 use crate::store::votes::{VoteKind, Withdrawal};
 
 /// A reply that says thanks upvotes the message it replies to.
@@ -41,7 +42,7 @@ pub(super) async fn thanks(context: &Context<'_>, text: &str) -> Result<Vec<Repl
     recognition::celebrate(context, &result).await
 }
 
-/// A reaction added to or removed from a message. An added one's vote
+/// A reaction added to or removed from a message. A vote or a withdrawal
 /// commits its event with it ([`Reacted::Committed`]).
 pub(super) async fn reaction(
     context: &Context<'_>,
@@ -62,20 +63,31 @@ pub(super) async fn reaction(
     };
     let emoji = points::plain_emoji(emoji);
     if !added {
-        let withdrawal = context
+        let withdrawal = WithdrawalEvent {
+            message: reacted_on.id,
+            voter: context.member.id,
+            emoji,
+            now: context.now,
+            marks: points::event_marks(context, event_key),
+        };
+        match context
             .club
             .store()
-            .withdraw_reaction(reacted_on.id, context.member.id, &emoji, context.now)
-            .await?;
-        if let Withdrawal::Withdrawn {
-            vote,
-            paid,
-            reversed,
-        } = withdrawal
+            .withdraw_reaction_event(withdrawal)
+            .await?
         {
-            tracing::info!(vote, paid, reversed, "vote withdrawn");
+            Withdrawal::Withdrawn {
+                vote,
+                paid,
+                reversed,
+            } => tracing::info!(vote, paid, reversed, "vote withdrawn"),
+            Withdrawal::Replayed => {
+                tracing::debug!("reaction delivered twice; handled the first time");
+            }
+            Withdrawal::NothingToWithdraw => {}
         }
-        return Ok(Reacted::Uncounted);
+        // The store committed the event with the withdrawal.
+        return Ok(Reacted::Committed(Vec::new()));
     }
     let voted = reacted_on
         .voted

@@ -128,34 +128,38 @@ pub fn badge_source_key(vote: i64) -> String {
     format!("badge:{vote}")
 }
 
-/// Takes the `reversed` points of vote `vote`, and the badge it brought,
-/// out of its author's waiting digest; rows already told stay.
-pub(super) async fn untell_reversed_vote(
-    tx: &mut SqliteConnection,
-    vote: i64,
-    reversed: i64,
-) -> Result<(), StoreError> {
-    let paid = vote_source_key(vote);
-    sqlx::query(
-        "DELETE FROM earned_points WHERE source_key IN (?, ?) AND digested_at IS NULL \
-         AND (kind = 'badge' OR points <= ?)",
+/// Takes reversed votes' points, and the badges they brought, out of their
+/// authors' waiting digests; rows already told stay. For `votes` votes,
+/// each bound by [`bind_untell`] as (vote, points taken back); the rows'
+/// keys are [`vote_source_key`] and [`badge_source_key`].
+pub(super) fn untell_sql(votes: usize) -> String {
+    let values = vec!["(?, ?, ?)"; votes].join(", ");
+    format!(
+        "WITH u (paid, badge, reversed) AS (VALUES {values}) \
+         DELETE FROM earned_points WHERE id IN (SELECT e.id FROM u JOIN earned_points e \
+             ON e.source_key IN (u.paid, u.badge) \
+             WHERE e.digested_at IS NULL AND (e.kind = 'badge' OR e.points <= u.reversed)); \
+         WITH u (paid, badge, reversed) AS (VALUES {values}) \
+         UPDATE earned_points SET points = points - u.reversed FROM u \
+         WHERE earned_points.source_key = u.paid AND earned_points.digested_at IS NULL",
     )
-    .bind(&paid)
-    .bind(badge_source_key(vote))
-    .bind(reversed)
-    .execute(&mut *tx)
-    .await
-    .context("taking a reversed vote out of a digest")?;
-    // Part of it was spent and stays: the rest is still the member's.
-    sqlx::query(
-        "UPDATE earned_points SET points = points - ? WHERE source_key = ? AND digested_at IS NULL",
-    )
-    .bind(reversed)
-    .bind(&paid)
-    .execute(&mut *tx)
-    .await
-    .context("offsetting a reversed vote in a digest")?;
-    Ok(())
+}
+
+/// Binds (vote id, points taken back) pairs to [`untell_sql`]'s
+/// parameters (its values come twice: once per statement).
+pub(super) fn bind_untell<'q>(
+    mut query: Query<'q>,
+    reversed: impl Iterator<Item = (i64, i64)> + Clone,
+) -> Query<'q> {
+    for _statement in 0..2 {
+        for (vote, points) in reversed.clone() {
+            query = query
+                .bind(vote_source_key(vote))
+                .bind(badge_source_key(vote))
+                .bind(points);
+        }
+    }
+    query
 }
 
 impl Store {

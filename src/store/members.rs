@@ -175,7 +175,8 @@ impl Store {
         let platform = seen.platform.as_str();
         let account = seen.external_id;
         let first = First {
-            sql: "SELECT member_id AS existing FROM identities WHERE platform = ? AND external_id = ?",
+            sql: "SELECT member_id AS existing FROM identities WHERE platform = ? AND external_id = ?"
+                .into(),
             bind: Box::new(move |query| query.bind(platform).bind(account)),
         };
         let (mut tx, rows) = self.begin_write_reading(first).await?;

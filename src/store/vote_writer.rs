@@ -22,7 +22,15 @@
 //! whose notices must be re-routed) follow in the same transaction. Every
 //! caller is answered after the commit; if the batch fails, each of them
 //! gets the error and nothing of it is written.
+//!
+//! A reaction taken back ([`Store::withdraw_reaction_event`]) comes the
+//! same way: alone, its read, its reversal and its event's marks took a
+//! turn of the group commit and several round trips, and then a second
+//! turn for the marks, so a club whose members change their minds fell
+//! behind (docs/performance.md). The batch's withdrawals are read with its
+//! votes' facts and written with its votes' rows.
 
+use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -31,7 +39,10 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::digests::{Earned, EarnedKind, insert_earned};
 use super::outbox::{self, EventCommit, PlatformUse, write_notices};
-use super::votes::{self, Earlier, NewVote, Verdict, VoteFacts, VoteKind, VoteRecorded};
+use super::votes::{
+    self, Earlier, NewVote, Verdict, VoteFacts, VoteKind, VoteRecorded, Withdrawal, Withdrawals,
+    WithdrawnReaction,
+};
 use super::writer::{First, Group, MAX_BATCH};
 use super::{Context, Store, StoreError};
 use crate::club::model::{MemberId, MessageId, Platform};
@@ -64,6 +75,29 @@ pub struct VoteData {
     pub now: DateTime<Utc>,
 }
 
+/// A reaction taken back, and its event.
+#[derive(Debug, Clone)]
+pub struct WithdrawalEvent {
+    pub message: MessageId,
+    pub voter: MemberId,
+    /// The reaction's emoji, as its vote recorded it.
+    pub emoji: String,
+    pub now: DateTime<Utc>,
+    pub marks: EventMarks,
+}
+
+impl WithdrawalEvent {
+    fn reaction(&self) -> WithdrawnReaction<'_> {
+        WithdrawnReaction {
+            message: self.message,
+            voter: self.voter,
+            emoji: &self.emoji,
+            event_key: self.marks.event_key.as_deref(),
+            now: self.now,
+        }
+    }
+}
+
 /// The event a vote came with: what its commit marks.
 #[derive(Debug, Clone)]
 pub struct EventMarks {
@@ -90,10 +124,37 @@ pub struct VoteWritten {
     pub notices: Vec<Reply>,
 }
 
-/// A vote event waiting for the writer, and where its outcome goes.
-struct Job {
-    event: VoteEvent,
-    answer: oneshot::Sender<Result<VoteWritten, StoreError>>,
+/// An event waiting for the writer, and where its outcome goes.
+enum Job {
+    Vote {
+        event: VoteEvent,
+        answer: oneshot::Sender<Result<VoteWritten, StoreError>>,
+    },
+    Withdrawal {
+        event: WithdrawalEvent,
+        answer: oneshot::Sender<Result<Withdrawal, StoreError>>,
+    },
+}
+
+impl Job {
+    /// The message and voter it is about.
+    fn target(&self) -> (MessageId, MemberId) {
+        match self {
+            Job::Vote { event, .. } => (event.vote.message, event.vote.voter),
+            Job::Withdrawal { event, .. } => (event.message, event.voter),
+        }
+    }
+
+    /// Whether it has to wait for a batch of its own after `batch`: a
+    /// withdrawal and a vote of the same voter on the same message are
+    /// ruled on in their order, which one batch does not keep (its votes
+    /// come first).
+    fn follows(&self, batch: &[Job]) -> bool {
+        let withdraws = |job: &Job| matches!(job, Job::Withdrawal { .. });
+        batch
+            .iter()
+            .any(|job| job.target() == self.target() && (withdraws(job) || withdraws(self)))
+    }
 }
 
 /// The way to the store's vote writer.
@@ -126,65 +187,160 @@ impl Store {
             ));
         }
         let (answer, outcome) = oneshot::channel();
-        let stopped = || StoreError::Inconsistent("the vote writer stopped".into());
+        self.send_vote_job(Job::Vote { event, answer }).await?;
+        outcome.await.map_err(|_| writer_stopped())?
+    }
+
+    /// Withdraws the voter's standing reaction vote with the emoji on the
+    /// message, takes back what it paid as far as the author's balance
+    /// allows, and commits its event (the handled mark, the member's
+    /// platform), with the vote events waiting at that moment. Like
+    /// [`Store::cast_vote_event`], it has to be the event's only write.
+    #[tracing::instrument(skip_all)]
+    pub async fn withdraw_reaction_event(
+        &self,
+        event: WithdrawalEvent,
+    ) -> Result<Withdrawal, StoreError> {
+        if super::unit::wrote().await {
+            return Err(StoreError::Inconsistent(
+                "a withdrawal came after its event wrote".into(),
+            ));
+        }
+        let (answer, outcome) = oneshot::channel();
+        self.send_vote_job(Job::Withdrawal { event, answer })
+            .await?;
+        outcome.await.map_err(|_| writer_stopped())?
+    }
+
+    async fn send_vote_job(&self, job: Job) -> Result<(), StoreError> {
         self.votes
             .jobs
-            .send(Job { event, answer })
+            .send(job)
             .await
-            .map_err(|_| stopped())?;
-        outcome.await.map_err(|_| stopped())?
+            .map_err(|_| writer_stopped())
     }
 }
 
-/// The writer's loop: each batch is what waits when the last one is done.
+fn writer_stopped() -> StoreError {
+    StoreError::Inconsistent("the vote writer stopped".into())
+}
+
+/// The writer's loop: each batch is what waits when the last one is done
+/// (up to one that has to follow it, [`Job::follows`]).
 async fn run(group: Arc<Group>, mut waiting: mpsc::Receiver<Job>) {
-    while let Some(first) = waiting.recv().await {
+    let mut next = None;
+    loop {
+        let first = match next.take() {
+            Some(job) => job,
+            None => match waiting.recv().await {
+                Some(job) => job,
+                None => return,
+            },
+        };
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
             match waiting.try_recv() {
+                Ok(job) if job.follows(&jobs) => {
+                    next = Some(job);
+                    break;
+                }
                 Ok(job) => jobs.push(job),
                 Err(_) => break,
             }
         }
-        tracing::debug!(votes = jobs.len(), "writing a batch of votes");
-        let (events, answers): (Vec<VoteEvent>, Vec<_>) =
-            jobs.into_iter().map(|job| (job.event, job.answer)).unzip();
-        match write_batch(&group, events).await {
-            Ok(written) => {
-                for (answer, written) in answers.into_iter().zip(written) {
-                    let _ = answer.send(Ok(written));
+        tracing::debug!(events = jobs.len(), "writing a batch of votes");
+        let mut votes = Vec::new();
+        let mut withdrawals = Vec::new();
+        let mut answers = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            match job {
+                Job::Vote { event, answer } => {
+                    votes.push(event);
+                    answers.push(Answer::Vote(answer));
+                }
+                Job::Withdrawal { event, answer } => {
+                    withdrawals.push(event);
+                    answers.push(Answer::Withdrawal(answer));
+                }
+            }
+        }
+        match write_batch(&group, votes, withdrawals).await {
+            Ok((written, withdrawn)) => {
+                let (mut written, mut withdrawn) = (written.into_iter(), withdrawn.into_iter());
+                for answer in answers {
+                    match answer {
+                        Answer::Vote(answer) => {
+                            let _ = answer.send(written.next().ok_or_else(lost_outcome));
+                        }
+                        Answer::Withdrawal(answer) => {
+                            let _ = answer.send(withdrawn.next().ok_or_else(lost_outcome));
+                        }
+                    }
                 }
             }
             Err(error) => {
-                tracing::error!(%error, votes = answers.len(), "a batch of votes failed");
-                let error = error.to_string();
+                tracing::error!(%error, events = answers.len(), "a batch of votes failed");
+                let error = format!("the batch of votes failed: {error}");
                 for answer in answers {
-                    let _ = answer.send(Err(StoreError::Inconsistent(format!(
-                        "the batch of votes failed: {error}"
-                    ))));
+                    answer.fail(&error);
                 }
             }
         }
     }
 }
 
-/// The round trip's first statements for `votes` votes: their facts and
-/// their voters' deliveries.
-fn facts_sql(votes: usize) -> &'static str {
-    static TEXTS: OnceLock<Vec<String>> = OnceLock::new();
-    let texts = TEXTS.get_or_init(|| {
-        (1..=MAX_BATCH)
-            .map(|n| format!("{}; {}", votes::facts_sql(n), outbox::delivery_facts_sql(n)))
-            .collect()
-    });
-    &texts[votes.clamp(1, MAX_BATCH) - 1]
+/// Where a batch's outcomes go, in the order its events came.
+enum Answer {
+    Vote(oneshot::Sender<Result<VoteWritten, StoreError>>),
+    Withdrawal(oneshot::Sender<Result<Withdrawal, StoreError>>),
 }
 
-/// Rules on, writes and commits one batch of vote events.
+impl Answer {
+    fn fail(self, error: &str) {
+        let error = || StoreError::Inconsistent(error.to_owned());
+        match self {
+            Answer::Vote(answer) => {
+                let _ = answer.send(Err(error()));
+            }
+            Answer::Withdrawal(answer) => {
+                let _ = answer.send(Err(error()));
+            }
+        }
+    }
+}
+
+fn lost_outcome() -> StoreError {
+    StoreError::Inconsistent("a batch of votes lost an event's outcome".into())
+}
+
+/// The round trip's first statements for `votes` votes and `withdrawals`
+/// withdrawals: their facts and their members' deliveries.
+fn facts_sql(votes: usize, withdrawals: usize) -> Cow<'static, str> {
+    static TEXTS: OnceLock<Vec<String>> = OnceLock::new();
+    if withdrawals == 0 {
+        let texts = TEXTS.get_or_init(|| {
+            (1..=MAX_BATCH)
+                .map(|n| format!("{}; {}", votes::facts_sql(n), outbox::delivery_facts_sql(n)))
+                .collect()
+        });
+        return Cow::Borrowed(&texts[votes.clamp(1, MAX_BATCH) - 1]);
+    }
+    let mut statements = Vec::with_capacity(3);
+    if votes > 0 {
+        statements.push(votes::facts_sql(votes).to_owned());
+    }
+    statements.push(outbox::delivery_facts_sql(votes + withdrawals));
+    statements.push(votes::withdrawal_facts_sql(withdrawals));
+    Cow::Owned(statements.join("; "))
+}
+
+/// Rules on, writes and commits one batch: its votes, then its
+/// withdrawals.
 async fn write_batch(
     group: &Group,
     events: Vec<VoteEvent>,
-) -> Result<Vec<VoteWritten>, StoreError> {
+    withdrawals: Vec<WithdrawalEvent>,
+) -> Result<(Vec<VoteWritten>, Vec<Withdrawal>), StoreError> {
     let count = events.len();
     let (data, hooks): (Vec<(VoteData, EventMarks)>, Vec<_>) = events
         .into_iter()
@@ -194,23 +350,32 @@ async fn write_batch(
         .iter()
         .map(|(vote, marks)| new_vote(vote, marks))
         .collect();
+    let reactions: Vec<WithdrawnReaction<'_>> =
+        withdrawals.iter().map(WithdrawalEvent::reaction).collect();
     let first = First {
-        sql: facts_sql(count),
+        sql: facts_sql(count, withdrawals.len()),
         bind: Box::new(|query| {
             let query = votes::bind_facts(query, votes.iter());
-            outbox::bind_delivery_facts(query, data.iter().map(|(_, marks)| marks.actor))
+            let actors = data.iter().map(|(_, marks)| marks.actor);
+            let actors = actors.chain(withdrawals.iter().map(|event| event.marks.actor));
+            let query = outbox::bind_delivery_facts(query, actors);
+            votes::bind_withdrawal_facts(query, reactions.iter().copied())
         }),
     };
     let (mut turn, rows) = group.join_reading(None, Some(first)).await?;
-    let reads = votes::read_facts(&rows, count)?;
+    let reads = match count {
+        0 => Vec::new(),
+        _ => votes::read_facts(&rows, count)?,
+    };
+    let withdrawal_reads = votes::read_withdrawal_facts(&rows, withdrawals.len())?;
     let mut deliveries = outbox::read_delivery_facts(&rows)?;
 
     // The rules, vote by vote, before anything is written.
     let mut earlier = Earlier::default();
-    let mut next_id = reads[0].next_vote();
+    let mut next_id = reads.first().map_or(0, |read| read.next_vote());
     let mut decided = Vec::with_capacity(count);
     let mut outcomes = Vec::with_capacity(count);
-    // The recorded votes' events, with what each vote brings besides.
+    // The recorded votes, with what each brings besides.
     let mut recorded = Vec::with_capacity(count);
     for (((vote, (data, marks)), read), (decide, celebrate)) in
         votes.iter().zip(&data).zip(&reads).zip(hooks)
@@ -226,12 +391,33 @@ async fn write_batch(
         decided.push(vote);
     }
 
-    // Where the voters' notices go: a platform that changed is remembered
-    // with the votes; a voter whose notices wait for one has them re-routed
-    // (`mark_event`).
+    // Then the withdrawals, with what the votes paid.
+    let mut taking = Withdrawals::after(&decided);
+    let withdrawn: Vec<Withdrawal> = reactions
+        .iter()
+        .zip(&withdrawal_reads)
+        .map(|(reaction, read)| taking.rule(reaction, read))
+        .collect();
+
+    // The events committed: every one but a replay.
+    let committed: Vec<&EventMarks> = recorded
+        .iter()
+        .map(|(_, marks, _)| *marks)
+        .chain(
+            withdrawals
+                .iter()
+                .zip(&withdrawn)
+                .filter(|(_, withdrawn)| **withdrawn != Withdrawal::Replayed)
+                .map(|(event, _)| &event.marks),
+        )
+        .collect();
+
+    // Where the members' notices go: a platform that changed is remembered
+    // with the votes; a member whose notices wait for one has them
+    // re-routed (`reroute`).
     let mut remembered = Vec::new();
-    let mut reroutes = Vec::with_capacity(recorded.len());
-    for (_, marks, _) in &recorded {
+    let mut reroutes = Vec::with_capacity(committed.len());
+    for marks in &committed {
         let delivery = deliveries.entry(marks.actor).or_default();
         let used = delivery.use_platform(marks.platform);
         if used == PlatformUse::Remember {
@@ -240,58 +426,79 @@ async fn write_batch(
         reroutes.push(used == PlatformUse::Reroute);
     }
 
-    // Every vote and its event's marks in one round trip.
+    // Every vote, every reversal and the events' marks in one round trip.
     let now = Utc::now();
+    let keys: Vec<&str> = committed
+        .iter()
+        .filter_map(|marks| marks.event_key.as_deref())
+        .collect();
+    let reversals = taking.reversals();
+    let mut statements = Vec::with_capacity(4);
     if !decided.is_empty() {
-        let keys: Vec<&str> = recorded
-            .iter()
-            .filter_map(|(_, marks, _)| marks.event_key.as_deref())
-            .collect();
-        let mut sql = votes::written_sql(&decided, &earlier);
-        if !keys.is_empty() {
-            sql.push_str("; ");
-            sql.push_str(&outbox::handled_marks_sql(keys.len()));
+        statements.push(votes::written_sql(&decided, &earlier));
+    }
+    if !keys.is_empty() {
+        statements.push(outbox::handled_marks_sql(keys.len()));
+    }
+    if !remembered.is_empty() {
+        statements.push(outbox::platforms_used_sql(remembered.len()));
+    }
+    if !reversals.is_empty() {
+        statements.push(votes::reversals_sql(reversals));
+    }
+    if !statements.is_empty() {
+        let mut query = sqlx::query(AssertSqlSafe(statements.join("; ")));
+        if !decided.is_empty() {
+            query = votes::bind_written(query, &decided, &earlier);
         }
-        if !remembered.is_empty() {
-            sql.push_str("; ");
-            sql.push_str(&outbox::platforms_used_sql(remembered.len()));
-        }
-        let query = votes::bind_written(sqlx::query(AssertSqlSafe(sql)), &decided, &earlier);
         let query = outbox::bind_handled_marks(query, keys.iter().copied(), now);
-        let rows = outbox::bind_platforms_used(query, remembered.iter().copied(), now)
-            .persistent(count == 1)
+        let query = outbox::bind_platforms_used(query, remembered.iter().copied(), now);
+        let rows = votes::bind_reversals(query, reversals)
+            .persistent(count + withdrawals.len() == 1)
             .fetch_all(turn.connection())
             .await
             .context("recording votes")?;
         votes::check_written(&rows, &decided)?;
+        if !reversals.is_empty() {
+            votes::check_reversed(&rows, reversals)?;
+        }
     }
 
-    // What few votes bring besides, in the same transaction.
-    for ((vote, marks, celebration), reroute) in recorded.iter().zip(reroutes) {
-        mark_event(turn.connection(), vote, marks, celebration, reroute, now).await?;
+    // What few events bring besides, in the same transaction.
+    for (marks, reroute) in committed.iter().zip(reroutes) {
+        if reroute {
+            outbox::used_platform(
+                turn.connection(),
+                marks.actor,
+                marks.platform,
+                marks.origin.is_none(),
+                now,
+            )
+            .await?;
+        }
+    }
+    for (vote, marks, celebration) in &recorded {
+        celebrate(turn.connection(), vote, marks, celebration, now).await?;
     }
     turn.finish(true).await.context("committing votes")?;
-    Ok(outcomes
+    let written = outcomes
         .into_iter()
         .map(|(recorded, notices)| VoteWritten { recorded, notices })
-        .collect())
+        .collect();
+    Ok((written, withdrawn))
 }
 
-/// The rest of a recorded vote's event: a milestone's digest row, the
-/// member's kept notices re-routed (`reroute`), the notices.
-async fn mark_event(
+/// A recorded vote's milestone, if it reached one: its digest row and its
+/// notices.
+async fn celebrate(
     tx: &mut sqlx::SqliteConnection,
     vote: &VoteData,
     marks: &EventMarks,
     celebration: &Celebration,
-    reroute: bool,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     if let Some(earned) = &celebration.earned {
         insert_earned(tx, earned, vote.now).await?;
-    }
-    if reroute {
-        outbox::used_platform(tx, marks.actor, marks.platform, marks.origin.is_none(), now).await?;
     }
     if !celebration.notices.is_empty() {
         let commit = EventCommit {

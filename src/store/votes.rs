@@ -15,7 +15,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, Row};
 
 use super::digests::{EarnedKind, vote_source_key};
-use super::ledger::{AuditNote, LedgerKind, Posting, balance_in, book, ledger_time, record_audit};
+use super::ledger::{AuditNote, LedgerKind, balance_in, ledger_time, record_audit};
 use super::writer::MAX_BATCH;
 use super::{Context, First, Query, Store, StoreError};
 use crate::club::model::{MemberId, MessageId};
@@ -131,6 +131,8 @@ pub enum Withdrawal {
     NothingToWithdraw,
     /// The vote stands no more; `reversed` points were taken back.
     Withdrawn { vote: i64, paid: i64, reversed: i64 },
+    /// The platform delivered this withdrawal before: nothing changed.
+    Replayed,
 }
 
 /// A vote as moderators see it in `/why`.
@@ -202,7 +204,7 @@ impl Store {
     ) -> Result<VoteRecorded, StoreError> {
         let votes = [vote];
         let first = First {
-            sql: facts_sql(1),
+            sql: facts_sql(1).into(),
             bind: Box::new(move |query| bind_facts(query, votes.into_iter())),
         };
         let (mut tx, rows) = self.begin_write_reading(first).await?;
@@ -224,41 +226,6 @@ impl Store {
         check_written(&written, &decided)?;
         tx.commit().await.context("committing a vote")?;
         Ok(recorded)
-    }
-
-    /// Withdraws the voter's standing reaction vote with `emoji` on `message`
-    /// and takes back what it paid, as far as the author's balance allows.
-    #[tracing::instrument(skip_all)]
-    pub async fn withdraw_reaction(
-        &self,
-        message: MessageId,
-        voter: MemberId,
-        emoji: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Withdrawal, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let row = sqlx::query(
-            "SELECT id, author_id, kind, points FROM votes \
-             WHERE message_id = ? AND voter_id = ? AND via = 'reaction' AND emoji = ? AND active = 1 \
-             ORDER BY id DESC LIMIT 1",
-        )
-        .bind(message.0)
-        .bind(voter.0)
-        .bind(emoji)
-        .fetch_optional(&mut *tx)
-        .await
-        .context("finding a vote to withdraw")?;
-        let Some(row) = row else {
-            return Ok(Withdrawal::NothingToWithdraw);
-        };
-        let standing = standing_vote(&row).context("decoding a vote")?;
-        let reversed = reverse(&mut tx, &standing, "withdrawn", now).await?;
-        tx.commit().await.context("committing a withdrawal")?;
-        Ok(Withdrawal::Withdrawn {
-            vote: standing.id,
-            paid: standing.points,
-            reversed,
-        })
     }
 
     /// Reverses every standing paying vote `voter` cast since `since`, with
@@ -868,7 +835,8 @@ pub(crate) fn check_written(rows: &[SqliteRow], decided: &[Decided<'_>]) -> Resu
 }
 
 /// A standing vote about to be reversed.
-struct StandingVote {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct StandingVote {
     id: i64,
     author: MemberId,
     kind: VoteKind,
@@ -884,10 +852,149 @@ fn standing_vote(row: &sqlx::sqlite::SqliteRow) -> Result<StandingVote, sqlx::Er
     })
 }
 
-/// Ends a standing vote and books the reversal of what it paid, at most the
-/// author's balance (a balance never goes below zero; what was already spent
-/// stays spent, and the vote row records what was actually taken back).
-/// What the author was not told yet leaves their waiting digest with it.
+/// A standing vote's end, and what it takes back.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reversal {
+    vote: StandingVote,
+    /// What is taken back: what the vote paid, at most the author's
+    /// balance (a balance never goes below zero; what was already spent
+    /// stays spent, and the vote row records what was actually taken back).
+    reversed: i64,
+    why: &'static str,
+    now: DateTime<Utc>,
+}
+
+impl Reversal {
+    /// Ends `vote`, taking back what it paid as far as `available` (its
+    /// author's balance) allows.
+    fn of(vote: StandingVote, available: i64, why: &'static str, now: DateTime<Utc>) -> Reversal {
+        let reversed = vote.points.min(available);
+        if reversed < vote.points {
+            tracing::warn!(
+                vote = vote.id,
+                paid = vote.points,
+                reversed,
+                "reversal limited by a spent balance"
+            );
+        }
+        Reversal {
+            vote,
+            reversed,
+            why,
+            now,
+        }
+    }
+
+    fn books(&self) -> bool {
+        self.reversed > 0
+    }
+}
+
+/// Writes reversals, each kind of row in one multi-row statement: the
+/// votes' end, the ledger rows and balances of what they take back, and
+/// their rows out of the authors' waiting digests. Bound by
+/// [`bind_reversals`]; [`check_reversed`] checks what it did.
+pub(crate) fn reversals_sql(reversals: &[Reversal]) -> String {
+    let rows = |count: usize, row: &str| vec![row; count].join(", ");
+    let mut sql = format!(
+        "WITH e (vote, at, reversed) AS (VALUES {}) \
+         UPDATE votes SET active = 0, withdrawn_at = e.at, reversed = e.reversed FROM e \
+         WHERE votes.id = e.vote AND votes.active = 1 RETURNING id AS ended",
+        rows(reversals.len(), "(?, ?, ?)")
+    );
+    let booked = reversals.iter().filter(|reversal| reversal.books()).count();
+    if booked > 0 {
+        sql.push_str(&format!(
+            "; INSERT INTO ledger (member_id, amount, kind, reason, actor_id, source, idempotency_key, earning, created_at) \
+             VALUES {} ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key AS unbooked; \
+             WITH d (member, amount, earned, at) AS (VALUES {}) \
+             UPDATE balances SET balance = balance + d.amount, lifetime_earned = lifetime_earned + d.earned, \
+                 updated_at = d.at FROM d \
+             WHERE balances.member_id = d.member AND balances.balance + d.amount >= 0 \
+             RETURNING member_id AS unbalanced",
+            rows(booked, "(?, ?, ?, ?, NULL, ?, ?, ?, ?)"),
+            rows(reversed_authors(reversals).len(), "(?, ?, ?, ?)"),
+        ));
+    }
+    sql.push_str("; ");
+    sql.push_str(&super::digests::untell_sql(reversals.len()));
+    sql
+}
+
+/// Binds the reversals' values to [`reversals_sql`]'s parameters.
+pub(crate) fn bind_reversals<'q>(mut query: Query<'q>, reversals: &'q [Reversal]) -> Query<'q> {
+    for reversal in reversals {
+        query = query
+            .bind(reversal.vote.id)
+            .bind(reversal.now)
+            .bind(reversal.reversed);
+    }
+    let booking = || reversals.iter().filter(|reversal| reversal.books());
+    if booking().next().is_some() {
+        for reversal in booking() {
+            let (vote, kind) = (reversal.vote.id, reversal.vote.kind.reversal());
+            query = query
+                .bind(reversal.vote.author.0)
+                .bind(-reversal.reversed)
+                .bind(kind.as_str())
+                .bind(format!("vote {vote} {}", reversal.why))
+                .bind(format!("vote {vote}"))
+                .bind(format!("vote:{vote}:reversal"))
+                .bind(kind.is_earning())
+                .bind(ledger_time(reversal.now));
+        }
+        for (author, (amount, earned, at)) in reversed_authors(reversals) {
+            query = query.bind(author).bind(amount).bind(earned).bind(at);
+        }
+    }
+    super::digests::bind_untell(
+        query,
+        reversals
+            .iter()
+            .map(|reversal| (reversal.vote.id, reversal.reversed)),
+    )
+}
+
+/// What the reversals take from each author's balance: (amount, earned
+/// amount, the last reversal's time), by author.
+fn reversed_authors(reversals: &[Reversal]) -> BTreeMap<i64, (i64, i64, DateTime<Utc>)> {
+    let mut authors = BTreeMap::new();
+    for reversal in reversals.iter().filter(|reversal| reversal.books()) {
+        let entry = authors
+            .entry(reversal.vote.author.0)
+            .or_insert((0, 0, reversal.now));
+        entry.0 -= reversal.reversed;
+        if reversal.vote.kind.reversal().is_earning() {
+            entry.1 -= reversal.reversed;
+        }
+        entry.2 = reversal.now;
+    }
+    authors
+}
+
+/// Checks that every reversed vote ended, every reversal was booked and
+/// every author's balance moved: the votes were standing, a reversal's
+/// key names its vote (which ends once) and the amounts were read within
+/// the transaction, so anything else means the books are not what the
+/// store assumes, and the write is given up.
+pub(crate) fn check_reversed(rows: &[SqliteRow], reversals: &[Reversal]) -> Result<(), StoreError> {
+    let ended = super::rows_named(rows, "ended").count();
+    let booked = super::rows_named(rows, "unbooked").count();
+    let balanced = super::rows_named(rows, "unbalanced").count();
+    let booking = reversals.iter().filter(|reversal| reversal.books()).count();
+    let authors = reversed_authors(reversals).len();
+    if ended != reversals.len() || booked != booking || balanced != authors {
+        return Err(StoreError::Inconsistent(format!(
+            "{} reversals ended {ended} votes, booked {booked} of {booking} ledger rows and moved {balanced} of {authors} balances",
+            reversals.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Ends a standing vote and takes back what it paid, as far as its
+/// author's balance allows ([`Reversal`]); what the author was not told
+/// yet leaves their waiting digest with it. Returns the points taken back.
 async fn reverse(
     tx: &mut sqlx::SqliteConnection,
     vote: &StandingVote,
@@ -895,37 +1002,167 @@ async fn reverse(
     now: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
     let available = balance_in(tx, vote.author).await?;
-    let reversed = vote.points.min(available);
-    if reversed > 0 {
-        let posting = Posting {
-            member: vote.author,
-            amount: -reversed,
-            kind: vote.kind.reversal(),
-            reason: format!("vote {} {why}", vote.id),
-            actor: None,
-            source: Some(format!("vote {}", vote.id)),
-            idempotency_key: format!("vote:{}:reversal", vote.id),
-            audit: None,
+    let reversals = [Reversal::of(*vote, available, why, now)];
+    let rows = bind_reversals(
+        sqlx::query(AssertSqlSafe(reversals_sql(&reversals))),
+        &reversals,
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .context("reversing a vote")?;
+    check_reversed(&rows, &reversals)?;
+    Ok(reversals[0].reversed)
+}
+
+/// A reaction's withdrawal, as the vote writer rules on it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WithdrawnReaction<'a> {
+    pub message: MessageId,
+    pub voter: MemberId,
+    pub emoji: &'a str,
+    pub event_key: Option<&'a str>,
+    pub now: DateTime<Utc>,
+}
+
+/// What a withdrawal reads before it is ruled on.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WithdrawalRead {
+    /// The platform delivered this event before.
+    replayed: bool,
+    /// The voter's standing reaction vote with the emoji (the latest).
+    standing: Option<StandingVote>,
+    /// Its author's balance.
+    balance: i64,
+}
+
+/// The facts of `withdrawals` withdrawals (one row each, in their order):
+/// whether each one's event was handled before, the vote it ends and its
+/// author's balance. A write's first statement, like [`facts_sql`].
+pub(crate) fn withdrawal_facts_sql(withdrawals: usize) -> String {
+    let values = vec!["(?, ?, ?, ?, ?)"; withdrawals.max(1)].join(", ");
+    format!(
+        "WITH w (i, message, voter, emoji, event_key) AS (VALUES {values}) \
+         SELECT w.i AS withdrawal_facts, \
+         EXISTS (SELECT 1 FROM handled_events WHERE w.event_key IS NOT NULL AND event_key = w.event_key) AS replayed, \
+         v.id, v.author_id, v.kind, v.points, \
+         COALESCE((SELECT balance FROM balances WHERE member_id = v.author_id), 0) AS balance \
+         FROM w LEFT JOIN votes v ON v.id = (SELECT id FROM votes \
+             WHERE message_id = w.message AND voter_id = w.voter AND via = 'reaction' AND emoji = w.emoji \
+               AND active = 1 ORDER BY id DESC LIMIT 1) \
+         ORDER BY w.i"
+    )
+}
+
+/// Binds the withdrawals' values to [`withdrawal_facts_sql`]'s parameters.
+pub(crate) fn bind_withdrawal_facts<'q>(
+    mut query: Query<'q>,
+    withdrawals: impl Iterator<Item = WithdrawnReaction<'q>>,
+) -> Query<'q> {
+    for (i, withdrawal) in withdrawals.enumerate() {
+        query = query
+            .bind(i as i64)
+            .bind(withdrawal.message.0)
+            .bind(withdrawal.voter.0)
+            .bind(withdrawal.emoji)
+            .bind(withdrawal.event_key);
+    }
+    query
+}
+
+/// The facts of `withdrawals` withdrawals from [`withdrawal_facts_sql`]'s
+/// rows, in their order.
+pub(crate) fn read_withdrawal_facts(
+    rows: &[SqliteRow],
+    withdrawals: usize,
+) -> Result<Vec<WithdrawalRead>, StoreError> {
+    let decode = |row: &SqliteRow| -> Result<WithdrawalRead, sqlx::Error> {
+        let standing = match row.try_get::<Option<i64>, _>("id")? {
+            Some(_) => Some(standing_vote(row)?),
+            None => None,
         };
-        book(tx, &posting, now).await?;
+        Ok(WithdrawalRead {
+            replayed: row.try_get("replayed")?,
+            standing,
+            balance: row.try_get("balance")?,
+        })
+    };
+    let read: Vec<WithdrawalRead> = super::rows_named(rows, "withdrawal_facts")
+        .map(decode)
+        .collect::<Result<_, _>>()
+        .context("decoding the facts of a withdrawal")?;
+    if read.len() != withdrawals {
+        return Err(StoreError::Inconsistent(format!(
+            "the facts of {withdrawals} withdrawals came back as {} rows",
+            read.len()
+        )));
     }
-    sqlx::query("UPDATE votes SET active = 0, withdrawn_at = ?, reversed = ? WHERE id = ?")
-        .bind(now)
-        .bind(reversed)
-        .bind(vote.id)
-        .execute(&mut *tx)
-        .await
-        .context("ending a vote")?;
-    super::digests::untell_reversed_vote(tx, vote.id, reversed).await?;
-    if reversed < vote.points {
-        tracing::warn!(
-            vote = vote.id,
-            paid = vote.points,
-            reversed,
-            "reversal limited by a spent balance"
-        );
+    Ok(read)
+}
+
+/// The withdrawals of one batch, ruled on in their order after the batch's
+/// votes (they were all waiting at once, so any order is one they could
+/// have had; the writer never batches a withdrawal with a vote on the same
+/// message by the same voter). What the votes paid and the withdrawals
+/// before took back is counted in, as in [`Earlier`].
+#[derive(Debug, Default)]
+pub(crate) struct Withdrawals {
+    /// What each author has to give back, by author: the balance as read
+    /// plus what the batch's votes paid, less what was taken back.
+    available: BTreeMap<i64, i64>,
+    /// What the batch's votes paid each author.
+    paid: BTreeMap<i64, i64>,
+    /// Votes this batch ended, and the events it handled.
+    ended: HashSet<i64>,
+    events: HashSet<String>,
+    reversals: Vec<Reversal>,
+}
+
+impl Withdrawals {
+    /// Withdrawals after the batch's `decided` votes.
+    pub(crate) fn after(decided: &[Decided<'_>]) -> Withdrawals {
+        Withdrawals {
+            paid: paying_authors(decided)
+                .into_iter()
+                .map(|(author, (amount, _, _))| (author, amount))
+                .collect(),
+            ..Withdrawals::default()
+        }
     }
-    Ok(reversed)
+
+    /// Rules on `withdrawal` with what it read.
+    pub(crate) fn rule(
+        &mut self,
+        withdrawal: &WithdrawnReaction<'_>,
+        read: &WithdrawalRead,
+    ) -> Withdrawal {
+        if let Some(key) = withdrawal.event_key
+            && (read.replayed || !self.events.insert(key.to_owned()))
+        {
+            return Withdrawal::Replayed;
+        }
+        let Some(vote) = read.standing.filter(|vote| !self.ended.contains(&vote.id)) else {
+            return Withdrawal::NothingToWithdraw;
+        };
+        let paid = self.paid.get(&vote.author.0).copied().unwrap_or(0);
+        let available = self
+            .available
+            .entry(vote.author.0)
+            .or_insert(read.balance + paid);
+        let reversal = Reversal::of(vote, *available, "withdrawn", withdrawal.now);
+        *available -= reversal.reversed;
+        self.ended.insert(vote.id);
+        self.reversals.push(reversal);
+        Withdrawal::Withdrawn {
+            vote: vote.id,
+            paid: vote.points,
+            reversed: reversal.reversed,
+        }
+    }
+
+    /// The reversals the withdrawals ruled on, to write.
+    pub(crate) fn reversals(&self) -> &[Reversal] {
+        &self.reversals
+    }
 }
 
 #[cfg(test)]

@@ -33,6 +33,7 @@
 //! ends; the commit releases the last), and a failed turn's undo is one
 //! round trip.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -211,7 +212,7 @@ impl Group {
 /// A statement a writer sends first, with the start of its turn when it
 /// can: its text, and what binds its parameters.
 pub(crate) struct First<'q> {
-    pub sql: &'static str,
+    pub sql: Cow<'static, str>,
     pub bind: Box<dyn FnOnce(Query<'q>) -> Query<'q> + Send + 'q>,
 }
 
@@ -221,7 +222,11 @@ pub(crate) type Query<'q> = sqlx::query::Query<'q, Sqlite, SqliteArguments>;
 impl<'q> First<'q> {
     /// The statement alone, its parameters bound.
     fn query(self) -> Query<'q> {
-        (self.bind)(sqlx::query(AssertSqlSafe(self.sql)))
+        let query = match self.sql {
+            Cow::Borrowed(sql) => sqlx::query(AssertSqlSafe(sql)),
+            Cow::Owned(sql) => sqlx::query(AssertSqlSafe(sql)),
+        };
+        (self.bind)(query)
     }
 }
 
