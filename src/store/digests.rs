@@ -170,7 +170,8 @@ impl Store {
         earned: &Earned,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        insert_earned(&mut *self.writer().await?, earned, now).await
+        self.atomically(async { insert_earned(&mut *self.writer().await?, earned, now).await })
+            .await
     }
 
     /// The members whose oldest waiting row is from before `due_before`,
@@ -260,18 +261,21 @@ impl Store {
         platform: crate::club::model::Platform,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO member_delivery (member_id, preferred_platform, updated_at) VALUES (?, ?, ?) \
-             ON CONFLICT (member_id) DO UPDATE SET preferred_platform = excluded.preferred_platform, \
-             updated_at = excluded.updated_at",
-        )
-        .bind(member.0)
-        .bind(platform.as_str())
-        .bind(now)
-        .execute(&mut *self.writer().await?)
+        self.atomically(async {
+            sqlx::query(
+                "INSERT INTO member_delivery (member_id, preferred_platform, updated_at) VALUES (?, ?, ?) \
+                 ON CONFLICT (member_id) DO UPDATE SET preferred_platform = excluded.preferred_platform, \
+                 updated_at = excluded.updated_at",
+            )
+            .bind(member.0)
+            .bind(platform.as_str())
+            .bind(now)
+            .execute(&mut *self.writer().await?)
+            .await
+            .context("choosing where a member is reached")?;
+            Ok(())
+        })
         .await
-        .context("choosing where a member is reached")?;
-        Ok(())
     }
 
     /// Switches a member's digests of points earned on or off (`/notify`).
@@ -282,18 +286,21 @@ impl Store {
         on: bool,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO member_delivery (member_id, recognition, updated_at) VALUES (?, ?, ?) \
-             ON CONFLICT (member_id) DO UPDATE SET recognition = excluded.recognition, \
-             updated_at = excluded.updated_at",
-        )
-        .bind(member.0)
-        .bind(on)
-        .bind(now)
-        .execute(&mut *self.writer().await?)
+        self.atomically(async {
+            sqlx::query(
+                "INSERT INTO member_delivery (member_id, recognition, updated_at) VALUES (?, ?, ?) \
+                 ON CONFLICT (member_id) DO UPDATE SET recognition = excluded.recognition, \
+                 updated_at = excluded.updated_at",
+            )
+            .bind(member.0)
+            .bind(on)
+            .bind(now)
+            .execute(&mut *self.writer().await?)
+            .await
+            .context("switching a member's digests")?;
+            Ok(())
+        })
         .await
-        .context("switching a member's digests")?;
-        Ok(())
     }
 }
 

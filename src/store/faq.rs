@@ -88,23 +88,26 @@ impl Store {
         query: &FaqQuery<'_>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO faq_queries (message_id, member_id, question, normalized, outcome, entry_id, score, unprompted, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(query.message.map(|id| id.0))
-        .bind(query.member.0)
-        .bind(query.question)
-        .bind(normalize(query.question))
-        .bind(query.outcome)
-        .bind(query.entry)
-        .bind(query.score)
-        .bind(query.unprompted)
-        .bind(now)
-        .execute(&mut *self.writer().await?)
+        self.atomically(async {
+            sqlx::query(
+                "INSERT INTO faq_queries (message_id, member_id, question, normalized, outcome, entry_id, score, unprompted, created_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(query.message.map(|id| id.0))
+            .bind(query.member.0)
+            .bind(query.question)
+            .bind(normalize(query.question))
+            .bind(query.outcome)
+            .bind(query.entry)
+            .bind(query.score)
+            .bind(query.unprompted)
+            .bind(now)
+            .execute(&mut *self.writer().await?)
+            .await
+            .context("logging a FAQ question")?;
+            Ok(())
+        })
         .await
-        .context("logging a FAQ question")?;
-        Ok(())
     }
 
     /// Stores a phrasing of an entry; `false` when it was known already.
@@ -117,19 +120,22 @@ impl Store {
         member: MemberId,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let result = sqlx::query(
-            "INSERT INTO faq_learned (entry_id, phrase, source, member_id, created_at) VALUES (?, ?, ?, ?, ?) \
-             ON CONFLICT (entry_id, phrase) DO NOTHING",
-        )
-        .bind(entry_id)
-        .bind(phrase)
-        .bind(source.as_str())
-        .bind(member.0)
-        .bind(now)
-        .execute(&mut *self.writer().await?)
+        self.atomically(async {
+            let result = sqlx::query(
+                "INSERT INTO faq_learned (entry_id, phrase, source, member_id, created_at) VALUES (?, ?, ?, ?, ?) \
+                 ON CONFLICT (entry_id, phrase) DO NOTHING",
+            )
+            .bind(entry_id)
+            .bind(phrase)
+            .bind(source.as_str())
+            .bind(member.0)
+            .bind(now)
+            .execute(&mut *self.writer().await?)
+            .await
+            .context("learning a FAQ phrasing")?;
+            Ok(result.rows_affected() == 1)
+        })
         .await
-        .context("learning a FAQ phrasing")?;
-        Ok(result.rows_affected() == 1)
     }
 
     /// Stores a question the FAQ should not answer (with the entry that
@@ -143,19 +149,22 @@ impl Store {
         member: MemberId,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let result = sqlx::query(
-            "INSERT INTO faq_negatives (question, entry_id, source, member_id, created_at) VALUES (?, ?, ?, ?, ?) \
-             ON CONFLICT (question, entry_id) DO NOTHING",
-        )
-        .bind(question)
-        .bind(entry_id.unwrap_or(""))
-        .bind(source.as_str())
-        .bind(member.0)
-        .bind(now)
-        .execute(&mut *self.writer().await?)
+        self.atomically(async {
+            let result = sqlx::query(
+                "INSERT INTO faq_negatives (question, entry_id, source, member_id, created_at) VALUES (?, ?, ?, ?, ?) \
+                 ON CONFLICT (question, entry_id) DO NOTHING",
+            )
+            .bind(question)
+            .bind(entry_id.unwrap_or(""))
+            .bind(source.as_str())
+            .bind(member.0)
+            .bind(now)
+            .execute(&mut *self.writer().await?)
+            .await
+            .context("marking a question as not covered by the FAQ")?;
+            Ok(result.rows_affected() == 1)
+        })
         .await
-        .context("marking a question as not covered by the FAQ")?;
-        Ok(result.rows_affected() == 1)
     }
 
     /// Every question marked as not covered, for fitting the FAQ's
@@ -226,14 +235,18 @@ impl Store {
     /// Removes a learned phrasing, returning it; `None` when there is none.
     #[tracing::instrument(skip_all)]
     pub async fn forget_phrase(&self, id: i64) -> Result<Option<(String, String)>, StoreError> {
-        let row = sqlx::query("DELETE FROM faq_learned WHERE id = ? RETURNING entry_id, phrase")
-            .bind(id)
-            .fetch_optional(&mut *self.writer().await?)
-            .await
-            .context("forgetting a learned phrasing")?;
-        row.map(|row| Ok((row.try_get("entry_id")?, row.try_get("phrase")?)))
-            .transpose()
-            .context("decoding a forgotten phrasing")
+        self.atomically(async {
+            let row =
+                sqlx::query("DELETE FROM faq_learned WHERE id = ? RETURNING entry_id, phrase")
+                    .bind(id)
+                    .fetch_optional(&mut *self.writer().await?)
+                    .await
+                    .context("forgetting a learned phrasing")?;
+            row.map(|row| Ok((row.try_get("entry_id")?, row.try_get("phrase")?)))
+                .transpose()
+                .context("decoding a forgotten phrasing")
+        })
+        .await
     }
 
     /// Records a member's verdict on a FAQ answer; `false` when they gave
@@ -247,19 +260,22 @@ impl Store {
         helpful: bool,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let result = sqlx::query(
-            "INSERT INTO faq_feedback (answer_message_id, member_id, entry_id, helpful, created_at) \
-             VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        )
-        .bind(answer.0)
-        .bind(member.0)
-        .bind(entry_id)
-        .bind(helpful)
-        .bind(now)
-        .execute(&mut *self.writer().await?)
+        self.atomically(async {
+            let result = sqlx::query(
+                "INSERT INTO faq_feedback (answer_message_id, member_id, entry_id, helpful, created_at) \
+                 VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            )
+            .bind(answer.0)
+            .bind(member.0)
+            .bind(entry_id)
+            .bind(helpful)
+            .bind(now)
+            .execute(&mut *self.writer().await?)
+            .await
+            .context("recording FAQ feedback")?;
+            Ok(result.rows_affected() == 1)
+        })
         .await
-        .context("recording FAQ feedback")?;
-        Ok(result.rows_affected() == 1)
     }
 
     /// The most frequent questions since `since` that the FAQ could not

@@ -474,8 +474,11 @@ impl Store {
         subject: Option<MemberId>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let mut connection = self.writer().await?;
-        record_audit(&mut connection, audit, subject, now).await
+        self.atomically(async {
+            let mut connection = self.writer().await?;
+            record_audit(&mut connection, audit, subject, now).await
+        })
+        .await
     }
 
     /// How many audit entries an action has, for tests and reports.

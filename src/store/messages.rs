@@ -104,39 +104,42 @@ impl Store {
         message: &NewMessage<'_>,
         now: DateTime<Utc>,
     ) -> Result<Recorded, StoreError> {
-        let buttons = serde_json::to_string(message.buttons).map_err(|error| {
-            StoreError::Inconsistent(format!("buttons cannot be stored as JSON: {error}"))
-        })?;
-        let inserted: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO messages (platform, place, external_id, author_id, from_bot, private, reply_to, body, buttons, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
-        )
-        .bind(message.platform.as_str())
-        .bind(message.place)
-        .bind(message.external_id)
-        .bind(message.author.map(|member| member.0))
-        .bind(message.author.is_none())
-        .bind(message.private)
-        .bind(message.reply_to.map(|id| id.0))
-        .bind(message.body)
-        .bind(buttons)
-        .bind(now)
-        .fetch_optional(&mut *self.writer().await?)
+        self.atomically(async {
+            let buttons = serde_json::to_string(message.buttons).map_err(|error| {
+                StoreError::Inconsistent(format!("buttons cannot be stored as JSON: {error}"))
+            })?;
+            let inserted: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO messages (platform, place, external_id, author_id, from_bot, private, reply_to, body, buttons, created_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+            )
+            .bind(message.platform.as_str())
+            .bind(message.place)
+            .bind(message.external_id)
+            .bind(message.author.map(|member| member.0))
+            .bind(message.author.is_none())
+            .bind(message.private)
+            .bind(message.reply_to.map(|id| id.0))
+            .bind(message.body)
+            .bind(buttons)
+            .bind(now)
+            .fetch_optional(&mut *self.writer().await?)
+            .await
+            .context("recording a message")?;
+            if let Some(id) = inserted {
+                return Ok(Recorded::New(MessageId(id)));
+            }
+            let existing: i64 = sqlx::query_scalar(
+                "SELECT id FROM messages WHERE platform = ? AND place = ? AND external_id = ?",
+            )
+            .bind(message.platform.as_str())
+            .bind(message.place)
+            .bind(message.external_id)
+            .fetch_one(&mut *self.reader().await?)
+            .await
+            .context("finding a message seen before")?;
+            Ok(Recorded::Seen(MessageId(existing)))
+        })
         .await
-        .context("recording a message")?;
-        if let Some(id) = inserted {
-            return Ok(Recorded::New(MessageId(id)));
-        }
-        let existing: i64 = sqlx::query_scalar(
-            "SELECT id FROM messages WHERE platform = ? AND place = ? AND external_id = ?",
-        )
-        .bind(message.platform.as_str())
-        .bind(message.place)
-        .bind(message.external_id)
-        .fetch_one(&mut *self.reader().await?)
-        .await
-        .context("finding a message seen before")?;
-        Ok(Recorded::Seen(MessageId(existing)))
     }
 
     /// Replaces the text and buttons of a bot message that was edited.
@@ -147,17 +150,20 @@ impl Store {
         body: &str,
         buttons: &[Button],
     ) -> Result<(), StoreError> {
-        let buttons = serde_json::to_string(buttons).map_err(|error| {
-            StoreError::Inconsistent(format!("buttons cannot be stored as JSON: {error}"))
-        })?;
-        sqlx::query("UPDATE messages SET body = ?, buttons = ? WHERE id = ? AND from_bot = 1")
-            .bind(body)
-            .bind(buttons)
-            .bind(id.0)
-            .execute(&mut *self.writer().await?)
-            .await
-            .context("editing a bot message")?;
-        Ok(())
+        self.atomically(async {
+            let buttons = serde_json::to_string(buttons).map_err(|error| {
+                StoreError::Inconsistent(format!("buttons cannot be stored as JSON: {error}"))
+            })?;
+            sqlx::query("UPDATE messages SET body = ?, buttons = ? WHERE id = ? AND from_bot = 1")
+                .bind(body)
+                .bind(buttons)
+                .bind(id.0)
+                .execute(&mut *self.writer().await?)
+                .await
+                .context("editing a bot message")?;
+            Ok(())
+        })
+        .await
     }
 
     /// Records a handled platform event; `false` when it was handled before.
@@ -167,13 +173,16 @@ impl Store {
         event_key: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let inserted = sqlx::query("INSERT INTO handled_events (event_key, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING")
-            .bind(event_key)
-            .bind(now)
-            .execute(&mut *self.writer().await?)
-            .await
-            .context("recording a handled event")?;
-        Ok(inserted.rows_affected() == 1)
+        self.atomically(async {
+            let inserted = sqlx::query("INSERT INTO handled_events (event_key, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING")
+                .bind(event_key)
+                .bind(now)
+                .execute(&mut *self.writer().await?)
+                .await
+                .context("recording a handled event")?;
+            Ok(inserted.rows_affected() == 1)
+        })
+        .await
     }
 
     /// The id of a platform message recorded before.

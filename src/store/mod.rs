@@ -406,9 +406,11 @@ impl Store {
     }
 
     /// A connection for one single-statement write: the event's
-    /// transaction inside [`Store::atomically`], else autocommit.
+    /// transaction. Only inside [`Store::atomically`], which a method that
+    /// writes this way runs its work in (a turn of the group commit when
+    /// no event's transaction is open).
     pub(crate) async fn writer(&self) -> Result<Conn, StoreError> {
-        unit::writer(&self.pool, &self.group).await
+        unit::writer(&self.group).await
     }
 
     #[cfg(test)]

@@ -169,33 +169,36 @@ impl Store {
         moderators_place: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO delivery_platforms (platform, moderators_place, registered_at) VALUES (?, ?, ?) \
-             ON CONFLICT (platform) DO UPDATE SET moderators_place = excluded.moderators_place, \
-             registered_at = excluded.registered_at",
-        )
-        .bind(platform.as_str())
-        .bind(moderators_place)
-        .bind(now)
-        .execute(&mut *self.writer().await?)
-        .await
-        .context("registering a delivering platform")?;
-        // Notices for the moderators written while no platform had a
-        // moderators' place were kept: this one takes them.
-        if let Some(place) = moderators_place {
+        self.atomically(async {
             sqlx::query(
-                "UPDATE outbox SET platform = ?, place = ?, next_attempt_at = ? \
-                 WHERE addressee = 'moderators' AND platform IS NULL \
-                 AND delivered_at IS NULL AND failed_at IS NULL",
+                "INSERT INTO delivery_platforms (platform, moderators_place, registered_at) VALUES (?, ?, ?) \
+                 ON CONFLICT (platform) DO UPDATE SET moderators_place = excluded.moderators_place, \
+                 registered_at = excluded.registered_at",
             )
             .bind(platform.as_str())
-            .bind(place)
-            .bind(Utc::now())
+            .bind(moderators_place)
+            .bind(now)
             .execute(&mut *self.writer().await?)
             .await
-            .context("routing kept notices for the moderators")?;
-        }
-        Ok(())
+            .context("registering a delivering platform")?;
+            // Notices for the moderators written while no platform had a
+            // moderators' place were kept: this one takes them.
+            if let Some(place) = moderators_place {
+                sqlx::query(
+                    "UPDATE outbox SET platform = ?, place = ?, next_attempt_at = ? \
+                     WHERE addressee = 'moderators' AND platform IS NULL \
+                     AND delivered_at IS NULL AND failed_at IS NULL",
+                )
+                .bind(platform.as_str())
+                .bind(place)
+                .bind(Utc::now())
+                .execute(&mut *self.writer().await?)
+                .await
+                .context("routing kept notices for the moderators")?;
+            }
+            Ok(())
+        })
+        .await
     }
 
     /// Whether the event with `key` was handled (its notices written).
@@ -337,18 +340,21 @@ impl Store {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let taken = sqlx::query(
-            "UPDATE outbox SET leased_until = ?1 WHERE id = ?2 AND next_attempt_at <= ?3 \
-             AND (leased_until IS NULL OR leased_until <= ?3) \
-             AND delivered_at IS NULL AND failed_at IS NULL",
-        )
-        .bind(until)
-        .bind(id)
-        .bind(now)
-        .execute(&mut *self.writer().await?)
+        self.atomically(async {
+            let taken = sqlx::query(
+                "UPDATE outbox SET leased_until = ?1 WHERE id = ?2 AND next_attempt_at <= ?3 \
+                 AND (leased_until IS NULL OR leased_until <= ?3) \
+                 AND delivered_at IS NULL AND failed_at IS NULL",
+            )
+            .bind(until)
+            .bind(id)
+            .bind(now)
+            .execute(&mut *self.writer().await?)
+            .await
+            .context("leasing a notice")?;
+            Ok(taken.rows_affected() == 1)
+        })
         .await
-        .context("leasing a notice")?;
-        Ok(taken.rows_affected() == 1)
     }
 
     /// Frees the notices of `platform` a deliverer was sending when its
@@ -356,15 +362,18 @@ impl Store {
     /// when it starts. Those notices go again (at least once).
     #[tracing::instrument(skip_all, fields(%platform))]
     pub async fn release_leases(&self, platform: Platform) -> Result<u64, StoreError> {
-        let freed = sqlx::query(
-            "UPDATE outbox SET leased_until = NULL WHERE platform = ? AND leased_until IS NOT NULL \
-             AND delivered_at IS NULL AND failed_at IS NULL",
-        )
-        .bind(platform.as_str())
-        .execute(&mut *self.writer().await?)
+        self.atomically(async {
+            let freed = sqlx::query(
+                "UPDATE outbox SET leased_until = NULL WHERE platform = ? AND leased_until IS NOT NULL \
+                 AND delivered_at IS NULL AND failed_at IS NULL",
+            )
+            .bind(platform.as_str())
+            .execute(&mut *self.writer().await?)
+            .await
+            .context("releasing notice leases")?;
+            Ok(freed.rows_affected())
+        })
         .await
-        .context("releasing notice leases")?;
-        Ok(freed.rows_affected())
     }
 
     /// Records that notice `id` was sent (or, for an edit, applied): the bot
@@ -440,26 +449,29 @@ impl Store {
         retry_at: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let query = match retry_at {
-            Some(at) => sqlx::query(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, \
-                 leased_until = NULL WHERE id = ?",
-            )
-            .bind(error)
-            .bind(at),
-            None => sqlx::query(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, failed_at = ?, \
-                 leased_until = NULL, attachment = NULL WHERE id = ?",
-            )
-            .bind(error)
-            .bind(now),
-        };
-        query
-            .bind(id)
-            .execute(&mut *self.writer().await?)
-            .await
-            .context("recording a failed delivery")?;
-        Ok(())
+        self.atomically(async {
+            let query = match retry_at {
+                Some(at) => sqlx::query(
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, \
+                     leased_until = NULL WHERE id = ?",
+                )
+                .bind(error)
+                .bind(at),
+                None => sqlx::query(
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = ?, failed_at = ?, \
+                     leased_until = NULL, attachment = NULL WHERE id = ?",
+                )
+                .bind(error)
+                .bind(now),
+            };
+            query
+                .bind(id)
+                .execute(&mut *self.writer().await?)
+                .await
+                .context("recording a failed delivery")?;
+            Ok(())
+        })
+        .await
     }
 
     /// The platform cannot reach the member (they never started the bot,
@@ -467,16 +479,19 @@ impl Store {
     /// privately. Its origin is forgotten, so the hint is given once.
     #[tracing::instrument(skip_all)]
     pub async fn hold_notice(&self, id: i64, error: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE outbox SET platform = NULL, place = NULL, origin_place = NULL, \
-             origin_message = NULL, last_error = ?, leased_until = NULL WHERE id = ?",
-        )
-        .bind(error)
-        .bind(id)
-        .execute(&mut *self.writer().await?)
+        self.atomically(async {
+            sqlx::query(
+                "UPDATE outbox SET platform = NULL, place = NULL, origin_place = NULL, \
+                 origin_message = NULL, last_error = ?, leased_until = NULL WHERE id = ?",
+            )
+            .bind(error)
+            .bind(id)
+            .execute(&mut *self.writer().await?)
+            .await
+            .context("holding a notice")?;
+            Ok(())
+        })
         .await
-        .context("holding a notice")?;
-        Ok(())
     }
 
     /// Deletes notices delivered before `before`; how many.

@@ -136,15 +136,18 @@ impl Store {
         member: MemberId,
         hidden: bool,
     ) -> Result<bool, StoreError> {
-        let changed = sqlx::query(
-            "UPDATE members SET leaderboard_hidden = ?1 WHERE id = ?2 AND leaderboard_hidden <> ?1",
-        )
-        .bind(hidden)
-        .bind(member.0)
-        .execute(&mut *self.writer().await?)
+        self.atomically(async {
+            let changed = sqlx::query(
+                "UPDATE members SET leaderboard_hidden = ?1 WHERE id = ?2 AND leaderboard_hidden <> ?1",
+            )
+            .bind(hidden)
+            .bind(member.0)
+            .execute(&mut *self.writer().await?)
+            .await
+            .context("hiding a member from leaderboards")?;
+            Ok(changed.rows_affected() == 1)
+        })
         .await
-        .context("hiding a member from leaderboards")?;
-        Ok(changed.rows_affected() == 1)
     }
 
     /// The members left out of the leaderboards (forgotten members too).

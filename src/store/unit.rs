@@ -211,9 +211,16 @@ pub(super) async fn reader(pool: &SqlitePool) -> Result<Conn, StoreError> {
     pooled(pool).await
 }
 
-pub(super) async fn writer(pool: &SqlitePool, group: &Group) -> Result<Conn, StoreError> {
+/// The event's transaction for a write, begun now if nothing wrote yet.
+/// Only inside [`Store::atomically`]: a statement written beside the group
+/// commit on a connection of its own finds the write lock held by the
+/// group under load, and waits in SQLite's busy handler, whose backoff
+/// grows to 100 ms a try (docs/performance.md).
+pub(super) async fn writer(group: &Group) -> Result<Conn, StoreError> {
     let Some(mut unit) = current().await else {
-        return pooled(pool).await;
+        return Err(StoreError::Inconsistent(
+            "a write outside the store's units of work".into(),
+        ));
     };
     unit.begun(group).await?;
     Ok(Conn::Unit(unit))
