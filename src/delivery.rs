@@ -282,13 +282,18 @@ impl<S: Sender> Deliverer<S> {
         let due = store
             .due_notices(self.sender.platform(), Utc::now(), &skip, self.pace.batch)
             .await?;
+        // Leased together: the last one's lease also covers the global
+        // pace's waits before its attempt starts.
+        let paced = self
+            .pace
+            .global_interval
+            .saturating_mul(u32::try_from(due.len()).unwrap_or(u32::MAX));
+        let lease = self.pace.attempt_timeout + Duration::from_secs(5) + paced;
+        let until = Utc::now() + chrono::Duration::from_std(lease).unwrap_or_default();
+        let ids: Vec<i64> = due.iter().map(|notice| notice.id).collect();
+        let leased = store.lease_notices(&ids, Utc::now(), until).await?;
         let mut started = 0;
-        for notice in due {
-            let lease = self.pace.attempt_timeout + Duration::from_secs(5);
-            let until = Utc::now() + chrono::Duration::from_std(lease).unwrap_or_default();
-            if !store.lease_notice(notice.id, Utc::now(), until).await? {
-                continue;
-            }
+        for notice in due.into_iter().filter(|notice| leased.contains(&notice.id)) {
             tokio::time::sleep_until(self.global_ready).await;
             self.global_ready = Instant::now() + self.pace.global_interval;
             self.busy.insert(notice.place.clone());

@@ -125,6 +125,69 @@ async fn a_reply_is_written_with_the_event_and_sent_once_by_the_platforms_delive
 }
 
 #[tokio::test]
+async fn notices_leased_together_are_taken_once_and_go_again_only_when_their_lease_ran_out() {
+    let test = TestClub::new().await;
+    let store = test.club.store();
+    store
+        .register_platform(Platform::Telegram, Some("-100500"), Utc::now())
+        .await
+        .unwrap();
+    // Three members each told something privately: three chats, each with
+    // a notice due (the support chat's replies go out one at a time).
+    for name in ["anna", "ben", "cem"] {
+        test.send(said(&actor(name, false), "hi", name)).await;
+        let member = store
+            .identity_member(Platform::Telegram, &format!("id-{name}"))
+            .await
+            .unwrap()
+            .unwrap();
+        test.club
+            .tell(&[Reply::to_member(member.id, "Danke!")])
+            .await
+            .unwrap();
+    }
+    let now = Utc::now();
+    let due = store
+        .due_notices(Platform::Telegram, now, &[], 64)
+        .await
+        .unwrap();
+    let ids: Vec<i64> = due.iter().map(|notice| notice.id).collect();
+    assert!(ids.len() >= 3, "{due:?}");
+    let lease = chrono::Duration::seconds(30);
+
+    let first = store.lease_notices(&ids, now, now + lease).await.unwrap();
+    let second = store.lease_notices(&ids, now, now + lease).await.unwrap();
+    assert_eq!(first.len(), ids.len(), "the first look takes them all");
+    assert!(second.is_empty(), "a second look takes none: {second:?}");
+    assert!(
+        store
+            .due_notices(Platform::Telegram, now, &[], 64)
+            .await
+            .unwrap()
+            .is_empty(),
+        "leased notices are not due"
+    );
+
+    let later = now + lease + chrono::Duration::seconds(1);
+    let again = store
+        .lease_notices(&ids, later, later + lease)
+        .await
+        .unwrap();
+    assert_eq!(
+        again.len(),
+        ids.len(),
+        "a lease that ran out frees its notice"
+    );
+    assert!(
+        store
+            .lease_notices(&[], later, later + lease)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
 async fn the_moderators_hear_of_a_claim_on_every_platform_and_each_copy_is_edited_with_the_decision()
  {
     let test = TestClub::new().await;

@@ -18,6 +18,8 @@
 //! chat's notices go out in order: a row is due only when no earlier row of
 //! its chat is still waiting.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::{Row, SqliteConnection};
@@ -331,28 +333,39 @@ impl Store {
             .context("decoding a due notice")
     }
 
-    /// Takes notice `id` for one attempt until `until`; `false` when another
-    /// deliverer took it or it is no longer due.
-    #[tracing::instrument(skip_all)]
-    pub async fn lease_notice(
+    /// Takes the notices `ids` for one attempt each until `until`, in one
+    /// statement (a deliverer leases all it is about to send at once: one
+    /// turn of the group commit, not one per notice). Returns the ids it
+    /// took; one that another deliverer took or that is no longer due is
+    /// left out.
+    #[tracing::instrument(skip_all, fields(notices = ids.len()))]
+    pub async fn lease_notices(
         &self,
-        id: i64,
+        ids: &[i64],
         now: DateTime<Utc>,
         until: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<HashSet<i64>, StoreError> {
+        if ids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let ids = serde_json::to_string(ids).map_err(|error| {
+            StoreError::Inconsistent(format!("notice ids cannot be JSON: {error}"))
+        })?;
         self.atomically(async {
-            let taken = sqlx::query(
-                "UPDATE outbox SET leased_until = ?1 WHERE id = ?2 AND next_attempt_at <= ?3 \
+            let taken = sqlx::query_scalar::<_, i64>(
+                "UPDATE outbox SET leased_until = ?1 \
+                 WHERE id IN (SELECT value FROM json_each(?2)) AND next_attempt_at <= ?3 \
                  AND (leased_until IS NULL OR leased_until <= ?3) \
-                 AND delivered_at IS NULL AND failed_at IS NULL",
+                 AND delivered_at IS NULL AND failed_at IS NULL \
+                 RETURNING id",
             )
             .bind(until)
-            .bind(id)
+            .bind(ids)
             .bind(now)
-            .execute(&mut *self.writer().await?)
+            .fetch_all(&mut *self.writer().await?)
             .await
-            .context("leasing a notice")?;
-            Ok(taken.rows_affected() == 1)
+            .context("leasing notices")?;
+            Ok(taken.into_iter().collect())
         })
         .await
     }
