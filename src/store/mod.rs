@@ -22,7 +22,9 @@
 //! file instead of creating an empty one.
 //!
 //! Why it is built the way it is:
-//! - WAL mode, so readers never wait for the writer.
+//! - WAL mode, so readers never wait for the writer; the log is copied back
+//!   by a task of its own, not by whichever commit pushed it past its limit
+//!   ([`checkpoint`]).
 //! - Every write transaction starts with `BEGIN IMMEDIATE`: a deferred
 //!   transaction that later upgrades to a write fails with `SQLITE_BUSY` at
 //!   once, whatever `busy_timeout` says; an immediate one queues politely.
@@ -40,6 +42,7 @@
 //!   together or not at all, without every call taking a connection.
 
 pub mod backup;
+mod checkpoint;
 pub mod claims;
 pub mod digests;
 pub mod doctor;
@@ -177,6 +180,8 @@ pub struct Store {
     group: std::sync::Arc<writer::Group>,
     /// Reaction votes, written together ([`vote_writer`]).
     votes: vote_writer::VoteWriter,
+    /// Checkpoints the log while the store lives (a file database).
+    _checkpointer: Option<checkpoint::Checkpointer>,
 }
 
 impl Store {
@@ -227,21 +232,32 @@ impl Store {
         // The group commit's own connection: writers never queue behind
         // readers for a pooled one. Every write statement of the program
         // runs on it, so its prepared statements are kept generously.
+        // It never checkpoints either: that is the checkpointer's work, off
+        // the writers' path ([`checkpoint`]).
         let writers = if in_memory {
             pool.clone()
         } else {
             SqlitePoolOptions::new()
                 .max_connections(1)
                 .test_before_acquire(false)
-                .connect_with(connect.statement_cache_capacity(512))
+                .connect_with(
+                    connect
+                        .statement_cache_capacity(512)
+                        .pragma("wal_autocheckpoint", "0"),
+                )
                 .await
                 .map_err(open_error)?
         };
-        let group = std::sync::Arc::new(writer::Group::new(writers));
+        let commits = std::sync::Arc::new(checkpoint::Commits::default());
+        let checkpointer = (!in_memory).then(|| {
+            checkpoint::Checkpointer::start(pool.clone(), std::sync::Arc::clone(&commits))
+        });
+        let group = std::sync::Arc::new(writer::Group::new(writers, commits));
         let store = Store {
             pool,
             votes: vote_writer::VoteWriter::start(std::sync::Arc::clone(&group)),
             group,
+            _checkpointer: checkpointer,
         };
         store.refuse_newer(url).await?;
         sqlx::migrate!("./migrations").run(&store.pool).await?;
@@ -284,11 +300,12 @@ impl Store {
                 url: url.to_owned(),
                 source,
             })?;
-        let group = std::sync::Arc::new(writer::Group::new(pool.clone()));
+        let group = std::sync::Arc::new(writer::Group::new(pool.clone(), Default::default()));
         let store = Store {
             votes: vote_writer::VoteWriter::start(std::sync::Arc::clone(&group)),
             group,
             pool,
+            _checkpointer: None,
         };
         store.refuse_newer(url).await?;
         Ok(store)

@@ -15,7 +15,8 @@
 //! batch-mates wrote. When it ends ([`Turn::finish`]) its savepoint is
 //! released, or rolled back if it failed: one writer's failure or refusal
 //! never touches its batch-mates' work. If others are waiting for a turn
-//! and the batch is not full ([`MAX_BATCH`]), it leaves the transaction open
+//! and the batch is neither full ([`MAX_BATCH`]) nor old ([`MAX_BATCH_AGE`]),
+//! it leaves the transaction open
 //! for them and waits for the batch's commit; the last of a batch commits
 //! and tells every member the outcome. Acknowledged means committed: no
 //! writer returns before the commit that holds its work.
@@ -36,16 +37,24 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{AssertSqlSafe, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard, watch};
 
+use super::checkpoint::Commits;
 use super::{Context, StoreError};
 
 /// The most writers one transaction holds.
 pub(crate) const MAX_BATCH: usize = 64;
+
+/// The longest a batch stays open for writers still coming. Its members
+/// wait for its commit, so under steady load every write's latency is
+/// about one batch's age: bounded by time as well as by members, a write
+/// waits milliseconds, not the time 64 turns take. A commit in WAL mode
+/// costs tens of microseconds, so the shorter batches cost little.
+const MAX_BATCH_AGE: Duration = Duration::from_millis(2);
 
 /// How long a member of an open batch waits for the batch's commit before
 /// committing it itself.
@@ -79,10 +88,14 @@ struct Batch {
     generation: u64,
     /// Writers that finished their turn in the open batch.
     members: usize,
+    /// When the open batch began.
+    opened: Option<Instant>,
     /// Tells the open batch's members how its commit went.
     done: Option<watch::Sender<Outcome>>,
     /// A turn ended without finishing: its savepoint is still open.
     abandoned: bool,
+    /// Counted at each commit, for the checkpointer.
+    commits: Arc<Commits>,
     /// The last turn kept its work and its savepoint is still open: it is
     /// released with the next turn's start (or by the commit), which saves
     /// every kept turn a round trip of its own.
@@ -101,10 +114,14 @@ pub(crate) struct Turn {
 
 impl Group {
     /// The writer of the database `pool` writes to (a pool of one).
-    pub(crate) fn new(pool: SqlitePool) -> Group {
+    pub(crate) fn new(pool: SqlitePool, commits: Arc<Commits>) -> Group {
+        let batch = Batch {
+            commits,
+            ..Batch::default()
+        };
         Group {
             pool,
-            batch: Default::default(),
+            batch: Arc::new(Mutex::new(batch)),
             waiting: Default::default(),
         }
     }
@@ -188,6 +205,7 @@ impl Group {
             batch.tx = Some(tx);
             batch.generation += 1;
             batch.members = 0;
+            batch.opened = Some(Instant::now());
             batch.kept = false;
             batch.done = Some(watch::Sender::new(None));
         }
@@ -290,7 +308,10 @@ impl Turn {
         }
         batch.members += 1;
         let others = self.waiting.load(Ordering::SeqCst) > 0;
-        if others && batch.members < MAX_BATCH {
+        let young = batch
+            .opened
+            .is_some_and(|opened| opened.elapsed() < MAX_BATCH_AGE);
+        if others && young && batch.members < MAX_BATCH {
             if !keep {
                 return Ok(());
             }
@@ -394,6 +415,9 @@ async fn commit(batch: &mut Batch) -> Result<(), sqlx::Error> {
     let tx = batch.tx.take().expect("the batch is open");
     let done = batch.done.take();
     let committed = tx.commit().await;
+    if committed.is_ok() {
+        batch.commits.committed();
+    }
     let outcome = committed.as_ref().map(|_| ()).map_err(|e| e.to_string());
     if let Some(done) = done {
         done.send_replace(Some(outcome));
