@@ -28,7 +28,7 @@ use secrecy::SecretString;
 use serde_json::{Value, json};
 
 use self::common::fake_telegram::FakeTelegram;
-use self::common::{ms, percentile, raw_commit_rate};
+use self::common::{LIMIT_ROUNDS, ms, percentile, raw_commit_rate};
 
 const TOKEN: &str = "123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345678";
 const CHATS: i64 = 64;
@@ -42,7 +42,9 @@ async fn main() {
         "machine: {cores} cores; SQLite file in the temp directory; fake Bot API on 127.0.0.1"
     );
     let limit = raw_commit_rate(5_000).await;
-    println!("raw single-row commits (sqlx, WAL, synchronous=NORMAL): {limit:.0}/s (the limit)");
+    println!(
+        "raw single-row commits (sqlx, WAL, synchronous=NORMAL): {limit:.0}/s, median of {LIMIT_ROUNDS} rounds (the limit)"
+    );
 
     let bench = Bench::start().await;
     let rate = bench.throughput().await;

@@ -35,7 +35,7 @@ use fanclub::club::Club;
 use fanclub::club::model::{Actor, MessageId};
 
 use self::common::club::{self as bench_club, actor, reaction, say};
-use self::common::{ms, percentile, raw_commit_rate};
+use self::common::{LIMIT_ROUNDS, ms, percentile, raw_commit_rate};
 
 #[tokio::main]
 async fn main() {
@@ -46,7 +46,9 @@ async fn main() {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("machine: {cores} cores; SQLite files in the temp directory");
     let limit = raw_commit_rate(5_000).await;
-    println!("raw single-row commits (sqlx, WAL, synchronous=NORMAL): {limit:.0}/s (the limit)");
+    println!(
+        "raw single-row commits (sqlx, WAL, synchronous=NORMAL): {limit:.0}/s, median of {LIMIT_ROUNDS} rounds (the limit)"
+    );
 
     for (producers, per_producer) in [(1, 2_000), (16, 250), (128, 32)] {
         let votes = producers * per_producer;
