@@ -50,14 +50,7 @@ async fn forty_voters_voting_at_once_pay_the_author_exactly_the_daily_cap() {
         50,
         "40 votes of 2 points, capped at 50 a day"
     );
-    let bob_id = test
-        .temp
-        .store
-        .identity_member(bob.platform, &bob.external_id)
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let bob_id = test.member_id(&bob).await;
     let standing = test.temp.store.standing(bob_id).await.unwrap();
     assert_eq!(
         (standing.rank, standing.members),
@@ -133,14 +126,7 @@ async fn one_fans_reactions_arriving_together_are_ruled_on_as_if_one_at_a_time()
         "at most three to one author: bob {to_bob}, cleo {to_cleo}"
     );
     assert_eq!(test.temp.store.count_paying_votes().await.unwrap(), 5);
-    let ann_id = test
-        .temp
-        .store
-        .identity_member(ann.platform, &ann.external_id)
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let ann_id = test.member_id(&ann).await;
     let since = test.club.now() - chrono::Duration::days(1);
     let cast = test.temp.store.vote_edges(since).await.unwrap();
     let recorded: i64 = cast
@@ -195,14 +181,7 @@ async fn fans_taking_their_reactions_back_at_once_take_back_each_vote_once_and_n
     }
     assert_eq!(test.balance(&bob).await, 20 * worth);
     // Bob spends all but five votes' worth.
-    let bob_id = test
-        .temp
-        .store
-        .identity_member(bob.platform, &bob.external_id)
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let bob_id = test.member_id(&bob).await;
     let spent = grant_posting(bob_id, -15 * worth, "spent");
     test.temp.store.post(&spent, Utc::now()).await.unwrap();
 

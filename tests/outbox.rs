@@ -94,14 +94,21 @@ async fn drain(deliverer: &mut Deliverer<Recording>) {
     panic!("the outbox did not drain in 20 steps");
 }
 
-#[tokio::test]
-async fn a_reply_is_written_with_the_event_and_sent_once_by_the_platforms_deliverer() {
+/// A club whose members are on Telegram, its moderators' chat `-100500`.
+async fn on_telegram() -> TestClub {
     let test = TestClub::new().await;
-    let store = test.club.store();
-    store
+    test.club
+        .store()
         .register_platform(Platform::Telegram, Some("-100500"), Utc::now())
         .await
         .unwrap();
+    test
+}
+
+#[tokio::test]
+async fn a_reply_is_written_with_the_event_and_sent_once_by_the_platforms_deliverer() {
+    let test = on_telegram().await;
+    let store = test.club.store();
     let anna = actor("anna", false);
     let handled = test
         .send(said(&anna, "/faq Wie viele Punkte habe ich?", "u1"))
@@ -126,12 +133,8 @@ async fn a_reply_is_written_with_the_event_and_sent_once_by_the_platforms_delive
 
 #[tokio::test]
 async fn notices_leased_together_are_taken_once_and_go_again_only_when_their_lease_ran_out() {
-    let test = TestClub::new().await;
+    let test = on_telegram().await;
     let store = test.club.store();
-    store
-        .register_platform(Platform::Telegram, Some("-100500"), Utc::now())
-        .await
-        .unwrap();
     // Three members each told something privately: three chats, each with
     // a notice due (the support chat's replies go out one at a time).
     for name in ["anna", "ben", "cem"] {
@@ -190,12 +193,8 @@ async fn notices_leased_together_are_taken_once_and_go_again_only_when_their_lea
 #[tokio::test]
 async fn the_moderators_hear_of_a_claim_on_every_platform_and_each_copy_is_edited_with_the_decision()
  {
-    let test = TestClub::new().await;
+    let test = on_telegram().await;
     let store = test.club.store();
-    store
-        .register_platform(Platform::Telegram, Some("-100500"), Utc::now())
-        .await
-        .unwrap();
     store
         .register_platform(Platform::Console, Some("general"), Utc::now())
         .await

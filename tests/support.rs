@@ -248,16 +248,21 @@ impl TestClub {
         .await
     }
 
-    /// A member's balance, looked up by their actor.
-    pub async fn balance(&self, who: &Actor) -> i64 {
-        let member = self
-            .temp
+    /// The member an actor is, once the club has seen them.
+    pub async fn member_id(&self, who: &Actor) -> MemberId {
+        self.temp
             .store
             .identity_member(who.platform, &who.external_id)
             .await
             .unwrap()
-            .expect("a known member");
-        self.temp.store.balance(member.id).await.unwrap()
+            .expect("a known member")
+            .id
+    }
+
+    /// A member's balance, looked up by their actor.
+    pub async fn balance(&self, who: &Actor) -> i64 {
+        let member = self.member_id(who).await;
+        self.temp.store.balance(member).await.unwrap()
     }
 
     /// The club after a restart `after` later: a new process on the same
