@@ -416,36 +416,13 @@ impl Club {
         // Boxed, as the transaction's work below: in debug builds the
         // store's futures are large, and every platform's event future
         // would carry them on the stack.
-        let Some((Sighting { member, first }, reacted_on)) =
-            Box::pin(self.sight(&incoming, now)).await?
+        let Some((Sighting { member, first }, before)) =
+            Box::pin(self.sight_and_record(&incoming, now)).await?
         else {
             tracing::debug!("a reaction on a message the club never saw");
             return Ok(Handled::nothing(None));
         };
         let lang = self.language_for(&incoming.actor, Some(&member));
-        // The message is recorded on its own: the record is idempotent (by
-        // its platform id), and what it says may need slow work (a FAQ
-        // search) before anything is written.
-        let before = match &incoming.event {
-            Event::Message {
-                text,
-                reply_to,
-                external_id,
-                ..
-            } => {
-                let posted = PostedMessage {
-                    text,
-                    reply_to: *reply_to,
-                    external_id: external_id.as_deref(),
-                };
-                Before::Recorded(self.record_posted(&incoming, &member, &posted, now).await?)
-            }
-            Event::Reaction { .. } => match reacted_on {
-                Some(reacted_on) => Before::Reaction(Box::new(reacted_on)),
-                None => Before::Nothing,
-            },
-            Event::Button { .. } | Event::Joined => Before::Nothing,
-        };
         // The handler's state change, the handled mark and the notices
         // commit together or not at all.
         let handled = answers::rebuilding_after(
@@ -460,6 +437,54 @@ impl Club {
         }
         crate::ops::metrics::event_handled(&incoming, started);
         Ok(handled)
+    }
+
+    /// Who acted, and what the event brings before its transaction: a
+    /// message's record, a reaction's message. A message's sighting and
+    /// record are written in one unit of their own (one turn of the group
+    /// commit where both write, as for a member seen for the first time),
+    /// which ends before what the message says is worked on: a FAQ search
+    /// holds no lock. The record is idempotent (by the message's platform
+    /// id). `None` for a reaction on a message the club never saw.
+    async fn sight_and_record(
+        &self,
+        incoming: &Incoming,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Sighting, Before)>, StoreError> {
+        let Event::Message {
+            text,
+            reply_to,
+            external_id,
+            ..
+        } = &incoming.event
+        else {
+            let Some((sighting, reacted_on)) = self.sight(incoming, now).await? else {
+                return Ok(None);
+            };
+            let before = match (&incoming.event, reacted_on) {
+                (Event::Reaction { .. }, Some(reacted_on)) => {
+                    Before::Reaction(Box::new(reacted_on))
+                }
+                _ => Before::Nothing,
+            };
+            return Ok(Some((sighting, before)));
+        };
+        let posted = PostedMessage {
+            text,
+            reply_to: *reply_to,
+            external_id: external_id.as_deref(),
+        };
+        self.store()
+            .atomically(async {
+                let Some((sighting, _)) = self.sight(incoming, now).await? else {
+                    return Ok(None);
+                };
+                let recorded = self
+                    .record_posted(incoming, &sighting.member, &posted, now)
+                    .await?;
+                Ok(Some((sighting, Before::Recorded(recorded))))
+            })
+            .await
     }
 
     /// Who acted, and for a reaction the message it is on, read together.
