@@ -508,13 +508,25 @@ pub(crate) fn read_facts(rows: &[SqliteRow], votes: usize) -> Result<Vec<Read>, 
             answer_upvotes: row.try_get("answer_upvotes")?,
         })
     };
-    let read: Vec<Read> = super::rows_named(rows, "vote_facts")
+    decode_facts(rows, "vote_facts", votes, "votes", decode)
+}
+
+/// The rows of a batch's facts statement named `name`, one per job of the
+/// `expected` ones (`what` names them in an error).
+fn decode_facts<T>(
+    rows: &[SqliteRow],
+    name: &'static str,
+    expected: usize,
+    what: &str,
+    decode: impl Fn(&SqliteRow) -> Result<T, sqlx::Error>,
+) -> Result<Vec<T>, StoreError> {
+    let read: Vec<T> = super::rows_named(rows, name)
         .map(decode)
         .collect::<Result<_, _>>()
-        .context("decoding the facts of a vote")?;
-    if read.len() != votes {
+        .context("decoding the facts of a batch")?;
+    if read.len() != expected {
         return Err(StoreError::Inconsistent(format!(
-            "the facts of {votes} votes came back as {} rows",
+            "the facts of {expected} {what} came back as {} rows",
             read.len()
         )));
     }
@@ -1086,17 +1098,7 @@ pub(crate) fn read_withdrawal_facts(
             balance: row.try_get("balance")?,
         })
     };
-    let read: Vec<WithdrawalRead> = super::rows_named(rows, "withdrawal_facts")
-        .map(decode)
-        .collect::<Result<_, _>>()
-        .context("decoding the facts of a withdrawal")?;
-    if read.len() != withdrawals {
-        return Err(StoreError::Inconsistent(format!(
-            "the facts of {withdrawals} withdrawals came back as {} rows",
-            read.len()
-        )));
-    }
-    Ok(read)
+    decode_facts(rows, "withdrawal_facts", withdrawals, "withdrawals", decode)
 }
 
 /// The withdrawals of one batch, ruled on in their order after the batch's
