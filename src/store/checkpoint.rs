@@ -42,7 +42,7 @@ impl Commits {
 /// Keeps the checkpointer running while a clone of the store lives.
 #[derive(Debug, Clone)]
 pub(crate) struct Checkpointer {
-    _alive: Arc<mpsc::Sender<()>>,
+    _alive: mpsc::Sender<()>,
 }
 
 impl Checkpointer {
@@ -67,9 +67,7 @@ impl Checkpointer {
                 checkpoint(&pool).await;
             }
         });
-        Checkpointer {
-            _alive: Arc::new(alive),
-        }
+        Checkpointer { _alive: alive }
     }
 }
 
@@ -86,7 +84,7 @@ async fn checkpoint(pool: &SqlitePool) {
 
 #[cfg(test)]
 mod tests {
-    use crate::store::{Store, StoreOptions};
+    use crate::store::{Context, Store, StoreOptions};
 
     /// The writers' connection never checkpoints, so the database file
     /// grows only when the checkpointer copies the log back.
@@ -108,10 +106,7 @@ mod tests {
                 )
                 .execute(&mut *store.writer().await?)
                 .await
-                .map_err(|source| crate::store::StoreError::Query {
-                    context: "filling",
-                    source,
-                })
+                .context("filling the database")
             })
             .await
             .unwrap();
