@@ -22,6 +22,12 @@
 //!   answered; a crash in between sends it again after the restart (a lease
 //!   on the row, `leased_until`, keeps it from being taken twice; the
 //!   platform's one deliverer frees its leases when it starts). On shutdown the deliverer drains for up to a grace period.
+//! - **A reply takes no extra turn.** The deliverer registers with the club
+//!   ([`Club::hand_notices_to`]); an event's notices that are first in
+//!   their chat are written already leased to it and handed over by id
+//!   once the event committed, so they go out without the lease's turn of
+//!   the group commit (docs/performance.md). One whose chat is busy or
+//!   paced is given back to the outbox.
 //! - **Wall-clock time**, not the club's clock: delivery is about real
 //!   seconds, whatever day the club's rules think it is.
 //! - **A step function** ([`Deliverer::step`]) sends what is due and waits
@@ -166,6 +172,7 @@ impl<S: Sender> Deliverer<S> {
             Err(error) => tracing::error!(error = %error_chain(&error), "releasing leases failed"),
         }
         let mut written = self.club.notices_written();
+        let mut handed = self.club.hand_notices_to(platform, self.lease(1));
         tokio::pin!(stop);
         loop {
             self.tick().await;
@@ -175,11 +182,52 @@ impl<S: Sender> Deliverer<S> {
                 Some(done) = self.in_flight.join_next(), if !self.in_flight.is_empty() => {
                     self.finished(done);
                 }
+                Some(ids) = handed.recv() => self.take_handed(ids).await,
                 _ = written.changed() => {}
                 () = tokio::time::sleep_until(wake) => {}
             }
         }
+        // Nothing more is handed over; what already was goes first.
+        handed.close();
+        while let Some(ids) = handed.recv().await {
+            self.take_handed(ids).await;
+        }
         self.drain(grace).await;
+    }
+
+    /// Starts the notices an event handed over (leased to this deliverer
+    /// when they were written); one whose chat is busy or paced goes back
+    /// to the outbox, to be taken in its turn. Failures are logged: the
+    /// notices then go when their lease has run out.
+    async fn take_handed(&mut self, ids: Vec<i64>) {
+        if let Err(error) = self.start_handed(&ids).await {
+            tracing::error!(
+                error = %error_chain(&error),
+                notices = ids.len(),
+                "taking handed notices failed; they go once their lease ran out"
+            );
+        }
+    }
+
+    async fn start_handed(&mut self, ids: &[i64]) -> Result<(), StoreError> {
+        let store = self.club.store().clone();
+        let notices = store.handed_notices(self.sender.platform(), ids).await?;
+        let now = Instant::now();
+        let mut given_back = Vec::new();
+        for notice in notices {
+            let waits = self.busy.contains(&notice.place)
+                || self
+                    .chat_ready
+                    .get(&notice.place)
+                    .is_some_and(|ready| *ready > now);
+            if waits {
+                tracing::debug!(notice = notice.id, "its chat must wait: back to the outbox");
+                given_back.push(notice.id);
+            } else {
+                self.start(notice).await;
+            }
+        }
+        store.release_notices(&given_back).await
     }
 
     /// Sends what is due until nothing is left or `grace` ran out.
@@ -282,29 +330,38 @@ impl<S: Sender> Deliverer<S> {
         let due = store
             .due_notices(self.sender.platform(), Utc::now(), &skip, self.pace.batch)
             .await?;
-        // Leased together: the last one's lease also covers the global
-        // pace's waits before its attempt starts.
-        let paced = self
-            .pace
-            .global_interval
-            .saturating_mul(u32::try_from(due.len()).unwrap_or(u32::MAX));
-        let lease = self.pace.attempt_timeout + Duration::from_secs(5) + paced;
+        let lease = self.lease(due.len());
         let until = Utc::now() + chrono::Duration::from_std(lease).unwrap_or_default();
         let ids: Vec<i64> = due.iter().map(|notice| notice.id).collect();
         let leased = store.lease_notices(&ids, Utc::now(), until).await?;
         let mut started = 0;
         for notice in due.into_iter().filter(|notice| leased.contains(&notice.id)) {
-            tokio::time::sleep_until(self.global_ready).await;
-            self.global_ready = Instant::now() + self.pace.global_interval;
-            self.busy.insert(notice.place.clone());
-            let sender = self.sender.clone();
-            let club = self.club.clone();
-            let pace = self.pace.clone();
-            self.in_flight
-                .spawn(async move { attempt(&club, &*sender, &pace, notice).await });
+            self.start(notice).await;
             started += 1;
         }
         Ok(started)
+    }
+
+    /// How long `notices` leased together are kept from other takers: one
+    /// attempt, and for the last of them the global pace's waits before it.
+    fn lease(&self, notices: usize) -> Duration {
+        let paced = self
+            .pace
+            .global_interval
+            .saturating_mul(u32::try_from(notices).unwrap_or(u32::MAX));
+        self.pace.attempt_timeout + Duration::from_secs(5) + paced
+    }
+
+    /// Starts one attempt at a leased notice, after the global pace's wait.
+    async fn start(&mut self, notice: DueNotice) {
+        tokio::time::sleep_until(self.global_ready).await;
+        self.global_ready = Instant::now() + self.pace.global_interval;
+        self.busy.insert(notice.place.clone());
+        let sender = self.sender.clone();
+        let club = self.club.clone();
+        let pace = self.pace.clone();
+        self.in_flight
+            .spawn(async move { attempt(&club, &*sender, &pace, notice).await });
     }
 }
 

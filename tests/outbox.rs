@@ -12,7 +12,7 @@ use fanclub::club::reply::Reply;
 use fanclub::delivery::{Deliverer, Pace, SendFailure, Sender};
 use fanclub::store::DueNotice;
 
-use crate::support::{TestClub, actor, said};
+use crate::support::{TestClub, actor, group, said};
 
 /// What the recording sender does with each notice.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -28,6 +28,8 @@ struct Recording {
     platform: Platform,
     answer: Arc<Mutex<Answer>>,
     sent: Arc<Mutex<Vec<(String, String)>>>,
+    /// The least time between two messages to one chat.
+    chat_interval: Duration,
 }
 
 impl Recording {
@@ -36,7 +38,27 @@ impl Recording {
             platform,
             answer: Arc::new(Mutex::new(Answer::Deliver)),
             sent: Arc::default(),
+            chat_interval: Duration::ZERO,
         }
+    }
+
+    /// A platform that lets a chat be written to once per `interval`.
+    fn paced(platform: Platform, interval: Duration) -> Recording {
+        Recording {
+            chat_interval: interval,
+            ..Recording::new(platform)
+        }
+    }
+
+    /// Waits (up to ten seconds) until `count` notices were sent.
+    async fn await_sent(&self, count: usize) -> Vec<(String, String)> {
+        for _ in 0..1_000 {
+            if self.sent().len() >= count {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        self.sent()
     }
 
     fn answer(&self, answer: Answer) {
@@ -55,7 +77,7 @@ impl Sender for Recording {
     }
 
     fn chat_interval(&self, _notice: &DueNotice) -> Duration {
-        Duration::ZERO
+        self.chat_interval
     }
 
     async fn send(&self, notice: &DueNotice) -> Result<Option<String>, SendFailure> {
@@ -695,4 +717,111 @@ async fn a_revoked_vote_still_waiting_leaves_the_digest_and_a_spent_part_stays_i
             "-2 points: 👍 from ben, 🎁 -3 points from a moderator: Korrektur. (/notify off stops these messages.)"
         ]
     );
+}
+
+/// A running deliverer of `sender`'s platform that looks at the outbox only
+/// once an hour (and when poked): what it sends sooner was handed to it.
+/// Returns once it sent a first notice (it is registered with the club by
+/// then); stop it with the sender it returns.
+async fn running(
+    test: &TestClub,
+    sender: Recording,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let pace = Pace {
+        poll_interval: Duration::from_secs(3_600),
+        ..pace()
+    };
+    test.club
+        .tell(&[Reply::in_place(&group(), "Der Club ist offen.", None)])
+        .await
+        .unwrap();
+    let deliverer = Deliverer::new(test.club.clone(), sender.clone(), pace);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(deliverer.run(
+        async {
+            let _ = stopped.await;
+        },
+        Duration::from_secs(1),
+    ));
+    assert_eq!(sender.await_sent(1).await.len(), 1, "the deliverer started");
+    (stop, running)
+}
+
+/// The texts sent after the deliverer's first one.
+fn texts_after_start(sent: &[(String, String)]) -> Vec<&str> {
+    sent.iter().skip(1).map(|(_, text)| text.as_str()).collect()
+}
+
+#[tokio::test]
+async fn a_members_reply_goes_to_the_running_deliverer_straight_from_its_event() {
+    let test = on_telegram().await;
+    let store = test.club.store();
+    let telegram = Recording::new(Platform::Telegram);
+    let (stop, running) = running(&test, telegram.clone()).await;
+
+    let anna = actor("anna", false);
+    let handled = test.send(said(&anna, "/balance", "u1")).await;
+    assert_eq!(handled.replies.len(), 1);
+    // Written leased to the deliverer in the event's transaction: nobody
+    // else finds it due, and nobody had to look for it.
+    assert!(
+        store
+            .due_notices(Platform::Telegram, Utc::now(), &[], 64)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a handed reply is not due for another taker"
+    );
+    let sent = telegram.await_sent(2).await;
+    assert_eq!(
+        texts_after_start(&sent),
+        vec![handled.replies[0].text.as_str()]
+    );
+
+    stop.send(()).unwrap();
+    running.await.unwrap();
+    let counts = store.notice_counts().await.unwrap();
+    assert_eq!(counts.undelivered, 0, "{counts:?}");
+
+    // With no deliverer running nothing is handed over: the next reply
+    // waits in the outbox for whoever delivers next.
+    test.send(said(&anna, "/balance", "u2")).await;
+    let due = store
+        .due_notices(Platform::Telegram, Utc::now(), &[], 64)
+        .await
+        .unwrap();
+    assert_eq!(due.len(), 1, "{due:?}");
+}
+
+#[tokio::test]
+async fn a_handed_reply_whose_chat_must_wait_goes_after_the_one_before_it() {
+    let test = on_telegram().await;
+    let telegram = Recording::paced(Platform::Telegram, Duration::from_secs(1));
+    let (stop, running) = running(&test, telegram.clone()).await;
+
+    // The group was just written to: the deliverer gives the first answer
+    // back to the outbox, and the second waits behind it there; both go,
+    // in order, when the group may be written to again.
+    let anna = actor("anna", false);
+    let first = test.send(said(&anna, "/help", "u1")).await;
+    let second = test.send(said(&anna, "/help balance", "u2")).await;
+    let sent = telegram.await_sent(3).await;
+    assert_eq!(
+        texts_after_start(&sent),
+        vec![
+            first.replies[0].text.as_str(),
+            second.replies[0].text.as_str()
+        ]
+    );
+    assert!(
+        sent.iter().all(|(chat, _)| chat == &group().id),
+        "all in the group: {sent:?}"
+    );
+    stop.send(()).unwrap();
+    running.await.unwrap();
+    let counts = test.club.store().notice_counts().await.unwrap();
+    assert_eq!(counts.undelivered, 0, "{counts:?}");
 }

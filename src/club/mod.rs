@@ -26,6 +26,7 @@ pub mod roster;
 mod shop;
 mod voting;
 
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
@@ -48,7 +49,8 @@ use crate::store::claims::Decision;
 use crate::store::messages::{MessageKey, Recorded, VotedMessage};
 use crate::store::votes::VoteKind;
 use crate::store::{
-    EventCommit, IdentitySeen, Joined, NewMessage, Sighting, Store, StoreError, StoredMessage,
+    EventCommit, EventCommitted, HandOver, HandedNotice, IdentitySeen, Joined, NewMessage,
+    Sighting, Store, StoreError, StoredMessage,
 };
 
 pub use self::answers::{FaqDesk, FaqDeskError};
@@ -131,6 +133,16 @@ struct Inner {
     catalog: RwLock<Arc<Catalog>>,
     /// Counts up whenever this process wrote notices.
     written: tokio::sync::watch::Sender<u64>,
+    /// This process's deliverers that take notices straight from events.
+    hand_offs: std::sync::Mutex<HashMap<Platform, HandOff>>,
+}
+
+/// A deliverer that takes its platform's notices straight from the events
+/// that wrote them ([`Club::hand_notices_to`]).
+#[derive(Debug)]
+struct HandOff {
+    to: tokio::sync::mpsc::UnboundedSender<Vec<i64>>,
+    lease: std::time::Duration,
 }
 
 /// Why the club could not open.
@@ -266,6 +278,7 @@ impl Club {
             faq,
             catalog: RwLock::new(Arc::new(catalog)),
             written: tokio::sync::watch::Sender::new(0),
+            hand_offs: std::sync::Mutex::default(),
         };
         Ok(Club {
             inner: Arc::new(inner),
@@ -416,25 +429,28 @@ impl Club {
         // Boxed, as the transaction's work below: in debug builds the
         // store's futures are large, and every platform's event future
         // would carry them on the stack.
-        let Some((Sighting { member, first }, before)) =
-            Box::pin(self.sight_and_record(&incoming, now)).await?
+        let Some((sighting, before)) = Box::pin(self.sight_and_record(&incoming, now)).await?
         else {
             tracing::debug!("a reaction on a message the club never saw");
             return Ok(Handled::nothing(None));
         };
-        let lang = self.language_for(&incoming.actor, Some(&member));
+        let lang = self.language_for(&incoming.actor, Some(&sighting.member));
+        let hand_over = self.hand_over();
         // The handler's state change, the handled mark and the notices
         // commit together or not at all.
-        let handled = answers::rebuilding_after(
+        let (handled, handed) = answers::rebuilding_after(
             self,
             self.store().atomically(Box::pin(
-                self.handle_recorded(&incoming, &member, first, lang, before, now),
+                self.handle_recorded(&incoming, &sighting, lang, before, &hand_over, now),
             )),
         )
         .await?;
-        if !handled.replies.is_empty() {
+        // Notices handed over go to their deliverer at once; the others
+        // wait in the outbox for a look.
+        if handed.len() < handled.replies.len() {
             self.poke_deliverers();
         }
+        self.hand_off(handed).await;
         crate::ops::metrics::event_handled(&incoming, started);
         Ok(handled)
     }
@@ -522,12 +538,14 @@ impl Club {
     async fn handle_recorded(
         &self,
         incoming: &Incoming,
-        member: &Member,
-        first: bool,
+        sighting: &Sighting,
         lang: Lang,
         before: Before,
+        hand_over: &[HandOver],
         now: DateTime<Utc>,
-    ) -> Result<Handled, StoreError> {
+    ) -> Result<(Handled, Vec<HandedNotice>), StoreError> {
+        let Sighting { member, first } = sighting;
+        let first = *first;
         let (handled, key) = match (&incoming.event, before) {
             (Event::Message { text, reply_to, .. }, Before::Recorded(recorded)) => {
                 let (mut handled, key) = self
@@ -565,14 +583,17 @@ impl Club {
                 let replies = match reacted {
                     // The vote writer committed the event with its vote.
                     Reacted::Committed(replies) => {
-                        return Ok(Handled {
-                            message: None,
-                            replies,
-                        });
+                        return Ok((
+                            Handled {
+                                message: None,
+                                replies,
+                            },
+                            Vec::new(),
+                        ));
                     }
                     _ if replayed => {
                         tracing::debug!("reaction delivered twice; handled the first time");
-                        return Ok(Handled::nothing(None));
+                        return Ok((Handled::nothing(None), Vec::new()));
                     }
                     Reacted::Uncounted => Vec::new(),
                     Reacted::Refused(reply) => vec![*reply],
@@ -595,7 +616,7 @@ impl Club {
                 if let Some(key) = &incoming.event_key
                     && self.store().was_handled(key).await?
                 {
-                    return Ok(Handled::nothing(None));
+                    return Ok((Handled::nothing(None), Vec::new()));
                 }
                 let mut replies = Vec::new();
                 if first && !member.is_bot && self.inner.config.welcomes_in(&incoming.place) {
@@ -612,7 +633,7 @@ impl Club {
                     && self.store().was_handled(key).await?
                 {
                     tracing::debug!("button press delivered twice; handled the first time");
-                    return Ok(Handled::nothing(None));
+                    return Ok((Handled::nothing(None), Vec::new()));
                 }
                 let replies = self
                     .on_button(incoming, member, lang, *message, action, now)
@@ -631,12 +652,15 @@ impl Club {
             actor: Some((member.id, incoming.actor.platform)),
             origin,
             notices: &handled.replies,
+            hand_over,
         };
-        if !self.store().commit_event(&commit, Utc::now()).await? {
-            tracing::debug!("event handled meanwhile; its notices were written then");
-            return Ok(Handled::nothing(handled.message));
+        match self.store().commit_event(&commit, Utc::now()).await? {
+            EventCommitted::Written { handed } => Ok((handled, handed)),
+            EventCommitted::HandledBefore => {
+                tracing::debug!("event handled meanwhile; its notices were written then");
+                Ok((Handled::nothing(handled.message), Vec::new()))
+            }
         }
-        Ok(handled)
     }
 
     /// Writes notices that no platform event owns (a timer's, an error
@@ -661,6 +685,7 @@ impl Club {
             actor: None,
             origin: None,
             notices,
+            hand_over: &[],
         };
         self.store().commit_event(&commit, Utc::now()).await?;
         Ok(())
@@ -669,6 +694,81 @@ impl Club {
     /// Tells this process's deliverers that notices were written.
     fn poke_deliverers(&self) {
         self.inner.written.send_modify(|count| *count += 1);
+    }
+
+    /// Registers this process's deliverer of `platform` for the notices
+    /// events hand straight to it (see [`HandOver`]): written leased for
+    /// `lease`, they arrive on the returned channel as outbox ids. Dropping
+    /// the receiver ends it; notices then wait in the outbox again.
+    pub fn hand_notices_to(
+        &self,
+        platform: Platform,
+        lease: std::time::Duration,
+    ) -> tokio::sync::mpsc::UnboundedReceiver<Vec<i64>> {
+        let (to, from) = tokio::sync::mpsc::unbounded_channel();
+        self.hand_offs().insert(platform, HandOff { to, lease });
+        from
+    }
+
+    /// The platforms whose deliverer takes notices straight from events,
+    /// with the leases they get if written now.
+    fn hand_over(&self) -> Vec<HandOver> {
+        let now = Utc::now();
+        self.hand_offs()
+            .iter()
+            .filter(|(_, hand_off)| !hand_off.to.is_closed())
+            .map(|(platform, hand_off)| HandOver {
+                platform: *platform,
+                until: now + chrono::Duration::from_std(hand_off.lease).unwrap_or_default(),
+            })
+            .collect()
+    }
+
+    /// Gives committed notices leased to this process's deliverers to
+    /// them; those whose deliverer has gone meanwhile are released to the
+    /// outbox.
+    async fn hand_off(&self, handed: Vec<HandedNotice>) {
+        if handed.is_empty() {
+            return;
+        }
+        let mut per_platform: HashMap<Platform, Vec<i64>> = HashMap::new();
+        for notice in handed {
+            per_platform
+                .entry(notice.platform)
+                .or_default()
+                .push(notice.id);
+        }
+        let mut orphans = Vec::new();
+        {
+            let hand_offs = self.hand_offs();
+            for (platform, ids) in per_platform {
+                let sent = match hand_offs.get(&platform) {
+                    Some(hand_off) => hand_off.to.send(ids),
+                    None => Err(tokio::sync::mpsc::error::SendError(ids)),
+                };
+                if let Err(tokio::sync::mpsc::error::SendError(ids)) = sent {
+                    orphans.extend(ids);
+                }
+            }
+        }
+        if orphans.is_empty() {
+            return;
+        }
+        match self.store().release_notices(&orphans).await {
+            Ok(()) => self.poke_deliverers(),
+            Err(error) => tracing::error!(
+                error = %error_chain(&error),
+                "notices whose deliverer stopped stay leased until it starts again"
+            ),
+        }
+    }
+
+    fn hand_offs(&self) -> std::sync::MutexGuard<'_, HashMap<Platform, HandOff>> {
+        // A panic while the map was held leaves it whole: take it anyway.
+        self.inner
+            .hand_offs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Changes whenever this process wrote notices: deliverers wait on it

@@ -246,7 +246,8 @@ impl Store {
         }
         if let Some(notice) = notice {
             // The outbox schedules by the wall clock, the digest by the club's.
-            super::outbox::insert_notice(&mut tx, notice, None, None, Utc::now()).await?;
+            let written = super::outbox::NoticeWrite::default();
+            super::outbox::insert_notice(&mut tx, notice, &written, Utc::now()).await?;
         }
         tx.commit().await.context("committing a digest")?;
         Ok(true)

@@ -74,7 +74,10 @@ pub use members::{
     IdentityRecord, IdentitySeen, Joined, LastSeen, MemberByName, NamedMember, Sighting,
 };
 pub use messages::{NewMessage, StoredMessage};
-pub use outbox::{DueNotice, EventCommit, NoticeCounts, NoticeRoute, SentNotice};
+pub use outbox::{
+    DueNotice, EventCommit, EventCommitted, HandOver, HandedNotice, NoticeCounts, NoticeRoute,
+    SentNotice,
+};
 pub(crate) use unit::{Conn, Write};
 pub(crate) use writer::{First, Query};
 

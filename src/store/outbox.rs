@@ -16,7 +16,10 @@
 //! Deliverers take due rows of their platform with a guarded update (there
 //! is no `SKIP LOCKED` in SQLite; the lease is `next_attempt_at`), and a
 //! chat's notices go out in order: a row is due only when no earlier row of
-//! its chat is still waiting.
+//! its chat is still waiting. A deliverer of this process can also be
+//! handed an event's notices as it writes them ([`HandOver`]): a notice
+//! first in its chat is then written leased, and the deliverer reads it by
+//! id instead of taking it with a turn of its own.
 
 use std::collections::HashSet;
 
@@ -49,6 +52,39 @@ pub struct EventCommit<'a> {
     /// Where the event happened and the member's message there.
     pub origin: Option<(&'a str, Option<MessageId>)>,
     pub notices: &'a [Reply],
+    /// Platforms whose deliverer in this process takes notices straight
+    /// from the event (see [`HandOver`]); empty: all wait in the outbox.
+    pub hand_over: &'a [HandOver],
+}
+
+/// A platform whose deliverer runs in this process and takes an event's
+/// notices straight from it: the notices are leased to it in the event's
+/// transaction, so the deliverer sends them without a turn of the group
+/// commit of its own (a reply's last wait). Only a notice that is first
+/// in its chat is handed over (its chat's order stays the outbox's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HandOver {
+    pub platform: Platform,
+    /// The lease the notices get, as `lease_notices` would give them.
+    pub until: DateTime<Utc>,
+}
+
+/// What [`Store::commit_event`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventCommitted {
+    /// The event was marked handled and its notices written; `handed` are
+    /// those leased to a deliverer of this process (see [`HandOver`]).
+    Written { handed: Vec<HandedNotice> },
+    /// The event was handled before: nothing was written again.
+    HandledBefore,
+}
+
+/// A notice leased in the transaction that wrote it, for its platform's
+/// deliverer in this process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HandedNotice {
+    pub platform: Platform,
+    pub id: i64,
 }
 
 /// A notice due for delivery, with what the deliverer needs to send it.
@@ -161,6 +197,19 @@ macro_rules! kept_notices_sql {
     };
 }
 
+/// What a deliverer reads of a notice (`o`), for [`due_from_row`].
+macro_rules! due_notice_select {
+    () => {
+        "SELECT o.id, o.platform, o.place, o.private, o.member_id, m.language, o.texts, o.buttons, \
+                o.reply_to, COALESCE(o.replaces, r.message_id) AS replaces, \
+                (o.replaces_notice IS NOT NULL AND r.message_id IS NULL) AS replaced_lost, \
+                o.origin_place, o.origin_message, o.attempts, o.event_key, o.kind, o.attachment \
+         FROM outbox o \
+         LEFT JOIN members m ON m.id = o.member_id \
+         LEFT JOIN outbox r ON r.id = o.replaces_notice"
+    };
+}
+
 impl Store {
     /// Registers `platform` as delivering notices, with the place where its
     /// moderators read (none: moderators' notices skip this platform).
@@ -246,9 +295,9 @@ impl Store {
     }
 
     /// Marks the event handled and writes its notices, in one transaction
-    /// (the event's, when it runs in one). `false` when the event was
-    /// handled before: its notices are not written again (the member's
-    /// platform is remembered all the same: they did use it).
+    /// (the event's, when it runs in one). When the event was handled
+    /// before its notices are not written again (the member's platform is
+    /// remembered all the same: they did use it).
     ///
     /// No savepoint of its own, which would cost a round trip: the only
     /// early return leaves nothing that must be undone, and a failure
@@ -258,7 +307,7 @@ impl Store {
         &self,
         commit: &EventCommit<'_>,
         now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<EventCommitted, StoreError> {
         self.atomically(async {
             let mut tx = self.writer().await?;
             // The handled mark and the acting member's platform in one
@@ -281,12 +330,12 @@ impl Store {
                     .context("marking an event handled")?;
                 let marked = super::row_named(&rows, "newly_handled").is_some();
                 if commit.event_key.is_some() && !marked {
-                    return Ok(false);
+                    return Ok(EventCommitted::HandledBefore);
                 }
             }
             let actor = commit.actor.map(|(member, _)| member);
-            write_notices(&mut tx, commit, actor, now).await?;
-            Ok(true)
+            let handed = write_notices(&mut tx, commit, actor, now).await?;
+            Ok(EventCommitted::Written { handed })
         })
         .await
     }
@@ -301,25 +350,17 @@ impl Store {
         busy: &[String],
         limit: usize,
     ) -> Result<Vec<DueNotice>, StoreError> {
-        let busy = serde_json::to_string(busy).map_err(|error| {
-            StoreError::Inconsistent(format!("chat ids cannot be JSON: {error}"))
-        })?;
-        let rows = sqlx::query(
-            "SELECT o.id, o.platform, o.place, o.private, o.member_id, m.language, o.texts, o.buttons, \
-                    o.reply_to, COALESCE(o.replaces, r.message_id) AS replaces, \
-                    (o.replaces_notice IS NOT NULL AND r.message_id IS NULL) AS replaced_lost, \
-                    o.origin_place, o.origin_message, o.attempts, o.event_key, o.kind, o.attachment \
-             FROM outbox o \
-             LEFT JOIN members m ON m.id = o.member_id \
-             LEFT JOIN outbox r ON r.id = o.replaces_notice \
-             WHERE o.platform = ?1 AND o.delivered_at IS NULL AND o.failed_at IS NULL \
+        let busy = json_list(busy, "chat ids")?;
+        let rows = sqlx::query(concat!(
+            due_notice_select!(),
+            " WHERE o.platform = ?1 AND o.delivered_at IS NULL AND o.failed_at IS NULL \
                AND o.next_attempt_at <= ?2 AND (o.leased_until IS NULL OR o.leased_until <= ?2) \
                AND o.place NOT IN (SELECT value FROM json_each(?3)) \
                AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.platform = o.platform \
                    AND e.place = o.place AND e.id < o.id \
                    AND e.delivered_at IS NULL AND e.failed_at IS NULL) \
              ORDER BY o.id LIMIT ?4",
-        )
+        ))
         .bind(platform.as_str())
         .bind(now)
         .bind(busy)
@@ -348,9 +389,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(HashSet::new());
         }
-        let ids = serde_json::to_string(ids).map_err(|error| {
-            StoreError::Inconsistent(format!("notice ids cannot be JSON: {error}"))
-        })?;
+        let ids = json_list(ids, "notice ids")?;
         self.atomically(async {
             let taken = sqlx::query_scalar::<_, i64>(
                 "UPDATE outbox SET leased_until = ?1 \
@@ -366,6 +405,56 @@ impl Store {
             .await
             .context("leasing notices")?;
             Ok(taken.into_iter().collect())
+        })
+        .await
+    }
+
+    /// The notices `ids` of `platform` that an event handed over to this
+    /// process's deliverer (see [`HandOver`]), as long as they are still
+    /// waiting. A read: their lease was taken when they were written.
+    #[tracing::instrument(skip_all, fields(%platform, notices = ids.len()))]
+    pub async fn handed_notices(
+        &self,
+        platform: Platform,
+        ids: &[i64],
+    ) -> Result<Vec<DueNotice>, StoreError> {
+        let ids = json_list(ids, "notice ids")?;
+        let rows = sqlx::query(concat!(
+            due_notice_select!(),
+            " WHERE o.id IN (SELECT value FROM json_each(?1)) AND o.platform = ?2 \
+               AND o.delivered_at IS NULL AND o.failed_at IS NULL \
+             ORDER BY o.id",
+        ))
+        .bind(ids)
+        .bind(platform.as_str())
+        .fetch_all(&mut *self.reader().await?)
+        .await
+        .context("reading handed notices")?;
+        rows.iter()
+            .map(|row| due_from_row(row, platform))
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .context("decoding a handed notice")
+    }
+
+    /// Gives the leases of notices `ids` back: a deliverer that cannot
+    /// send what was handed to it at once leaves them to the outbox's
+    /// order (they are due again at once).
+    #[tracing::instrument(skip_all, fields(notices = ids.len()))]
+    pub async fn release_notices(&self, ids: &[i64]) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let ids = json_list(ids, "notice ids")?;
+        self.atomically(async {
+            sqlx::query(
+                "UPDATE outbox SET leased_until = NULL \
+                 WHERE id IN (SELECT value FROM json_each(?)) AND delivered_at IS NULL",
+            )
+            .bind(ids)
+            .execute(&mut *self.writer().await?)
+            .await
+            .context("releasing handed notices")?;
+            Ok(())
         })
         .await
     }
@@ -568,20 +657,37 @@ impl Store {
     }
 }
 
-/// Writes an event's notices. Only the acting member's own private
-/// notices fall back to a hint where they acted (the commit's origin).
+/// Writes an event's notices; returns those handed over to a deliverer
+/// (see [`HandOver`]). Only the acting member's own private notices fall
+/// back to a hint where they acted (the commit's origin).
 pub(super) async fn write_notices(
     tx: &mut SqliteConnection,
     commit: &EventCommit<'_>,
     actor: Option<MemberId>,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<Vec<HandedNotice>, StoreError> {
+    let mut handed = Vec::new();
     for notice in commit.notices {
         let own = matches!(notice.audience, Audience::Member(member) if actor == Some(member));
         let origin = commit.origin.filter(|_| own);
-        insert_notice(tx, notice, origin, commit.event_key, now).await?;
+        let written = NoticeWrite {
+            origin,
+            event_key: commit.event_key,
+            hand_over: commit.hand_over,
+        };
+        handed.extend(insert_notice(tx, notice, &written, now).await?);
     }
-    Ok(())
+    Ok(handed)
+}
+
+/// Where a notice comes from and who may take it at once, as
+/// [`insert_notice`] writes it.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct NoticeWrite<'a> {
+    /// Where the acting member acted, for a private notice's fallback hint.
+    pub origin: Option<(&'a str, Option<MessageId>)>,
+    pub event_key: Option<&'a str>,
+    pub hand_over: &'a [HandOver],
 }
 
 /// Where each of `members` members' private notices went last, and whether
@@ -729,14 +835,16 @@ pub(super) async fn used_platform(
     Ok(())
 }
 
-/// One outbox row per addressee the notice reaches.
+/// One outbox row per addressee the notice reaches; returns the rows
+/// handed over to a deliverer (leased in this transaction, see
+/// [`HandOver`]).
 pub(super) async fn insert_notice(
     tx: &mut SqliteConnection,
     notice: &Reply,
-    origin: Option<(&str, Option<MessageId>)>,
-    event_key: Option<&str>,
+    written: &NoticeWrite<'_>,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<Vec<HandedNotice>, StoreError> {
+    let origin = written.origin;
     let texts = serde_json::to_string(&StoredTexts {
         text: notice.text.clone(),
         translations: notice.translations.clone(),
@@ -755,6 +863,7 @@ pub(super) async fn insert_notice(
         })?;
     // (addressee, member, platform, place, private, dedupe key, replaced notice key)
     let mut rows: Vec<Route> = Vec::new();
+    let mut handed = Vec::new();
     match &notice.audience {
         Audience::Place(place) => rows.push(Route {
             addressee: "place",
@@ -848,11 +957,29 @@ pub(super) async fn insert_notice(
             }
             None => None,
         };
-        sqlx::query(
+        let hand_over = route
+            .platform
+            .as_deref()
+            .and_then(Platform::parse)
+            .and_then(|platform| {
+                written
+                    .hand_over
+                    .iter()
+                    .find(|hand_over| hand_over.platform == platform)
+            });
+        // Leased at once (`?19`) only when no earlier notice of its chat is
+        // still waiting: the deliverer then sends it without a look at the
+        // outbox, and the chat's order holds.
+        let row = sqlx::query(
             "INSERT INTO outbox (addressee, member_id, platform, place, private, texts, buttons, \
                  reply_to, replaces, replaces_notice, origin_place, origin_message, dedupe_key, \
-                 next_attempt_at, created_at, event_key, kind, attachment) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                 next_attempt_at, created_at, event_key, kind, attachment, leased_until) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
+                 CASE WHEN ?19 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM outbox e \
+                     WHERE e.platform = ?3 AND e.place = ?4 \
+                     AND e.delivered_at IS NULL AND e.failed_at IS NULL) THEN ?19 END) \
+             ON CONFLICT DO NOTHING \
+             RETURNING id, leased_until IS NOT NULL AS handed",
         )
         .bind(route.addressee)
         .bind(route.member.map(|member| member.0))
@@ -869,14 +996,31 @@ pub(super) async fn insert_notice(
         .bind(route.dedupe)
         .bind(now)
         .bind(now)
-        .bind(event_key)
+        .bind(written.event_key)
         .bind(notice.kind.as_str())
         .bind(&attachment)
-        .execute(&mut *tx)
+        .bind(hand_over.map(|hand_over| hand_over.until))
+        .fetch_optional(&mut *tx)
         .await
         .context("writing a notice")?;
+        if let (Some(row), Some(hand_over)) = (row, hand_over)
+            && row
+                .try_get::<bool, _>("handed")
+                .context("reading a written notice")?
+        {
+            handed.push(HandedNotice {
+                platform: hand_over.platform,
+                id: row.try_get("id").context("reading a written notice")?,
+            });
+        }
     }
-    Ok(())
+    Ok(handed)
+}
+
+/// `items` as a JSON array, for `json_each` in a statement.
+fn json_list<T: Serialize>(items: &[T], what: &str) -> Result<String, StoreError> {
+    serde_json::to_string(items)
+        .map_err(|error| StoreError::Inconsistent(format!("{what} cannot be JSON: {error}")))
 }
 
 /// Where one outbox row goes.

@@ -506,6 +506,7 @@ async fn celebrate(
             actor: Some((marks.actor, marks.platform)),
             origin: marks.origin.as_deref().map(|place| (place, None)),
             notices: &celebration.notices,
+            hand_over: &[],
         };
         write_notices(tx, &commit, Some(marks.actor), now).await?;
     }
