@@ -262,7 +262,7 @@ impl Store {
         platform: crate::club::model::Platform,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.atomically(async {
+        self.write_alone(
             sqlx::query(
                 "INSERT INTO member_delivery (member_id, preferred_platform, updated_at) VALUES (?, ?, ?) \
                  ON CONFLICT (member_id) DO UPDATE SET preferred_platform = excluded.preferred_platform, \
@@ -270,13 +270,10 @@ impl Store {
             )
             .bind(member.0)
             .bind(platform.as_str())
-            .bind(now)
-            .execute(&mut *self.writer().await?)
-            .await
-            .context("choosing where a member is reached")?;
-            Ok(())
-        })
-        .await
+            .bind(now),
+            "choosing where a member is reached",
+        ).await?;
+        Ok(())
     }
 
     /// Switches a member's digests of points earned on or off (`/notify`).
@@ -287,7 +284,7 @@ impl Store {
         on: bool,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.atomically(async {
+        self.write_alone(
             sqlx::query(
                 "INSERT INTO member_delivery (member_id, recognition, updated_at) VALUES (?, ?, ?) \
                  ON CONFLICT (member_id) DO UPDATE SET recognition = excluded.recognition, \
@@ -295,13 +292,11 @@ impl Store {
             )
             .bind(member.0)
             .bind(on)
-            .bind(now)
-            .execute(&mut *self.writer().await?)
-            .await
-            .context("switching a member's digests")?;
-            Ok(())
-        })
-        .await
+            .bind(now),
+            "switching a member's digests",
+        )
+        .await?;
+        Ok(())
     }
 }
 

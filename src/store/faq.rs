@@ -88,7 +88,7 @@ impl Store {
         query: &FaqQuery<'_>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.atomically(async {
+        self.write_alone(
             sqlx::query(
                 "INSERT INTO faq_queries (message_id, member_id, question, normalized, outcome, entry_id, score, unprompted, created_at) \
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -101,13 +101,10 @@ impl Store {
             .bind(query.entry)
             .bind(query.score)
             .bind(query.unprompted)
-            .bind(now)
-            .execute(&mut *self.writer().await?)
-            .await
-            .context("logging a FAQ question")?;
-            Ok(())
-        })
-        .await
+            .bind(now),
+            "logging a FAQ question",
+        ).await?;
+        Ok(())
     }
 
     /// Stores a phrasing of an entry; `false` when it was known already.
@@ -120,8 +117,8 @@ impl Store {
         member: MemberId,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        self.atomically(async {
-            let result = sqlx::query(
+        let result = self.write_alone(
+            sqlx::query(
                 "INSERT INTO faq_learned (entry_id, phrase, source, member_id, created_at) VALUES (?, ?, ?, ?, ?) \
                  ON CONFLICT (entry_id, phrase) DO NOTHING",
             )
@@ -129,13 +126,10 @@ impl Store {
             .bind(phrase)
             .bind(source.as_str())
             .bind(member.0)
-            .bind(now)
-            .execute(&mut *self.writer().await?)
-            .await
-            .context("learning a FAQ phrasing")?;
-            Ok(result.rows_affected() == 1)
-        })
-        .await
+            .bind(now),
+            "learning a FAQ phrasing",
+        ).await?;
+        Ok(result.rows_affected() == 1)
     }
 
     /// Stores a question the FAQ should not answer (with the entry that
@@ -149,8 +143,8 @@ impl Store {
         member: MemberId,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        self.atomically(async {
-            let result = sqlx::query(
+        let result = self.write_alone(
+            sqlx::query(
                 "INSERT INTO faq_negatives (question, entry_id, source, member_id, created_at) VALUES (?, ?, ?, ?, ?) \
                  ON CONFLICT (question, entry_id) DO NOTHING",
             )
@@ -158,13 +152,10 @@ impl Store {
             .bind(entry_id.unwrap_or(""))
             .bind(source.as_str())
             .bind(member.0)
-            .bind(now)
-            .execute(&mut *self.writer().await?)
-            .await
-            .context("marking a question as not covered by the FAQ")?;
-            Ok(result.rows_affected() == 1)
-        })
-        .await
+            .bind(now),
+            "marking a question as not covered by the FAQ",
+        ).await?;
+        Ok(result.rows_affected() == 1)
     }
 
     /// Every question marked as not covered, for fitting the FAQ's
@@ -260,8 +251,8 @@ impl Store {
         helpful: bool,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        self.atomically(async {
-            let result = sqlx::query(
+        let result = self.write_alone(
+            sqlx::query(
                 "INSERT INTO faq_feedback (answer_message_id, member_id, entry_id, helpful, created_at) \
                  VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             )
@@ -269,13 +260,10 @@ impl Store {
             .bind(member.0)
             .bind(entry_id)
             .bind(helpful)
-            .bind(now)
-            .execute(&mut *self.writer().await?)
-            .await
-            .context("recording FAQ feedback")?;
-            Ok(result.rows_affected() == 1)
-        })
-        .await
+            .bind(now),
+            "recording FAQ feedback",
+        ).await?;
+        Ok(result.rows_affected() == 1)
     }
 
     /// The most frequent questions since `since` that the FAQ could not

@@ -173,16 +173,13 @@ impl Store {
         event_key: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        self.atomically(async {
-            let inserted = sqlx::query("INSERT INTO handled_events (event_key, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING")
+        let inserted = self.write_alone(
+            sqlx::query("INSERT INTO handled_events (event_key, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING")
                 .bind(event_key)
-                .bind(now)
-                .execute(&mut *self.writer().await?)
-                .await
-                .context("recording a handled event")?;
-            Ok(inserted.rows_affected() == 1)
-        })
-        .await
+                .bind(now),
+            "recording a handled event",
+        ).await?;
+        Ok(inserted.rows_affected() == 1)
     }
 
     /// The id of a platform message recorded before.

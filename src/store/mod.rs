@@ -433,6 +433,23 @@ impl Store {
         unit::writer(&self.group).await
     }
 
+    /// Runs one writing statement as a unit of work: a turn of the group
+    /// commit of its own, or part of the unit already open. `what` names
+    /// the write in its error.
+    pub(crate) async fn write_alone(
+        &self,
+        statement: Query<'_>,
+        what: &'static str,
+    ) -> Result<sqlx::sqlite::SqliteQueryResult, StoreError> {
+        self.atomically(async {
+            statement
+                .execute(&mut *self.writer().await?)
+                .await
+                .context(what)
+        })
+        .await
+    }
+
     #[cfg(test)]
     pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool

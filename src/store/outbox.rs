@@ -445,18 +445,16 @@ impl Store {
             return Ok(());
         }
         let ids = json_list(ids, "notice ids")?;
-        self.atomically(async {
+        self.write_alone(
             sqlx::query(
                 "UPDATE outbox SET leased_until = NULL \
                  WHERE id IN (SELECT value FROM json_each(?)) AND delivered_at IS NULL",
             )
-            .bind(ids)
-            .execute(&mut *self.writer().await?)
-            .await
-            .context("releasing handed notices")?;
-            Ok(())
-        })
-        .await
+            .bind(ids),
+            "releasing handed notices",
+        )
+        .await?;
+        Ok(())
     }
 
     /// Frees the notices of `platform` a deliverer was sending when its
@@ -464,18 +462,15 @@ impl Store {
     /// when it starts. Those notices go again (at least once).
     #[tracing::instrument(skip_all, fields(%platform))]
     pub async fn release_leases(&self, platform: Platform) -> Result<u64, StoreError> {
-        self.atomically(async {
-            let freed = sqlx::query(
+        let freed = self.write_alone(
+            sqlx::query(
                 "UPDATE outbox SET leased_until = NULL WHERE platform = ? AND leased_until IS NOT NULL \
                  AND delivered_at IS NULL AND failed_at IS NULL",
             )
-            .bind(platform.as_str())
-            .execute(&mut *self.writer().await?)
-            .await
-            .context("releasing notice leases")?;
-            Ok(freed.rows_affected())
-        })
-        .await
+            .bind(platform.as_str()),
+            "releasing notice leases",
+        ).await?;
+        Ok(freed.rows_affected())
     }
 
     /// Records that notice `id` was sent (or, for an edit, applied): the bot
@@ -581,19 +576,17 @@ impl Store {
     /// privately. Its origin is forgotten, so the hint is given once.
     #[tracing::instrument(skip_all)]
     pub async fn hold_notice(&self, id: i64, error: &str) -> Result<(), StoreError> {
-        self.atomically(async {
+        self.write_alone(
             sqlx::query(
                 "UPDATE outbox SET platform = NULL, place = NULL, origin_place = NULL, \
                  origin_message = NULL, last_error = ?, leased_until = NULL WHERE id = ?",
             )
             .bind(error)
-            .bind(id)
-            .execute(&mut *self.writer().await?)
-            .await
-            .context("holding a notice")?;
-            Ok(())
-        })
-        .await
+            .bind(id),
+            "holding a notice",
+        )
+        .await?;
+        Ok(())
     }
 
     /// Deletes notices delivered before `before`; how many.

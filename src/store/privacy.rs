@@ -136,18 +136,15 @@ impl Store {
         member: MemberId,
         hidden: bool,
     ) -> Result<bool, StoreError> {
-        self.atomically(async {
-            let changed = sqlx::query(
+        let changed = self.write_alone(
+            sqlx::query(
                 "UPDATE members SET leaderboard_hidden = ?1 WHERE id = ?2 AND leaderboard_hidden <> ?1",
             )
             .bind(hidden)
-            .bind(member.0)
-            .execute(&mut *self.writer().await?)
-            .await
-            .context("hiding a member from leaderboards")?;
-            Ok(changed.rows_affected() == 1)
-        })
-        .await
+            .bind(member.0),
+            "hiding a member from leaderboards",
+        ).await?;
+        Ok(changed.rows_affected() == 1)
     }
 
     /// The members left out of the leaderboards (forgotten members too).
