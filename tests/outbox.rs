@@ -763,10 +763,17 @@ async fn a_members_reply_goes_to_the_running_deliverer_straight_from_its_event()
     let (stop, running) = running(&test, telegram.clone()).await;
 
     let anna = actor("anna", false);
+    let written = test.club.notices_written();
+    let looks = *written.borrow();
     let handled = test.send(said(&anna, "/balance", "u1")).await;
     assert_eq!(handled.replies.len(), 1);
     // Written leased to the deliverer in the event's transaction: nobody
-    // else finds it due, and nobody had to look for it.
+    // else finds it due, and no deliverer was asked to look for it.
+    assert_eq!(
+        *written.borrow(),
+        looks,
+        "a reply handed over needs no look at the outbox"
+    );
     assert!(
         store
             .due_notices(Platform::Telegram, Utc::now(), &[], 64)
@@ -788,7 +795,9 @@ async fn a_members_reply_goes_to_the_running_deliverer_straight_from_its_event()
 
     // With no deliverer running nothing is handed over: the next reply
     // waits in the outbox for whoever delivers next.
+    let looks = *written.borrow();
     test.send(said(&anna, "/balance", "u2")).await;
+    assert_ne!(*written.borrow(), looks, "the deliverers are told to look");
     let due = store
         .due_notices(Platform::Telegram, Utc::now(), &[], 64)
         .await
