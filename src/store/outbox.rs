@@ -368,10 +368,7 @@ impl Store {
         .fetch_all(&mut *self.reader().await?)
         .await
         .context("reading due notices")?;
-        rows.iter()
-            .map(|row| due_from_row(row, platform))
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-            .context("decoding a due notice")
+        dues_from_rows(&rows, platform)
     }
 
     /// Takes the notices `ids` for one attempt each until `until`, in one
@@ -430,10 +427,7 @@ impl Store {
         .fetch_all(&mut *self.reader().await?)
         .await
         .context("reading handed notices")?;
-        rows.iter()
-            .map(|row| due_from_row(row, platform))
-            .collect::<Result<Vec<_>, sqlx::Error>>()
-            .context("decoding a handed notice")
+        dues_from_rows(&rows, platform)
     }
 
     /// Gives the leases of notices `ids` back: a deliverer that cannot
@@ -1025,6 +1019,17 @@ struct Route {
     private: bool,
     dedupe: Option<String>,
     replaces_key: Option<String>,
+}
+
+/// The notices `due_notice_select!` read, for `platform`'s deliverer.
+fn dues_from_rows(
+    rows: &[sqlx::sqlite::SqliteRow],
+    platform: Platform,
+) -> Result<Vec<DueNotice>, StoreError> {
+    rows.iter()
+        .map(|row| due_from_row(row, platform))
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .context("decoding a notice for its deliverer")
 }
 
 fn due_from_row(
