@@ -10,7 +10,7 @@ use chrono::Utc;
 use fanclub::club::model::Platform;
 use fanclub::club::reply::Reply;
 use fanclub::delivery::{Deliverer, Pace, SendFailure, Sender};
-use fanclub::store::DueNotice;
+use fanclub::store::{DueNotice, EventCommit, EventCommitted, HandOver};
 
 use crate::support::{TestClub, actor, group, said};
 
@@ -833,4 +833,41 @@ async fn a_handed_reply_whose_chat_must_wait_goes_after_the_one_before_it() {
     running.await.unwrap();
     let counts = test.club.store().notice_counts().await.unwrap();
     assert_eq!(counts.undelivered, 0, "{counts:?}");
+}
+
+#[tokio::test]
+async fn a_notice_behind_a_waiting_one_in_its_chat_is_not_handed_over_but_waits_its_turn() {
+    let test = on_telegram().await;
+    let store = test.club.store();
+    let hand_over = [HandOver {
+        platform: Platform::Telegram,
+        until: Utc::now() + chrono::Duration::seconds(30),
+    }];
+    let write = |notices: Vec<Reply>| async move {
+        let commit = EventCommit {
+            event_key: None,
+            actor: None,
+            origin: None,
+            notices: &notices,
+            hand_over: &hand_over,
+        };
+        match store.commit_event(&commit, Utc::now()).await.unwrap() {
+            EventCommitted::Written(written) => written,
+            EventCommitted::HandledBefore => panic!("no event key, so never handled before"),
+        }
+    };
+
+    let first = write(vec![Reply::in_place(&group(), "Erste Antwort", None)]).await;
+    assert_eq!((first.handed.len(), first.waiting), (1, 0), "{first:?}");
+    let second = write(vec![Reply::in_place(&group(), "Zweite Antwort", None)]).await;
+    assert_eq!((second.handed.len(), second.waiting), (0, 1), "{second:?}");
+    // The first is leased to its deliverer; the second is due only once
+    // the first has gone.
+    assert!(
+        store
+            .due_notices(Platform::Telegram, Utc::now(), &[], 64)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

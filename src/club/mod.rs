@@ -50,7 +50,7 @@ use crate::store::messages::{MessageKey, Recorded, VotedMessage};
 use crate::store::votes::VoteKind;
 use crate::store::{
     EventCommit, EventCommitted, HandOver, HandedNotice, IdentitySeen, Joined, NewMessage,
-    Sighting, Store, StoreError, StoredMessage,
+    Sighting, Store, StoreError, StoredMessage, WrittenNotices,
 };
 
 pub use self::answers::{FaqDesk, FaqDeskError};
@@ -438,7 +438,7 @@ impl Club {
         let hand_over = self.hand_over();
         // The handler's state change, the handled mark and the notices
         // commit together or not at all.
-        let (handled, handed) = answers::rebuilding_after(
+        let (handled, written) = answers::rebuilding_after(
             self,
             self.store().atomically(Box::pin(
                 self.handle_recorded(&incoming, &sighting, lang, before, &hand_over, now),
@@ -447,10 +447,10 @@ impl Club {
         .await?;
         // Notices handed over go to their deliverer at once; the others
         // wait in the outbox for a look.
-        if handed.len() < handled.replies.len() {
+        if written.waiting > 0 {
             self.poke_deliverers();
         }
-        self.hand_off(handed).await;
+        self.hand_off(written.handed).await;
         crate::ops::metrics::event_handled(&incoming, started);
         Ok(handled)
     }
@@ -543,7 +543,7 @@ impl Club {
         before: Before,
         hand_over: &[HandOver],
         now: DateTime<Utc>,
-    ) -> Result<(Handled, Vec<HandedNotice>), StoreError> {
+    ) -> Result<(Handled, WrittenNotices), StoreError> {
         let Sighting { member, first } = sighting;
         let first = *first;
         let (handled, key) = match (&incoming.event, before) {
@@ -583,17 +583,18 @@ impl Club {
                 let replies = match reacted {
                     // The vote writer committed the event with its vote.
                     Reacted::Committed(replies) => {
+                        let written = WrittenNotices::waiting(replies.len());
                         return Ok((
                             Handled {
                                 message: None,
                                 replies,
                             },
-                            Vec::new(),
+                            written,
                         ));
                     }
                     _ if replayed => {
                         tracing::debug!("reaction delivered twice; handled the first time");
-                        return Ok((Handled::nothing(None), Vec::new()));
+                        return Ok((Handled::nothing(None), WrittenNotices::default()));
                     }
                     Reacted::Uncounted => Vec::new(),
                     Reacted::Refused(reply) => vec![*reply],
@@ -616,7 +617,7 @@ impl Club {
                 if let Some(key) = &incoming.event_key
                     && self.store().was_handled(key).await?
                 {
-                    return Ok((Handled::nothing(None), Vec::new()));
+                    return Ok((Handled::nothing(None), WrittenNotices::default()));
                 }
                 let mut replies = Vec::new();
                 if first && !member.is_bot && self.inner.config.welcomes_in(&incoming.place) {
@@ -633,7 +634,7 @@ impl Club {
                     && self.store().was_handled(key).await?
                 {
                     tracing::debug!("button press delivered twice; handled the first time");
-                    return Ok((Handled::nothing(None), Vec::new()));
+                    return Ok((Handled::nothing(None), WrittenNotices::default()));
                 }
                 let replies = self
                     .on_button(incoming, member, lang, *message, action, now)
@@ -655,10 +656,10 @@ impl Club {
             hand_over,
         };
         match self.store().commit_event(&commit, Utc::now()).await? {
-            EventCommitted::Written { handed } => Ok((handled, handed)),
+            EventCommitted::Written(written) => Ok((handled, written)),
             EventCommitted::HandledBefore => {
                 tracing::debug!("event handled meanwhile; its notices were written then");
-                Ok((Handled::nothing(handled.message), Vec::new()))
+                Ok((Handled::nothing(handled.message), WrittenNotices::default()))
             }
         }
     }
@@ -742,11 +743,12 @@ impl Club {
         {
             let hand_offs = self.hand_offs();
             for (platform, ids) in per_platform {
+                // The channel gives back what it could not take.
                 let sent = match hand_offs.get(&platform) {
-                    Some(hand_off) => hand_off.to.send(ids),
-                    None => Err(tokio::sync::mpsc::error::SendError(ids)),
+                    Some(hand_off) => hand_off.to.send(ids).map_err(|unsent| unsent.0),
+                    None => Err(ids),
                 };
-                if let Err(tokio::sync::mpsc::error::SendError(ids)) = sent {
+                if let Err(ids) = sent {
                     orphans.extend(ids);
                 }
             }

@@ -76,7 +76,7 @@ pub use members::{
 pub use messages::{NewMessage, StoredMessage};
 pub use outbox::{
     DueNotice, EventCommit, EventCommitted, HandOver, HandedNotice, NoticeCounts, NoticeRoute,
-    SentNotice,
+    SentNotice, WrittenNotices,
 };
 pub(crate) use unit::{Conn, Write};
 pub(crate) use writer::{First, Query};

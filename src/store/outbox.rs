@@ -72,11 +72,34 @@ pub struct HandOver {
 /// What [`Store::commit_event`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventCommitted {
-    /// The event was marked handled and its notices written; `handed` are
-    /// those leased to a deliverer of this process (see [`HandOver`]).
-    Written { handed: Vec<HandedNotice> },
+    /// The event was marked handled and its notices written.
+    Written(WrittenNotices),
     /// The event was handled before: nothing was written again.
     HandledBefore,
+}
+
+/// The outbox rows an event's notices became: those handed over to a
+/// deliverer of this process (see [`HandOver`]), and how many wait for a
+/// deliverer to look at the outbox.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WrittenNotices {
+    pub handed: Vec<HandedNotice>,
+    pub waiting: usize,
+}
+
+impl WrittenNotices {
+    /// `rows` rows that wait in the outbox, none handed over.
+    pub fn waiting(rows: usize) -> WrittenNotices {
+        WrittenNotices {
+            handed: Vec::new(),
+            waiting: rows,
+        }
+    }
+
+    fn extend(&mut self, more: WrittenNotices) {
+        self.handed.extend(more.handed);
+        self.waiting += more.waiting;
+    }
 }
 
 /// A notice leased in the transaction that wrote it, for its platform's
@@ -334,8 +357,8 @@ impl Store {
                 }
             }
             let actor = commit.actor.map(|(member, _)| member);
-            let handed = write_notices(&mut tx, commit, actor, now).await?;
-            Ok(EventCommitted::Written { handed })
+            let written = write_notices(&mut tx, commit, actor, now).await?;
+            Ok(EventCommitted::Written(written))
         })
         .await
     }
@@ -644,16 +667,17 @@ impl Store {
     }
 }
 
-/// Writes an event's notices; returns those handed over to a deliverer
-/// (see [`HandOver`]). Only the acting member's own private notices fall
-/// back to a hint where they acted (the commit's origin).
+/// Writes an event's notices; says which were handed over to a deliverer
+/// (see [`HandOver`]) and how many wait. Only the acting member's own
+/// private notices fall back to a hint where they acted (the commit's
+/// origin).
 pub(super) async fn write_notices(
     tx: &mut SqliteConnection,
     commit: &EventCommit<'_>,
     actor: Option<MemberId>,
     now: DateTime<Utc>,
-) -> Result<Vec<HandedNotice>, StoreError> {
-    let mut handed = Vec::new();
+) -> Result<WrittenNotices, StoreError> {
+    let mut all = WrittenNotices::default();
     for notice in commit.notices {
         let own = matches!(notice.audience, Audience::Member(member) if actor == Some(member));
         let origin = commit.origin.filter(|_| own);
@@ -662,9 +686,9 @@ pub(super) async fn write_notices(
             event_key: commit.event_key,
             hand_over: commit.hand_over,
         };
-        handed.extend(insert_notice(tx, notice, &written, now).await?);
+        all.extend(insert_notice(tx, notice, &written, now).await?);
     }
-    Ok(handed)
+    Ok(all)
 }
 
 /// Where a notice comes from and who may take it at once, as
@@ -822,15 +846,15 @@ pub(super) async fn used_platform(
     Ok(())
 }
 
-/// One outbox row per addressee the notice reaches; returns the rows
+/// One outbox row per addressee the notice reaches; says which rows were
 /// handed over to a deliverer (leased in this transaction, see
-/// [`HandOver`]).
+/// [`HandOver`]) and how many wait.
 pub(super) async fn insert_notice(
     tx: &mut SqliteConnection,
     notice: &Reply,
     written: &NoticeWrite<'_>,
     now: DateTime<Utc>,
-) -> Result<Vec<HandedNotice>, StoreError> {
+) -> Result<WrittenNotices, StoreError> {
     let origin = written.origin;
     let texts = serde_json::to_string(&StoredTexts {
         text: notice.text.clone(),
@@ -850,7 +874,7 @@ pub(super) async fn insert_notice(
         })?;
     // (addressee, member, platform, place, private, dedupe key, replaced notice key)
     let mut rows: Vec<Route> = Vec::new();
-    let mut handed = Vec::new();
+    let mut outcome = WrittenNotices::default();
     match &notice.audience {
         Audience::Place(place) => rows.push(Route {
             addressee: "place",
@@ -990,18 +1014,23 @@ pub(super) async fn insert_notice(
         .fetch_optional(&mut *tx)
         .await
         .context("writing a notice")?;
-        if let (Some(row), Some(hand_over)) = (row, hand_over)
-            && row
-                .try_get::<bool, _>("handed")
-                .context("reading a written notice")?
-        {
-            handed.push(HandedNotice {
-                platform: hand_over.platform,
-                id: row.try_get("id").context("reading a written notice")?,
-            });
+        // No row: the notice was written before (its dedupe key).
+        let Some(row) = row else { continue };
+        match hand_over {
+            Some(hand_over)
+                if row
+                    .try_get::<bool, _>("handed")
+                    .context("reading a written notice")? =>
+            {
+                outcome.handed.push(HandedNotice {
+                    platform: hand_over.platform,
+                    id: row.try_get("id").context("reading a written notice")?,
+                });
+            }
+            _ => outcome.waiting += 1,
         }
     }
-    Ok(handed)
+    Ok(outcome)
 }
 
 /// `items` as a JSON array, for `json_each` in a statement.
