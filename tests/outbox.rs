@@ -160,14 +160,11 @@ async fn notices_leased_together_are_taken_once_and_go_again_only_when_their_lea
     // Three members each told something privately: three chats, each with
     // a notice due (the support chat's replies go out one at a time).
     for name in ["anna", "ben", "cem"] {
-        test.send(said(&actor(name, false), "hi", name)).await;
-        let member = store
-            .identity_member(Platform::Telegram, &format!("id-{name}"))
-            .await
-            .unwrap()
-            .unwrap();
+        let who = actor(name, false);
+        test.send(said(&who, "hi", name)).await;
+        let member = test.member_id(&who).await;
         test.club
-            .tell(&[Reply::to_member(member.id, "Danke!")])
+            .tell(&[Reply::to_member(member, "Danke!")])
             .await
             .unwrap();
     }
@@ -343,13 +340,9 @@ async fn notices_written_outside_an_event_reach_the_member_where_they_were_last_
         .unwrap();
     let anna = actor("anna", false);
     test.send(said(&anna, "hi", "h1")).await;
-    let member = store
-        .identity_member(Platform::Telegram, "id-anna")
-        .await
-        .unwrap()
-        .unwrap();
+    let member = test.member_id(&anna).await;
     test.club
-        .tell(&[Reply::to_member(member.id, "Hallo Anna")])
+        .tell(&[Reply::to_member(member, "Hallo Anna")])
         .await
         .unwrap();
     let telegram = Recording::new(Platform::Telegram);
