@@ -272,7 +272,8 @@ impl Store {
             .bind(platform.as_str())
             .bind(now),
             "choosing where a member is reached",
-        ).await?;
+        )
+        .await?;
         Ok(())
     }
 

@@ -103,7 +103,8 @@ impl Store {
             .bind(query.unprompted)
             .bind(now),
             "logging a FAQ question",
-        ).await?;
+        )
+        .await?;
         Ok(())
     }
 
@@ -128,7 +129,8 @@ impl Store {
             .bind(member.0)
             .bind(now),
             "learning a FAQ phrasing",
-        ).await?;
+        )
+        .await?;
         Ok(result.rows_affected() == 1)
     }
 
@@ -154,7 +156,8 @@ impl Store {
             .bind(member.0)
             .bind(now),
             "marking a question as not covered by the FAQ",
-        ).await?;
+        )
+        .await?;
         Ok(result.rows_affected() == 1)
     }
 
@@ -262,7 +265,8 @@ impl Store {
             .bind(helpful)
             .bind(now),
             "recording FAQ feedback",
-        ).await?;
+        )
+        .await?;
         Ok(result.rows_affected() == 1)
     }
 

@@ -178,7 +178,8 @@ impl Store {
                 .bind(event_key)
                 .bind(now),
             "recording a handled event",
-        ).await?;
+        )
+        .await?;
         Ok(inserted.rows_affected() == 1)
     }
 

@@ -486,7 +486,8 @@ impl Store {
             )
             .bind(platform.as_str()),
             "releasing notice leases",
-        ).await?;
+        )
+        .await?;
         Ok(freed.rows_affected())
     }
 

@@ -143,7 +143,8 @@ impl Store {
             .bind(hidden)
             .bind(member.0),
             "hiding a member from leaderboards",
-        ).await?;
+        )
+        .await?;
         Ok(changed.rows_affected() == 1)
     }
 
